@@ -1,0 +1,52 @@
+import { Command, CommanderError } from 'commander';
+import type { CliIo } from './cli-io.js';
+import { ExitCode, toCliError } from './cli.error.js';
+import { registerCryptoCommands } from './crypto/crypto.commands.js';
+import { registerKeystoreCommands } from './keystore/keystore.commands.js';
+
+/**
+ * The command tree. Each group registers itself from its own folder; groups are created with
+ * `program.command()` so they inherit the settings below (no process.exit, output through `io`).
+ */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('cli')
+    .description('Operator tools for WSO2-compatible token encryption: keystores and stored secrets.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(add --help for usage and examples)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cli keystore create --out deploy/keys/primary.p12 --password "$KEYSTORE_PASSWORD" --alias wso2carbon
+  $ cli keystore inspect --keystore deploy/keys/primary.p12 --password "$KEYSTORE_PASSWORD"
+  $ echo 'my-secret' | DEPLOYMENT_CONFIG=deployment.toml cli crypto encrypt
+  $ echo "$STORED" | DEPLOYMENT_CONFIG=deployment.toml cli crypto decrypt
+
+Exit status: 0 success, 1 operation failed, 2 usage error, 78 invalid configuration.
+See docs/cli.md.`,
+    );
+  registerKeystoreCommands(program, io);
+  registerCryptoCommands(program, io);
+  return program;
+}
+
+/**
+ * Runs one command line (without the node and script arguments) and returns the exit status. Expected
+ * failures print one `error: …` line (a configuration error lists each problem) on stderr, never a stack.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its message or the help already.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? ExitCode.Ok : ExitCode.Usage;
+    }
+    const failure = toCliError(error);
+    io.stderr(`error: ${failure.message}\n`);
+    return failure.exitCode;
+  }
+}

@@ -1,0 +1,187 @@
+import type { Pool, PoolClient } from 'pg';
+import { CryptoError, type TokenProcessor } from '@app/crypto';
+import type { StoredSecretColumn, StoringService } from '@app/contracts';
+
+/** One service's schema, reached through a pool on its database. */
+export interface MigrationTarget {
+  service: StoringService;
+  schema: string;
+  pool: Pool;
+}
+
+export interface MigrateOptions {
+  batchSize: number;
+  dryRun: boolean;
+  /** Read every rewritten value back and check it against its lookup hash. */
+  verify: boolean;
+}
+
+/** What happened to one column. */
+export interface ColumnResult {
+  service: StoringService;
+  schema: string;
+  table: string;
+  column: string;
+  /** Values not under the current settings when the column was reached. */
+  pending: number;
+  /** Rewritten under the current settings (or, in a dry run, that would have been). */
+  migrated: number;
+  /** Changed by a service between our read and our write: left alone (the service wrote the current settings). */
+  skippedConcurrent: number;
+  /** Stored under a key this node does not hold, or failing authentication: left alone, reported. */
+  unreadable: number;
+  /** Decrypted to something whose hash is not the stored lookup hash: left alone, reported. */
+  hashMismatch: number;
+  /** --verify: rewritten values that did not read back to their hash. */
+  verifyFailures: number;
+}
+
+export interface MigrationProgress {
+  advance(rows: number): void;
+}
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Rewrites stored secrets that are not under the current settings into them: encrypt plaintext, decrypt to
+ * plaintext, or re-encrypt under a new key or transformation — whatever the recorded scheme and the current
+ * settings say.
+ *
+ * - Batched (keyset pagination on `id`, `batchSize` rows in memory at a time), each batch written in one
+ *   transaction.
+ * - Safe beside running services: a row is updated only if its value and scheme are still what we read, so a
+ *   value a service changed meanwhile is never overwritten.
+ * - Resumable and idempotent: it selects by "scheme is not current", so a run killed anywhere and started
+ *   again continues where it stopped and never rewrites a value twice.
+ */
+export class TokenMigrator {
+  constructor(
+    private readonly processor: TokenProcessor,
+    private readonly options: MigrateOptions,
+  ) {}
+
+  async countPending(target: MigrationTarget, column: StoredSecretColumn): Promise<number> {
+    const { rows } = await target.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${ident(target.schema)}.${ident(column.table)} WHERE ${ident(column.value)} IS NOT NULL AND ${ident(column.scheme)} <> $1`,
+      [this.processor.cipher.writeScheme],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async migrateColumn(target: MigrationTarget, column: StoredSecretColumn, progress?: MigrationProgress): Promise<ColumnResult> {
+    const current = this.processor.cipher.writeScheme;
+    const table = `${ident(target.schema)}.${ident(column.table)}`;
+    const [v, s, h] = [ident(column.value), ident(column.scheme), ident(column.hash)];
+    const result: ColumnResult = {
+      service: target.service,
+      schema: target.schema,
+      table: column.table,
+      column: column.value,
+      pending: await this.countPending(target, column),
+      migrated: 0,
+      skippedConcurrent: 0,
+      unreadable: 0,
+      hashMismatch: 0,
+      verifyFailures: 0,
+    };
+    let lastId = ZERO_UUID;
+    for (;;) {
+      const { rows } = await target.pool.query<{ id: string; value: string; scheme: string; hash: string | null }>(
+        `SELECT id::text AS id, ${v} AS value, ${s} AS scheme, ${h} AS hash FROM ${table}
+         WHERE ${v} IS NOT NULL AND ${s} <> $1 AND id > $2::uuid ORDER BY id LIMIT $3`,
+        [current, lastId, this.options.batchSize],
+      );
+      if (rows.length === 0) break;
+      lastId = rows[rows.length - 1]!.id;
+
+      const ids: string[] = [];
+      const values: string[] = [];
+      const schemes: string[] = [];
+      const oldValues: string[] = [];
+      const oldSchemes: string[] = [];
+      for (const row of rows) {
+        if (!this.processor.cipher.canRead(row.scheme)) {
+          result.unreadable++;
+          continue;
+        }
+        let plaintext: string;
+        try {
+          plaintext = this.processor.reveal(column.kind, { stored: row.value, scheme: row.scheme });
+        } catch (e) {
+          if (!(e instanceof CryptoError)) throw e;
+          result.unreadable++;
+          continue;
+        }
+        if (row.hash !== null && this.processor.lookupHash(plaintext) !== row.hash) {
+          result.hashMismatch++;
+          continue;
+        }
+        const sealed = this.processor.protect(column.kind, plaintext);
+        ids.push(row.id);
+        values.push(sealed.stored);
+        schemes.push(sealed.scheme);
+        oldValues.push(row.value);
+        oldSchemes.push(row.scheme);
+      }
+
+      if (this.options.dryRun) {
+        result.migrated += ids.length;
+      } else if (ids.length > 0) {
+        const updated = await this.inTransaction(target.pool, async (client) => {
+          const res = await client.query<{ id: string }>(
+            `UPDATE ${table} AS t SET ${v} = u.value, ${s} = u.scheme
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, value, scheme, old_value, old_scheme)
+             WHERE t.id = u.id AND t.${s} = u.old_scheme AND t.${v} = u.old_value
+             RETURNING t.id::text AS id`,
+            [ids, values, schemes, oldValues, oldSchemes],
+          );
+          return res.rows.map((r) => r.id);
+        });
+        result.migrated += updated.length;
+        result.skippedConcurrent += ids.length - updated.length;
+        if (this.options.verify && updated.length > 0) result.verifyFailures += await this.verify(target, column, updated);
+      }
+      progress?.advance(rows.length);
+    }
+    return result;
+  }
+
+  private async verify(target: MigrationTarget, column: StoredSecretColumn, ids: string[]): Promise<number> {
+    const { rows } = await target.pool.query<{ value: string; scheme: string; hash: string | null }>(
+      `SELECT ${ident(column.value)} AS value, ${ident(column.scheme)} AS scheme, ${ident(column.hash)} AS hash
+       FROM ${ident(target.schema)}.${ident(column.table)} WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    let failures = 0;
+    for (const row of rows) {
+      try {
+        const plaintext = this.processor.reveal(column.kind, { stored: row.value, scheme: row.scheme });
+        // A service may have replaced the value since (under the current settings): still must match its own hash.
+        if (row.hash !== null && this.processor.lookupHash(plaintext) !== row.hash) failures++;
+      } catch {
+        failures++;
+      }
+    }
+    // Rows deleted meanwhile (clean-up job) are not failures: they simply are not read back.
+    return failures;
+  }
+
+  private async inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await work(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,19 @@
+import type { ApplicationKeyEntity } from '../persistence/application-key.entity.js';
+import type { ApplicationKeyDto, ApplicationTokenDto } from './dto/application-key.dto.js';
+import { RESIDENT_KEY_MANAGER } from './dto/generate-keys.dto.js';
+
+/** The API view of a key row; the consumer secret only when the caller decrypted it for this response. */
+export function toApplicationKeyDto(row: ApplicationKeyEntity, extra: { consumerSecret?: string; token?: ApplicationTokenDto } = {}): ApplicationKeyDto {
+  return {
+    keyMappingId: row.id,
+    keyManager: RESIDENT_KEY_MANAGER,
+    consumerKey: row.consumerKey,
+    ...(extra.consumerSecret !== undefined ? { consumerSecret: extra.consumerSecret } : {}),
+    supportedGrantTypes: [...row.supportedGrantTypes],
+    callbackUrl: row.callbackUrl,
+    keyState: row.keyState,
+    keyType: row.keyType,
+    mode: 'CREATED',
+    ...(extra.token ? { token: extra.token } : {}),
+  };
+}

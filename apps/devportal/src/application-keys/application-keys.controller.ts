@@ -1,0 +1,113 @@
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
+import { CurrentCaller, type Caller } from '../auth/caller.js';
+import { API_BASE } from '../common/api-base.js';
+import { ErrorDto } from '../common/error.dto.js';
+import { uuidParam } from '../common/uuid-param.pipe.js';
+import { ApplicationKeysService } from './application-keys.service.js';
+import { ApplicationKeyDto, ApplicationKeyListDto, ApplicationTokenDto, RegeneratedSecretDto } from './dto/application-key.dto.js';
+import { GenerateKeysDto, UpdateApplicationKeyDto } from './dto/generate-keys.dto.js';
+import { GenerateTokenDto } from './dto/generate-token.dto.js';
+
+@ApiTags('Application Keys')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ErrorDto, description: 'No valid bearer token' })
+@ApiNotFoundResponse({ type: ErrorDto, description: 'No such application or key for this user' })
+@ApiBadRequestResponse({ type: ErrorDto })
+@ApiServiceUnavailableResponse({ type: ErrorDto, description: 'The Key Manager is unavailable or configured differently' })
+@UseGuards(BearerAuthGuard)
+@Controller(`${API_BASE}/applications/:applicationId`)
+export class ApplicationKeysController {
+  constructor(private readonly keys: ApplicationKeysService) {}
+
+  @Post('generate-keys')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOkResponse({ type: ApplicationKeyDto })
+  @ApiConflictResponse({ type: ErrorDto, description: 'Keys of this type already exist' })
+  generate(
+    @CurrentCaller() caller: Caller,
+    @Param('applicationId', uuidParam('applicationId')) applicationId: string,
+    @Body() dto: GenerateKeysDto,
+  ): Promise<ApplicationKeyDto> {
+    return this.keys.generate(caller, applicationId, dto);
+  }
+
+  @Get('oauth-keys')
+  @Header('Cache-Control', 'no-store')
+  @ApiOkResponse({ type: ApplicationKeyListDto })
+  list(@CurrentCaller() caller: Caller, @Param('applicationId', uuidParam('applicationId')) applicationId: string): Promise<ApplicationKeyListDto> {
+    return this.keys.list(caller, applicationId);
+  }
+
+  @Get('oauth-keys/:keyMappingId')
+  @Header('Cache-Control', 'no-store')
+  @ApiOkResponse({ type: ApplicationKeyDto })
+  get(
+    @CurrentCaller() caller: Caller,
+    @Param('applicationId', uuidParam('applicationId')) applicationId: string,
+    @Param('keyMappingId', uuidParam('keyMappingId')) keyMappingId: string,
+  ): Promise<ApplicationKeyDto> {
+    return this.keys.get(caller, applicationId, keyMappingId);
+  }
+
+  @Put('oauth-keys/:keyMappingId')
+  @Header('Cache-Control', 'no-store')
+  @ApiOkResponse({ type: ApplicationKeyDto })
+  update(
+    @CurrentCaller() caller: Caller,
+    @Param('applicationId', uuidParam('applicationId')) applicationId: string,
+    @Param('keyMappingId', uuidParam('keyMappingId')) keyMappingId: string,
+    @Body() dto: UpdateApplicationKeyDto,
+  ): Promise<ApplicationKeyDto> {
+    return this.keys.update(caller, applicationId, keyMappingId, dto);
+  }
+
+  @Delete('oauth-keys/:keyMappingId')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'The client is deleted in the Key Manager and its tokens revoked' })
+  delete(
+    @CurrentCaller() caller: Caller,
+    @Param('applicationId', uuidParam('applicationId')) applicationId: string,
+    @Param('keyMappingId', uuidParam('keyMappingId')) keyMappingId: string,
+  ): Promise<void> {
+    return this.keys.delete(caller, applicationId, keyMappingId);
+  }
+
+  @Post('oauth-keys/:keyMappingId/regenerate-secret')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOkResponse({ type: RegeneratedSecretDto })
+  regenerateSecret(
+    @CurrentCaller() caller: Caller,
+    @Param('applicationId', uuidParam('applicationId')) applicationId: string,
+    @Param('keyMappingId', uuidParam('keyMappingId')) keyMappingId: string,
+  ): Promise<RegeneratedSecretDto> {
+    return this.keys.regenerateSecret(caller, applicationId, keyMappingId);
+  }
+
+  @Post('oauth-keys/:keyMappingId/generate-token')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOkResponse({ type: ApplicationTokenDto })
+  @ApiUnauthorizedResponse({ type: ErrorDto, description: 'Wrong consumer secret (or no valid bearer token)' })
+  generateToken(
+    @CurrentCaller() caller: Caller,
+    @Param('applicationId', uuidParam('applicationId')) applicationId: string,
+    @Param('keyMappingId', uuidParam('keyMappingId')) keyMappingId: string,
+    @Body() dto: GenerateTokenDto,
+  ): Promise<ApplicationTokenDto> {
+    return this.keys.generateToken(caller, applicationId, keyMappingId, dto);
+  }
+}

@@ -1,0 +1,218 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { KeyManagerPatterns, RpcErrorCodes, type ClientView, type GrantType } from '@app/contracts';
+import { KeyManagerCallError, KeyManagerClient, ROOT_LOGGER } from '@app/platform';
+import type { Caller } from '../auth/caller.js';
+import {
+  ApplicationNotFoundError,
+  GrantNotSupportedError,
+  InvalidConsumerSecretError,
+  InvalidRequestError,
+  KeyNotFoundError,
+  KeysAlreadyGeneratedError,
+} from '../common/devportal.errors.js';
+import type { ApplicationEntity } from '../persistence/application.entity.js';
+import { ApplicationKeyEntity } from '../persistence/application-key.entity.js';
+import { ApplicationKeysRepository } from '../persistence/application-keys.repository.js';
+import { ApplicationsRepository } from '../persistence/applications.repository.js';
+import { toApplicationKeyDto } from './application-key.mapper.js';
+import { ConsumerSecretsService } from './consumer-secrets.service.js';
+import type { ApplicationKeyDto, ApplicationKeyListDto, ApplicationTokenDto, RegeneratedSecretDto } from './dto/application-key.dto.js';
+import type { GenerateKeysDto, UpdateApplicationKeyDto } from './dto/generate-keys.dto.js';
+import type { GenerateTokenDto } from './dto/generate-token.dto.js';
+import { clientNameOf, deleteClientIfPresent, keyManagerTokenType } from './key-manager-clients.util.js';
+
+/**
+ * An application's OAuth2 keys: each is a client in the Key Manager, recorded here with its consumer
+ * secret exactly as the Key Manager stored it. Every operation first checks that the application belongs
+ * to the caller; someone else's application or key is "not found".
+ */
+@Injectable()
+export class ApplicationKeysService {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly applications: ApplicationsRepository,
+    private readonly keys: ApplicationKeysRepository,
+    private readonly keyManager: KeyManagerClient,
+    private readonly secrets: ConsumerSecretsService,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'application-keys' });
+  }
+
+  async generate(caller: Caller, applicationId: string, dto: GenerateKeysDto): Promise<ApplicationKeyDto> {
+    const application = await this.ownedApplication(caller, applicationId);
+    if (await this.keys.findByType(application.id, dto.keyType)) throw new KeysAlreadyGeneratedError(dto.keyType);
+    requireCallbackForCodeGrant(dto.grantTypesToBeSupported, dto.callbackUrl ?? null);
+
+    const client = await this.keyManager.call(
+      KeyManagerPatterns.ClientCreate,
+      {
+        clientName: clientNameOf(caller.username, application.name, dto.keyType),
+        owner: caller.username,
+        grantTypes: dto.grantTypesToBeSupported,
+        redirectUris: dto.callbackUrl ? [dto.callbackUrl] : [],
+        tokenType: keyManagerTokenType(application.tokenType),
+        ...(dto.validityTime !== undefined ? { applicationTokenLifetime: dto.validityTime } : {}),
+      },
+      caller.requestId,
+    );
+    const now = new Date();
+    const row = Object.assign(new ApplicationKeyEntity(), {
+      id: randomUUID(),
+      applicationId: application.id,
+      keyType: dto.keyType,
+      consumerKey: client.clientId,
+      ...storedSecretOf(client),
+      supportedGrantTypes: [...client.grantTypes],
+      callbackUrl: client.redirectUris[0] ?? null,
+      keyState: 'COMPLETED',
+      validityTime: client.applicationTokenLifetime,
+      scopes: dto.scopes ?? [],
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await this.keys.insert(row);
+    } catch (error) {
+      // Two generate calls raced: keep the first key, remove the client this call created.
+      await deleteClientIfPresent(this.keyManager, client.clientId, caller.requestId).catch((e: unknown) =>
+        this.logger.warn({ requestId: caller.requestId, clientId: client.clientId, err: describe(e) }, 'could not remove the client of a key that was not stored'),
+      );
+      throw error;
+    }
+    this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId: row.id, keyType: row.keyType, clientId: row.consumerKey }, 'generated application keys');
+
+    const consumerSecret = this.secrets.reveal(client.clientSecret);
+    const token = row.supportedGrantTypes.includes('client_credentials') ? await this.firstToken(caller, row) : undefined;
+    return toApplicationKeyDto(row, { consumerSecret, ...(token ? { token } : {}) });
+  }
+
+  async list(caller: Caller, applicationId: string): Promise<ApplicationKeyListDto> {
+    const application = await this.ownedApplication(caller, applicationId);
+    const rows = await this.keys.listForApplication(application.id);
+    const list = rows.map((row) => toApplicationKeyDto(row, { consumerSecret: this.revealRow(row) }));
+    return { count: list.length, list };
+  }
+
+  async get(caller: Caller, applicationId: string, keyMappingId: string): Promise<ApplicationKeyDto> {
+    const row = await this.ownedKey(caller, applicationId, keyMappingId);
+    return toApplicationKeyDto(row, { consumerSecret: this.revealRow(row) });
+  }
+
+  async update(caller: Caller, applicationId: string, keyMappingId: string, dto: UpdateApplicationKeyDto): Promise<ApplicationKeyDto> {
+    const row = await this.ownedKey(caller, applicationId, keyMappingId);
+    const grantTypes = dto.supportedGrantTypes ?? (row.supportedGrantTypes as GrantType[]);
+    const callbackUrl = dto.callbackUrl === undefined ? row.callbackUrl : dto.callbackUrl;
+    requireCallbackForCodeGrant(grantTypes, callbackUrl);
+    const client = await this.keyManager.call(
+      KeyManagerPatterns.ClientUpdate,
+      { clientId: row.consumerKey, grantTypes, redirectUris: callbackUrl ? [callbackUrl] : [] },
+      caller.requestId,
+    );
+    row.supportedGrantTypes = [...client.grantTypes];
+    row.callbackUrl = client.redirectUris[0] ?? null;
+    row.updatedAt = new Date();
+    await this.keys.save(row);
+    return toApplicationKeyDto(row, { consumerSecret: this.revealRow(row) });
+  }
+
+  /** Deletes the client in the Key Manager (which revokes its tokens), then the row. */
+  async delete(caller: Caller, applicationId: string, keyMappingId: string): Promise<void> {
+    const row = await this.ownedKey(caller, applicationId, keyMappingId);
+    await deleteClientIfPresent(this.keyManager, row.consumerKey, caller.requestId);
+    await this.keys.delete(row.applicationId, row.id);
+    this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId, clientId: row.consumerKey }, 'deleted application keys');
+  }
+
+  /** A new consumer secret from the Key Manager; the old one stops working there at once. */
+  async regenerateSecret(caller: Caller, applicationId: string, keyMappingId: string): Promise<RegeneratedSecretDto> {
+    const row = await this.ownedKey(caller, applicationId, keyMappingId);
+    const client = await this.keyManager.call(KeyManagerPatterns.ClientRegenerateSecret, { clientId: row.consumerKey }, caller.requestId);
+    Object.assign(row, storedSecretOf(client), { updatedAt: new Date() });
+    await this.keys.save(row);
+    this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId, clientId: row.consumerKey }, 'regenerated consumer secret');
+    return { consumerKey: row.consumerKey, consumerSecret: this.secrets.reveal(client.clientSecret) };
+  }
+
+  /**
+   * WSO2's "generate access token" button: the caller proves they hold the consumer secret (checked here
+   * against its hash, in constant time), may revoke an earlier token, and gets a client_credentials token.
+   */
+  async generateToken(caller: Caller, applicationId: string, keyMappingId: string, dto: GenerateTokenDto): Promise<ApplicationTokenDto> {
+    const row = await this.ownedKey(caller, applicationId, keyMappingId);
+    if (!this.secrets.matches(dto.consumerSecret, { hash: row.consumerSecretHash })) throw new InvalidConsumerSecretError();
+    if (!row.supportedGrantTypes.includes('client_credentials')) throw new GrantNotSupportedError('client_credentials');
+    if (dto.revokeToken) {
+      try {
+        await this.keyManager.call(KeyManagerPatterns.TokenRevoke, { clientId: row.consumerKey, token: dto.revokeToken }, caller.requestId);
+      } catch (error) {
+        // A token that is not (or no longer) this client's: nothing to revoke, as in WSO2.
+        if (!(error instanceof KeyManagerCallError && error.code === RpcErrorCodes.NotFound)) throw error;
+      }
+    }
+    const scopes = dto.scopes ?? row.scopes;
+    const tokens = await this.keyManager.call(
+      KeyManagerPatterns.TokenIssue,
+      {
+        clientId: row.consumerKey,
+        ...(scopes.length > 0 ? { scopes } : {}),
+        ...(dto.validityPeriod !== undefined ? { validityPeriod: dto.validityPeriod } : {}),
+      },
+      caller.requestId,
+    );
+    return { accessToken: tokens.accessToken, tokenScopes: tokens.scopes, validityTime: tokens.expiresIn };
+  }
+
+  /** The token WSO2 hands out with new client_credentials keys. The keys stand even if this fails. */
+  private async firstToken(caller: Caller, row: ApplicationKeyEntity): Promise<ApplicationTokenDto | undefined> {
+    try {
+      const tokens = await this.keyManager.call(
+        KeyManagerPatterns.TokenIssue,
+        { clientId: row.consumerKey, ...(row.scopes.length > 0 ? { scopes: row.scopes } : {}), validityPeriod: row.validityTime },
+        caller.requestId,
+      );
+      return { accessToken: tokens.accessToken, tokenScopes: tokens.scopes, validityTime: tokens.expiresIn };
+    } catch (error) {
+      this.logger.warn({ requestId: caller.requestId, keyMappingId: row.id, err: describe(error) }, 'keys generated, but the first access token could not be issued');
+      return undefined;
+    }
+  }
+
+  private revealRow(row: ApplicationKeyEntity): string {
+    return this.secrets.reveal({ stored: row.consumerSecret, scheme: row.consumerSecretScheme });
+  }
+
+  private async ownedApplication(caller: Caller, applicationId: string): Promise<ApplicationEntity> {
+    const application = await this.applications.findOwned(caller.username, applicationId);
+    if (!application) throw new ApplicationNotFoundError(applicationId);
+    return application;
+  }
+
+  private async ownedKey(caller: Caller, applicationId: string, keyMappingId: string): Promise<ApplicationKeyEntity> {
+    const application = await this.ownedApplication(caller, applicationId);
+    const row = await this.keys.find(application.id, keyMappingId);
+    if (!row) throw new KeyNotFoundError(keyMappingId);
+    return row;
+  }
+}
+
+/** The consumer secret columns, exactly as the Key Manager stored the secret. */
+function storedSecretOf(client: ClientView): Pick<ApplicationKeyEntity, 'consumerSecret' | 'consumerSecretScheme' | 'consumerSecretHash'> {
+  return { consumerSecret: client.clientSecret.stored, consumerSecretScheme: client.clientSecret.scheme, consumerSecretHash: client.clientSecret.hash };
+}
+
+function requireCallbackForCodeGrant(grantTypes: readonly string[], callbackUrl: string | null): void {
+  if (grantTypes.includes('authorization_code') && !callbackUrl) {
+    throw new InvalidRequestError('callbackUrl is required when authorization_code is among the grant types');
+  }
+}
+
+/** An error for a log line: its type, code and message (Key Manager and crypto messages hold no secrets). */
+function describe(error: unknown): { type: string; code?: string; message: string } {
+  if (error instanceof KeyManagerCallError) return { type: error.name, code: error.code, message: error.message };
+  if (error instanceof Error) return { type: error.name, message: error.message };
+  return { type: typeof error, message: 'non-error thrown' };
+}

@@ -1,0 +1,31 @@
+import { Transform } from 'class-transformer';
+import { ValidateBy, type ValidationOptions } from 'class-validator';
+
+/** Seconds as a number or a numeric string (WSO2 clients send `"validityTime": "3600"`). */
+export const NumericString = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value));
+
+/** WSO2 clients send `"callbackUrl": ""` for none. */
+export const EmptyAsAbsent = (): PropertyDecorator => Transform(({ value }: { value: unknown }) => (value === '' ? undefined : value));
+
+/** An absolute URL without a fragment (RFC 6749 §3.1.2); custom schemes are allowed for native apps. */
+export function IsRedirectUri(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isRedirectUri',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string' || value.length > 2048) return false;
+          try {
+            const url = new URL(value);
+            return url.hash === '' && !value.includes('#') && url.protocol !== 'javascript:' && url.protocol !== 'data:';
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: () => '$property must be an absolute URL without a fragment, at most 2048 characters',
+      },
+    },
+    options,
+  );
+}

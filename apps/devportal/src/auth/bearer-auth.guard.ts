@@ -1,0 +1,23 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { BearerAuthError } from '../common/devportal.errors.js';
+import { CALLER_USERNAME, type AuthenticatedRequest } from './caller.js';
+import { TokenValidationService } from './token-validation.service.js';
+
+// RFC 6750 §2.1: "Bearer" (any case), one space, a b64token.
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/** Requires `Authorization: Bearer <token>` with a token the Key Manager says is an active user token. */
+@Injectable()
+export class BearerAuthGuard implements CanActivate {
+  constructor(private readonly tokens: TokenValidationService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    if (!header) throw new BearerAuthError('AUTHENTICATION_REQUIRED', 'Authentication required: send Authorization: Bearer <access token> (from POST /login).');
+    const match = BEARER.exec(header);
+    if (!match || match[1]!.length > 8192) throw new BearerAuthError('INVALID_ACCESS_TOKEN', 'The Authorization header is not a bearer token.');
+    request[CALLER_USERNAME] = await this.tokens.authenticate(match[1]!, request.id);
+    return true;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Stable codes of the portal's own domain errors. The exception filters map each to one HTTP status at
+ * the edge; services never know about HTTP.
+ */
+export type DevportalErrorCode =
+  | 'AUTHENTICATION_REQUIRED'
+  | 'INVALID_ACCESS_TOKEN'
+  | 'APPLICATION_NOT_FOUND'
+  | 'APPLICATION_NAME_TAKEN'
+  | 'KEY_NOT_FOUND'
+  | 'KEYS_ALREADY_GENERATED'
+  | 'INVALID_CONSUMER_SECRET'
+  | 'GRANT_NOT_SUPPORTED'
+  | 'INVALID_REQUEST';
+
+/** A domain error of the portal. `message` is shown to the caller as the error's description: never a secret in it. */
+export class DevportalError extends Error {
+  constructor(
+    readonly code: DevportalErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** No bearer token, or one the Key Manager says is not active. Answered 401 with `WWW-Authenticate: Bearer`. */
+export class BearerAuthError extends DevportalError {
+  constructor(code: 'AUTHENTICATION_REQUIRED' | 'INVALID_ACCESS_TOKEN', message: string) {
+    super(code, message);
+  }
+}
+
+export class ApplicationNotFoundError extends DevportalError {
+  constructor(applicationId: string) {
+    // The same answer whether the application does not exist or belongs to someone else.
+    super('APPLICATION_NOT_FOUND', `application ${applicationId} not found`);
+  }
+}
+
+export class ApplicationNameTakenError extends DevportalError {
+  constructor(name: string) {
+    super('APPLICATION_NAME_TAKEN', `an application named "${name}" already exists for this user`);
+  }
+}
+
+export class KeyNotFoundError extends DevportalError {
+  constructor(keyMappingId: string) {
+    super('KEY_NOT_FOUND', `key mapping ${keyMappingId} not found for this application`);
+  }
+}
+
+export class KeysAlreadyGeneratedError extends DevportalError {
+  constructor(keyType: string) {
+    super('KEYS_ALREADY_GENERATED', `${keyType} keys already exist for this application; regenerate the secret or delete the keys first`);
+  }
+}
+
+export class InvalidConsumerSecretError extends DevportalError {
+  constructor() {
+    super('INVALID_CONSUMER_SECRET', 'the consumer secret does not match this key');
+  }
+}
+
+export class GrantNotSupportedError extends DevportalError {
+  constructor(grant: string) {
+    super('GRANT_NOT_SUPPORTED', `this key does not support the ${grant} grant; add it to supportedGrantTypes first`);
+  }
+}
+
+/** Input that is well-formed but not acceptable (a rule across fields that a DTO decorator cannot say). */
+export class InvalidRequestError extends DevportalError {
+  constructor(message: string) {
+    super('INVALID_REQUEST', message);
+  }
+}
+
+/** One invalid field of a request, as WSO2 lists them in `error`. */
+export interface FieldProblem {
+  /** The failed rule, e.g. `isString`, `whitelistValidation`. */
+  code: string;
+  message: string;
+}
+
+/** The request body, query or path failed validation; every problem is listed. */
+export class RequestValidationError extends DevportalError {
+  constructor(readonly problems: FieldProblem[]) {
+    super('INVALID_REQUEST', problems.length === 1 ? problems[0]!.message : `${problems.length} invalid fields: ${problems.map((p) => p.message).join('; ')}`);
+  }
+}

@@ -1,0 +1,14 @@
+import type { ArgumentsHost } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorDto } from '../error.dto.js';
+
+/** Sends a WSO2-style error body from an exception filter. */
+export function sendError(host: ArgumentsHost, body: ErrorDto, headers: Record<string, string> = {}): void {
+  const reply = host.switchToHttp().getResponse<FastifyReply>();
+  for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+  void reply.status(body.code).header('content-type', 'application/json; charset=utf-8').send(body);
+}
+
+export function requestOf(host: ArgumentsHost): FastifyRequest {
+  return host.switchToHttp().getRequest<FastifyRequest>();
+}

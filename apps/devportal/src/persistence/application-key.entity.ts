@@ -1,0 +1,54 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * One row of `application_keys`: the portal's record of an OAuth2 client in the Key Manager. The consumer
+ * secret is kept exactly as the Key Manager stored it (`consumer_secret` + `consumer_secret_scheme`:
+ * ciphertext when encryption is on), with its lookup hash for checking a presented secret.
+ */
+@Entity({ name: 'application_keys' })
+export class ApplicationKeyEntity {
+  /** The keyMappingId of the API. */
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Column({ name: 'application_id', type: 'uuid' })
+  applicationId!: string;
+
+  /** PRODUCTION or SANDBOX. */
+  @Column({ name: 'key_type', type: 'text' })
+  keyType!: string;
+
+  @Column({ name: 'consumer_key', type: 'text' })
+  consumerKey!: string;
+
+  @Column({ name: 'consumer_secret', type: 'text' })
+  consumerSecret!: string;
+
+  @Column({ name: 'consumer_secret_scheme', type: 'text' })
+  consumerSecretScheme!: string;
+
+  @Column({ name: 'consumer_secret_hash', type: 'text' })
+  consumerSecretHash!: string;
+
+  @Column({ name: 'supported_grant_types', type: 'text', array: true })
+  supportedGrantTypes!: string[];
+
+  @Column({ name: 'callback_url', type: 'text', nullable: true })
+  callbackUrl!: string | null;
+
+  @Column({ name: 'key_state', type: 'text' })
+  keyState!: string;
+
+  /** Seconds: the application access token lifetime asked for at generation. */
+  @Column({ name: 'validity_time', type: 'integer' })
+  validityTime!: number;
+
+  @Column({ type: 'text', array: true })
+  scopes!: string[];
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

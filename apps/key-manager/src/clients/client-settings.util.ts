@@ -1,0 +1,116 @@
+import { GRANT_TYPES, TOKEN_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
+import { KeyManagerError } from '../common/key-manager.errors.js';
+
+/** Everything configurable about a client, as DCR and NATS both describe it (all optional on input). */
+export interface ClientSettingsInput {
+  clientName?: string;
+  owner?: string;
+  grantTypes?: string[];
+  redirectUris?: string[];
+  tokenType?: string;
+  applicationTokenLifetime?: number;
+  userTokenLifetime?: number;
+  refreshTokenLifetime?: number;
+  publicClient?: boolean;
+  resourceServer?: boolean;
+}
+
+/** Settings after defaults and validation. */
+export interface ClientSettings {
+  clientName: string;
+  owner: string;
+  grantTypes: GrantType[];
+  redirectUris: string[];
+  tokenType: TokenTypeExtension;
+  applicationTokenLifetime: number;
+  userTokenLifetime: number;
+  refreshTokenLifetime: number;
+  publicClient: boolean;
+  resourceServer: boolean;
+}
+
+export interface SettingDefaults {
+  owner: string;
+  applicationTokenLifetime: number;
+  userTokenLifetime: number;
+  refreshTokenLifetime: number;
+}
+
+const MAX_LIFETIME = 31_536_000;
+const MAX_REDIRECT_URIS = 20;
+const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:']);
+
+function metadataError(message: string): KeyManagerError {
+  return new KeyManagerError('INVALID_CLIENT_METADATA', message);
+}
+
+function lifetime(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_LIFETIME) throw metadataError(`${name} must be a whole number of seconds from 1 to ${MAX_LIFETIME}`);
+  return value;
+}
+
+/** RFC 6749 §3.1.2: an absolute URI without a fragment; no scheme that runs code or reads local files. */
+export function redirectUriProblem(uri: string): string | undefined {
+  if (uri.length > 2048) return 'a redirect URI is longer than 2048 characters';
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'a redirect URI is not an absolute URI';
+  }
+  if (uri.includes('#')) return 'a redirect URI must not contain a fragment';
+  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `redirect URIs with the ${url.protocol} scheme are not allowed`;
+  return undefined;
+}
+
+/**
+ * Applies defaults and the rules that tie settings together: grant types are the four supported ones;
+ * a client with the authorization_code grant needs a redirect URI; a public client (no secret) may only
+ * use authorization_code (with PKCE) and refresh_token.
+ *
+ * @throws KeyManagerError INVALID_CLIENT_METADATA or INVALID_REDIRECT_URI.
+ */
+export function resolveClientSettings(input: ClientSettingsInput, defaults: SettingDefaults): ClientSettings {
+  const publicClient = input.publicClient ?? false;
+  const clientName = input.clientName?.trim() ?? '';
+  if (clientName.length < 1 || clientName.length > 200) throw metadataError('client_name is required (1 to 200 characters)');
+  const owner = input.owner ?? defaults.owner;
+  if (typeof owner !== 'string' || owner.length < 1 || owner.length > 64) throw metadataError('the application owner must be 1 to 64 characters');
+
+  const grantTypes = [...new Set(input.grantTypes ?? (publicClient ? ['authorization_code', 'refresh_token'] : ['client_credentials']))];
+  if (grantTypes.length === 0) throw metadataError('grant_types must not be empty');
+  for (const grant of grantTypes) {
+    if (!(GRANT_TYPES as readonly string[]).includes(grant)) throw metadataError(`unsupported grant type "${grant.slice(0, 64)}"; supported: ${GRANT_TYPES.join(', ')}`);
+  }
+  if (publicClient && grantTypes.some((g) => g !== 'authorization_code' && g !== 'refresh_token')) {
+    throw metadataError('a public client may only use the authorization_code and refresh_token grants');
+  }
+  if (publicClient && !grantTypes.includes('authorization_code')) throw metadataError('a public client needs the authorization_code grant');
+
+  const redirectUris = [...new Set(input.redirectUris ?? [])];
+  if (redirectUris.length > MAX_REDIRECT_URIS) throw new KeyManagerError('INVALID_REDIRECT_URI', `at most ${MAX_REDIRECT_URIS} redirect URIs`);
+  for (const uri of redirectUris) {
+    const problem = redirectUriProblem(uri);
+    if (problem) throw new KeyManagerError('INVALID_REDIRECT_URI', problem);
+  }
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    throw new KeyManagerError('INVALID_REDIRECT_URI', 'the authorization_code grant needs at least one redirect URI');
+  }
+
+  const tokenType = input.tokenType ?? 'JWT';
+  if (!(TOKEN_TYPES as readonly string[]).includes(tokenType)) throw metadataError(`token_type_extension must be ${TOKEN_TYPES.join(' or ')}`);
+
+  return {
+    clientName,
+    owner,
+    grantTypes: grantTypes as GrantType[],
+    redirectUris,
+    tokenType: tokenType as TokenTypeExtension,
+    applicationTokenLifetime: lifetime('ext_application_token_lifetime', input.applicationTokenLifetime, defaults.applicationTokenLifetime),
+    userTokenLifetime: lifetime('ext_user_token_lifetime', input.userTokenLifetime, defaults.userTokenLifetime),
+    refreshTokenLifetime: lifetime('ext_refresh_token_lifetime', input.refreshTokenLifetime, defaults.refreshTokenLifetime),
+    publicClient,
+    resourceServer: input.resourceServer ?? false,
+  };
+}

@@ -1,0 +1,167 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DeploymentConfig } from '@app/config';
+import type { ClientView } from '@app/contracts';
+import { CryptoError, SecretKinds } from '@app/crypto';
+import { DEPLOYMENT_CONFIG, EncryptionService, ROOT_LOGGER } from '@app/platform';
+import { KeyManagerError } from '../common/key-manager.errors.js';
+import { ClientsRepository, type ClientDetails, type ClientRecord } from '../persistence/clients.repository.js';
+import { isUniqueViolation } from '../persistence/sql.service.js';
+import { newClientId, newSecret } from '../tokens/secret-generator.util.js';
+import { resolveClientSettings, type ClientSettingsInput, type SettingDefaults } from './client-settings.util.js';
+
+/** The client the Key Manager keeps for the Developer Portal's own log-in (km.users.authenticate). */
+export const SYSTEM_CLIENT_ID = 'apim-devportal';
+
+/** A newly created client with its secret in plaintext: shown once, by the API that promises it. */
+export interface CreatedClient {
+  client: ClientDetails;
+  secret: string | null;
+}
+
+/**
+ * OAuth2 clients: registration (DCR and NATS), updates, secret regeneration, deletion (with every token of
+ * the client). Consumer secrets are stored through the processor in force and found by hash; the only way
+ * back to the plaintext is {@link revealSecret}, for the DCR responses that promise it.
+ */
+@Injectable()
+export class ClientsService implements OnApplicationBootstrap {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly clients: ClientsRepository,
+    private readonly encryption: EncryptionService,
+    @Inject(DEPLOYMENT_CONFIG) private readonly config: DeploymentConfig,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'clients' });
+  }
+
+  /** Creates the portal's system client once; several instances starting together agree on one. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (await this.clients.findDetails(SYSTEM_CLIENT_ID)) return;
+    try {
+      await this.create({ clientName: 'Developer Portal', owner: this.config.superAdmin.username || 'admin', grantTypes: ['password', 'refresh_token'] }, SYSTEM_CLIENT_ID);
+      this.logger.info({ clientId: SYSTEM_CLIENT_ID }, 'created the Developer Portal system client');
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+  }
+
+  async create(input: ClientSettingsInput, clientId: string = newClientId()): Promise<CreatedClient> {
+    const settings = resolveClientSettings(input, this.defaults());
+    const secret = settings.publicClient ? null : newSecret();
+    const client = await this.clients.insert({
+      id: randomUUID(),
+      clientId,
+      secret: secret === null ? null : this.encryption.processor.protect(SecretKinds.ConsumerSecret, secret),
+      ...settings,
+    });
+    return { client, secret };
+  }
+
+  async get(clientId: string): Promise<ClientDetails> {
+    const client = await this.clients.findDetails(clientId);
+    if (!client) throw notFound();
+    return client;
+  }
+
+  /** The client as the hot paths see it (authentication, issuance). */
+  async record(clientId: string): Promise<ClientRecord> {
+    const client = await this.clients.find(clientId);
+    if (!client) throw notFound();
+    return client;
+  }
+
+  /** Changes the given settings and keeps the others (WSO2's update semantics). */
+  async update(clientId: string, input: ClientSettingsInput): Promise<ClientDetails> {
+    const current = await this.get(clientId);
+    if (input.publicClient !== undefined && input.publicClient !== current.publicClient) {
+      throw new KeyManagerError('INVALID_CLIENT_METADATA', 'ext_public_client cannot be changed after registration');
+    }
+    const settings = resolveClientSettings(
+      {
+        clientName: input.clientName ?? current.clientName,
+        owner: input.owner ?? current.owner,
+        grantTypes: input.grantTypes ?? current.grantTypes,
+        redirectUris: input.redirectUris ?? current.redirectUris,
+        tokenType: input.tokenType ?? current.tokenType,
+        applicationTokenLifetime: input.applicationTokenLifetime ?? current.applicationTokenLifetime,
+        userTokenLifetime: input.userTokenLifetime ?? current.userTokenLifetime,
+        refreshTokenLifetime: input.refreshTokenLifetime ?? current.refreshTokenLifetime,
+        publicClient: current.publicClient,
+        resourceServer: input.resourceServer ?? current.resourceServer,
+      },
+      this.defaults(),
+    );
+    const updated = await this.clients.update(clientId, settings);
+    if (!updated) throw notFound();
+    return updated;
+  }
+
+  /** A new consumer secret; the old one stops working at once (authentication reads the database each time). */
+  async regenerateSecret(clientId: string): Promise<{ client: ClientDetails; secret: string }> {
+    const current = await this.get(clientId);
+    if (current.publicClient) throw new KeyManagerError('INVALID_REQUEST', 'a public client has no secret');
+    const secret = newSecret();
+    const client = await this.clients.replaceSecret(clientId, this.encryption.processor.protect(SecretKinds.ConsumerSecret, secret));
+    if (!client) throw notFound();
+    return { client, secret };
+  }
+
+  async delete(clientId: string): Promise<{ revokedTokens: number }> {
+    if (clientId === SYSTEM_CLIENT_ID) throw new KeyManagerError('INVALID_REQUEST', 'the Developer Portal system client cannot be deleted');
+    const result = await this.clients.delete(clientId);
+    if (!result) throw notFound();
+    return result;
+  }
+
+  /**
+   * The plaintext consumer secret, decrypted with the scheme recorded beside it.
+   * @throws KeyManagerError STORED_SECRET_UNREADABLE when it cannot be decrypted (never a guess).
+   */
+  revealSecret(client: ClientDetails): string | null {
+    if (!client.secret) return null;
+    try {
+      return this.encryption.processor.reveal(SecretKinds.ConsumerSecret, client.secret);
+    } catch (error) {
+      if (error instanceof CryptoError) {
+        this.logger.error({ clientId: client.clientId, code: error.code, scheme: client.secret.scheme }, `cannot decrypt the stored consumer secret: ${error.message}`);
+        throw new KeyManagerError('STORED_SECRET_UNREADABLE', `the stored consumer secret of ${client.clientId} cannot be decrypted [${error.code}]`);
+      }
+      throw error;
+    }
+  }
+
+  /** The bus view: the consumer secret in stored form only (a public client's is empty, scheme `none`). */
+  toView(client: ClientDetails): ClientView {
+    return {
+      clientId: client.clientId,
+      clientSecret: client.secret && client.secretHash ? { ...client.secret, hash: client.secretHash } : { stored: '', scheme: 'none', hash: '' },
+      clientName: client.clientName,
+      owner: client.owner,
+      grantTypes: client.grantTypes,
+      redirectUris: client.redirectUris,
+      tokenType: client.tokenType,
+      applicationTokenLifetime: client.applicationTokenLifetime,
+      userTokenLifetime: client.userTokenLifetime,
+      refreshTokenLifetime: client.refreshTokenLifetime,
+      createdAt: client.createdAt.toISOString(),
+      updatedAt: client.updatedAt.toISOString(),
+    };
+  }
+
+  private defaults(): SettingDefaults {
+    return {
+      owner: this.config.superAdmin.username || 'admin',
+      applicationTokenLifetime: this.config.oauth.applicationAccessTokenLifetimeSec,
+      userTokenLifetime: this.config.oauth.userAccessTokenLifetimeSec,
+      refreshTokenLifetime: this.config.oauth.refreshTokenLifetimeSec,
+    };
+  }
+}
+
+function notFound(): KeyManagerError {
+  return new KeyManagerError('CLIENT_NOT_FOUND', 'no such client');
+}

@@ -1,0 +1,114 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { pathOf } from '@app/platform';
+import { AuthThrottledError, KeyManagerError, OAuthError } from './key-manager.errors.js';
+
+const OAUTH_STATUS: Record<string, number> = { invalid_client: 401 };
+
+const KEY_MANAGER_STATUS: Record<string, number> = {
+  CLIENT_NOT_FOUND: 404,
+  INVALID_CLIENT_METADATA: 400,
+  INVALID_REDIRECT_URI: 400,
+  INVALID_REQUEST: 400,
+  USER_EXISTS: 409,
+  WEAK_PASSWORD: 400,
+  INVALID_CREDENTIALS: 401,
+};
+
+/** What a framework error (body parser, routing) means, in words that never quote the request. */
+const FRAMEWORK_DESCRIPTION: Record<number, string> = {
+  400: 'the request is malformed',
+  404: 'no such endpoint',
+  405: 'method not allowed',
+  413: 'the request body is too large',
+  415: 'unsupported content type',
+};
+
+interface ErrorBody {
+  error: string;
+  error_description: string;
+  error_id?: string;
+}
+
+/**
+ * The HTTP edge of every error. OAuth2 and DCR paths answer `{error, error_description}` (RFC 6749 §5.2,
+ * RFC 7591 §3.2.2) whatever went wrong — including Fastify's own body-parser errors, which Nest routes
+ * here through its exception layer. Anything unexpected is a 500 with an error id, logged with that id;
+ * no response ever carries a stack, and no message ever quotes a request.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') return;
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const path = pathOf(request.url);
+    const dcr = path.startsWith('/keymanager-operations/');
+
+    if (exception instanceof OAuthError) {
+      const status = exception.status ?? OAUTH_STATUS[exception.code] ?? 400;
+      if (exception.code === 'invalid_client' && exception.basicChallenge) reply.header('WWW-Authenticate', 'Basic realm="key-manager"');
+      return this.send(reply, status, { error: exception.code, error_description: exception.message });
+    }
+    if (exception instanceof AuthThrottledError) {
+      reply.header('Retry-After', String(exception.retryAfterSec));
+      return this.send(reply, 429, { error: dcr ? 'access_denied' : 'invalid_client', error_description: exception.message });
+    }
+    if (exception instanceof KeyManagerError && exception.code !== 'STORED_SECRET_UNREADABLE') {
+      const status = KEY_MANAGER_STATUS[exception.code] ?? 400;
+      return this.send(reply, status, { error: this.keyManagerErrorName(exception), error_description: exception.message });
+    }
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      const status = exception.getStatus();
+      const description = FRAMEWORK_DESCRIPTION[status] ?? 'the request cannot be handled';
+      if (status === 401 && dcr) reply.header('WWW-Authenticate', 'Basic realm="key-manager"');
+      const error = status === 401 ? 'invalid_client' : status === 404 && !dcr ? 'not_found' : dcr ? 'invalid_client_metadata' : 'invalid_request';
+      return this.send(reply, status, { error, error_description: description });
+    }
+
+    const errorId = randomUUID();
+    this.logger.error({ errorId, method: request.method, path, err: describeError(exception) }, 'unhandled error');
+    this.send(reply, 500, { error: 'server_error', error_description: `internal error (error id ${errorId})`, error_id: errorId });
+  }
+
+  private keyManagerErrorName(error: KeyManagerError): string {
+    switch (error.code) {
+      case 'INVALID_REDIRECT_URI':
+        return 'invalid_redirect_uri';
+      case 'INVALID_CLIENT_METADATA':
+        return 'invalid_client_metadata';
+      case 'CLIENT_NOT_FOUND':
+        return 'not_found';
+      case 'INVALID_CREDENTIALS':
+        return 'invalid_client';
+      default:
+        return 'invalid_request';
+    }
+  }
+
+  private send(reply: FastifyReply, status: number, body: ErrorBody): void {
+    if (reply.sent) return;
+    void reply.code(status).header('Cache-Control', 'no-store').header('Content-Type', 'application/json; charset=utf-8').send(body);
+  }
+}
+
+/**
+ * An error as it may be logged: its type, code and message (ours never carry secrets; a crypto error's
+ * message names kinds and key ids only) and the stack frames — never attached request data.
+ */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error };
+  const code = (error as { code?: unknown }).code;
+  const stack = error.stack?.split('\n').slice(1).join('\n');
+  return {
+    type: error.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    message: error.message.slice(0, 500),
+    ...(stack ? { stack } : {}),
+  };
+}

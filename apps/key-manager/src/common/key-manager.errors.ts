@@ -1,0 +1,70 @@
+/**
+ * Domain errors of the Key Manager. Each carries a stable code and a message that is safe to show (it never
+ * holds a token, secret, password or code); every edge (OAuth2 JSON, DCR JSON, NATS replies) maps codes,
+ * never messages.
+ */
+
+/** RFC 6749 §5.2 error codes, plus `unsupported_response_type` and `access_denied` of the authorization endpoint. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'unsupported_token_type'
+  | 'unsupported_response_type'
+  | 'access_denied';
+
+/** An OAuth2 protocol error: what `/oauth2/*` answers as `{error, error_description}`. */
+export class OAuthError extends Error {
+  override readonly name = 'OAuthError';
+
+  /** invalid_client only: the client authenticated with HTTP Basic, so the 401 carries a challenge. */
+  readonly basicChallenge: boolean;
+  /** When the RFC's default status does not fit (415 for a body that is not a form). */
+  readonly status: number | undefined;
+
+  constructor(
+    readonly code: OAuthErrorCode,
+    message: string,
+    options: { basicChallenge?: boolean; status?: number } = {},
+  ) {
+    super(message);
+    this.basicChallenge = options.basicChallenge ?? false;
+    this.status = options.status;
+  }
+}
+
+/** Too many failed authentications for a client id or address: 429 with `Retry-After`. */
+export class AuthThrottledError extends Error {
+  override readonly name = 'AuthThrottledError';
+  readonly code = 'THROTTLED';
+
+  constructor(readonly retryAfterSec: number) {
+    super('too many failed authentication attempts; retry later');
+  }
+}
+
+export type KeyManagerErrorCode =
+  | 'CLIENT_NOT_FOUND'
+  | 'USER_EXISTS'
+  | 'WEAK_PASSWORD'
+  | 'INVALID_CREDENTIALS'
+  | 'INVALID_CLIENT_METADATA'
+  | 'INVALID_REDIRECT_URI'
+  | 'INVALID_REQUEST'
+  /** A stored secret had to be revealed and could not be decrypted (wrong or missing key, damaged value). */
+  | 'STORED_SECRET_UNREADABLE';
+
+/** A failure of the Key Manager's own operations (clients, users, stored secrets). */
+export class KeyManagerError extends Error {
+  override readonly name = 'KeyManagerError';
+
+  constructor(
+    readonly code: KeyManagerErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

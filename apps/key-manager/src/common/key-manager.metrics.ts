@@ -1,0 +1,33 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { MetricsRegistry } from '@app/platform';
+
+/** The Key Manager's own counters, on the service's registry (exposed at /metrics). */
+@Injectable()
+export class KeyManagerMetrics {
+  readonly tokensIssued: Counter<'grant_type' | 'token_type'>;
+  readonly introspections: Counter<'result' | 'via'>;
+  readonly clientAuthFailures: Counter<'reason'>;
+
+  constructor(@Inject(MetricsRegistry) metrics: MetricsRegistry) {
+    const registers = [metrics.registry];
+    this.tokensIssued = new Counter({
+      name: 'key_manager_tokens_issued_total',
+      help: 'Access tokens issued, by grant type and token type (JWT or Default = opaque)',
+      labelNames: ['grant_type', 'token_type'],
+      registers,
+    });
+    this.introspections = new Counter({
+      name: 'key_manager_introspections_total',
+      help: 'Token introspections (HTTP /oauth2/introspect and NATS km.tokens.validate) by result',
+      labelNames: ['result', 'via'],
+      registers,
+    });
+    this.clientAuthFailures = new Counter({
+      name: 'key_manager_client_authentication_failures_total',
+      help: 'Failed client (and super_admin) authentications, by reason; throttled = refused by the throttle',
+      labelNames: ['reason'],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { OAuthError } from '../common/key-manager.errors.js';
+import { IntrospectionService, type IntrospectionResult } from '../tokens/introspection.service.js';
+import { parseScopeParameter } from '../tokens/scopes.util.js';
+import type { IssuedTokens } from '../tokens/token-minter.service.js';
+import { TokensService } from '../tokens/tokens.service.js';
+import { ClientAuthenticator, type PresentedCredentials } from './client-authenticator.service.js';
+
+/** RFC 6749 §5.1 token response. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token?: string;
+  scope: string;
+}
+
+const GRANTS = new Set(['client_credentials', 'password', 'refresh_token', 'authorization_code']);
+
+function toResponse(issued: IssuedTokens): TokenResponse {
+  return {
+    access_token: issued.accessToken,
+    token_type: issued.tokenType,
+    expires_in: issued.expiresIn,
+    ...(issued.refreshToken !== undefined ? { refresh_token: issued.refreshToken } : {}),
+    scope: issued.scopes.join(' '),
+  };
+}
+
+/**
+ * The token, revocation and introspection endpoints over form parameters: reads the parameters by the
+ * RFCs' rules (required, single-valued), authenticates the caller and hands over to the token services.
+ */
+@Injectable()
+export class TokenEndpointService {
+  constructor(
+    private readonly authenticator: ClientAuthenticator,
+    private readonly tokens: TokensService,
+    private readonly introspection: IntrospectionService,
+  ) {}
+
+  async token(request: PresentedCredentials): Promise<TokenResponse> {
+    const form = request.form.requireNoRepeats();
+    const grantType = form.require('grant_type');
+    if (!GRANTS.has(grantType)) throw new OAuthError('unsupported_grant_type', 'grant_type must be client_credentials, password, refresh_token or authorization_code');
+    const { client } = await this.authenticator.authenticate(request);
+    switch (grantType) {
+      case 'client_credentials':
+        if (client.publicClient) throw new OAuthError('unauthorized_client', 'a public client cannot use the client_credentials grant');
+        return toResponse(await this.tokens.clientCredentials(client, parseScopeParameter(form.get('scope'))));
+      case 'password': {
+        const username = form.require('username');
+        const password = form.require('password');
+        return toResponse(await this.tokens.password(client, username, password, parseScopeParameter(form.get('scope'))));
+      }
+      case 'refresh_token': {
+        const refreshToken = form.require('refresh_token');
+        const scope = form.get('scope');
+        return toResponse(await this.tokens.refresh(client, refreshToken, scope === undefined ? undefined : parseScopeParameter(scope)));
+      }
+      default: {
+        const code = form.require('code');
+        return toResponse(await this.tokens.authorizationCode(client, code, form.get('redirect_uri'), form.get('code_verifier')));
+      }
+    }
+  }
+
+  /** RFC 7009: always 200 for a well-formed request by an authenticated client, whatever the token. */
+  async revoke(request: PresentedCredentials): Promise<void> {
+    const form = request.form.requireNoRepeats();
+    const token = form.require('token');
+    const { client } = await this.authenticator.authenticate(request);
+    await this.tokens.revoke(client.clientId, token);
+  }
+
+  async introspect(request: PresentedCredentials): Promise<IntrospectionResult> {
+    const caller = await this.authenticator.authenticateIntrospectionCaller(request.authorization, request.ip);
+    const form = request.form.requireNoRepeats();
+    const token = form.require('token');
+    const hint = form.get('token_type_hint');
+    return this.introspection.introspect(
+      token,
+      caller === null ? { kind: 'admin' } : { kind: 'client', clientId: caller.clientId, resourceServer: caller.resourceServer },
+      'http',
+      hint === 'access_token' || hint === 'refresh_token' ? hint : undefined,
+    );
+  }
+}

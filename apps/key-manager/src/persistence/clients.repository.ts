@@ -1,0 +1,189 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, type Repository } from 'typeorm';
+import type { GrantType, TokenTypeExtension } from '@app/contracts';
+import { BatchLoader } from './batch-queue.util.js';
+import { OAuthClientEntity } from './entities/oauth-client.entity.js';
+import { SqlService } from './sql.service.js';
+
+/** What authenticating a client and issuing to it needs: no stored secret, only its lookup hash. */
+export interface ClientRecord {
+  clientId: string;
+  /** Hex SHA-256 of the consumer secret; null for public clients. */
+  secretHash: string | null;
+  owner: string;
+  grantTypes: GrantType[];
+  redirectUris: string[];
+  tokenType: TokenTypeExtension;
+  applicationTokenLifetime: number;
+  userTokenLifetime: number;
+  refreshTokenLifetime: number;
+  publicClient: boolean;
+  resourceServer: boolean;
+}
+
+/** A client with everything stored about it, for management (DCR, NATS). */
+export interface ClientDetails extends ClientRecord {
+  id: string;
+  clientName: string;
+  /** The consumer secret in stored form; null for public clients. */
+  secret: { stored: string; scheme: string } | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface ClientRow {
+  client_id: string;
+  client_secret_hash: string | null;
+  owner: string;
+  grant_types: GrantType[];
+  redirect_uris: string[];
+  token_type: TokenTypeExtension;
+  application_token_lifetime: number;
+  user_token_lifetime: number;
+  refresh_token_lifetime: number;
+  public_client: boolean;
+  resource_server: boolean;
+}
+
+const LOAD_CLIENTS = {
+  name: 'km_load_clients',
+  text: `SELECT client_id, client_secret_hash, owner, grant_types, redirect_uris, token_type, application_token_lifetime,
+                user_token_lifetime, refresh_token_lifetime, public_client, resource_server
+           FROM oauth_clients WHERE client_id = ANY($1::text[])`,
+};
+
+function toRecord(row: ClientRow): ClientRecord {
+  return {
+    clientId: row.client_id,
+    secretHash: row.client_secret_hash,
+    owner: row.owner,
+    grantTypes: row.grant_types,
+    redirectUris: row.redirect_uris,
+    tokenType: row.token_type,
+    applicationTokenLifetime: row.application_token_lifetime,
+    userTokenLifetime: row.user_token_lifetime,
+    refreshTokenLifetime: row.refresh_token_lifetime,
+    publicClient: row.public_client,
+    resourceServer: row.resource_server,
+  };
+}
+
+function toDetails(entity: OAuthClientEntity): ClientDetails {
+  return {
+    id: entity.id,
+    clientId: entity.clientId,
+    secretHash: entity.clientSecretHash,
+    secret: entity.clientSecret !== null && entity.clientSecretScheme !== null ? { stored: entity.clientSecret, scheme: entity.clientSecretScheme } : null,
+    clientName: entity.clientName,
+    owner: entity.owner,
+    grantTypes: entity.grantTypes,
+    redirectUris: entity.redirectUris,
+    tokenType: entity.tokenType,
+    applicationTokenLifetime: entity.applicationTokenLifetime,
+    userTokenLifetime: entity.userTokenLifetime,
+    refreshTokenLifetime: entity.refreshTokenLifetime,
+    publicClient: entity.publicClient,
+    resourceServer: entity.resourceServer,
+    createdAt: entity.createdAt,
+    updatedAt: entity.updatedAt,
+  };
+}
+
+export type NewClient = Omit<ClientDetails, 'secretHash' | 'secret' | 'createdAt' | 'updatedAt'> & {
+  secret: { stored: string; scheme: string; hash: string } | null;
+};
+
+export type ClientChanges = Partial<
+  Pick<
+    ClientDetails,
+    'clientName' | 'owner' | 'grantTypes' | 'redirectUris' | 'tokenType' | 'applicationTokenLifetime' | 'userTokenLifetime' | 'refreshTokenLifetime' | 'publicClient' | 'resourceServer'
+  >
+>;
+
+/** OAuth2 clients: batched look-ups for the hot paths, TypeORM for management. */
+@Injectable()
+export class ClientsRepository {
+  private readonly loader: BatchLoader<string, ClientRecord>;
+
+  constructor(
+    sql: SqlService,
+    @InjectRepository(OAuthClientEntity) private readonly clients: Repository<OAuthClientEntity>,
+    private readonly dataSource: DataSource,
+  ) {
+    this.loader = new BatchLoader(
+      async (ids) => {
+        const rows = await sql.query<ClientRow>(LOAD_CLIENTS, [ids]);
+        return new Map(rows.map((r) => [r.client_id, toRecord(r)]));
+      },
+      { maxBatch: 256, maxInFlight: 4 },
+    );
+  }
+
+  /** The client as it is in the database now (batched with concurrent look-ups; never cached). */
+  find(clientId: string): Promise<ClientRecord | undefined> {
+    return this.loader.load(clientId);
+  }
+
+  async findDetails(clientId: string): Promise<ClientDetails | undefined> {
+    const entity = await this.clients.findOneBy({ clientId });
+    return entity ? toDetails(entity) : undefined;
+  }
+
+  async insert(client: NewClient, now = new Date()): Promise<ClientDetails> {
+    const entity = this.clients.create({
+      id: client.id,
+      clientId: client.clientId,
+      clientSecret: client.secret?.stored ?? null,
+      clientSecretScheme: client.secret?.scheme ?? null,
+      clientSecretHash: client.secret?.hash ?? null,
+      clientName: client.clientName,
+      owner: client.owner,
+      grantTypes: client.grantTypes,
+      redirectUris: client.redirectUris,
+      tokenType: client.tokenType,
+      applicationTokenLifetime: client.applicationTokenLifetime,
+      userTokenLifetime: client.userTokenLifetime,
+      refreshTokenLifetime: client.refreshTokenLifetime,
+      publicClient: client.publicClient,
+      resourceServer: client.resourceServer,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.clients.insert(entity);
+    return toDetails(entity);
+  }
+
+  /** Applies changes; undefined when there is no such client. */
+  async update(clientId: string, changes: ClientChanges, now = new Date()): Promise<ClientDetails | undefined> {
+    const result = await this.clients.update({ clientId }, { ...changes, updatedAt: now });
+    if (!result.affected) return undefined;
+    return this.findDetails(clientId);
+  }
+
+  async replaceSecret(clientId: string, secret: { stored: string; scheme: string; hash: string }, now = new Date()): Promise<ClientDetails | undefined> {
+    const result = await this.clients.update(
+      { clientId, publicClient: false },
+      { clientSecret: secret.stored, clientSecretScheme: secret.scheme, clientSecretHash: secret.hash, updatedAt: now },
+    );
+    if (!result.affected) return undefined;
+    return this.findDetails(clientId);
+  }
+
+  /**
+   * Deletes a client with its tokens and codes (ON DELETE CASCADE). Returns how many of its tokens were
+   * still usable, or undefined when there is no such client.
+   */
+  async delete(clientId: string): Promise<{ revokedTokens: number } | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      const locked: Array<{ id: string }> = await manager.query('SELECT id FROM oauth_clients WHERE client_id = $1 FOR UPDATE', [clientId]);
+      if (locked.length === 0) return undefined;
+      const [count] = (await manager.query(
+        `SELECT count(*)::int AS n FROM oauth_tokens WHERE client_id = $1 AND state = 'ACTIVE' AND (expires_at > now() OR refresh_expires_at > now())`,
+        [clientId],
+      )) as Array<{ n: number }>;
+      await manager.query('DELETE FROM oauth_clients WHERE client_id = $1', [clientId]);
+      return { revokedTokens: count?.n ?? 0 };
+    });
+  }
+}

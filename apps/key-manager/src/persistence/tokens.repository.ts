@@ -1,0 +1,225 @@
+import { Injectable } from '@nestjs/common';
+import type { ProtectedSecret } from '@app/crypto';
+import type { TokenTypeExtension } from '@app/contracts';
+import { BatchItemFailure, BatchLoader, BatchQueue } from './batch-queue.util.js';
+import type { TokenState } from './entities/oauth-token.entity.js';
+import { SqlService, type SqlTransaction } from './sql.service.js';
+
+/** A token row to insert. Times are seconds since the epoch. */
+export interface NewToken {
+  id: string;
+  clientId: string;
+  username: string | null;
+  scopes: string;
+  tokenType: TokenTypeExtension;
+  grantType: string;
+  /** The opaque token, or the JWT's `jti`, protected. */
+  access: ProtectedSecret;
+  refresh: ProtectedSecret | null;
+  issuedAt: number;
+  expiresAt: number;
+  refreshExpiresAt: number | null;
+  familyId: string;
+  parentId: string | null;
+  authorizationCodeId: string | null;
+  signingKeyId: string | null;
+}
+
+/** A token row as the look-ups read it (no stored secret: look-ups go by hash). Times in epoch seconds. */
+export interface TokenRecord {
+  id: string;
+  clientId: string;
+  username: string | null;
+  scopes: string;
+  tokenType: TokenTypeExtension;
+  grantType: string;
+  accessTokenHash: string;
+  refreshTokenHash: string | null;
+  issuedAt: number;
+  expiresAt: number;
+  refreshExpiresAt: number | null;
+  state: TokenState;
+  familyId: string;
+  signingKeyId: string | null;
+}
+
+interface TokenRow {
+  id: string;
+  client_id: string;
+  username: string | null;
+  scopes: string;
+  token_type: TokenTypeExtension;
+  grant_type: string;
+  access_token_hash: string;
+  refresh_token_hash: string | null;
+  iat: number;
+  exp: number;
+  rexp: number | null;
+  state: TokenState;
+  family_id: string;
+  signing_key_id: string | null;
+}
+
+const COLUMNS = `id, client_id, username, scopes, token_type, grant_type, access_token_hash, refresh_token_hash,
+  extract(epoch FROM issued_at)::float8 AS iat, extract(epoch FROM expires_at)::float8 AS exp,
+  extract(epoch FROM refresh_expires_at)::float8 AS rexp, state, family_id, signing_key_id`;
+
+const LOAD_TOKENS = {
+  name: 'km_load_tokens',
+  text: `SELECT ${COLUMNS} FROM oauth_tokens WHERE access_token_hash = ANY($1::text[]) OR refresh_token_hash = ANY($1::text[])`,
+};
+
+// One statement for any number of rows: one array parameter per column, zipped by unnest.
+const INSERT_TOKENS = {
+  name: 'km_insert_tokens',
+  text: `INSERT INTO oauth_tokens (id, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme,
+           access_token_hash, refresh_token, refresh_token_scheme, refresh_token_hash, issued_at, expires_at, refresh_expires_at,
+           family_id, parent_id, authorization_code_id, signing_key_id)
+         SELECT id, client_id, username, scopes, token_type, grant_type, a, a_scheme, a_hash, r, r_scheme, r_hash,
+                to_timestamp(iat), to_timestamp(exp), to_timestamp(rexp), family_id, parent_id, code_id, kid
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                       $10::text[], $11::text[], $12::text[], $13::float8[], $14::float8[], $15::float8[], $16::uuid[], $17::uuid[],
+                       $18::uuid[], $19::text[])
+             AS t(id, client_id, username, scopes, token_type, grant_type, a, a_scheme, a_hash, r, r_scheme, r_hash, iat, exp, rexp,
+                  family_id, parent_id, code_id, kid)`,
+};
+
+function toRecord(row: TokenRow): TokenRecord {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    username: row.username,
+    scopes: row.scopes,
+    tokenType: row.token_type,
+    grantType: row.grant_type,
+    accessTokenHash: row.access_token_hash,
+    refreshTokenHash: row.refresh_token_hash,
+    issuedAt: Math.floor(row.iat),
+    expiresAt: Math.floor(row.exp),
+    refreshExpiresAt: row.rexp === null ? null : Math.floor(row.rexp),
+    state: row.state,
+    familyId: row.family_id,
+    signingKeyId: row.signing_key_id,
+  };
+}
+
+function insertParameters(rows: readonly NewToken[]): unknown[] {
+  const column = <T>(pick: (t: NewToken) => T) => rows.map(pick);
+  return [
+    column((t) => t.id),
+    column((t) => t.clientId),
+    column((t) => t.username),
+    column((t) => t.scopes),
+    column((t) => t.tokenType),
+    column((t) => t.grantType),
+    column((t) => t.access.stored),
+    column((t) => t.access.scheme),
+    column((t) => t.access.hash),
+    column((t) => t.refresh?.stored ?? null),
+    column((t) => t.refresh?.scheme ?? null),
+    column((t) => t.refresh?.hash ?? null),
+    column((t) => t.issuedAt),
+    column((t) => t.expiresAt),
+    column((t) => t.refreshExpiresAt),
+    column((t) => t.familyId),
+    column((t) => t.parentId),
+    column((t) => t.authorizationCodeId),
+    column((t) => t.signingKeyId),
+  ];
+}
+
+/**
+ * Tokens: batched inserts (a caller's promise resolves only once its row is committed) and batched
+ * look-ups by hash, plus the state changes of rotation and revocation.
+ */
+@Injectable()
+export class TokensRepository {
+  private readonly writer: BatchQueue<NewToken, void>;
+  private readonly loader: BatchLoader<string, TokenRecord>;
+
+  constructor(private readonly sql: SqlService) {
+    this.writer = new BatchQueue<NewToken, void>(
+      async (rows) => {
+        try {
+          await sql.query(INSERT_TOKENS, insertParameters(rows));
+          return rows.map(() => undefined);
+        } catch (error) {
+          if (rows.length === 1) throw error;
+          // One bad row (e.g. its client was deleted meanwhile) must not fail the others: retry one by one.
+          return Promise.all(rows.map((row) => sql.query(INSERT_TOKENS, insertParameters([row])).then(() => undefined, (e: unknown) => new BatchItemFailure(e))));
+        }
+      },
+      { maxBatch: 500, maxInFlight: 8 },
+    );
+    this.loader = new BatchLoader(
+      async (hashes) => {
+        const rows = await sql.query<TokenRow>(LOAD_TOKENS, [hashes]);
+        const found = new Map<string, TokenRecord>();
+        for (const row of rows) {
+          const record = toRecord(row);
+          found.set(record.accessTokenHash, record);
+          if (record.refreshTokenHash) found.set(record.refreshTokenHash, record);
+        }
+        return found;
+      },
+      { maxBatch: 256, maxInFlight: 4 },
+    );
+  }
+
+  /** Inserts a token row; resolves once it is committed. */
+  insert(token: NewToken): Promise<void> {
+    return this.writer.submit(token);
+  }
+
+  /** The row whose access or refresh token has this hash, as it is now. */
+  findByHash(hash: string): Promise<TokenRecord | undefined> {
+    return this.loader.load(hash);
+  }
+
+  /**
+   * Refresh-token rotation in one transaction: the old row becomes INACTIVE (its access and refresh token
+   * stop working) and the new row is inserted. False when the old row was no longer ACTIVE — a concurrent
+   * use of the same refresh token got there first.
+   */
+  async rotate(oldId: string, next: NewToken): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const updated = await tx.query(`UPDATE oauth_tokens SET state = 'INACTIVE' WHERE id = $1 AND state = 'ACTIVE' RETURNING id`, [oldId]);
+      if (updated.length === 0) return false;
+      await tx.query(INSERT_TOKENS, insertParameters([next]));
+      return true;
+    });
+  }
+
+  /** Revokes every still-usable row of a chain (reuse of a rotated refresh token). */
+  async revokeFamily(familyId: string): Promise<number> {
+    const rows = await this.sql.query(`UPDATE oauth_tokens SET state = 'REVOKED', revoked_at = now() WHERE family_id = $1 AND state = 'ACTIVE' RETURNING id`, [familyId]);
+    return rows.length;
+  }
+
+  /** Revokes every chain that started from one authorization code (the code was replayed). */
+  async revokeIssuedFromCode(codeId: string, tx?: SqlTransaction): Promise<number> {
+    const run = tx ?? this.sql;
+    const rows = await run.query(
+      `UPDATE oauth_tokens SET state = 'REVOKED', revoked_at = now()
+        WHERE state = 'ACTIVE' AND family_id IN (SELECT family_id FROM oauth_tokens WHERE authorization_code_id = $1) RETURNING id`,
+      [codeId],
+    );
+    return rows.length;
+  }
+
+  /** Revokes one row (its access and refresh token); false when it was not ACTIVE. */
+  async revoke(id: string): Promise<boolean> {
+    const rows = await this.sql.query(`UPDATE oauth_tokens SET state = 'REVOKED', revoked_at = now() WHERE id = $1 AND state = 'ACTIVE' RETURNING id`, [id]);
+    return rows.length > 0;
+  }
+
+  /** Revokes every still-usable token of a client. */
+  async revokeAllOfClient(clientId: string): Promise<number> {
+    const rows = await this.sql.query(
+      `UPDATE oauth_tokens SET state = 'REVOKED', revoked_at = now()
+        WHERE client_id = $1 AND state = 'ACTIVE' AND (expires_at > now() OR refresh_expires_at > now()) RETURNING id`,
+      [clientId],
+    );
+    return rows.length;
+  }
+}

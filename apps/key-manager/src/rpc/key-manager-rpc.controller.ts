@@ -1,0 +1,90 @@
+import { Controller, UseFilters, UseInterceptors } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+import {
+  AuthenticateUserRequest,
+  ClientIdRequest,
+  CreateClientRequest,
+  CreateUserRequest,
+  IssueTokenRequest,
+  KeyManagerPatterns,
+  RevokeTokensRequest,
+  UpdateClientRequest,
+  ValidateTokenRequest,
+  type ClientView,
+  type DeleteClientView,
+  type ProfileView,
+  type RevokeTokensView,
+  type TokenSetView,
+  type TokenValidationView,
+  type UserView,
+} from '@app/contracts';
+import { EncryptionService, RpcData, RpcEnvelopeInterceptor, rpcValidationPipe, SkipProfileCheck } from '@app/platform';
+import { KeyManagerRpcErrorFilter } from './rpc-error.mapper.js';
+import { KeyManagerRpcService } from './key-manager-rpc.service.js';
+
+/** Every pattern of `KeyManagerContract` on the bus. Payloads are validated against the contract classes. */
+@Controller()
+@UseInterceptors(RpcEnvelopeInterceptor)
+@UseFilters(KeyManagerRpcErrorFilter)
+export class KeyManagerRpcController {
+  constructor(
+    private readonly rpc: KeyManagerRpcService,
+    private readonly encryption: EncryptionService,
+  ) {}
+
+  @MessagePattern(KeyManagerPatterns.ProfileGet)
+  @SkipProfileCheck()
+  profile(): ProfileView {
+    return this.encryption.describe();
+  }
+
+  @MessagePattern(KeyManagerPatterns.UserCreate)
+  createUser(@RpcData(rpcValidationPipe) request: CreateUserRequest): Promise<UserView> {
+    return this.rpc.createUser(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.UserAuthenticate)
+  authenticateUser(@RpcData(rpcValidationPipe) request: AuthenticateUserRequest): Promise<TokenSetView> {
+    return this.rpc.authenticateUser(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.TokenValidate)
+  validateToken(@RpcData(rpcValidationPipe) request: ValidateTokenRequest): Promise<TokenValidationView> {
+    return this.rpc.validateToken(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.ClientCreate)
+  createClient(@RpcData(rpcValidationPipe) request: CreateClientRequest): Promise<ClientView> {
+    return this.rpc.createClient(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.ClientGet)
+  getClient(@RpcData(rpcValidationPipe) request: ClientIdRequest): Promise<ClientView> {
+    return this.rpc.getClient(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.ClientUpdate)
+  updateClient(@RpcData(rpcValidationPipe) request: UpdateClientRequest): Promise<ClientView> {
+    return this.rpc.updateClient(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.ClientDelete)
+  deleteClient(@RpcData(rpcValidationPipe) request: ClientIdRequest): Promise<DeleteClientView> {
+    return this.rpc.deleteClient(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.ClientRegenerateSecret)
+  regenerateSecret(@RpcData(rpcValidationPipe) request: ClientIdRequest): Promise<ClientView> {
+    return this.rpc.regenerateSecret(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.TokenIssue)
+  issueToken(@RpcData(rpcValidationPipe) request: IssueTokenRequest): Promise<TokenSetView> {
+    return this.rpc.issueToken(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.TokenRevoke)
+  revokeTokens(@RpcData(rpcValidationPipe) request: RevokeTokensRequest): Promise<RevokeTokensView> {
+    return this.rpc.revokeTokens(request);
+  }
+}

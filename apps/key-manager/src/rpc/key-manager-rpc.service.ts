@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import type {
+  AuthenticateUserRequest,
+  ClientIdRequest,
+  ClientView,
+  CreateClientRequest,
+  CreateUserRequest,
+  DeleteClientView,
+  IssueTokenRequest,
+  RevokeTokensRequest,
+  RevokeTokensView,
+  TokenSetView,
+  TokenValidationView,
+  UpdateClientRequest,
+  UserView,
+  ValidateTokenRequest,
+} from '@app/contracts';
+import { ClientsService, SYSTEM_CLIENT_ID } from '../clients/clients.service.js';
+import { AuthThrottle } from '../common/auth-throttle.service.js';
+import { KeyManagerError } from '../common/key-manager.errors.js';
+import { IntrospectionService } from '../tokens/introspection.service.js';
+import { checkScopes } from '../tokens/scopes.util.js';
+import type { IssuedTokens } from '../tokens/token-minter.service.js';
+import { TokensService } from '../tokens/tokens.service.js';
+import { UsersService } from '../users/users.service.js';
+
+function toTokenSet(issued: IssuedTokens): TokenSetView {
+  return {
+    accessToken: issued.accessToken,
+    tokenType: issued.tokenType,
+    expiresIn: issued.expiresIn,
+    ...(issued.refreshToken !== undefined ? { refreshToken: issued.refreshToken } : {}),
+    scopes: issued.scopes,
+  };
+}
+
+/** The bus API over the same services as the HTTP API. */
+@Injectable()
+export class KeyManagerRpcService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly clients: ClientsService,
+    private readonly tokens: TokensService,
+    private readonly introspection: IntrospectionService,
+    private readonly throttle: AuthThrottle,
+  ) {}
+
+  createUser(request: CreateUserRequest): Promise<UserView> {
+    return this.users.create(request.username, request.password);
+  }
+
+  /** The portal's log-in: the password grant, for the Key Manager's own portal client. */
+  async authenticateUser(request: AuthenticateUserRequest): Promise<TokenSetView> {
+    const keys = [`user:${request.username.toLowerCase()}`];
+    this.throttle.check(keys);
+    const user = await this.users.verify(request.username, request.password);
+    if (!user) {
+      this.throttle.fail(keys);
+      throw new KeyManagerError('INVALID_CREDENTIALS', 'invalid username or password');
+    }
+    const client = await this.clients.record(SYSTEM_CLIENT_ID);
+    return toTokenSet(await this.tokens.issueForUser(client, 'password', user.username, checkScopes(request.scopes)));
+  }
+
+  /** A bearer token presented to the portal: active access tokens only. */
+  async validateToken(request: ValidateTokenRequest): Promise<TokenValidationView> {
+    const result = await this.introspection.introspect(request.token, { kind: 'admin' }, 'nats', 'access_token');
+    if (!result.active || result.token_type !== 'Bearer') return { active: false };
+    return {
+      active: true,
+      ...(result.username !== undefined ? { username: result.username } : {}),
+      clientId: result.client_id,
+      scopes: IntrospectionService.scopesOf(result),
+      expiresAt: result.exp,
+    };
+  }
+
+  async createClient(request: CreateClientRequest): Promise<ClientView> {
+    const { client } = await this.clients.create({
+      clientName: request.clientName,
+      owner: request.owner,
+      ...settingsOf(request),
+    });
+    return this.clients.toView(client);
+  }
+
+  async getClient(request: ClientIdRequest): Promise<ClientView> {
+    return this.clients.toView(await this.clients.get(request.clientId));
+  }
+
+  async updateClient(request: UpdateClientRequest): Promise<ClientView> {
+    const client = await this.clients.update(request.clientId, {
+      ...(request.clientName !== undefined ? { clientName: request.clientName } : {}),
+      ...settingsOf(request),
+    });
+    return this.clients.toView(client);
+  }
+
+  async deleteClient(request: ClientIdRequest): Promise<DeleteClientView> {
+    const { revokedTokens } = await this.clients.delete(request.clientId);
+    return { clientId: request.clientId, revokedTokens };
+  }
+
+  /** Stored form only: the new secret crosses the bus as its ciphertext when encryption is on. */
+  async regenerateSecret(request: ClientIdRequest): Promise<ClientView> {
+    const { client } = await this.clients.regenerateSecret(request.clientId);
+    return this.clients.toView(client);
+  }
+
+  /** client_credentials for a client the portal has authenticated itself (no secret crosses the bus). */
+  async issueToken(request: IssueTokenRequest): Promise<TokenSetView> {
+    const client = await this.clients.record(request.clientId);
+    if (client.publicClient) throw new KeyManagerError('INVALID_REQUEST', 'a public client cannot use the client_credentials grant');
+    return toTokenSet(await this.tokens.clientCredentials(client, checkScopes(request.scopes), request.validityPeriod));
+  }
+
+  async revokeTokens(request: RevokeTokensRequest): Promise<RevokeTokensView> {
+    await this.clients.record(request.clientId);
+    if (request.token === undefined) return { revoked: await this.tokens.revokeAll(request.clientId) };
+    return { revoked: (await this.tokens.revoke(request.clientId, request.token)) ? 1 : 0 };
+  }
+}
+
+function settingsOf(request: CreateClientRequest | UpdateClientRequest) {
+  return {
+    ...(request.grantTypes !== undefined ? { grantTypes: request.grantTypes } : {}),
+    ...(request.redirectUris !== undefined ? { redirectUris: request.redirectUris } : {}),
+    ...(request.tokenType !== undefined ? { tokenType: request.tokenType } : {}),
+    ...(request.applicationTokenLifetime !== undefined ? { applicationTokenLifetime: request.applicationTokenLifetime } : {}),
+    ...(request.userTokenLifetime !== undefined ? { userTokenLifetime: request.userTokenLifetime } : {}),
+    ...(request.refreshTokenLifetime !== undefined ? { refreshTokenLifetime: request.refreshTokenLifetime } : {}),
+  };
+}

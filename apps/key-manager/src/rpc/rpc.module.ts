@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ClientsModule } from '../clients/clients.module.js';
+import { KeyManagerCommonModule } from '../common/key-manager-common.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { KeyManagerRpcController } from './key-manager-rpc.controller.js';
+import { KeyManagerRpcService } from './key-manager-rpc.service.js';
+
+@Module({
+  imports: [ClientsModule, TokensModule, UsersModule, KeyManagerCommonModule],
+  controllers: [KeyManagerRpcController],
+  providers: [KeyManagerRpcService],
+})
+export class RpcModule {}

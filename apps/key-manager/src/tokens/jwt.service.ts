@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sign, verify, type KeyObject } from 'node:crypto';
+import type { DeploymentConfig } from '@app/config';
+import { DEPLOYMENT_CONFIG, EncryptionService } from '@app/platform';
+
+/** The claims of a JWT access token (RFC 9068 plus WSO2's `azp`). Times in seconds since the epoch. */
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  azp: string;
+  client_id: string;
+  scope: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+  jti: string;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const MAX_JWT_LENGTH = 8192;
+
+function signAsync(data: Buffer, key: KeyObject): Promise<Buffer> {
+  // The callback form runs the RSA private-key operation on libuv's thread pool, off the event loop.
+  return new Promise((resolve, reject) => sign('sha256', data, key, (error, signature) => (error ? reject(error) : resolve(signature))));
+}
+
+function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
+  if (!BASE64URL.test(segment)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    // JSON.parse quotes the input in its message: never let it travel.
+    return undefined;
+  }
+}
+
+function isClaims(value: Record<string, unknown>): value is Record<string, unknown> & AccessTokenClaims {
+  return (
+    typeof value.iss === 'string' &&
+    typeof value.sub === 'string' &&
+    typeof value.client_id === 'string' &&
+    typeof value.jti === 'string' &&
+    typeof value.scope === 'string' &&
+    Number.isInteger(value.iat) &&
+    Number.isInteger(value.exp)
+  );
+}
+
+/**
+ * RS256 JWT access tokens, signed with the primary keystore's key (`kid` = its certificate thumbprint) and
+ * verified with any key in `EncryptionService.verificationKeys` — a public-key operation only. Keys are
+ * fetched from the EncryptionService at each use, so a key change takes effect at once.
+ */
+@Injectable()
+export class JwtService {
+  readonly issuer: string;
+  private readonly headers = new Map<string, string>();
+
+  constructor(
+    private readonly encryption: EncryptionService,
+    @Inject(DEPLOYMENT_CONFIG) config: DeploymentConfig,
+  ) {
+    this.issuer = config.oauth.issuer;
+  }
+
+  /** Signs the claims; returns the compact JWS and the id of the key that signed it. */
+  async sign(claims: AccessTokenClaims): Promise<{ token: string; keyId: string }> {
+    const key = this.encryption.signingKey;
+    const input = `${this.headerFor(key.thumbprint)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const signature = await signAsync(Buffer.from(input), key.privateKey);
+    return { token: `${input}.${signature.toString('base64url')}`, keyId: key.thumbprint };
+  }
+
+  /** Whether the text has the shape of a JWS at all (opaque tokens never contain a dot). */
+  looksLikeJwt(token: string): boolean {
+    return token.includes('.');
+  }
+
+  /**
+   * The claims of a JWT this Key Manager signed, or undefined when it is not one: wrong shape, algorithm
+   * other than RS256, unknown `kid`, bad signature, another issuer. Expiry and revocation are the caller's
+   * business (the token's row says whether it is still active).
+   */
+  verify(token: string): AccessTokenClaims | undefined {
+    if (token.length > MAX_JWT_LENGTH) return undefined;
+    const parts = token.split('.');
+    if (parts.length !== 3) return undefined;
+    const [headerSegment, payloadSegment, signatureSegment] = parts as [string, string, string];
+    const header = decodeJsonObject(headerSegment);
+    if (!header || header.alg !== 'RS256' || typeof header.kid !== 'string' || header.crit !== undefined) return undefined;
+    const kid = header.kid;
+    const key = this.encryption.verificationKeys.find((k) => k.thumbprint === kid);
+    if (!key || !BASE64URL.test(signatureSegment)) return undefined;
+    const signed = Buffer.from(`${headerSegment}.${payloadSegment}`);
+    if (!verify('sha256', signed, key.publicKey, Buffer.from(signatureSegment, 'base64url'))) return undefined;
+    const claims = decodeJsonObject(payloadSegment);
+    if (!claims || !isClaims(claims) || claims.iss !== this.issuer) return undefined;
+    return claims;
+  }
+
+  private headerFor(kid: string): string {
+    let header = this.headers.get(kid);
+    if (!header) {
+      header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid })).toString('base64url');
+      this.headers.set(kid, header);
+    }
+    return header;
+  }
+}

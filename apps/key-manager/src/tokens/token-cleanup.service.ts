@@ -1,0 +1,90 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { DeploymentConfig } from '@app/config';
+import { DEPLOYMENT_CONFIG, ROOT_LOGGER } from '@app/platform';
+import { SqlService, type SqlTransaction } from '../persistence/sql.service.js';
+
+export interface CleanupReport {
+  tokens: number;
+  codes: number;
+}
+
+// Token rows go when revoked, or when both the access token and any refresh token have expired, longer
+// ago than the retention. Rows INACTIVE through rotation stay while their refresh token could still be
+// presented: they are what detects the reuse of a rotated refresh token.
+const DELETE_TOKENS = `
+  DELETE FROM oauth_tokens WHERE id IN (
+    SELECT id FROM oauth_tokens
+     WHERE (revoked_at IS NOT NULL AND revoked_at < $1)
+        OR (expires_at < $1 AND (refresh_expires_at IS NULL OR refresh_expires_at < $1))
+     LIMIT $2)`;
+
+// Used codes stay for the retention so that a replay is still recognised (and revokes its tokens).
+const DELETE_CODES = `
+  DELETE FROM authorization_codes WHERE id IN (
+    SELECT id FROM authorization_codes WHERE used_at < $1 OR expires_at < $1 LIMIT $2)`;
+
+/**
+ * Removes expired and revoked tokens and used or expired authorization codes older than the retention
+ * (`[oauth.token_cleanup]`), in batches so that no statement holds many locks, on one instance at a time
+ * (a Postgres advisory lock per schema: the others skip the round).
+ */
+@Injectable()
+export class TokenCleanupService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly sql: SqlService,
+    @Inject(DEPLOYMENT_CONFIG) private readonly config: DeploymentConfig,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'token-cleanup' });
+  }
+
+  onApplicationBootstrap(): void {
+    const { enabled, intervalSec } = this.config.oauth.cleanup;
+    if (!enabled) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.runOnce()
+        .catch((error: unknown) => this.logger.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'token clean-up failed'))
+        .finally(() => (this.running = undefined));
+    }, intervalSec * 1000);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One round; undefined when another instance holds the lock. */
+  async runOnce(now = new Date()): Promise<CleanupReport | undefined> {
+    const { retentionSec, batchSize } = this.config.oauth.cleanup;
+    const cutoff = new Date(now.getTime() - retentionSec * 1000);
+    const lockKey = `token-cleanup:${this.config.database.schema}`;
+    return this.sql.withConnection(async (connection) => {
+      const [lock] = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);
+      if (!lock?.locked) return undefined;
+      try {
+        const tokens = await this.deleteInBatches(connection, DELETE_TOKENS, cutoff, batchSize);
+        const codes = await this.deleteInBatches(connection, DELETE_CODES, cutoff, batchSize);
+        if (tokens + codes > 0) this.logger.info({ tokens, codes, cutoff: cutoff.toISOString() }, 'token clean-up removed rows');
+        return { tokens, codes };
+      } finally {
+        await connection.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+      }
+    });
+  }
+
+  private async deleteInBatches(connection: SqlTransaction, statement: string, cutoff: Date, batchSize: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await connection.query(`${statement} RETURNING 1`, [cutoff, batchSize]);
+      total += deleted.length;
+      if (deleted.length < batchSize) return total;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { SecretKinds } from '@app/crypto';
+import type { GrantType } from '@app/contracts';
+import { EncryptionService } from '@app/platform';
+import type { ClientRecord } from '../persistence/clients.repository.js';
+import type { NewToken } from '../persistence/tokens.repository.js';
+import { JwtService } from './jwt.service.js';
+import { formatScopes } from './scopes.util.js';
+import { newSecret } from './secret-generator.util.js';
+
+/** What one issuance needs to know. */
+export interface MintRequest {
+  client: ClientRecord;
+  grantType: GrantType;
+  /** The resource owner; null for client_credentials (the token then speaks for the client). */
+  username: string | null;
+  scopes: string[];
+  accessLifetimeSec: number;
+  /** Lifetime of a refresh token to issue alongside; null for none. */
+  refreshLifetimeSec: number | null;
+  /** The chain this token continues (refresh grant); a new chain otherwise. */
+  familyId?: string;
+  parentId?: string;
+  authorizationCodeId?: string;
+}
+
+/** A token response, before it is shaped for HTTP (snake_case) or NATS (camelCase). */
+export interface IssuedTokens {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshToken?: string;
+  scopes: string[];
+}
+
+/**
+ * Creates tokens: the access token (an RS256 JWT whose `jti` is the stored secret, or an opaque 256-bit
+ * value), the optional refresh token, and the row that stores them — each secret protected by the
+ * processor in force at this moment, with its lookup hash.
+ */
+@Injectable()
+export class TokenMinter {
+  constructor(
+    private readonly encryption: EncryptionService,
+    private readonly jwt: JwtService,
+  ) {}
+
+  async mint(request: MintRequest, nowMs = Date.now()): Promise<{ row: NewToken; issued: IssuedTokens }> {
+    const { client } = request;
+    const now = Math.floor(nowMs / 1000);
+    const exp = now + request.accessLifetimeSec;
+    const id = randomUUID();
+    const scope = formatScopes(request.scopes);
+    let accessToken: string;
+    let storedAccessSecret: string;
+    let signingKeyId: string | null = null;
+    if (client.tokenType === 'JWT') {
+      const jti = randomUUID();
+      const subject = request.username ?? client.clientId;
+      const signed = await this.jwt.sign({
+        iss: this.jwt.issuer,
+        sub: subject,
+        aud: client.clientId,
+        azp: client.clientId,
+        client_id: client.clientId,
+        scope,
+        iat: now,
+        nbf: now,
+        exp,
+        jti,
+      });
+      accessToken = signed.token;
+      storedAccessSecret = jti;
+      signingKeyId = signed.keyId;
+    } else {
+      accessToken = newSecret();
+      storedAccessSecret = accessToken;
+    }
+    const refreshToken = request.refreshLifetimeSec === null ? undefined : newSecret();
+    // Fetched now, not cached: a coordinated switch of encryption settings applies to the next token.
+    const processor = this.encryption.processor;
+    const row: NewToken = {
+      id,
+      clientId: client.clientId,
+      username: request.username,
+      scopes: scope,
+      tokenType: client.tokenType,
+      grantType: request.grantType,
+      access: processor.protect(SecretKinds.AccessToken, storedAccessSecret),
+      refresh: refreshToken === undefined ? null : processor.protect(SecretKinds.RefreshToken, refreshToken),
+      issuedAt: now,
+      expiresAt: exp,
+      refreshExpiresAt: request.refreshLifetimeSec === null ? null : now + request.refreshLifetimeSec,
+      familyId: request.familyId ?? id,
+      parentId: request.parentId ?? null,
+      authorizationCodeId: request.authorizationCodeId ?? null,
+      signingKeyId,
+    };
+    return {
+      row,
+      issued: {
+        accessToken,
+        tokenType: 'Bearer',
+        expiresIn: request.accessLifetimeSec,
+        ...(refreshToken !== undefined ? { refreshToken } : {}),
+        scopes: request.scopes,
+      },
+    };
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { KeyManagerCommonModule } from '../common/key-manager-common.module.js';
+import { PersistenceModule } from '../persistence/persistence.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { IntrospectionService } from './introspection.service.js';
+import { JwtService } from './jwt.service.js';
+import { TokenCleanupService } from './token-cleanup.service.js';
+import { TokenLookup } from './token-lookup.service.js';
+import { TokenMinter } from './token-minter.service.js';
+import { TokensService } from './tokens.service.js';
+
+@Module({
+  imports: [PersistenceModule, UsersModule, KeyManagerCommonModule],
+  providers: [JwtService, TokenMinter, TokenLookup, TokensService, IntrospectionService, TokenCleanupService],
+  exports: [JwtService, TokensService, IntrospectionService, TokenCleanupService],
+})
+export class TokensModule {}

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { USERNAME_PATTERN, type UserView } from '@app/contracts';
+import { KeyManagerError } from '../common/key-manager.errors.js';
+import { UsersRepository } from '../persistence/users.repository.js';
+import { PasswordHasher } from './password-hasher.service.js';
+import { passwordPolicyProblem } from './password-policy.util.js';
+
+/** An authenticated user of the Key Manager's user store. */
+export interface AuthenticatedUser {
+  username: string;
+}
+
+/** Sign-up and log-in against the Key Manager's own user store. */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async create(username: string, password: string, now = new Date()): Promise<UserView> {
+    if (!USERNAME_PATTERN.test(username)) {
+      throw new KeyManagerError('INVALID_REQUEST', 'username must be 3-64 characters: letters, digits, . _ @ -');
+    }
+    const problem = passwordPolicyProblem(username, password);
+    if (problem) throw new KeyManagerError('WEAK_PASSWORD', problem);
+    const created = await this.users.insert({ id: randomUUID(), username, passwordHash: await this.hasher.hash(password), createdAt: now });
+    if (!created) throw new KeyManagerError('USER_EXISTS', `the user name ${username} is taken`);
+    return { username, createdAt: now.toISOString() };
+  }
+
+  /** The user when the password is right; undefined otherwise (unknown name and wrong password look alike). */
+  async verify(username: string, password: string): Promise<AuthenticatedUser | undefined> {
+    const user = username.length <= 64 ? await this.users.findByUsername(username) : undefined;
+    if (!user) return this.hasher.verifyDecoy(password).then(() => undefined);
+    return (await this.hasher.verify(password, user.passwordHash)) ? { username: user.username } : undefined;
+  }
+}

@@ -1,0 +1,67 @@
+import * as oauth from 'oauth4webapi';
+import type { KeyManagerUnderTest } from '../../../test/support/key-manager.harness.js';
+
+/** oauth4webapi refuses http:// unless told: the test servers listen on loopback without TLS. */
+export const insecure = { [oauth.allowInsecureRequests]: true } as const;
+
+export function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+export function adminAuth(km: KeyManagerUnderTest): string {
+  return basic(km.admin.username, km.admin.password);
+}
+
+export interface RegisteredClient {
+  client_id: string;
+  client_secret?: string;
+  [field: string]: unknown;
+}
+
+/** Registers a client through the DCR API as the super admin. */
+export async function register(km: KeyManagerUnderTest, metadata: Record<string, unknown>): Promise<RegisteredClient> {
+  const response = await fetch(`${km.baseUrl}/keymanager-operations/dcr/register`, {
+    method: 'POST',
+    headers: { authorization: adminAuth(km), 'content-type': 'application/json' },
+    body: JSON.stringify({ client_name: 'test app', ...metadata }),
+  });
+  const body = (await response.json()) as RegisteredClient;
+  if (response.status !== 201) throw new Error(`registration failed: ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+export async function discover(km: KeyManagerUnderTest): Promise<oauth.AuthorizationServer> {
+  const issuer = new URL(km.config.oauth.issuer);
+  return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+}
+
+/** POSTs a raw form (for the cases oauth4webapi would never send). */
+export async function postForm(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+}
+
+/**
+ * Drives the authorization endpoint as a browser would: GET the sign-in page, submit it with the user's
+ * credentials and every hidden field, and return the redirect the Key Manager answers with.
+ */
+export async function signInAndAuthorize(authorizationUrl: URL, username: string, password: string): Promise<{ status: number; location: string | null; page: string }> {
+  const pageResponse = await fetch(authorizationUrl, { redirect: 'manual' });
+  const page = await pageResponse.text();
+  if (pageResponse.status !== 200) return { status: pageResponse.status, location: pageResponse.headers.get('location'), page };
+  const form = new URLSearchParams();
+  for (const match of page.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) form.append(unescapeHtml(match[1]!), unescapeHtml(match[2]!));
+  form.append('username', username);
+  form.append('password', password);
+  form.append('action', 'approve');
+  const submitted = await fetch(new URL('/oauth2/authorize', authorizationUrl), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
+  return { status: submitted.status, location: submitted.headers.get('location'), page: await submitted.text() };
+}
+
+function unescapeHtml(value: string): string {
+  return value.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+}

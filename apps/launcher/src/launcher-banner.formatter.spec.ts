@@ -1,0 +1,44 @@
+import { modeLines, readyBanner } from './launcher-banner.formatter.js';
+import type { LauncherState } from './launcher-state.store.js';
+import { redactUrl } from './url.util.js';
+
+const state: LauncherState = {
+  pid: 1,
+  startedAt: '2026-01-01T00:00:00Z',
+  configFile: '/repo/.dev/deployment.toml',
+  config: 'development',
+  database: { kind: 'external', url: 'postgres://apim:s3cret@db.example:5432/apim', keyManagerSchema: 'key_manager', devportalSchema: 'devportal' },
+  bus: { kind: 'nats', natsUrl: 'nats://user:natspw@127.0.0.1:4222' },
+  keyManager: { url: 'http://localhost:9443' },
+  devportal: { url: 'http://localhost:9444', apiUrl: 'http://localhost:9444/api/am/devportal/v3' },
+  admin: { username: 'admin' },
+};
+
+describe('launcher output', () => {
+  it('names the chosen config, database and bus without their passwords', () => {
+    const text = modeLines(state, ['a note']);
+    expect(text).toMatch(/^mode: database\s+DATABASE_URL: postgres:\/\/apim:\*\*\*\*@db\.example:5432\/apim$/m);
+    expect(text).toMatch(/^mode: bus\s+NATS at nats:\/\/user:\*\*\*\*@127\.0\.0\.1:4222$/m);
+    expect(text).toMatch(/^note: a note$/m);
+    expect(text).not.toMatch(/s3cret|natspw/);
+  });
+
+  it('says in-process when there is no NATS', () => {
+    expect(modeLines({ ...state, bus: { kind: 'in-process' } })).toMatch(/^mode: bus\s+in-process/m);
+  });
+
+  it('prints the URLs, the admin user and curl lines against them', () => {
+    const text = readyBanner(state, { adminPasswordHint: 'in .dev/secrets.json' });
+    expect(text).toContain('Key Manager       http://localhost:9443');
+    expect(text).toContain('Developer Portal  http://localhost:9444');
+    expect(text).toContain('Admin user        admin');
+    expect(text).toContain('curl -s -X POST http://localhost:9444/api/am/devportal/v3/signup');
+    expect(text).toContain('curl -s -X POST http://localhost:9443/oauth2/token');
+    expect(text).not.toContain('s3cret');
+  });
+
+  it('hides the password of a URL it cannot parse entirely', () => {
+    expect(redactUrl('postgres://u:p@[bad')).toBe('postgres://(hidden)');
+    expect(redactUrl('http://localhost:9443')).toBe('http://localhost:9443');
+  });
+});

@@ -1,0 +1,56 @@
+import type { INestApplication } from '@nestjs/common';
+import type { DestinationStream, Logger } from 'pino';
+import type { DeploymentConfig } from '@app/config';
+import { createRootLogger, ProcessIdentity, type BusOption } from '@app/platform';
+import { startDevportal } from '../../devportal/src/devportal.bootstrap.js';
+import { startKeyManager } from '../../key-manager/src/key-manager.bootstrap.js';
+
+export interface ServiceConfigs {
+  keyManager: DeploymentConfig;
+  devportal: DeploymentConfig;
+}
+
+export interface RunningServices {
+  /** Closes the portal, then the Key Manager (the portal calls it until the end). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Key Manager and then the Developer Portal in this process, each with its own configuration,
+ * identity and logger, on the given bus. With the in-process bus, the Key Manager registers its handlers
+ * on it before the portal starts and asks for them.
+ */
+export async function startServices(
+  configs: ServiceConfigs,
+  bus: BusOption,
+  logDestination?: (service: 'key-manager' | 'devportal') => DestinationStream,
+): Promise<RunningServices> {
+  const loggerFor = (service: 'key-manager' | 'devportal', config: DeploymentConfig): { identity: ProcessIdentity; logger: Logger } => {
+    const identity = new ProcessIdentity(service);
+    const destination = logDestination?.(service);
+    return { identity, logger: destination ? createRootLogger(config, identity, destination) : createRootLogger(config, identity) };
+  };
+
+  const km = loggerFor('key-manager', configs.keyManager);
+  const keyManager: INestApplication = await startKeyManager({ config: configs.keyManager, ...km, bus });
+  const portal = loggerFor('devportal', configs.devportal);
+  let devportal: INestApplication;
+  try {
+    devportal = await startDevportal({ config: configs.devportal, ...portal, bus });
+  } catch (error) {
+    await keyManager.close().catch(() => undefined);
+    throw error;
+  }
+
+  return {
+    stop: async () => {
+      try {
+        await devportal.close();
+      } finally {
+        await keyManager.close();
+        portal.logger.flush?.();
+        km.logger.flush?.();
+      }
+    },
+  };
+}

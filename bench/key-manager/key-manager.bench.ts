@@ -1,0 +1,331 @@
+/**
+ * Key Manager throughput: client_credentials issuance and introspection of a valid token, opaque and JWT,
+ * with token encryption off, RSA-OAEP (WSO2's default) and AES-GCM, against the local Postgres — and the
+ * same two scenarios on `oidc-provider` (in-memory adapter) in the same run, for scale.
+ *
+ *   npm run bench:key-manager                       # 10 s per server and scenario, in 5 rounds of 2 s
+ *   npm run bench:key-manager -- -d 3               # quick run (or BENCH_DURATION=3); BENCH_ROUNDS=n
+ *
+ * Each server runs in its own child process (the load generator must not share its event loop); autocannon
+ * runs here with 50 connections. All servers run at once and take turns, round by round, so that changing
+ * background load on the machine hits them alike. Prints one markdown table; ratios use the median round.
+ */
+import autocannon, { type Result as LoadResult } from 'autocannon';
+import Provider from 'oidc-provider';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { stringify } from 'smol-toml';
+import { loadConfig } from '@app/config';
+import { createPkcs12Keystore } from '@app/crypto';
+import { createRootLogger, InProcessBus, ProcessIdentity } from '@app/platform';
+import { startKeyManager } from '../../apps/key-manager/src/key-manager.bootstrap.js';
+
+type Mode = 'off' | 'rsa-oaep' | 'aes-gcm';
+const MODES: Mode[] = ['off', 'rsa-oaep', 'aes-gcm'];
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CONNECTIONS = 50;
+const ADMIN = { username: 'admin', password: 'bench-admin-password' };
+const SELF = fileURLToPath(import.meta.url);
+
+function durationSec(): number {
+  const flag = process.argv.indexOf('-d');
+  const value = flag >= 0 ? process.argv[flag + 1] : process.env.BENCH_DURATION;
+  const seconds = Number(value ?? 10);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`invalid duration: ${value}`);
+  return seconds;
+}
+
+function argument(name: string): string {
+  const i = process.argv.indexOf(name);
+  const value = i >= 0 ? process.argv[i + 1] : undefined;
+  if (value === undefined) throw new Error(`missing ${name}`);
+  return value;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- servers (child processes)
+
+async function serveKeyManager(): Promise<void> {
+  const config = loadConfig({ service: 'key-manager', file: argument('--config'), env: {} });
+  const identity = new ProcessIdentity('key-manager');
+  const logger = createRootLogger(config, identity);
+  const app = await startKeyManager({ config, identity, logger, bus: { kind: 'in-process', bus: new InProcessBus() } });
+  process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+  process.stdout.write(`READY ${config.server.port}\n`);
+}
+
+async function serveOidcProvider(): Promise<void> {
+  const port = Number(argument('--port'));
+  const jwt = argument('--format') === 'jwt';
+  const features: Record<string, unknown> = {
+    clientCredentials: { enabled: true },
+    introspection: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
+    devInteractions: { enabled: false },
+  };
+  if (jwt) {
+    // JWT access tokens come through resource indicators (RS256, same key size as the Key Manager's).
+    features.resourceIndicators = {
+      enabled: true,
+      defaultResource: () => 'urn:bench:api',
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({ scope: 'bench', accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg: 'RS256' } } }),
+    };
+  }
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const provider = new Provider(`http://127.0.0.1:${port}`, {
+    clients: [
+      {
+        client_id: 'bench',
+        client_secret: argument('--secret'),
+        grant_types: ['client_credentials'],
+        redirect_uris: [],
+        response_types: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid: 'bench' }] },
+    features,
+  });
+  provider.listen(port, '127.0.0.1', () => process.stdout.write(`READY ${port}\n`));
+}
+
+/** Starts this file in a child process in a server role; resolves once it printed READY. */
+function spawnServer(args: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [SELF, '--serve', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (line.startsWith('READY')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`server ${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+// ---------------------------------------------------------------- load
+
+type TokenFormat = 'opaque' | 'JWT';
+type Scenario = 'issue' | 'introspect';
+
+/** One server under load, ready: where to send what, with which credentials. */
+interface Target {
+  server: 'key-manager' | 'oidc-provider';
+  mode: Mode | '-';
+  format: TokenFormat;
+  tokenUrl: string;
+  introspectUrl: string;
+  authorization: string;
+  /** A valid token of this target, for the introspection scenario. */
+  token: string;
+}
+
+interface Row {
+  target: Target;
+  scenario: Scenario;
+  /** Median of the rounds' average req/s. */
+  rps: number;
+  /** Best round. */
+  best: number;
+  /** Latency of the median round. */
+  p50: number;
+  p99: number;
+  /** Non-2xx responses, errors and timeouts over all rounds. */
+  failures: number;
+}
+
+function summarise(target: Target, scenario: Scenario, results: LoadResult[]): Row {
+  const sorted = [...results].sort((a, b) => a.requests.average - b.requests.average);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return {
+    target,
+    scenario,
+    rps: median.requests.average,
+    best: sorted.at(-1)!.requests.average,
+    p50: median.latency.p50,
+    p99: median.latency.p99,
+    failures: results.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
+  };
+}
+
+function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+async function post(url: string, authorization: string, body: string, contentType = 'application/x-www-form-urlencoded'): Promise<Record<string, unknown>> {
+  const response = await fetch(url, { method: 'POST', headers: { authorization, 'content-type': contentType }, body });
+  const json = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+const ISSUE_BODY = 'grant_type=client_credentials&scope=bench';
+
+function load(target: Target, scenario: Scenario, duration: number): Promise<LoadResult> {
+  const introspect = scenario === 'introspect';
+  return autocannon({
+    url: introspect ? target.introspectUrl : target.tokenUrl,
+    connections: CONNECTIONS,
+    duration,
+    method: 'POST',
+    headers: { authorization: target.authorization, 'content-type': 'application/x-www-form-urlencoded' },
+    body: introspect ? `token=${encodeURIComponent(target.token)}` : ISSUE_BODY,
+  });
+}
+
+function modeTables(mode: Mode): Record<string, unknown> {
+  if (mode === 'off') return { apim: { oauth_config: { enable_token_encryption: false } } };
+  if (mode === 'rsa-oaep') return { apim: { oauth_config: { enable_token_encryption: true } } };
+  return {
+    apim: { oauth_config: { enable_token_encryption: true } },
+    system: { parameter: { 'org.wso2.CipherTransformation': 'AES/GCM/NoPadding' } },
+    encryption: { key: randomBytes(32).toString('hex') },
+  };
+}
+
+interface Running {
+  child: ChildProcess;
+  targets: Target[];
+  cleanup(): Promise<void>;
+}
+
+async function startKeyManagerTargets(mode: Mode, dir: string, keystore: string): Promise<Running> {
+  const port = await freePort();
+  const schema = `km_bench_${randomBytes(4).toString('hex')}`;
+  const base = `http://127.0.0.1:${port}`;
+  const file = join(dir, `deployment-${mode}.toml`);
+  const document = {
+    server: { host: '127.0.0.1', port, public_url: base },
+    database: { url: DATABASE_URL, schema, pool_size: 10 },
+    keystore: { primary: { file_name: keystore, type: 'PKCS12', password: 'bench-keystore', alias: 'wso2carbon' } },
+    super_admin: ADMIN,
+    oauth: { token_cleanup: { enable: false } },
+    log: { level: 'warn' },
+    ...modeTables(mode),
+  };
+  await writeFile(file, stringify(document), { mode: 0o600 });
+  const dropSchema = async () => {
+    const db = new pg.Client({ connectionString: DATABASE_URL });
+    await db.connect();
+    await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await db.end();
+  };
+  const child = await spawnServer(['key-manager', '--config', file]);
+  const targets: Target[] = [];
+  for (const tokenType of ['Default', 'JWT'] as const) {
+    const client = await post(
+      `${base}/keymanager-operations/dcr/register`,
+      basic(ADMIN.username, ADMIN.password),
+      JSON.stringify({ client_name: `bench ${tokenType}`, grant_types: ['client_credentials'], token_type_extension: tokenType, ext_application_token_lifetime: 86400 }),
+      'application/json',
+    );
+    const authorization = basic(String(client.client_id), String(client.client_secret));
+    const token = String((await post(`${base}/oauth2/token`, authorization, ISSUE_BODY))['access_token']);
+    targets.push({ server: 'key-manager', mode, format: tokenType === 'JWT' ? 'JWT' : 'opaque', tokenUrl: `${base}/oauth2/token`, introspectUrl: `${base}/oauth2/introspect`, authorization, token });
+  }
+  return { child, targets, cleanup: async () => (await stopServer(child), await dropSchema()) };
+}
+
+async function startOidcProviderTarget(format: TokenFormat): Promise<Running> {
+  const port = await freePort();
+  const secret = randomBytes(32).toString('base64url');
+  const child = await spawnServer(['oidc-provider', '--port', String(port), '--secret', secret, '--format', format === 'JWT' ? 'jwt' : 'opaque']);
+  const base = `http://127.0.0.1:${port}`;
+  const authorization = basic('bench', secret);
+  const token = String((await post(`${base}/token`, authorization, ISSUE_BODY))['access_token']);
+  return {
+    child,
+    targets: [{ server: 'oidc-provider', mode: '-', format, tokenUrl: `${base}/token`, introspectUrl: `${base}/token/introspection`, authorization, token }],
+    cleanup: () => stopServer(child),
+  };
+}
+
+function table(rows: Row[]): string {
+  const find = (pred: (r: Row) => boolean) => rows.find(pred);
+  const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : '–');
+  const lines = [
+    '| scenario | token | server | encryption | req/s (median) | req/s (best) | p50 ms | p99 ms | non-2xx + errors | on/off | vs oidc-provider |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const t = r.target;
+    const off = find((x) => x.scenario === r.scenario && x.target.server === 'key-manager' && x.target.mode === 'off' && x.target.format === t.format);
+    // Introspection: oidc-provider does not introspect its JWT access tokens, so every row compares with its opaque one.
+    const oidcFormat = r.scenario === 'introspect' ? 'opaque' : t.format;
+    const oidc = find((x) => x.scenario === r.scenario && x.target.server === 'oidc-provider' && x.target.format === oidcFormat);
+    const onOff = t.server === 'key-manager' && t.mode !== 'off' ? ratio(r.rps, off?.rps) : '–';
+    const versus = t.server === 'key-manager' ? ratio(r.rps, oidc?.rps) : '–';
+    lines.push(`| ${r.scenario} | ${t.format} | ${t.server} | ${t.mode} | ${Math.round(r.rps)} | ${Math.round(r.best)} | ${r.p50} | ${r.p99} | ${r.failures} | ${onOff} | ${versus} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--serve')) {
+    const role = argument('--serve');
+    return role === 'key-manager' ? serveKeyManager() : serveOidcProvider();
+  }
+  const duration = durationSec();
+  const rounds = Math.max(1, Math.round(Number(process.env.BENCH_ROUNDS ?? 5)));
+  const dir = await mkdtemp(join(tmpdir(), 'km-bench-'));
+  const running: Running[] = [];
+  try {
+    const keystore = join(dir, 'primary.p12');
+    await writeFile(keystore, await createPkcs12Keystore({ alias: 'wso2carbon', password: 'bench-keystore' }), { mode: 0o600 });
+    running.push(await startOidcProviderTarget('opaque'), await startOidcProviderTarget('JWT'));
+    for (const mode of MODES) running.push(await startKeyManagerTargets(mode, dir, keystore));
+    const targets = running.flatMap((r) => r.targets);
+    for (const target of targets) await load(target, 'issue', Math.min(2, duration)); // warm-up (JIT, pools)
+    const rows: Row[] = [];
+    // Scenario by scenario, every server in turn, in several short rounds: background load on a shared
+    // machine comes and goes, and taking turns gives every server the same share of it. Each server gets
+    // `duration` seconds per scenario in total; the table reports the median round (and the best).
+    const roundSec = duration / rounds;
+    for (const scenario of ['issue', 'introspect'] as const) {
+      for (const format of ['opaque', 'JWT'] as const) {
+        const group = targets.filter((t) => t.format === format && !(scenario === 'introspect' && t.server === 'oidc-provider' && format === 'JWT'));
+        const results = new Map<Target, LoadResult[]>(group.map((t) => [t, []]));
+        for (let round = 0; round < rounds; round++) {
+          process.stderr.write(`${scenario} ${format}, round ${round + 1}/${rounds}\n`);
+          // Rotate the order every round: a server measured right after another one that inserted
+          // thousands of rows would otherwise always pay for that one's WAL flushes and autovacuum.
+          const order = group.map((_, i) => group[(i + round) % group.length]!);
+          for (const target of order) results.get(target)!.push(await load(target, scenario, roundSec));
+        }
+        for (const target of group) rows.push(summarise(target, scenario, results.get(target)!));
+      }
+    }
+    process.stdout.write(
+      `\n${CONNECTIONS} connections; per server and scenario ${rounds} rounds of ${roundSec} s (${duration} s); Node ${process.version}\n\n${table(rows)}\n`,
+    );
+  } finally {
+    for (const r of running) await r.cleanup().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

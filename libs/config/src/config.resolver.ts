@@ -1,0 +1,471 @@
+import { dirname, resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { ConfigError } from './config.error.js';
+import { ALL_KEYS, OVERLAY_ROOT, OVERLAYABLE, SCHEMA, WSO2_HINTS, type SchemaNode, type SectionSpec } from './config.schema.js';
+import type { ConfigIssue, DeploymentConfig, KeystoreSettings, LogLevel, ServiceName } from './config.types.js';
+import { checkTransformation, DEFAULT_TRANSFORMATION, SYMMETRIC_TRANSFORMATION } from './crypto-checks.util.js';
+import { CIPHER_TRANSFORMATION_KEY } from './deployment-config.sections.js';
+import { didYouMean } from './did-you-mean.util.js';
+import { substituteEnv } from './env-reference.util.js';
+import { keysOf, typeOf, type KeyKind, type KeySpec } from './toml-key.decorator.js';
+
+const DEFAULT_PORT: Record<ServiceName, number> = { 'key-manager': 9443, devportal: 9444, cli: 0 };
+const DEFAULT_SCHEMA: Record<ServiceName, string> = { 'key-manager': 'key_manager', devportal: 'devportal', cli: 'key_manager' };
+
+export interface ResolveContext {
+  /** Absolute path of the TOML file: named in issues, and the base of relative keystore paths. */
+  file: string;
+  service: ServiceName;
+  env: NodeJS.ProcessEnv;
+}
+
+/** What one TOML table held, once substituted and validated. */
+interface TableData {
+  /** Rendered path, e.g. `devportal.server`, `keystore.old[0]`. */
+  key: string;
+  spec: SectionSpec;
+  /** Substituted and coerced, before validation, by TOML name. */
+  raw: Map<string, unknown>;
+  /** Environment variables each raw value was built from. */
+  variables: Map<string, string[]>;
+  /** Valid values, by TOML name. */
+  values: Map<string, unknown>;
+  /** Keys whose value was empty (which means "not set"), with the variables involved. */
+  blank: Map<string, string[]>;
+  /** Keys whose value used a variable set to the empty string. */
+  emptyVariables: Map<string, string[]>;
+  /** Keys already reported: no "is missing" on top. */
+  reported: Set<string>;
+}
+
+type Document = Record<string, unknown>;
+
+function isTable(value: unknown): value is Document {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function renderSegment(name: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(name) ? name : JSON.stringify(name);
+}
+
+function join(prefix: string, name: string): string {
+  return prefix ? `${prefix}.${renderSegment(name)}` : renderSegment(name);
+}
+
+function references(variables: readonly string[]): string {
+  return variables.map((name) => `$env{${name}}`).join(', ');
+}
+
+function fromEnv(variables: readonly string[] | undefined): string {
+  return variables?.length ? ` (from ${references(variables)})` : '';
+}
+
+class Issues {
+  private readonly list: ConfigIssue[] = [];
+
+  add(key: string, problem: string, expected: string): void {
+    if (!this.list.some((i) => i.key === key && i.problem === problem)) this.list.push({ key, problem, expected });
+  }
+
+  /** Whether `key` already has an issue: a table that is not a table is not also "missing". */
+  has(key: string): boolean {
+    return this.list.some((i) => i.key === key);
+  }
+
+  get all(): readonly ConfigIssue[] {
+    return this.list;
+  }
+}
+
+/** Substitutes `$env{}` and turns the string forms of numbers and booleans into their types. */
+function coerce(kind: KeyKind, value: unknown, env: NodeJS.ProcessEnv) {
+  const variables: string[] = [];
+  const unset: string[] = [];
+  const empty: string[] = [];
+  let malformed: string | undefined;
+  const substitute = (input: string): string => {
+    const result = substituteEnv(input, env);
+    variables.push(...result.variables);
+    unset.push(...result.unset);
+    empty.push(...result.empty);
+    malformed ??= result.malformed;
+    return result.value;
+  };
+
+  let coerced: unknown = value;
+  let blank = false;
+  if (typeof value === 'string') {
+    const text = substitute(value);
+    blank = text === '';
+    if (kind === 'integer' && /^[+-]?\d+$/.test(text.trim())) coerced = Number(text.trim());
+    else if (kind === 'boolean' && /^(true|false)$/i.test(text.trim())) coerced = text.trim().toLowerCase() === 'true';
+    else if (kind === 'string[]') {
+      coerced = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      blank = (coerced as string[]).length === 0;
+    } else coerced = text;
+  } else if (kind === 'string[]' && Array.isArray(value)) {
+    coerced = value.map((item: unknown) => (typeof item === 'string' ? substitute(item) : item));
+  }
+  return { value: coerced, blank, variables, unset, empty, malformed };
+}
+
+/**
+ * Turns a parsed `deployment.toml` into the configuration of one service, or throws one
+ * {@link ConfigError} (`CONFIG_INVALID`) listing every problem.
+ *
+ * Every value present in the file is checked, wherever it sits (so a bad value in the devportal overlay
+ * also stops the key manager: one file, one verdict); keys a service requires are checked on the merged
+ * view of that service.
+ */
+export function resolveConfig(document: Document, context: ResolveContext): DeploymentConfig {
+  const issues = new Issues();
+  const tables = new Map<string, TableData>();
+  const oldKeystores: TableData[] = [];
+
+  // --- 1. Walk the document against the schema: unknown keys, misplaced overlays, substitution. ---
+
+  const openTable = (key: string, spec: SectionSpec): TableData => {
+    const data: TableData = {
+      key,
+      spec,
+      raw: new Map(),
+      variables: new Map(),
+      values: new Map(),
+      blank: new Map(),
+      emptyVariables: new Map(),
+      reported: new Set(),
+    };
+    tables.set(key, data);
+    return data;
+  };
+
+  const readLeaf = (data: TableData, spec: KeySpec, value: unknown, key: string): void => {
+    const result = coerce(spec.kind, value, context.env);
+    if (result.unset.length > 0) {
+      const plural = result.unset.length > 1;
+      issues.add(
+        key,
+        `uses ${references(result.unset)}, which ${plural ? 'are' : 'is'} not set`,
+        `the environment variable${plural ? 's' : ''} ${result.unset.join(', ')} to be set for this service`,
+      );
+      data.reported.add(spec.name);
+    } else if (result.malformed) {
+      issues.add(key, result.malformed, 'references written as $env{NAME}, NAME made of letters, digits and _');
+      data.reported.add(spec.name);
+    } else if (result.blank) {
+      data.blank.set(spec.name, result.variables);
+    } else {
+      data.raw.set(spec.name, result.value);
+      data.variables.set(spec.name, result.variables);
+      if (result.empty.length > 0) data.emptyVariables.set(spec.name, result.empty);
+    }
+  };
+
+  const unknownKey = (node: SchemaNode, name: string, value: unknown, key: string): void => {
+    const hint = WSO2_HINTS[key];
+    const leafNames = node.section ? keysOf(node.section.section).map((k) => k.name) : [];
+    const known = [...leafNames, ...node.children.keys()];
+    const where = node.path ? `[${node.path}]` : 'the top level';
+    const expected = known.length > 0 ? `one of the keys of ${where}: ${known.join(', ')}` : `no keys directly in ${where}`;
+    if (hint) {
+      issues.add(key, `is a WSO2 key this server does not read: ${hint}`, expected);
+      return;
+    }
+    // `org.wso2.CipherTransformation = ...` unquoted: TOML reads the dots as nested tables.
+    if (isTable(value)) {
+      const dotted = flatten(name, value).find((path) => leafNames.some((leaf) => leaf.toLowerCase() === path.toLowerCase()));
+      if (dotted) {
+        const leaf = leafNames.find((l) => l.toLowerCase() === dotted.toLowerCase())!;
+        issues.add(key, `is not a known key: write "${leaf}" in quotes, or TOML reads its dots as nested tables`, expected);
+        return;
+      }
+    }
+    const sibling = didYouMean(name, known);
+    if (sibling) {
+      issues.add(key, `is not a known key (did you mean "${sibling}"?)`, expected);
+      return;
+    }
+    const elsewhere = didYouMean(name, new Set(ALL_KEYS.map((k) => k.key.name)));
+    const exact = ALL_KEYS.filter((k) => k.key.name === (elsewhere ?? name));
+    if (exact.length === 1) {
+      issues.add(key, `is not a known key here (did you mean "${exact[0]!.key.name}" in [${exact[0]!.table}]?)`, expected);
+      return;
+    }
+    issues.add(key, 'is not a known key', expected);
+  };
+
+  const walkTable = (table: Document, node: SchemaNode, prefix: string): void => {
+    const data = node.section ? openTable(prefix, node.section) : undefined;
+    const leaves = node.section ? keysOf(node.section.section) : [];
+    for (const [name, value] of Object.entries(table)) {
+      const key = join(prefix, name);
+      const leaf = leaves.find((k) => k.name === name);
+      if (leaf && data) {
+        readLeaf(data, leaf, value, key);
+        continue;
+      }
+      const child = node.children.get(name);
+      if (child) {
+        walkChild(child, value, key);
+        continue;
+      }
+      if (node.overlayFor && SCHEMA.children.has(name)) {
+        issues.add(
+          key,
+          `cannot be overridden for ${node.overlayFor} only: [${name}] is shared by every service so that the services cannot drift apart`,
+          `[${name}] at the top level; a service overlay holds only ${OVERLAYABLE.map((s) => `[${prefix}.${s}]`).join(', ')}`,
+        );
+        continue;
+      }
+      unknownKey(node, name, value, key);
+    }
+  };
+
+  const walkChild = (child: SchemaNode, value: unknown, key: string): void => {
+    if (child.section?.array) {
+      if (Array.isArray(value) && value.every(isTable)) {
+        value.forEach((entry, index) => {
+          walkTable(entry, child, `${key}[${index}]`);
+          oldKeystores.push(tables.get(`${key}[${index}]`)!);
+        });
+      } else {
+        issues.add(key, `is ${typeOf(value)}`, `one or more [[${child.path}]] tables (double brackets)`);
+      }
+    } else if (isTable(value)) {
+      walkTable(value, child, key);
+    } else {
+      issues.add(key, `is ${typeOf(value)}`, `a table: [${child.path}]`);
+    }
+  };
+
+  walkTable(document, SCHEMA, '');
+
+  // --- 2. Validate each table as it stands, with its section class. ---
+
+  for (const data of tables.values()) validateTable(data, issues);
+
+  // --- 3. Merge the view of the loading service; check required keys and rules across sections. ---
+
+  const service = context.service;
+  const overlayRoot = OVERLAY_ROOT[service];
+  const table = (path: string) => tables.get(path);
+  const layer = (path: string, root: string | undefined = overlayRoot) => {
+    const overlay = root && OVERLAYABLE.includes(path) ? table(`${root}.${path}`) : undefined;
+    return new Layer(path, table(path), overlay, issues);
+  };
+
+  const server = layer('server');
+  const port = server.get<number>('port') ?? DEFAULT_PORT[service];
+  const kmServer = layer('server', OVERLAY_ROOT['key-manager']);
+  const kmPort = kmServer.get<number>('port') ?? DEFAULT_PORT['key-manager'];
+  const kmPublicUrl = withoutTrailingSlash(kmServer.get<string>('public_url') ?? `http://localhost:${kmPort}`);
+
+  const database = layer('database');
+  const nats = layer('transport.nats');
+  const natsUser = nats.get<string>('user');
+  const natsPassword = nats.get<string>('password');
+
+  const folder = dirname(context.file);
+  const primary = keystore(table('keystore.primary'), 'keystore.primary', folder, issues);
+  const old = oldKeystores.map((data) => keystore(data, data.key, folder, issues));
+  reportDuplicateKeystores([primary, ...old], ['keystore.primary', ...oldKeystores.map((d) => d.key)], issues);
+
+  const enabled = layer('apim.oauth_config').get<boolean>('enable_token_encryption') ?? false;
+  const configuredTransformation = layer('system.parameter').get<string>(CIPHER_TRANSFORMATION_KEY);
+  const transformation = configuredTransformation
+    ? (checkTransformation(configuredTransformation).canonical ?? configuredTransformation)
+    : DEFAULT_TRANSFORMATION;
+  const encryption = layer('encryption');
+  const key =
+    enabled && transformation === SYMMETRIC_TRANSFORMATION
+      ? encryption.require<string>('key', `token encryption is on with ${SYMMETRIC_TRANSFORMATION}`)
+      : encryption.get<string>('key');
+  const oldKey = encryption.get<string>('old_key');
+
+  // The key manager creates and authenticates the administrator; the others may use it when present.
+  const superAdmin = layer('super_admin');
+  const adminRequired = service === 'key-manager';
+  if (adminRequired && !table('super_admin') && !issues.has('super_admin')) {
+    issues.add('super_admin', 'is missing', 'a [super_admin] table with username and password (the key manager needs it)');
+  }
+  const adminValue = (name: string): string =>
+    (adminRequired && table('super_admin') ? superAdmin.require<string>(name) : superAdmin.get<string>(name)) ?? '';
+  const admin = { username: adminValue('username'), password: adminValue('password') };
+
+  const oauth = layer('oauth');
+  const expiry = layer('oauth.token_expiry');
+  const cleanup = layer('oauth.token_cleanup');
+  const throttle = layer('oauth.client_auth_throttle');
+  const devportal = layer('devportal');
+
+  const config: DeploymentConfig = {
+    file: context.file,
+    service,
+    server: {
+      host: server.get<string>('host') ?? '0.0.0.0',
+      port,
+      publicUrl: withoutTrailingSlash(server.get<string>('public_url') ?? `http://localhost:${port}`),
+      bodyLimitBytes: server.get<number>('body_limit') ?? 65536,
+    },
+    database: {
+      url: database.require<string>('url') ?? '',
+      schema: database.get<string>('schema') ?? DEFAULT_SCHEMA[service],
+      poolSize: database.get<number>('pool_size') ?? 10,
+    },
+    nats: {
+      servers: nats.get<string[]>('servers') ?? ['nats://127.0.0.1:4222'],
+      requestTimeoutMs: nats.get<number>('request_timeout') ?? 5000,
+      queue: nats.get<string>('queue') ?? 'key-manager',
+      ...(natsUser !== undefined ? { user: natsUser } : {}),
+      ...(natsPassword !== undefined ? { password: natsPassword } : {}),
+    },
+    keystore: { primary: primary!, old: old.filter((k): k is KeystoreSettings => k !== undefined) },
+    encryption: {
+      enabled,
+      transformation,
+      ...(key !== undefined ? { key } : {}),
+      ...(oldKey !== undefined ? { oldKey } : {}),
+    },
+    superAdmin: admin,
+    oauth: {
+      issuer: oauth.get<string>('issuer') ?? kmPublicUrl,
+      applicationAccessTokenLifetimeSec: expiry.get<number>('application_access_token') ?? 3600,
+      userAccessTokenLifetimeSec: expiry.get<number>('user_access_token') ?? 3600,
+      refreshTokenLifetimeSec: expiry.get<number>('refresh_token') ?? 86400,
+      authorizationCodeLifetimeSec: expiry.get<number>('authorization_code') ?? 300,
+      cleanup: {
+        enabled: cleanup.get<boolean>('enable') ?? true,
+        intervalSec: cleanup.get<number>('interval') ?? 300,
+        retentionSec: cleanup.get<number>('retention') ?? 3600,
+        batchSize: cleanup.get<number>('batch_size') ?? 1000,
+      },
+      throttle: {
+        maxFailures: throttle.get<number>('max_failures') ?? 10,
+        windowSec: throttle.get<number>('window') ?? 60,
+      },
+    },
+    devportal: {
+      tokenCacheTtlSec: devportal.get<number>('token_cache_ttl') ?? 5,
+      keyManagerWaitSec: devportal.get<number>('key_manager_wait') ?? 60,
+    },
+    log: { level: layer('log').get<LogLevel>('level') ?? 'info' },
+  };
+
+  if (issues.all.length > 0) throw new ConfigError('CONFIG_INVALID', context.file, issues.all, `for ${service}`);
+  return deepFreeze(config);
+}
+
+/** Runs the section class's class-validator rules over one table; keeps the valid values. */
+function validateTable(data: TableData, issues: Issues): void {
+  const section = data.spec.section as new () => object;
+  const keys = keysOf(section);
+  const instance = plainToInstance(section, Object.fromEntries(data.raw), {
+    excludeExtraneousValues: true,
+    exposeUnsetFields: false,
+  }) as Record<string, unknown>;
+  const errors = validateSync(instance, { skipMissingProperties: true, stopAtFirstError: true, forbidUnknownValues: false });
+  for (const error of errors) {
+    const spec = keys.find((k) => k.property === error.property);
+    if (!spec) continue;
+    const problem = Object.values(error.constraints ?? {})[0] ?? 'is not valid';
+    issues.add(join(data.key, spec.name), `${problem}${fromEnv(data.variables.get(spec.name))}`, spec.expected);
+    data.reported.add(spec.name);
+  }
+  for (const spec of keys) {
+    const value = instance[spec.property];
+    if (value !== undefined && !data.reported.has(spec.name)) data.values.set(spec.name, value);
+  }
+}
+
+/** A top-level table seen through one service's overlay: the overlay's value wins, key by key. */
+class Layer {
+  constructor(
+    private readonly path: string,
+    private readonly base: TableData | undefined,
+    private readonly overlay: TableData | undefined,
+    private readonly issues: Issues,
+  ) {}
+
+  get<T>(name: string): T | undefined {
+    return (this.overlay?.values.get(name) ?? this.base?.values.get(name)) as T | undefined;
+  }
+
+  /** The value, or an issue saying it is missing or empty (unless the key was reported already). */
+  require<T>(name: string, because?: string): T | undefined {
+    const spec = SCHEMA_KEYS.get(`${this.path}.${name}`)!;
+    for (const data of [this.overlay, this.base]) {
+      if (!data?.values.has(name)) continue;
+      const empty = data.emptyVariables.get(name);
+      if (empty) {
+        this.issues.add(join(data.key, name), `uses ${references(empty)}, which is set but empty`, spec.expected);
+        return undefined;
+      }
+      return data.values.get(name) as T;
+    }
+    if (this.overlay?.reported.has(name) || this.base?.reported.has(name)) return undefined;
+    const reason = because ? ` (required because ${because})` : '';
+    const blankIn = [this.overlay, this.base].find((data) => data?.blank.has(name));
+    if (blankIn) {
+      this.issues.add(join(blankIn.key, name), `is empty${fromEnv(blankIn.blank.get(name))}${reason}`, spec.expected);
+    } else {
+      this.issues.add(join(this.base?.key ?? this.path, name), `is missing${reason}`, spec.expected);
+    }
+    return undefined;
+  }
+}
+
+const SCHEMA_KEYS = new Map(ALL_KEYS.map(({ table, key }) => [`${table}.${key.name}`, key]));
+
+function keystore(data: TableData | undefined, key: string, folder: string, issues: Issues): KeystoreSettings | undefined {
+  if (!data) {
+    if (issues.has(key)) return undefined;
+    issues.add(key, 'is missing', `a [${key}] table with file_name, type, password and alias (every service needs it)`);
+    return undefined;
+  }
+  const entry = new Layer('keystore.primary', data, undefined, issues);
+  const fileName = entry.require<string>('file_name');
+  const password = entry.require<string>('password');
+  const alias = entry.require<string>('alias');
+  if (fileName === undefined || password === undefined || alias === undefined) return undefined;
+  return {
+    file: resolve(folder, fileName),
+    // WSO2 ships both kinds; the extension is the best guess when the type is left out.
+    type: entry.get<'PKCS12' | 'JKS'>('type') ?? (fileName.toLowerCase().endsWith('.jks') ? 'JKS' : 'PKCS12'),
+    password,
+    alias,
+    keyPassword: entry.get<string>('key_password') ?? password,
+  };
+}
+
+function reportDuplicateKeystores(keystores: ReadonlyArray<KeystoreSettings | undefined>, keys: readonly string[], issues: Issues): void {
+  const seen = new Map<string, string>();
+  keystores.forEach((settings, index) => {
+    if (!settings) return;
+    const identity = `${settings.file}\0${settings.alias}`;
+    const first = seen.get(identity);
+    if (first) {
+      issues.add(keys[index]!, `is the same keystore file and alias as ${first}`, 'each keystore entry to name a different file or alias');
+    } else {
+      seen.set(identity, keys[index]!);
+    }
+  });
+}
+
+function flatten(prefix: string, table: Document): string[] {
+  return Object.entries(table).flatMap(([name, value]) =>
+    isTable(value) ? flatten(`${prefix}.${name}`, value) : [`${prefix}.${name}`],
+  );
+}
+
+function withoutTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}

@@ -1,0 +1,133 @@
+import type { ServiceName } from './config.types.js';
+import {
+  ClientAuthThrottleSection,
+  DatabaseSection,
+  DevportalSection,
+  EncryptionSection,
+  KeystoreSection,
+  LogSection,
+  NatsSection,
+  OauthConfigSection,
+  OauthSection,
+  ServerSection,
+  SuperAdminSection,
+  SystemParameterSection,
+  TokenCleanupSection,
+  TokenExpirySection,
+} from './deployment-config.sections.js';
+import { keysOf, type KeySpec } from './toml-key.decorator.js';
+
+export type SectionClass = abstract new () => object;
+
+export interface SectionSpec {
+  /** TOML table path at the top level, e.g. `transport.nats`. */
+  path: string;
+  section: SectionClass;
+  /** May appear again under `[key_manager.*]` / `[devportal.*]` to override it for one service. */
+  overlay: boolean;
+  /** An array of tables (`[[keystore.old]]`). */
+  array: boolean;
+}
+
+const spec = (path: string, section: SectionClass, options: { overlay?: boolean; array?: boolean } = {}): SectionSpec => ({
+  path,
+  section,
+  overlay: options.overlay ?? false,
+  array: options.array ?? false,
+});
+
+/** Every table the file may contain (besides the overlays). */
+export const SECTIONS: readonly SectionSpec[] = [
+  spec('server', ServerSection, { overlay: true }),
+  spec('database', DatabaseSection, { overlay: true }),
+  spec('transport.nats', NatsSection, { overlay: true }),
+  spec('keystore.primary', KeystoreSection),
+  spec('keystore.old', KeystoreSection, { array: true }),
+  spec('apim.oauth_config', OauthConfigSection),
+  spec('system.parameter', SystemParameterSection),
+  spec('encryption', EncryptionSection),
+  spec('super_admin', SuperAdminSection),
+  spec('oauth', OauthSection),
+  spec('oauth.token_expiry', TokenExpirySection),
+  spec('oauth.token_cleanup', TokenCleanupSection),
+  spec('oauth.client_auth_throttle', ClientAuthThrottleSection),
+  spec('devportal', DevportalSection),
+  spec('log', LogSection, { overlay: true }),
+];
+
+/**
+ * Overlay roots: `[key_manager.server]` overrides `[server]` for the key manager only. The CLI has none: it
+ * reads the shared settings, and another service's view through `loadConfigFor`.
+ */
+export const OVERLAY_ROOT: Record<ServiceName, string | undefined> = {
+  'key-manager': 'key_manager',
+  devportal: 'devportal',
+  cli: undefined,
+};
+
+/** WSO2 keys people bring along when migrating, with what to do instead. */
+export const WSO2_HINTS: Readonly<Record<string, string>> = {
+  'server.hostname': 'use public_url (the URL clients see) and host (the address to listen on)',
+  'server.offset': 'set port itself; there is no port offset',
+  'database.apim_db': 'use [database] url, a postgres:// URL',
+  'database.shared_db': 'use [database] url; each service has its own schema in one database',
+  'keystore.tls': 'TLS is terminated in front of the services; only [keystore.primary] and [[keystore.old]] are read',
+  truststore: 'TLS is terminated in front of the services; there is no truststore',
+  'apim.oauth_config.enable_token_hashing': 'token hashing is not supported; use enable_token_encryption',
+  'super_admin.create_admin_account': 'the key manager always manages the [super_admin] account; remove it',
+  'super_admin.admin_role': 'roles are not configurable; remove it',
+  'encryption.internal_crypto_provider':
+    'the provider follows from [system.parameter] "org.wso2.CipherTransformation"; remove it',
+};
+
+/** A node of the table tree the loader walks the document against. */
+export interface SchemaNode {
+  /** Rendered TOML path of the table, '' at the root. */
+  path: string;
+  section?: SectionSpec;
+  /** Sub-tables, by TOML name. */
+  children: Map<string, SchemaNode>;
+  /** `key_manager` / `devportal`: the tables beneath override the top-level ones for one service. */
+  overlayFor?: ServiceName;
+}
+
+function node(path: string): SchemaNode {
+  return { path, children: new Map() };
+}
+
+function ensurePath(root: SchemaNode, segments: readonly string[]): SchemaNode {
+  let current = root;
+  for (const segment of segments) {
+    let child = current.children.get(segment);
+    if (!child) {
+      child = node(current.path ? `${current.path}.${segment}` : segment);
+      current.children.set(segment, child);
+    }
+    current = child;
+  }
+  return current;
+}
+
+function buildSchema(): SchemaNode {
+  const root = node('');
+  for (const section of SECTIONS) ensurePath(root, section.path.split('.')).section = section;
+  for (const [service, overlayRoot] of Object.entries(OVERLAY_ROOT)) {
+    if (!overlayRoot) continue;
+    const overlay = ensurePath(root, [overlayRoot]);
+    overlay.overlayFor = service as ServiceName;
+    for (const section of SECTIONS.filter((s) => s.overlay)) {
+      ensurePath(overlay, section.path.split('.')).section = section;
+    }
+  }
+  return root;
+}
+
+export const SCHEMA: SchemaNode = buildSchema();
+
+/** Top-level sections that a service overlay may repeat. */
+export const OVERLAYABLE: readonly string[] = SECTIONS.filter((s) => s.overlay).map((s) => s.path);
+
+/** Every key of every top-level table, for suggestions when a key sits in the wrong table. */
+export const ALL_KEYS: ReadonlyArray<{ table: string; key: KeySpec }> = SECTIONS.flatMap((s) =>
+  keysOf(s.section).map((key) => ({ table: s.path, key })),
+);

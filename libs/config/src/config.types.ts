@@ -1,0 +1,84 @@
+/** The programs that read `deployment.toml`. Each gets its own view of the one shared file. */
+export type ServiceName = 'key-manager' | 'devportal' | 'cli';
+
+/** Where {@link loadConfig} finds the file and the environment that `$env{NAME}` references read. */
+export interface LoadConfigOptions {
+  service: ServiceName;
+  /** Default `process.env`. `DEPLOYMENT_CONFIG` names the file when `file` is not given. */
+  env?: NodeJS.ProcessEnv;
+  /** Explicit path; wins over `DEPLOYMENT_CONFIG`. Relative paths resolve against the working directory. */
+  file?: string;
+}
+
+/** One problem in the configuration. Never contains a secret value. */
+export interface ConfigIssue {
+  /**
+   * Dotted TOML key, e.g. `keystore.primary.password`, `keystore.old[0].alias`,
+   * `system.parameter."org.wso2.CipherTransformation"`; the environment variable name when the problem is
+   * in the environment (`DEPLOYMENT_CONFIG`); empty when the problem has no key (a TOML syntax error).
+   */
+  key: string;
+  problem: string;
+  expected: string;
+}
+
+export interface KeystoreSettings {
+  /** Absolute path: a relative `file_name` is resolved against the folder of the TOML file. */
+  file: string;
+  type: 'PKCS12' | 'JKS';
+  password: string;
+  alias: string;
+  /** Password of the private key entry; defaults to `password`. */
+  keyPassword: string;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/** The validated, typed configuration of one service. Deeply frozen. */
+export interface DeploymentConfig {
+  /** Absolute path of the TOML file. */
+  file: string;
+  service: ServiceName;
+  server: {
+    host: string;
+    /** key-manager 9443, devportal 9444, cli 0 (does not listen) unless configured. */
+    port: number;
+    /** Without a trailing slash. Default `http://localhost:<port>`. */
+    publicUrl: string;
+    bodyLimitBytes: number;
+  };
+  database: { url: string; schema: string; poolSize: number };
+  nats: { servers: string[]; requestTimeoutMs: number; queue: string; user?: string; password?: string };
+  keystore: { primary: KeystoreSettings; old: KeystoreSettings[] };
+  encryption: {
+    /** `[apim.oauth_config] enable_token_encryption`. */
+    enabled: boolean;
+    /** Canonical transformation name, from `[system.parameter] "org.wso2.CipherTransformation"`. */
+    transformation: string;
+    key?: string;
+    oldKey?: string;
+  };
+  /** Required for key-manager; empty strings when absent for the other services. */
+  superAdmin: { username: string; password: string };
+  oauth: {
+    /** Default: the key manager's `publicUrl`, whichever service loads the file. */
+    issuer: string;
+    applicationAccessTokenLifetimeSec: number;
+    userAccessTokenLifetimeSec: number;
+    refreshTokenLifetimeSec: number;
+    authorizationCodeLifetimeSec: number;
+    cleanup: { enabled: boolean; intervalSec: number; retentionSec: number; batchSize: number };
+    /** Failed client authentications allowed per client and IP address within the window. */
+    throttle: { maxFailures: number; windowSec: number };
+  };
+  devportal: { tokenCacheTtlSec: number; keyManagerWaitSec: number };
+  log: { level: LogLevel };
+}
+
+/** What the development launcher (`npm start`) may take from its environment. */
+export interface LauncherEnv {
+  deploymentConfig?: string;
+  databaseUrl?: string;
+  natsUrl?: string;
+  port?: number;
+}

@@ -1,0 +1,310 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsString,
+  isFQDN,
+  isIP,
+  isURL,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateBy,
+  type ValidationArguments,
+} from 'class-validator';
+import { checkSymmetricKey, checkTransformation } from './crypto-checks.util.js';
+import { TomlKey, typeOf, valueIs } from './toml-key.decorator.js';
+
+// One class per TOML table. Each property is optional: a section is validated as it appears in the file
+// (a per-service overlay holds only some keys), and required keys are checked on the merged view of the
+// loading service. Properties are camelCase; @TomlKey maps them to the WSO2-style snake_case keys.
+
+const MAX_INT32 = 2_147_483_647;
+
+function compose(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+function IntegerKey(name: string, min: number, max: number, unit?: string): PropertyDecorator {
+  const range = max === MAX_INT32 ? `${min} or more` : `from ${min} to ${max}`;
+  return compose(
+    TomlKey(name, { kind: 'integer', expected: `an integer ${range}${unit ? ` (${unit})` : ''}` }),
+    Max(max, valueIs),
+    Min(min, valueIs),
+    IsInt(valueIs),
+  );
+}
+
+function BooleanKey(name: string): PropertyDecorator {
+  return compose(TomlKey(name, { kind: 'boolean', expected: 'true or false' }), IsBoolean(valueIs));
+}
+
+/** A string that must not be shown; `problem` explains what is wrong without quoting it. */
+function SecretKey(name: string, expected: string, problem?: (value: string) => string | undefined): PropertyDecorator {
+  const decorators = [TomlKey(name, { kind: 'string', expected, secret: true })];
+  if (problem) {
+    decorators.push(
+      ValidateBy(
+        {
+          name: `${name}Secret`,
+          validator: {
+            validate: (value: unknown) => typeof value !== 'string' || problem(value) === undefined,
+            defaultMessage: (args?: ValidationArguments) => problem(String(args?.value)) ?? 'is set but not valid',
+          },
+        },
+        {},
+      ),
+    );
+  }
+  decorators.push(IsString(valueIs));
+  return compose(...decorators);
+}
+
+function isHost(value: unknown): boolean {
+  return typeof value === 'string' && (isIP(value) || isFQDN(value, { require_tld: false, allow_underscores: true }));
+}
+
+function isHttpUrl(value: unknown): boolean {
+  return (
+    typeof value === 'string' &&
+    isURL(value, { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true })
+  );
+}
+
+const HttpUrl = (name: string, validatorName: string) =>
+  compose(
+    TomlKey(name, { kind: 'string', expected: 'an http:// or https:// URL, e.g. "https://km.example.com"' }),
+    ValidateBy({ name: validatorName, validator: { validate: isHttpUrl } }, valueIs),
+  );
+
+/** Database URLs usually embed a password: say what is wrong with the URL without quoting any of it. */
+function postgresUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is set but is not a URL (percent-encode @ : / ? # in a password inserted with $env{})';
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return `is set but its scheme is "${url.protocol}"`;
+  return undefined;
+}
+
+function natsServersProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return `is ${typeOf(value)}`;
+  if (value.length === 0) return 'is an empty list';
+  for (const [index, server] of value.entries()) {
+    if (typeof server !== 'string') return `has an entry that is not a string (item ${index + 1})`;
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      return `has an entry that is not a URL (item ${index + 1})`;
+    }
+    if (url.protocol !== 'nats:' && url.protocol !== 'tls:') return `has an entry whose scheme is "${url.protocol}" (item ${index + 1})`;
+  }
+  return undefined;
+}
+
+export class ServerSection {
+  @TomlKey('host', { kind: 'string', expected: 'an IP address or host name to listen on, e.g. "0.0.0.0"' })
+  @ValidateBy({ name: 'isHost', validator: { validate: isHost } }, valueIs)
+  host?: string;
+
+  @IntegerKey('port', 1, 65535)
+  port?: number;
+
+  @HttpUrl('public_url', 'isPublicUrl')
+  publicUrl?: string;
+
+  @IntegerKey('body_limit', 1024, 10 * 1024 * 1024, 'bytes')
+  bodyLimit?: number;
+}
+
+export class DatabaseSection {
+  @SecretKey('url', 'a postgres:// or postgresql:// URL, e.g. "postgres://apim:$env{DB_PASSWORD}@postgres:5432/apim"', postgresUrlProblem)
+  url?: string;
+
+  @TomlKey('schema', {
+    kind: 'string',
+    expected: 'a SQL identifier: lowercase letters, digits and _, not starting with a digit, at most 63 characters',
+  })
+  @MaxLength(63, valueIs)
+  @Matches(/^[a-z_][a-z0-9_]*$/, valueIs)
+  @IsString(valueIs)
+  schema?: string;
+
+  @IntegerKey('pool_size', 1, 100, 'connections')
+  poolSize?: number;
+}
+
+export class NatsSection {
+  // Server URLs may carry credentials (nats://user:password@host): treated as secret.
+  @TomlKey('servers', {
+    kind: 'string[]',
+    expected: 'a non-empty list of nats:// or tls:// URLs, e.g. ["nats://nats:4222"] (a string is split on commas)',
+    secret: true,
+  })
+  @ValidateBy(
+    {
+      name: 'isNatsServerList',
+      validator: {
+        validate: (value: unknown) => natsServersProblem(value) === undefined,
+        defaultMessage: (args?: ValidationArguments) => natsServersProblem(args?.value) ?? '',
+      },
+    },
+    {},
+  )
+  servers?: string[];
+
+  @IntegerKey('request_timeout', 100, 600_000, 'milliseconds')
+  requestTimeout?: number;
+
+  @TomlKey('queue', { kind: 'string', expected: 'a NATS queue group name: letters, digits, _ - and .' })
+  @Matches(/^[A-Za-z0-9_.-]+$/, valueIs)
+  @IsString(valueIs)
+  queue?: string;
+
+  @TomlKey('user', { kind: 'string', expected: 'a NATS user name' })
+  @IsString(valueIs)
+  user?: string;
+
+  @SecretKey('password', 'the NATS password, e.g. "$env{NATS_PASSWORD}"')
+  password?: string;
+}
+
+export class KeystoreSection {
+  @TomlKey('file_name', {
+    kind: 'string',
+    expected: 'the keystore file: an absolute path, or a path relative to the folder of deployment.toml',
+  })
+  @IsString(valueIs)
+  fileName?: string;
+
+  @TomlKey('type', { kind: 'string', expected: '"PKCS12" or "JKS"' })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toUpperCase() : value))
+  @IsIn(['PKCS12', 'JKS'], valueIs)
+  type?: 'PKCS12' | 'JKS';
+
+  @SecretKey('password', 'the keystore password, e.g. "$env{KEYSTORE_PASSWORD}"')
+  password?: string;
+
+  @TomlKey('alias', { kind: 'string', expected: 'the alias of the private key entry in the keystore' })
+  @IsString(valueIs)
+  alias?: string;
+
+  @SecretKey('key_password', 'the password of the private key entry (defaults to password)')
+  keyPassword?: string;
+}
+
+/** `[apim.oauth_config]`: WSO2's switch. */
+export class OauthConfigSection {
+  @BooleanKey('enable_token_encryption')
+  enableTokenEncryption?: boolean;
+}
+
+export const CIPHER_TRANSFORMATION_KEY = 'org.wso2.CipherTransformation';
+
+/** `[system.parameter]`: WSO2's place for the transformation (a quoted key, dots included). */
+export class SystemParameterSection {
+  @TomlKey(CIPHER_TRANSFORMATION_KEY, {
+    kind: 'string',
+    expected:
+      'one of "RSA/ECB/OAEPwithSHA1andMGF1Padding", "RSA/ECB/OAEPWithSHA-256AndMGF1Padding", "AES/GCM/NoPadding"',
+  })
+  @ValidateBy(
+    {
+      name: 'isWritableTransformation',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || checkTransformation(value).problem === undefined,
+        defaultMessage: (args?: ValidationArguments) =>
+          `is ${JSON.stringify(args?.value)}: ${checkTransformation(String(args?.value)).problem ?? ''}`,
+      },
+    },
+    {},
+  )
+  @IsString(valueIs)
+  cipherTransformation?: string;
+}
+
+const SYMMETRIC_KEY_EXPECTED =
+  '16, 24 or 32 characters (UTF-8 bytes), or 48 or 64 hexadecimal characters (24 or 32 bytes), e.g. "$env{SYMMETRIC_KEY}"';
+
+export class EncryptionSection {
+  @SecretKey('key', SYMMETRIC_KEY_EXPECTED, checkSymmetricKey)
+  key?: string;
+
+  @SecretKey('old_key', SYMMETRIC_KEY_EXPECTED, checkSymmetricKey)
+  oldKey?: string;
+}
+
+export class SuperAdminSection {
+  @TomlKey('username', { kind: 'string', expected: 'the administrator user name, e.g. "admin"' })
+  @IsString(valueIs)
+  username?: string;
+
+  @SecretKey('password', 'a password of at least 8 characters, e.g. "$env{ADMIN_PASSWORD}"')
+  @MinLength(8, { message: (args: ValidationArguments) => `is set but is only ${String(args.value).length} characters` })
+  password?: string;
+}
+
+export class OauthSection {
+  @HttpUrl('issuer', 'isIssuerUrl')
+  issuer?: string;
+}
+
+export class TokenExpirySection {
+  @IntegerKey('application_access_token', 1, MAX_INT32, 'seconds')
+  applicationAccessToken?: number;
+
+  @IntegerKey('user_access_token', 1, MAX_INT32, 'seconds')
+  userAccessToken?: number;
+
+  @IntegerKey('refresh_token', 1, MAX_INT32, 'seconds')
+  refreshToken?: number;
+
+  @IntegerKey('authorization_code', 1, MAX_INT32, 'seconds')
+  authorizationCode?: number;
+}
+
+export class TokenCleanupSection {
+  @BooleanKey('enable')
+  enable?: boolean;
+
+  @IntegerKey('interval', 1, MAX_INT32, 'seconds')
+  interval?: number;
+
+  @IntegerKey('retention', 0, MAX_INT32, 'seconds')
+  retention?: number;
+
+  @IntegerKey('batch_size', 1, 100_000, 'rows')
+  batchSize?: number;
+}
+
+export class ClientAuthThrottleSection {
+  @IntegerKey('max_failures', 1, MAX_INT32, 'failures')
+  maxFailures?: number;
+
+  @IntegerKey('window', 1, MAX_INT32, 'seconds')
+  window?: number;
+}
+
+/** `[devportal]` itself: settings only the Developer Portal reads (its sub-tables are its overlay). */
+export class DevportalSection {
+  @IntegerKey('token_cache_ttl', 0, 3600, 'seconds; 0 disables the cache')
+  tokenCacheTtl?: number;
+
+  @IntegerKey('key_manager_wait', 0, 3600, 'seconds; 0 does not wait')
+  keyManagerWait?: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+export class LogSection {
+  @TomlKey('level', { kind: 'string', expected: `one of ${LOG_LEVELS.join(', ')}` })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @IsIn(LOG_LEVELS, valueIs)
+  level?: (typeof LOG_LEVELS)[number];
+}

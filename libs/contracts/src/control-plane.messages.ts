@@ -1,0 +1,47 @@
+import type { EncryptionProfile } from '@app/crypto';
+import type { PeerService } from './envelope.js';
+import type { TransitionView } from './key-manager.messages.js';
+
+/**
+ * Broadcast subjects of the encryption control plane. Every service instance subscribes to each (no queue
+ * group: all instances receive every message); `cli encryption rollout` gathers the replies. This is how a
+ * deliberate change of encryption settings reaches every node together.
+ */
+export const ControlSubjects = {
+  /** Who is out there and how each instance writes and reads. */
+  Discover: 'te.control.discover',
+  /** Reload deployment.toml, load the new keys, check everything stays readable, and start accepting both profiles. */
+  Prepare: 'te.control.prepare',
+  /** Start writing with the prepared settings. */
+  Commit: 'te.control.commit',
+  /** The change is complete everywhere: accept only the new profile. */
+  Finish: 'te.control.finish',
+  /** Abandon the change and return to the settings in use before it. */
+  Abort: 'te.control.abort',
+} as const;
+
+export type ControlSubject = (typeof ControlSubjects)[keyof typeof ControlSubjects];
+
+export interface NodeStatus {
+  service: PeerService;
+  instanceId: string;
+  profile: EncryptionProfile;
+  readableKeyIds: string[];
+  transition: TransitionView | null;
+  /** Stored values not under the current settings, and values this node cannot read (from its last report). */
+  storedSecrets: { notCurrent: number; unreadable: number } | null;
+}
+
+export interface PrepareCommand {
+  transitionId: string;
+  /** The profile the operator's deployment.toml gives; a node whose file gives another refuses. */
+  targetFingerprint: string;
+}
+
+export interface TransitionCommand {
+  transitionId: string;
+}
+
+export type ControlReply =
+  | { ok: true; service: PeerService; instanceId: string; profile: EncryptionProfile; transition: TransitionView | null }
+  | { ok: false; service: PeerService; instanceId: string; error: string };

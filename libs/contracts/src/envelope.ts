@@ -1,0 +1,58 @@
+import type { EncryptionProfile } from '@app/crypto';
+
+/** The services and tools that talk over the message bus. */
+export type PeerService = 'key-manager' | 'devportal' | 'cli';
+
+/** Who sent a message, and how it writes secrets. Attached to every request and every reply. */
+export interface PeerInfo {
+  service: PeerService;
+  /** Random per process; names the instance in logs when one member of a queue group is misconfigured. */
+  instanceId: string;
+  /** The sender's write profile. Receivers compare fingerprints and refuse a mismatch. */
+  profile: EncryptionProfile;
+}
+
+/** Every request on the bus: the sender, a request id for log correlation, and the payload. */
+export interface RpcRequest<T> {
+  sender: PeerInfo;
+  requestId: string;
+  data: T;
+}
+
+/** Every successful reply: the responder (so the caller checks it too) and the payload. */
+export interface RpcReply<T> {
+  responder: PeerInfo;
+  data: T;
+}
+
+/** Stable error codes carried by failed replies. Callers branch on the code, never on the message. */
+export const RpcErrorCodes = {
+  /** Sender and receiver would store secrets differently and no change between them is declared. */
+  ProfileMismatch: 'ENCRYPTION_PROFILE_MISMATCH',
+  InvalidRequest: 'INVALID_REQUEST',
+  NotFound: 'NOT_FOUND',
+  Conflict: 'CONFLICT',
+  InvalidCredentials: 'INVALID_CREDENTIALS',
+  WeakPassword: 'WEAK_PASSWORD',
+  /** The receiver is draining or not ready yet; the caller may retry elsewhere. */
+  Unavailable: 'UNAVAILABLE',
+  Internal: 'INTERNAL',
+} as const;
+
+export type RpcErrorCode = (typeof RpcErrorCodes)[keyof typeof RpcErrorCodes];
+
+/**
+ * The body of a failed reply. `message` is safe to show to an operator: it never holds a secret.
+ * `details` carries structured facts (e.g. the differing profile settings), never key material.
+ */
+export interface RpcErrorBody {
+  code: RpcErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export function isRpcErrorBody(value: unknown): value is RpcErrorBody {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.code === 'string' && typeof v.message === 'string';
+}

@@ -1,0 +1,195 @@
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import type { EncryptionProfile } from '@app/crypto';
+import { KeyManagerPatterns } from './patterns.js';
+
+// Payload classes double as validation schemas: the Key Manager validates every request's `data` with
+// class-validator (whitelist + forbidNonWhitelisted), so a malformed message is refused, not half-applied.
+
+export const GRANT_TYPES = ['client_credentials', 'password', 'refresh_token', 'authorization_code'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+/** WSO2's `token_type_extension`: `JWT` (default) or `Default` (opaque). */
+export const TOKEN_TYPES = ['JWT', 'Default'] as const;
+export type TokenTypeExtension = (typeof TOKEN_TYPES)[number];
+
+/** Usernames: what WSO2's default user store accepts, minus the characters that need escaping anywhere. */
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$/;
+const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
+
+export class EmptyRequest {}
+
+export class CreateUserRequest {
+  @IsString() @Matches(USERNAME_PATTERN, { message: 'username must be 3-64 characters: letters, digits, . _ @ -' })
+  username!: string;
+  @IsString() @Length(1, 256)
+  password!: string;
+}
+
+export interface UserView {
+  username: string;
+  createdAt: string;
+}
+
+export class AuthenticateUserRequest {
+  @IsString() @Length(1, 64)
+  username!: string;
+  @IsString() @Length(1, 256)
+  password!: string;
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Matches(SCOPE_PATTERN, { each: true })
+  scopes?: string[];
+}
+
+/** A token response; `expiresIn` in seconds. */
+export interface TokenSetView {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshToken?: string;
+  scopes: string[];
+}
+
+export class ValidateTokenRequest {
+  @IsString() @Length(1, 8192)
+  token!: string;
+}
+
+export interface TokenValidationView {
+  active: boolean;
+  username?: string;
+  clientId?: string;
+  scopes?: string[];
+  /** Seconds since the epoch. */
+  expiresAt?: number;
+}
+
+/** A stored secret as it sits in the Key Manager's database: ciphertext (or plaintext) plus how it was stored. */
+export interface ProtectedSecretView {
+  stored: string;
+  scheme: string;
+  hash: string;
+}
+
+class ClientSettings {
+  @IsOptional() @IsArray() @ArrayMaxSize(GRANT_TYPES.length) @IsIn(GRANT_TYPES, { each: true })
+  grantTypes?: GrantType[];
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(2048, { each: true })
+  redirectUris?: string[];
+  @IsOptional() @IsIn(TOKEN_TYPES)
+  tokenType?: TokenTypeExtension;
+  /** Seconds; per-client lifetimes as WSO2's `ext_*_lifetime` fields. */
+  @IsOptional() @IsInt() @Min(1) @Max(31_536_000)
+  applicationTokenLifetime?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(31_536_000)
+  userTokenLifetime?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(31_536_000)
+  refreshTokenLifetime?: number;
+}
+
+export class CreateClientRequest extends ClientSettings {
+  @IsString() @Length(1, 200)
+  clientName!: string;
+  /** The portal user who owns the application (WSO2's `ext_application_owner`). */
+  @IsString() @Length(1, 64)
+  owner!: string;
+}
+
+export class UpdateClientRequest extends ClientSettings {
+  @IsString() @Length(1, 128)
+  clientId!: string;
+  @IsOptional() @IsString() @Length(1, 200)
+  clientName?: string;
+}
+
+export class ClientIdRequest {
+  @IsString() @Length(1, 128)
+  clientId!: string;
+}
+
+export interface ClientView {
+  clientId: string;
+  /** Stored form only: when encryption is on the consumer secret crosses the bus as its ciphertext. */
+  clientSecret: ProtectedSecretView;
+  clientName: string;
+  owner: string;
+  grantTypes: GrantType[];
+  redirectUris: string[];
+  tokenType: TokenTypeExtension;
+  applicationTokenLifetime: number;
+  userTokenLifetime: number;
+  refreshTokenLifetime: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeleteClientView {
+  clientId: string;
+  revokedTokens: number;
+}
+
+export class IssueTokenRequest {
+  @IsString() @Length(1, 128)
+  clientId!: string;
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Matches(SCOPE_PATTERN, { each: true })
+  scopes?: string[];
+  /** Seconds; the client's application token lifetime when absent. */
+  @IsOptional() @IsInt() @Min(1) @Max(31_536_000)
+  validityPeriod?: number;
+}
+
+export class RevokeTokensRequest {
+  @IsString() @Length(1, 128)
+  clientId!: string;
+  /** One token (access or refresh) of this client; all of the client's tokens when absent. */
+  @IsOptional() @IsString() @Length(1, 8192)
+  token?: string;
+}
+
+export interface RevokeTokensView {
+  revoked: number;
+}
+
+/** A declared change of encryption settings in progress: peers on either side of it accept each other. */
+export interface TransitionView {
+  id: string;
+  from: EncryptionProfile;
+  to: EncryptionProfile;
+  phase: 'prepared' | 'committed';
+  declaredAt: string;
+}
+
+export interface ProfileView {
+  profile: EncryptionProfile;
+  /** Key ids (certificate thumbprints, AES key ids) this instance can read. */
+  readableKeyIds: string[];
+  transition: TransitionView | null;
+}
+
+/** Request and response types per pattern; both sides are typed from this one map. */
+export interface KeyManagerContract {
+  [KeyManagerPatterns.ProfileGet]: { request: EmptyRequest; response: ProfileView };
+  [KeyManagerPatterns.UserCreate]: { request: CreateUserRequest; response: UserView };
+  [KeyManagerPatterns.UserAuthenticate]: { request: AuthenticateUserRequest; response: TokenSetView };
+  [KeyManagerPatterns.TokenValidate]: { request: ValidateTokenRequest; response: TokenValidationView };
+  [KeyManagerPatterns.ClientCreate]: { request: CreateClientRequest; response: ClientView };
+  [KeyManagerPatterns.ClientGet]: { request: ClientIdRequest; response: ClientView };
+  [KeyManagerPatterns.ClientUpdate]: { request: UpdateClientRequest; response: ClientView };
+  [KeyManagerPatterns.ClientDelete]: { request: ClientIdRequest; response: DeleteClientView };
+  [KeyManagerPatterns.ClientRegenerateSecret]: { request: ClientIdRequest; response: ClientView };
+  [KeyManagerPatterns.TokenIssue]: { request: IssueTokenRequest; response: TokenSetView };
+  [KeyManagerPatterns.TokenRevoke]: { request: RevokeTokensRequest; response: RevokeTokensView };
+}
+
+export type RequestOf<P extends keyof KeyManagerContract> = KeyManagerContract[P]['request'];
+export type ResponseOf<P extends keyof KeyManagerContract> = KeyManagerContract[P]['response'];

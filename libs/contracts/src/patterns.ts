@@ -1,0 +1,38 @@
+/**
+ * NATS subjects served by the Key Manager. Every instance subscribes in the queue group named by
+ * `[transport.nats] queue` (default {@link KEY_MANAGER_QUEUE}), so a request reaches exactly one instance
+ * and several instances share the load.
+ */
+export const KEY_MANAGER_QUEUE = 'key-manager';
+
+export const KeyManagerPatterns = {
+  /** The Key Manager's encryption profile (how it writes, what it reads, any declared change). */
+  ProfileGet: 'km.profile.get',
+  /** Sign-up: a user in the Key Manager's own user store. */
+  UserCreate: 'km.users.create',
+  /** Log-in: checks the password and issues a user token set (password grant for the portal). */
+  UserAuthenticate: 'km.users.authenticate',
+  /** Validates a bearer token presented to the portal (introspection without HTTP). */
+  TokenValidate: 'km.tokens.validate',
+  /** Creates the OAuth2 client behind one application key. */
+  ClientCreate: 'km.clients.create',
+  ClientGet: 'km.clients.get',
+  ClientUpdate: 'km.clients.update',
+  /** Deletes a client and revokes every token issued to it. */
+  ClientDelete: 'km.clients.delete',
+  /** New consumer secret; the old one stops working at once. */
+  ClientRegenerateSecret: 'km.clients.regenerate-secret',
+  /** Issues a client_credentials access token for a client the portal has already authenticated. */
+  TokenIssue: 'km.tokens.issue',
+  /** Revokes one token of a client, or all of its tokens. */
+  TokenRevoke: 'km.tokens.revoke',
+} as const;
+
+export type KeyManagerPattern = (typeof KeyManagerPatterns)[keyof typeof KeyManagerPatterns];
+
+/**
+ * The client the Key Manager issues portal log-in tokens to (`km.users.authenticate`). The portal accepts
+ * only user tokens of this client as bearer tokens, so a token a user gave some other application does
+ * not open the user's portal account.
+ */
+export const DEVPORTAL_CLIENT_ID = 'apim-devportal';

@@ -1,0 +1,83 @@
+import { type DynamicModule, Inject, Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
+import type { DeploymentConfig } from '@app/config';
+import { DEPLOYMENT_CONFIG } from '../runtime/runtime.module.js';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own option types
+type ClassList = MixedList<Function | string | EntitySchema>;
+
+export interface DatabaseModuleOptions {
+  entities: ClassList;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own option types
+  migrations: MixedList<Function>;
+}
+
+/** Quotes a schema name for SQL. Config already restricts it to `[a-z_][a-z0-9_]*`; quoting is belt and braces. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Runs the service's migrations at start, never `synchronize`. Two instances starting together are
+ * serialised by a Postgres advisory lock keyed on the schema, so a scaled deployment migrates once.
+ */
+@Injectable()
+export class SchemaMigrator implements OnModuleInit {
+  private readonly logger = new Logger(SchemaMigrator.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(DEPLOYMENT_CONFIG) private readonly config: DeploymentConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const schema = this.config.database.schema;
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`migrations:${schema}`]);
+      await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+      const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+      for (const m of applied) this.logger.log(`applied migration ${m.name} to schema ${schema}`);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`migrations:${schema}`]).catch(() => undefined);
+      await runner.release();
+    }
+  }
+}
+
+/**
+ * TypeORM on the service's own schema. Connections set `search_path` to that schema, so migrations and
+ * hand-written SQL use unqualified table names and the same code serves any schema name.
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [DEPLOYMENT_CONFIG],
+          useFactory: (config: DeploymentConfig) => ({
+            type: 'postgres' as const,
+            url: config.database.url,
+            schema: config.database.schema,
+            entities: options.entities,
+            migrations: options.migrations,
+            migrationsRun: false,
+            synchronize: false,
+            logging: false,
+            applicationName: `${config.service}`,
+            extra: {
+              max: config.database.poolSize,
+              options: `-c search_path=${config.database.schema},public`,
+            },
+          }),
+        }),
+      ],
+      providers: [SchemaMigrator],
+      exports: [TypeOrmModule],
+    };
+  }
+}

@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Gauge } from 'prom-client';
+import { parseScheme, type TokenProcessor } from '@app/crypto';
+import { STORED_SECRETS, type StoredSecretColumn, type StoringService } from '@app/contracts';
+import { MetricsRegistry } from '../metrics/metrics.module.js';
+import { ProcessIdentity } from '../runtime/runtime.module.js';
+import { EncryptionService } from './encryption.service.js';
+
+/** How many values of one column are stored under one scheme, and what that means for this node. */
+export interface StoredSecretsRow {
+  table: string;
+  column: string;
+  scheme: string;
+  count: number;
+  /** This node holds the key (or it is plaintext). */
+  readable: boolean;
+  /** Stored exactly as this node writes today; otherwise `tokens migrate` would rewrite it. */
+  current: boolean;
+}
+
+export interface StoredSecretsReport {
+  rows: StoredSecretsRow[];
+  notCurrent: number;
+  unreadable: number;
+}
+
+/** Counts the values of every secret column by storage scheme: one GROUP BY per column, on the scheme column. */
+export async function countStoredSecrets(
+  query: (sql: string) => Promise<Array<{ scheme: string; n: number }>>,
+  columns: readonly StoredSecretColumn[],
+  judge: { canRead(scheme: string): boolean; isCurrent(scheme: string): boolean },
+): Promise<StoredSecretsReport> {
+  const rows: StoredSecretsRow[] = [];
+  for (const c of columns) {
+    const result = await query(
+      `SELECT "${c.scheme}" AS scheme, count(*)::int AS n FROM "${c.table}" WHERE "${c.value}" IS NOT NULL GROUP BY 1 ORDER BY 1`,
+    );
+    for (const r of result) {
+      rows.push({ table: c.table, column: c.value, scheme: r.scheme, count: r.n, readable: judge.canRead(r.scheme), current: judge.isCurrent(r.scheme) });
+    }
+  }
+  return {
+    rows,
+    notCurrent: rows.filter((r) => !r.current).reduce((n, r) => n + r.count, 0),
+    unreadable: rows.filter((r) => !r.readable).reduce((n, r) => n + r.count, 0),
+  };
+}
+
+/** Refusal to start: some stored value is under a key this node does not hold. The message says how to fix it. */
+export class UnreadableStoredSecretsError extends Error {
+  readonly code = 'STORED_SECRETS_UNREADABLE';
+  constructor(readonly rows: StoredSecretsRow[]) {
+    super(
+      [
+        'Refusing to start: some stored secrets are under a key this node does not hold.',
+        ...rows.map((r) => {
+          const parsed = safeParse(r.scheme);
+          const key = parsed ? `key id ${parsed.keyId} (${parsed.transformation})` : `unknown scheme "${r.scheme}"`;
+          return `  table ${r.table}, column ${r.column}: ${r.count} value(s) stored under ${key}`;
+        }),
+        'Fix: add the keystore holding that key as a [[keystore.old]] entry (or the symmetric key as [encryption] old_key)',
+        'to deployment.toml, start again, then rewrite the values with: npm run --silent cli -- tokens migrate',
+      ].join('\n'),
+    );
+  }
+}
+
+function safeParse(scheme: string): { transformation: string; keyId: string } | undefined {
+  try {
+    const p = parseScheme(scheme);
+    return p.kind === 'encrypted' ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks at start that every stored secret is readable (else the service refuses to start), and keeps
+ * reporting values not stored under the current settings — in logs, `/health/ready` and a gauge — until
+ * they are migrated.
+ */
+@Injectable()
+export class StoredSecretsInspector implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(StoredSecretsInspector.name);
+  private readonly gauge: Gauge<'table' | 'column' | 'scheme' | 'state'>;
+  private readonly service: StoringService;
+  private timer: NodeJS.Timeout | undefined;
+  private last: StoredSecretsReport | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly encryption: EncryptionService,
+    @Inject(ProcessIdentity) identity: ProcessIdentity,
+    @Inject(MetricsRegistry) metrics: MetricsRegistry,
+  ) {
+    this.service = identity.service === 'devportal' ? 'devportal' : 'key-manager';
+    this.gauge = new Gauge({
+      name: 'token_encryption_stored_values',
+      help: 'Stored secret values by table, column, storage scheme and state (current, stale = readable but not under the current settings, unreadable)',
+      labelNames: ['table', 'column', 'scheme', 'state'],
+      registers: [metrics.registry],
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const report = await this.refresh();
+    if (report.unreadable > 0) throw new UnreadableStoredSecretsError(report.rows.filter((r) => !r.readable));
+    if (report.notCurrent > 0) {
+      this.logger.warn(
+        `${report.notCurrent} stored secret(s) are not under the current encryption settings (${this.encryption.profile.fingerprint}); ` +
+          'they are still read; rewrite them with: npm run --silent cli -- tokens migrate',
+      );
+    }
+    this.timer = setInterval(() => void this.refresh().catch((e: unknown) => this.logger.warn(`stored secrets report failed: ${String(e)}`)), 60_000);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** The most recent report (refreshed every minute and on demand). */
+  get lastReport(): StoredSecretsReport | undefined {
+    return this.last;
+  }
+
+  /** Counts stored values as `processor` would judge them (current settings when omitted). */
+  async count(processor: TokenProcessor = this.encryption.processor): Promise<StoredSecretsReport> {
+    return countStoredSecrets((sql) => this.dataSource.query(sql), STORED_SECRETS[this.service], {
+      canRead: (s) => processor.cipher.canRead(s),
+      isCurrent: (s) => processor.isCurrent(s),
+    });
+  }
+
+  async refresh(): Promise<StoredSecretsReport> {
+    const report = await this.count();
+    this.gauge.reset();
+    for (const r of report.rows) {
+      this.gauge.set({ table: r.table, column: r.column, scheme: r.scheme, state: !r.readable ? 'unreadable' : r.current ? 'current' : 'stale' }, r.count);
+    }
+    this.last = report;
+    return report;
+  }
+}

@@ -1,0 +1,120 @@
+import { Controller, Get, Inject, Module, type DynamicModule, type Type } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule, type HealthIndicatorResult } from '@nestjs/terminus';
+import { DataSource } from 'typeorm';
+import { EncryptionService } from '../encryption/encryption.service.js';
+import { StoredSecretsInspector } from '../encryption/stored-secrets.inspector.js';
+import { BusConnection } from '../messaging/messaging.module.js';
+
+/** One readiness check; `/health/ready` runs them all. */
+export interface ReadinessCheck {
+  check(): Promise<HealthIndicatorResult>;
+}
+
+/** Marks a check as a ReadinessCheck class for {@link HealthModule.forRoot}. */
+export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+
+class DatabaseCheck implements ReadinessCheck {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+  async check(): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check('database');
+    try {
+      await Promise.race([this.dataSource.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout after 2 s')), 2000).unref())]);
+      return session.up();
+    } catch (e) {
+      return session.down({ message: e instanceof Error ? e.message : 'unreachable' });
+    }
+  }
+}
+
+class BusCheck implements ReadinessCheck {
+  constructor(
+    private readonly bus: BusConnection,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+  async check(): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check('bus');
+    return this.bus.connected() ? session.up({ transport: this.bus.describe() }) : session.down({ transport: this.bus.describe(), message: 'not connected' });
+  }
+}
+
+class KeystoreCheck implements ReadinessCheck {
+  constructor(
+    private readonly encryption: EncryptionService,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+  async check(): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check('keystore');
+    const key = this.encryption.signingKey;
+    const details = { thumbprint: key.thumbprint, notAfter: key.notAfter.toISOString(), profile: this.encryption.profile.fingerprint };
+    if (key.notAfter.getTime() < Date.now()) return session.degraded({ ...details, message: 'primary certificate expired: rotate the keystore' });
+    return session.up(details);
+  }
+}
+
+class StoredSecretsCheck implements ReadinessCheck {
+  constructor(
+    private readonly inspector: StoredSecretsInspector,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+  async check(): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check('storedSecrets');
+    const report = this.inspector.lastReport ?? (await this.inspector.refresh());
+    const byScheme = report.rows.map((r) => ({ table: r.table, column: r.column, scheme: r.scheme, count: r.count, current: r.current }));
+    if (report.unreadable > 0) return session.down({ unreadable: report.unreadable, byScheme });
+    if (report.notCurrent > 0) {
+      return session.degraded({ notCurrent: report.notCurrent, byScheme, message: 'values not under the current settings: run `tokens migrate`' });
+    }
+    return session.up({ notCurrent: 0, byScheme });
+  }
+}
+
+@Controller('health')
+class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
+  ) {}
+
+  /** The process is alive and its event loop turns. */
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Ready to serve: database, bus, keystore, and every stored secret readable. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check(this.checks.map((c) => () => c.check()));
+  }
+}
+
+/**
+ * `/health/live` and `/health/ready`. Ready runs the standard checks (database, bus, keystore, stored
+ * secrets) plus any the application adds.
+ */
+@Module({})
+export class HealthModule {
+  static forRoot(extra: Type<ReadinessCheck>[] = []): DynamicModule {
+    const standard = [
+      { provide: DatabaseCheck, inject: [DataSource, HealthIndicatorService], useFactory: (d: DataSource, h: HealthIndicatorService) => new DatabaseCheck(d, h) },
+      { provide: BusCheck, inject: [BusConnection, HealthIndicatorService], useFactory: (b: BusConnection, h: HealthIndicatorService) => new BusCheck(b, h) },
+      { provide: KeystoreCheck, inject: [EncryptionService, HealthIndicatorService], useFactory: (e: EncryptionService, h: HealthIndicatorService) => new KeystoreCheck(e, h) },
+      {
+        provide: StoredSecretsCheck,
+        inject: [StoredSecretsInspector, HealthIndicatorService],
+        useFactory: (s: StoredSecretsInspector, h: HealthIndicatorService) => new StoredSecretsCheck(s, h),
+      },
+    ];
+    const all = [DatabaseCheck, BusCheck, KeystoreCheck, StoredSecretsCheck, ...extra];
+    return {
+      module: HealthModule,
+      imports: [TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthController],
+      providers: [...standard, ...extra, { provide: READINESS_CHECKS, inject: all, useFactory: (...checks: ReadinessCheck[]) => checks }],
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import type { DeploymentConfig } from '@app/config';
+import { NestLoggerAdapter } from '../logging/nest-logger.adapter.js';
+import { MetricsRegistry } from '../metrics/metrics.module.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** A caller's `X-Request-Id` when it is well-formed (so ids flow across services), else a fresh UUID. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The path without its query string: queries may carry secrets (`?access_token=`), paths never do. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+export interface HttpAppOptions {
+  config: DeploymentConfig;
+  logger: Logger;
+  nest?: NestApplicationOptions;
+}
+
+/**
+ * Creates a Nest application on Fastify with the house defaults: body size limit from `[server] body_limit`,
+ * request ids (`X-Request-Id` in and out), one access-log line per request (method, path without query,
+ * status, duration — never headers or bodies) and HTTP metrics.
+ */
+export async function createHttpApplication(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const { config, logger } = options;
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.server.bodyLimitBytes,
+    genReqId: requestIdOf,
+    disableRequestLogging: true,
+    trustProxy: true,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Fastify logs its own errors with this logger; request logging is ours (below).
+    loggerInstance: logger.child({ component: 'http' }),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
+    logger: new NestLoggerAdapter(logger.child({ component: 'nest' })),
+    bufferLogs: false,
+    ...options.nest,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  const accessLog = logger.child({ component: 'access' });
+  const metrics = app.get(MetricsRegistry, { strict: false }).http;
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const durationMs = reply.elapsedTime;
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observe(request.method, route, reply.statusCode, durationMs / 1000);
+    if (accessLog.isLevelEnabled('info')) {
+      accessLog.info({ reqId: request.id, method: request.method, path: pathOf(request.url), status: reply.statusCode, ms: Math.round(durationMs * 10) / 10 }, 'request');
+    }
+  });
+  return app;
+}
+
+export type { INestApplication };

@@ -1,0 +1,36 @@
+// Shared service plumbing for the Key Manager and the Developer Portal: configuration injection, logging,
+// the HTTP application factory, database and migrations, encryption state, the bus (NATS or in-process),
+// health and metrics. Apps import it as `@app/platform`.
+export { createHttpApplication, pathOf, type HttpAppOptions } from './http/http-app.factory.js';
+export { DatabaseModule, SchemaMigrator, quoteIdentifier, type DatabaseModuleOptions } from './database/database.module.js';
+export { EncryptionModule } from './encryption/encryption.module.js';
+export { EncryptionControlService } from './encryption/encryption-control.service.js';
+export { loadEncryptionMaterial, readingWith, type EncryptionMaterial } from './encryption/encryption-material.js';
+export { EncryptionService, type PrepareCheck, type ProfileCheck } from './encryption/encryption.service.js';
+export {
+  StoredSecretsInspector,
+  UnreadableStoredSecretsError,
+  countStoredSecrets,
+  type StoredSecretsReport,
+  type StoredSecretsRow,
+} from './encryption/stored-secrets.inspector.js';
+export { HealthModule, type ReadinessCheck } from './health/health.module.js';
+export { createRootLogger } from './logging/logger.factory.js';
+export { NestLoggerAdapter } from './logging/nest-logger.adapter.js';
+export { InProcessBus, InProcessServer, InProcessRpcTransport } from './messaging/in-process.transport.js';
+export { KeyManagerClient, KeyManagerCallError } from './messaging/key-manager.client.js';
+export { BusConnection, MessagingModule, keyManagerMicroservice, type BusOption } from './messaging/messaging.module.js';
+export { connectNats, NatsRpcTransport } from './messaging/nats-connection.js';
+export { RPC_TRANSPORT, RpcTransportError, type RpcTransport } from './messaging/rpc-transport.js';
+export {
+  RpcData,
+  RpcEnvelopeInterceptor,
+  RpcErrorFilter,
+  RpcRequestId,
+  SkipProfileCheck,
+  rpcValidationPipe,
+  type RpcErrorMapper,
+} from './messaging/rpc-server.js';
+export { MetricsModule, MetricsRegistry } from './metrics/metrics.module.js';
+export { DEPLOYMENT_CONFIG, ProcessIdentity, ROOT_LOGGER, RuntimeModule } from './runtime/runtime.module.js';
+export { describeStartupFailure, runServiceMain, EXIT_STARTUP_FAILED, type ServiceContext, type ServiceStarter } from './runtime/service-main.js';

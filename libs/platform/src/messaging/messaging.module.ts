@@ -1,0 +1,82 @@
+import { type DynamicModule, Global, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { DeploymentConfig } from '@app/config';
+import { DEPLOYMENT_CONFIG, ProcessIdentity } from '../runtime/runtime.module.js';
+import { InProcessRpcTransport, InProcessServer, type InProcessBus } from './in-process.transport.js';
+import { KeyManagerClient } from './key-manager.client.js';
+import { connectNats, NatsRpcTransport } from './nats-connection.js';
+import { RPC_TRANSPORT, type RpcTransport } from './rpc-transport.js';
+
+/** Which bus the services use: NATS (every deployment) or an in-process bus (single-process development mode). */
+export type BusOption = { kind: 'nats' } | { kind: 'in-process'; bus: InProcessBus };
+
+/** This process's own bus connection: requests to the Key Manager, broadcasts, health. */
+@Injectable()
+export class BusConnection implements OnApplicationShutdown {
+  constructor(
+    readonly kind: 'nats' | 'in-process',
+    readonly transport: RpcTransport,
+    /** The raw NATS connection (absent in-process). */
+    readonly nats: NatsConnection | undefined,
+  ) {}
+
+  connected(): boolean {
+    return this.kind === 'in-process' || (this.nats !== undefined && !this.nats.isClosed() && !this.nats.isDraining());
+  }
+
+  describe(): string {
+    return this.kind === 'in-process' ? 'in-process bus' : `NATS ${this.nats?.getServer() ?? 'not connected'}`;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.transport.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The Nest microservice options that serve the Key Manager's patterns: NATS in the configured queue group
+ * (several instances share the load; draining on shutdown lets in-flight requests finish while peers take
+ * new ones), or the in-process bus.
+ */
+export function keyManagerMicroservice(config: DeploymentConfig, bus: BusOption): MicroserviceOptions {
+  if (bus.kind === 'in-process') return { strategy: new InProcessServer(bus.bus) };
+  return {
+    transport: Transport.NATS,
+    options: {
+      servers: config.nats.servers,
+      queue: config.nats.queue,
+      name: `key-manager-server`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      gracefulShutdown: true,
+      gracePeriod: 1500,
+      ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password ?? '' } : {}),
+    },
+  } as MicroserviceOptions;
+}
+
+@Global()
+@Module({})
+export class MessagingModule {
+  static forRoot(bus: BusOption): DynamicModule {
+    return {
+      module: MessagingModule,
+      providers: [
+        {
+          provide: BusConnection,
+          inject: [DEPLOYMENT_CONFIG, ProcessIdentity],
+          useFactory: async (config: DeploymentConfig, identity: ProcessIdentity) => {
+            if (bus.kind === 'in-process') return new BusConnection('in-process', new InProcessRpcTransport(bus.bus), undefined);
+            const nc = await connectNats(config, identity.instanceId);
+            return new BusConnection('nats', new NatsRpcTransport(nc), nc);
+          },
+        },
+        { provide: RPC_TRANSPORT, inject: [BusConnection], useFactory: (c: BusConnection) => c.transport },
+        KeyManagerClient,
+      ],
+      exports: [BusConnection, RPC_TRANSPORT, KeyManagerClient],
+    };
+  }
+}
+

@@ -1,0 +1,128 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type CallHandler,
+  createParamDecorator,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+  type RpcExceptionFilter,
+  SetMetadata,
+  ValidationPipe,
+  type ValidationError,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { RpcException } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import { map, type Observable, throwError } from 'rxjs';
+import type { Logger } from 'pino';
+import { RpcErrorCodes, type RpcErrorBody, type RpcReply, type RpcRequest } from '@app/contracts';
+import { EncryptionService } from '../encryption/encryption.service.js';
+import { ProcessIdentity, ROOT_LOGGER } from '../runtime/runtime.module.js';
+
+const SKIP_PROFILE_CHECK = Symbol('SKIP_PROFILE_CHECK');
+
+/** Marks a handler that answers whatever the caller's profile (the profile query itself). */
+export const SkipProfileCheck = (): MethodDecorator => SetMetadata(SKIP_PROFILE_CHECK, true);
+
+/** The `data` of the request envelope: the handler's payload. Pair with {@link rpcValidationPipe}. */
+export const RpcData = createParamDecorator((_: unknown, ctx: ExecutionContext) => (ctx.switchToRpc().getData() as RpcRequest<unknown>).data);
+
+/** The request id the caller attached (for log correlation). */
+export const RpcRequestId = createParamDecorator((_: unknown, ctx: ExecutionContext) => (ctx.switchToRpc().getData() as RpcRequest<unknown>).requestId);
+
+function flatten(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    return [...Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? `${prefix ? prefix + '.' : ''}${m}` : `${path}: ${m}`)), ...flatten(e.children ?? [], path)];
+  });
+}
+
+/** Validates `@RpcData()` payloads against their contract class; unknown fields are refused, not dropped. */
+export const rpcValidationPipe = new ValidationPipe({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  transform: true,
+  validateCustomDecorators: true,
+  exceptionFactory: (errors) =>
+    new RpcException({ code: RpcErrorCodes.InvalidRequest, message: `invalid request: ${flatten(errors).join('; ')}` } satisfies RpcErrorBody),
+});
+
+/**
+ * The server side of the request envelope. Refuses a request whose sender would store secrets differently
+ * (stable code ENCRYPTION_PROFILE_MISMATCH, naming the differing settings, logged on this side too), and
+ * wraps every reply with this node's identity and profile so the caller can check it in turn.
+ */
+@Injectable()
+export class RpcEnvelopeInterceptor implements NestInterceptor {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly encryption: EncryptionService,
+    @Inject(ProcessIdentity) private readonly identity: ProcessIdentity,
+    private readonly reflector: Reflector,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'rpc' });
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'rpc') return next.handle();
+    const request = context.switchToRpc().getData() as Partial<RpcRequest<unknown>> | null;
+    const sender = request?.sender;
+    if (!sender || typeof sender.profile?.fingerprint !== 'string' || typeof sender.instanceId !== 'string') {
+      return throwError(() => new RpcException({ code: RpcErrorCodes.InvalidRequest, message: 'request envelope without sender and profile' } satisfies RpcErrorBody));
+    }
+    const skip = this.reflector.get<boolean>(SKIP_PROFILE_CHECK, context.getHandler());
+    if (!skip) {
+      const check = this.encryption.check(sender.profile);
+      if (!check.compatible) {
+        const message = `encryption settings differ between ${sender.service} instance ${sender.instanceId} and ${this.identity.service} instance ${this.identity.instanceId}: ${check.differences.join('; ')}`;
+        this.logger.error({ requestId: request.requestId, sender: sender.instanceId, differences: check.differences }, `refused request: ${message}`);
+        return throwError(
+          () =>
+            new RpcException({
+              code: RpcErrorCodes.ProfileMismatch,
+              message,
+              details: { differences: check.differences, sender: sender.profile, receiver: this.encryption.profile, receiverInstance: this.identity.instanceId },
+            } satisfies RpcErrorBody),
+        );
+      }
+    }
+    return next.handle().pipe(
+      map((data): RpcReply<unknown> => ({
+        responder: { service: this.identity.service, instanceId: this.identity.instanceId, profile: this.encryption.profile },
+        data,
+      })),
+    );
+  }
+}
+
+/** Maps an application error to a reply body; return undefined for "not mine" (→ internal error). */
+export type RpcErrorMapper = (error: unknown) => RpcErrorBody | undefined;
+
+/**
+ * Turns every error into a coded reply. Known errors are mapped by the application's mapper; anything else
+ * is logged with an error id and answered as INTERNAL with that id — never a stack or a message that might
+ * hold a secret.
+ */
+@Catch()
+export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
+  constructor(
+    private readonly logger: Logger,
+    private readonly mapError: RpcErrorMapper,
+  ) {}
+
+  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+    if (exception instanceof RpcException) {
+      const body = exception.getError();
+      return throwError(() => body);
+    }
+    const mapped = this.mapError(exception);
+    if (mapped) return throwError(() => mapped);
+    const errorId = randomUUID();
+    this.logger.error({ errorId, err: exception }, 'unhandled error in message handler');
+    return throwError(() => ({ code: RpcErrorCodes.Internal, message: `internal error (error id ${errorId})` }) satisfies RpcErrorBody);
+  }
+}

@@ -1,0 +1,256 @@
+// docker-compose.yml: valid against the Compose Specification, consistent with deploy/Dockerfile and
+// deploy/config/deployment.toml, and — since no Docker engine runs here — its application services run as
+// local processes with the compose file's own commands, environment, mounts and health checks, then the
+// end-to-end flow over HTTP. support/compose-local.runner.ts documents what is mapped and why.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig, type DeploymentConfig } from '@app/config';
+import { DemoApiClient } from '../../apps/launcher/src/demo-api.client.js';
+import { ensureBuilt, REPO_ROOT } from './support/built-dist.js';
+import {
+  argvOf,
+  dependenciesOf,
+  environmentOf,
+  loadComposeFile,
+  mountsOf,
+  publishedPortsOf,
+  readEnvFile,
+  type ComposeService,
+} from './support/compose-file.js';
+import { LocalCompose } from './support/compose-local.runner.js';
+import { validateCompose } from './support/compose-schema.js';
+import { readDockerfileStages } from './support/dockerfile.js';
+import { freePort } from './support/local-process.js';
+import { startPrivateNats, type PrivateNats } from './support/nats-fixture.js';
+import { createScratchDatabase, uniqueName, type ScratchDatabase } from './support/postgres-fixture.js';
+
+const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
+const ENV_EXAMPLE = path.join(REPO_ROOT, 'deploy/.env.example');
+const SECRETS = ['DB_PASSWORD', 'KEYSTORE_PASSWORD', 'ADMIN_PASSWORD'] as const;
+
+const envExample = readEnvFile(ENV_EXAMPLE);
+const { raw, resolved: compose } = loadComposeFile(COMPOSE_FILE, envExample);
+const service = (name: string): ComposeService => {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return found;
+};
+const appServices = Object.entries(compose.services).filter(([, s]) => s.build !== undefined).map(([name]) => name);
+const longRunning = ['key-manager', 'devportal'] as const;
+
+function buildOf(name: string): { context: string; dockerfile: string } {
+  const build = service(name).build!;
+  return typeof build === 'string' ? { context: build, dockerfile: 'Dockerfile' } : { context: build.context ?? '.', dockerfile: build.dockerfile ?? 'Dockerfile' };
+}
+const dockerfilePath = path.resolve(REPO_ROOT, buildOf('key-manager').context, buildOf('key-manager').dockerfile);
+const runtime = readDockerfileStages(dockerfilePath).at(-1)!;
+
+/** The config a service gets in its container: the mounted file, read with the service's environment. */
+function containerConfig(name: 'key-manager' | 'devportal'): DeploymentConfig {
+  const env = environmentOf(service(name));
+  const mount = mountsOf(service(name)).find((m) => m.target === env['DEPLOYMENT_CONFIG']);
+  if (!mount) throw new Error(`${name}: DEPLOYMENT_CONFIG=${env['DEPLOYMENT_CONFIG']} is not a mounted file`);
+  return loadConfig({ service: name, file: path.resolve(REPO_ROOT, mount.source!), env: { ...runtime.env, ...env } });
+}
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose Specification JSON schema', () => {
+    expect(validateCompose(compose)).toEqual([]);
+    // The validator is not vacuous: a misspelt key or a wrong depends_on condition is reported.
+    const broken = structuredClone(compose);
+    (broken.services['key-manager'] as Record<string, unknown>)['helthcheck'] = {};
+    (broken.services['devportal']!.depends_on as Record<string, { condition: string }>)['postgres']!.condition = 'healthy';
+    expect(validateCompose(broken).length).toBeGreaterThan(0);
+  });
+
+  it('refuses to start when a secret is missing from .env, naming it', () => {
+    for (const name of SECRETS) {
+      const { [name]: _omitted, ...without } = envExample;
+      expect(() => loadComposeFile(COMPOSE_FILE, without)).toThrow(new RegExp(`required variable ${name} is missing a value: set ${name} in .env`));
+      expect(() => loadComposeFile(COMPOSE_FILE, { ...without, [name]: '' })).toThrow(new RegExp(`required variable ${name}`));
+    }
+  });
+
+  it('takes every required variable from deploy/.env.example', () => {
+    const required = [...JSON.stringify(raw).matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?\?/g)].map((m) => m[1]!);
+    expect(new Set(required)).toEqual(new Set(SECRETS));
+    for (const name of required) expect(envExample[name]).toBeTruthy();
+  });
+
+  it('lets the Key Manager scale: no container_name, a host port range that the portal does not use', () => {
+    const km = service('key-manager');
+    expect(km.container_name).toBeUndefined();
+    const kmPorts = publishedPortsOf(km);
+    const portalPorts = publishedPortsOf(service('devportal')).map((p) => Number(p.host));
+    for (const port of kmPorts) {
+      // A fixed host port would make the second instance fail with "port is already allocated".
+      expect(port.host).toMatch(/^\d+-\d+$/);
+      const [low, high] = port.host!.split('-').map(Number) as [number, number];
+      expect(high - low).toBeGreaterThanOrEqual(4);
+      for (const portal of portalPorts) expect(portal >= low && portal <= high).toBe(false);
+    }
+    // Instances share the bus as one NATS queue group.
+    expect(containerConfig('key-manager').nats.queue).toBeTruthy();
+  });
+
+  it('starts the services after healthy infrastructure and a created keystore', () => {
+    for (const name of longRunning) {
+      expect(dependenciesOf(service(name))).toMatchObject({
+        postgres: 'service_healthy',
+        nats: 'service_healthy',
+        'keystore-init': 'service_completed_successfully',
+      });
+      expect(service(name).healthcheck?.test).toBeDefined();
+    }
+    expect(dependenciesOf(service('devportal'))['key-manager']).toBe('service_healthy');
+    for (const infra of ['postgres', 'nats']) expect(service(infra).healthcheck?.test).toBeDefined();
+    expect(service('keystore-init').restart).toBe('no');
+  });
+
+  it('gives the services one read-only config and a read-only keystore volume; only keystore-init writes it', () => {
+    for (const name of longRunning) {
+      const mounts = mountsOf(service(name));
+      const env = environmentOf(service(name));
+      expect(mounts.find((m) => m.target === env['DEPLOYMENT_CONFIG'])).toMatchObject({ type: 'bind', source: './deploy/config/deployment.toml', read_only: true });
+      expect(mounts.find((m) => m.source === 'keystore')).toMatchObject({ type: 'volume', read_only: true });
+    }
+    expect(mountsOf(service('keystore-init')).find((m) => m.source === 'keystore')?.read_only).not.toBe(true);
+  });
+
+  it('agrees with deployment.toml: database, bus, keystore and ports as the other services provide them', () => {
+    const postgres = environmentOf(service('postgres'));
+    const natsCommand = argvOf(service('nats').command);
+    const keystoreInit = argvOf(service('keystore-init').command).join(' ');
+    for (const name of longRunning) {
+      const config = containerConfig(name);
+      const db = new URL(config.database.url);
+      expect({ host: db.hostname, port: db.port, user: db.username, password: decodeURIComponent(db.password), database: db.pathname.slice(1) }).toEqual({
+        host: 'postgres',
+        port: '5432',
+        user: postgres['POSTGRES_USER'],
+        password: postgres['POSTGRES_PASSWORD'],
+        database: postgres['POSTGRES_DB'],
+      });
+      expect(config.nats.servers).toEqual(['nats://nats:4222']);
+      // The keystore keystore-init writes is the one the services open, in the volume they mount.
+      const keystoreMount = mountsOf(service(name)).find((m) => m.source === 'keystore')!;
+      expect(config.keystore.primary.file.startsWith(`${keystoreMount.target}/`)).toBe(true);
+      expect(keystoreInit).toContain(`--out ${config.keystore.primary.file}`);
+      expect(keystoreInit).toContain(`--alias ${config.keystore.primary.alias}`);
+      // Published, health-checked and listened-on ports are the same container port.
+      expect(publishedPortsOf(service(name)).map((p) => p.container)).toEqual([config.server.port]);
+      expect(JSON.stringify(service(name).healthcheck?.test)).toContain(`127.0.0.1:${config.server.port}/health/ready`);
+    }
+    expect(JSON.stringify(service('nats').healthcheck?.test)).toContain(`:${natsCommand[natsCommand.indexOf('--http_port') + 1]}/healthz`);
+  });
+
+  it('builds a non-root image from the compiled code only, with no key or secret in it', () => {
+    expect(buildOf('key-manager')).toEqual(buildOf('devportal'));
+    expect(buildOf('keystore-init')).toEqual(buildOf('key-manager'));
+    expect(runtime.user).not.toMatch(/^(root|0)?$/);
+    expect(runtime.from).toMatch(/^node:20[.\d]*-[a-z]+-slim$/);
+    for (const copy of runtime.copies) {
+      expect(copy.from).toBe('build');
+      for (const source of copy.sources) expect(source).toMatch(/^\/app\/(package\.json|node_modules|dist\/(apps|libs))$/);
+    }
+    expect(Object.keys(runtime.env).filter((k) => /PASSWORD|SECRET|KEY/i.test(k))).toEqual([]);
+    // No instruction of any stage names a keystore, an env file or the config.
+    const instructions = readDockerfileStages(dockerfilePath).flatMap((stage) => stage.instructions);
+    expect(instructions.filter((line) => /\.p12|\.jks|\.pfx|\.env\b|deployment\.toml|deploy\/config/.test(line))).toEqual([]);
+  });
+
+  describe('application services, run as local processes', () => {
+    let work: string;
+    let nats: PrivateNats | undefined;
+    let database: ScratchDatabase | undefined;
+    let local: LocalCompose;
+    let kmConfig: DeploymentConfig;
+
+    beforeAll(async () => {
+      ensureBuilt(longRunning.map((name) => argvOf(service(name).command).find((a) => a.endsWith('.js'))!));
+      work = mkdtempSync(path.join(tmpdir(), 'compose-spec-'));
+      nats = await startPrivateNats();
+      const postgres = environmentOf(service('postgres'));
+      const localName = uniqueName('apim_compose');
+      database = await createScratchDatabase({ database: localName, role: localName, password: postgres['POSTGRES_PASSWORD']! });
+      const appPorts: Record<string, Record<number, number>> = {};
+      for (const name of appServices) {
+        appPorts[name] = {};
+        for (const port of publishedPortsOf(service(name))) appPorts[name][port.container] = await freePort();
+      }
+      local = new LocalCompose({
+        repoRoot: REPO_ROOT,
+        compose,
+        runtime,
+        workRoot: work,
+        hosts: [
+          { service: 'postgres', ports: { 5432: 5432 } },
+          { service: 'nats', ports: { 4222: nats.port } },
+        ],
+        postgres: { service: 'postgres', user: postgres['POSTGRES_USER']!, database: postgres['POSTGRES_DB']!, localUser: localName, localDatabase: localName },
+        appPorts,
+      });
+      kmConfig = containerConfig('key-manager');
+      await local.up();
+    }, 240_000);
+
+    afterAll(async () => {
+      await local?.down().catch(() => undefined);
+      await nats?.stop();
+      await database?.drop();
+      if (work) rmSync(work, { recursive: true, force: true });
+    }, 60_000);
+
+    it('signs up, logs in, creates an application, generates keys, gets a token and introspects it', async () => {
+      const portalConfig = containerConfig('devportal');
+      const api = new DemoApiClient(
+        `http://127.0.0.1:${local.localPort('key-manager', kmConfig.server.port)}`,
+        `http://127.0.0.1:${local.localPort('devportal', portalConfig.server.port)}`,
+      );
+      const password = 'correct horse battery staple 7';
+      await api.signup('compose-user', password);
+      const login = await api.login('compose-user', password);
+      const application = await api.createApplication(login.access_token, 'compose-app');
+      const keys = await api.generateKeys(login.access_token, application.applicationId);
+      expect(keys.consumerSecret).toBeTruthy();
+
+      const token = await api.clientCredentialsToken({ clientId: keys.consumerKey, clientSecret: keys.consumerSecret });
+      expect(token.token_type).toBe('Bearer');
+
+      const admin = { username: kmConfig.superAdmin.username, password: envExample['ADMIN_PASSWORD']! };
+      const resourceServer = await api.registerResourceServer(admin, 'compose-resource-server');
+      const introspection = await api.introspect(resourceServer, token.access_token);
+      expect(introspection).toMatchObject({ active: true, client_id: keys.consumerKey });
+
+      // Stored encrypted with the keystore keystore-init created, not in plain text.
+      const client = new pg.Client({ connectionString: database!.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query(`SELECT access_token, access_token_scheme FROM ${kmConfig.database.schema}.oauth_tokens WHERE client_id = $1`, [keys.consumerKey]);
+        // generate-keys issues a first token too (as WSO2 does), then the one from /oauth2/token.
+        expect(rows.length).toBeGreaterThanOrEqual(1);
+        for (const row of rows) {
+          expect(row.access_token_scheme).toMatch(/^RSA\//);
+          expect(row.access_token).not.toContain(token.access_token.slice(0, 20));
+        }
+      } finally {
+        await client.end();
+      }
+    }, 60_000);
+
+    it('keeps the existing keystore when keystore-init runs again (every `docker compose up`)', async () => {
+      const keystore = path.join(work, 'volumes', 'keystore', path.basename(kmConfig.keystore.primary.file));
+      const before = readFileSync(keystore);
+      const rerun = await local.runToCompletion('keystore-init');
+      expect(rerun.log).toMatch(/not empty/);
+      expect(readFileSync(keystore).equals(before)).toBe(true);
+    }, 60_000);
+
+    it('stops every service cleanly on SIGTERM (docker compose down / stop)', async () => {
+      const statuses = await local.down();
+      expect(statuses).toEqual({ 'key-manager': { code: 0, signal: null }, devportal: { code: 0, signal: null } });
+    }, 90_000);
+  });
+});

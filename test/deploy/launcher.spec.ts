@@ -1,0 +1,141 @@
+// `npm start` (apps/launcher), run as a child process the way a developer runs it: in a fresh folder (its
+// own .dev/), with the compiled code. Checks the modes it chooses and prints, that both services answer,
+// and that SIGTERM stops everything with exit 0.
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ensureBuilt, REPO_ROOT } from './support/built-dist.js';
+import { freePort, freePortPair, LocalProcess } from './support/local-process.js';
+import { startPrivateNats, type PrivateNats } from './support/nats-fixture.js';
+import { createScratchDatabase, uniqueName, type ScratchDatabase } from './support/postgres-fixture.js';
+
+const LAUNCHER = path.join(REPO_ROOT, 'dist/apps/launcher/src/main.js');
+const READY = /^Ready\.$/m;
+
+function startLauncher(cwd: string, env: Record<string, string>): LocalProcess {
+  return new LocalProcess('launcher', process.execPath, [LAUNCHER], {
+    cwd,
+    env: { PATH: `${path.dirname(process.execPath)}:/usr/sbin:/usr/bin:/bin`, HOME: cwd, ...env },
+  });
+}
+
+async function readiness(url: string): Promise<number> {
+  const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(5000) });
+  await response.body?.cancel();
+  return response.status;
+}
+
+/** A folder the `postgres` user can enter (embedded PostgreSQL runs as that user when we are root). */
+function workFolder(prefix: string): string {
+  const folder = mkdtempSync(path.join(tmpdir(), prefix));
+  chmodSync(folder, 0o755);
+  return folder;
+}
+
+describe('npm start (launcher)', () => {
+  beforeAll(() => ensureBuilt(['dist/apps/launcher/src/main.js']), 180_000);
+
+  describe('with DATABASE_URL and no reachable NATS', () => {
+    let cwd: string;
+    let database: ScratchDatabase;
+    let nats: PrivateNats | undefined;
+    let launcher: LocalProcess | undefined;
+
+    beforeAll(async () => {
+      cwd = workFolder('launcher-spec-');
+      database = await createScratchDatabase({ database: uniqueName('launcher') });
+    });
+
+    afterAll(async () => {
+      await launcher?.stop('SIGKILL', 5000);
+      await nats?.stop();
+      await database?.drop();
+      rmSync(cwd, { recursive: true, force: true });
+    }, 30_000);
+
+    it('chooses the in-process bus, prints its mode and URLs, serves both services and stops on SIGTERM', async () => {
+      const port = await freePortPair();
+      const closedPort = await freePort();
+      launcher = startLauncher(cwd, { DATABASE_URL: database.url, NATS_URL: `nats://127.0.0.1:${closedPort}`, PORT: String(port) });
+      await launcher.waitForOutput(READY, 90_000);
+      const out = launcher.log;
+
+      expect(out).toMatch(/DEVELOPMENT ONLY/);
+      expect(out).toMatch(/^mode: bus\s+in-process/m);
+      expect(out).toMatch(new RegExp(`^note: no NATS server answers at nats://127\\.0\\.0\\.1:${closedPort}`, 'm'));
+      expect(out).toMatch(/^mode: database\s+DATABASE_URL: /m);
+      expect(out).toContain(`http://localhost:${port} `);
+      expect(out).toContain(`http://localhost:${port + 1} `);
+
+      // First start: the admin password is printed once; no other secret is, not even the database password.
+      const secrets = JSON.parse(readFileSync(path.join(cwd, '.dev/secrets.json'), 'utf8'));
+      expect(out).toContain(`admin password  ${secrets.adminPassword}`);
+      expect(out).not.toContain(secrets.keystorePassword);
+      expect(out).not.toContain(new URL(database.url).password);
+
+      expect(await readiness(`http://127.0.0.1:${port}`)).toBe(200);
+      expect(await readiness(`http://127.0.0.1:${port + 1}`)).toBe(200);
+
+      const state = JSON.parse(readFileSync(path.join(cwd, '.dev/launcher.json'), 'utf8'));
+      expect(state).toMatchObject({
+        bus: { kind: 'in-process' },
+        keyManager: { url: `http://localhost:${port}` },
+        devportal: { url: `http://localhost:${port + 1}` },
+        admin: { username: 'admin' },
+        database: { kind: 'external', url: database.url, keyManagerSchema: 'key_manager' },
+      });
+      const stateText = JSON.stringify(state);
+      for (const secret of [secrets.adminPassword, secrets.keystorePassword]) expect(stateText).not.toContain(secret);
+      expect(stateText).not.toMatch(/PRIVATE KEY/);
+
+      expect(await launcher.stop('SIGTERM', 30_000)).toEqual({ code: 0, signal: null });
+      expect(launcher.log).toMatch(/launcher: stopped\./);
+      expect(existsSync(path.join(cwd, '.dev/launcher.json'))).toBe(false);
+    }, 120_000);
+
+    it('on the next start keeps the keystore and passwords, prints no password, and uses NATS when it answers', async () => {
+      const keystore = readFileSync(path.join(cwd, '.dev/primary.p12'));
+      const secrets = JSON.parse(readFileSync(path.join(cwd, '.dev/secrets.json'), 'utf8'));
+      nats = await startPrivateNats();
+      const port = await freePortPair();
+      launcher = startLauncher(cwd, { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: String(port) });
+      await launcher.waitForOutput(READY, 90_000);
+
+      expect(launcher.log).toMatch(new RegExp(`^mode: bus\\s+NATS at ${nats.url.replace(/\./g, '\\.')}`, 'm'));
+      expect(launcher.log).not.toContain(secrets.adminPassword);
+      expect(readFileSync(path.join(cwd, '.dev/primary.p12')).equals(keystore)).toBe(true);
+      expect(await readiness(`http://127.0.0.1:${port + 1}`)).toBe(200);
+      expect(await launcher.stop('SIGTERM', 30_000)).toEqual({ code: 0, signal: null });
+    }, 120_000);
+  });
+
+  describe('without DATABASE_URL (embedded PostgreSQL)', () => {
+    let cwd: string;
+    let launcher: LocalProcess | undefined;
+
+    beforeAll(() => {
+      cwd = workFolder('launcher-embedded-spec-');
+    });
+
+    afterAll(async () => {
+      await launcher?.stop('SIGKILL', 5000);
+      rmSync(cwd, { recursive: true, force: true });
+    }, 30_000);
+
+    it('starts PostgreSQL in .dev/pgdata, serves both services, and stops PostgreSQL with them', async () => {
+      const port = await freePortPair();
+      launcher = startLauncher(cwd, { NATS_URL: `nats://127.0.0.1:${await freePort()}`, PORT: String(port) });
+      await launcher.waitForOutput(READY, 120_000);
+      expect(launcher.log).toMatch(/^mode: database\s+embedded PostgreSQL at 127\.0\.0\.1:\d+\/apim$/m);
+      expect(await readiness(`http://127.0.0.1:${port}`)).toBe(200);
+      expect(await readiness(`http://127.0.0.1:${port + 1}`)).toBe(200);
+      const pidFile = path.join(cwd, '.dev/pgdata/postmaster.pid');
+      expect(existsSync(pidFile)).toBe(true);
+      const postgresPid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+
+      expect(await launcher.stop('SIGTERM', 40_000)).toEqual({ code: 0, signal: null });
+      expect(existsSync(pidFile)).toBe(false);
+      expect(() => process.kill(postgresPid, 0)).toThrow();
+    }, 180_000);
+  });
+});

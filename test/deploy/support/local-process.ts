@@ -1,0 +1,143 @@
+// Child processes for the deployment tests: output captured (shown only when a test fails), readiness
+// polling, and a stop that reports how the process ended.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** A TCP port that was free a moment ago (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Two consecutive free ports (the launcher serves on PORT and PORT + 1). */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await freePort();
+    if (port >= 65535) continue;
+    const next = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (next) return port;
+  }
+  throw new Error('no two consecutive free ports found');
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs` with `what`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const result = await check();
+      if (result !== undefined && result !== false) return result;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`);
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One child process with its combined output kept in memory. */
+export class LocalProcess {
+  readonly child: ChildProcess;
+  private output = '';
+  private readonly exited: Promise<ExitStatus>;
+  private status: ExitStatus | undefined;
+
+  constructor(
+    readonly name: string,
+    command: string,
+    args: readonly string[],
+    options: SpawnOptions,
+  ) {
+    this.child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    const append = (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+    };
+    this.child.stdout!.on('data', append);
+    this.child.stderr!.on('data', append);
+    this.exited = new Promise((resolve) => {
+      this.child.once('error', (error) => {
+        this.output += `\n[spawn error] ${error.message}\n`;
+        this.status = { code: -1, signal: null };
+        resolve(this.status);
+      });
+      this.child.once('exit', (code, signal) => {
+        this.status = { code, signal };
+        resolve(this.status);
+      });
+    });
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  get running(): boolean {
+    return this.status === undefined;
+  }
+
+  /** Resolves with the exit status, or rejects after `timeoutMs`. */
+  async waitForExit(timeoutMs: number): Promise<ExitStatus> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.name} did not exit within ${timeoutMs} ms\n${this.tail()}`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    return waitFor(
+      `${this.name} to print ${pattern}`,
+      async () => {
+        if (!this.running) throw new Error(`${this.name} exited (${JSON.stringify(this.status)})\n${this.tail()}`);
+        return this.output.match(pattern) ?? undefined;
+      },
+      timeoutMs,
+      100,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${this.tail()}`);
+    });
+  }
+
+  /** Sends `signal` and waits; escalates to SIGKILL after `timeoutMs` and reports that as a failure status. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 20_000): Promise<ExitStatus> {
+    if (!this.running) return this.status!;
+    this.child.kill(signal);
+    try {
+      return await this.waitForExit(timeoutMs);
+    } catch {
+      this.child.kill('SIGKILL');
+      await this.exited;
+      return { code: null, signal: 'SIGKILL' };
+    }
+  }
+
+  /** The last lines of output, for failure messages. */
+  tail(lines = 60): string {
+    return `--- ${this.name} (last ${lines} lines) ---\n${this.output.split('\n').slice(-lines).join('\n')}`;
+  }
+}

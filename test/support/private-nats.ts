@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.js';
+
+export interface PrivateNats {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * A NATS server of this test's own, on a free loopback port. The subjects a service serves are fixed
+ * (`km.*`), so two test runs sharing the machine's NATS would answer each other's requests: each test
+ * that starts a service gets its own server. Uses the `nats-server` binary the machine provides
+ * (NATS_SERVER_BIN to point elsewhere).
+ */
+export async function startPrivateNats(): Promise<PrivateNats> {
+  const port = await freePort();
+  const binary = process.env.NATS_SERVER_BIN ?? 'nats-server';
+  const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const up = await Promise.race([accepts(port), spawnError]);
+    if (up) break;
+    if (exited || Date.now() > deadline) throw new Error(`nats-server did not start on port ${port}`);
+    await sleep(50);
+  }
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    stop: async () => {
+      if (exited) return;
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([gone, sleep(5000)]);
+      if (!exited) child.kill('SIGKILL');
+    },
+  };
+}
