@@ -45,7 +45,7 @@ export async function startPrivateNats(): Promise<PrivateNats> {
       if (exited) return;
       const gone = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await Promise.race([gone, sleep(5000)]);
+      await Promise.race([gone, sleep(5000, undefined, { ref: false })]);
       if (!exited) child.kill('SIGKILL');
     },
   };

@@ -16,6 +16,8 @@ export interface CliIo {
   isTTY: boolean;
   /** Relative paths in flags and in `DEPLOYMENT_CONFIG` resolve against this folder. */
   cwd: string;
+  /** Standard error when it is a terminal: long commands draw a progress bar on it; otherwise they print plain lines. */
+  progressStream?: NodeJS.WriteStream;
 }
 
 /** The real process's I/O, for `main.ts`. */
@@ -27,6 +29,7 @@ export function processIo(): CliIo {
     env: process.env,
     isTTY: process.stdin.isTTY === true,
     cwd: process.cwd(),
+    ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
   };
 }
 

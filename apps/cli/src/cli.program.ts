@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { ExitCode, toCliError } from './cli.error.js';
 import { registerCryptoCommands } from './crypto/crypto.commands.js';
+import { registerEncryptionCommands } from './encryption/encryption.commands.js';
 import { registerKeystoreCommands } from './keystore/keystore.commands.js';
+import { registerTokensCommands } from './tokens/tokens.commands.js';
 
 /**
  * The command tree. Each group registers itself from its own folder; groups are created with
@@ -10,7 +12,7 @@ import { registerKeystoreCommands } from './keystore/keystore.commands.js';
  */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('cli')
-    .description('Operator tools for WSO2-compatible token encryption: keystores and stored secrets.')
+    .description('Operator tools for WSO2-compatible token encryption: keystores, stored secrets, and encryption changes.')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(add --help for usage and examples)')
@@ -22,12 +24,16 @@ Examples:
   $ cli keystore inspect --keystore deploy/keys/primary.p12 --password "$KEYSTORE_PASSWORD"
   $ echo 'my-secret' | DEPLOYMENT_CONFIG=deployment.toml cli crypto encrypt
   $ echo "$STORED" | DEPLOYMENT_CONFIG=deployment.toml cli crypto decrypt
+  $ DEPLOYMENT_CONFIG=deployment.toml cli tokens status
+  $ DEPLOYMENT_CONFIG=deployment.toml cli encryption rollout && DEPLOYMENT_CONFIG=deployment.toml cli tokens migrate
 
 Exit status: 0 success, 1 operation failed, 2 usage error, 78 invalid configuration.
 See docs/cli.md.`,
     );
   registerKeystoreCommands(program, io);
   registerCryptoCommands(program, io);
+  registerTokensCommands(program, io);
+  registerEncryptionCommands(program, io);
   return program;
 }
 

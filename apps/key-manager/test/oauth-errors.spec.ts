@@ -290,7 +290,10 @@ describe('throttling of failed client authentication', () => {
   let throttled: KeyManagerUnderTest;
 
   beforeAll(async () => {
-    throttled = await startKeyManagerForTest({ dir: tmp.dir, keystore, nats: 'in-process', configName: 'throttle.toml', toml: { 'oauth.client_auth_throttle': { max_failures: 3, window: 60 } } });
+    throttled = await startKeyManagerForTest({ dir: tmp.dir, keystore, nats: 'in-process', configName: 'throttle.toml',
+      // Behind a proxy: the client address comes from X-Forwarded-For, so the test can act as several addresses.
+      toml: { 'oauth.client_auth_throttle': { max_failures: 3, window: 60 }, server: { trust_proxy: true } },
+    });
   });
   afterAll(() => throttled?.stop());
 

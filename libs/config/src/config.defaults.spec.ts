@@ -102,7 +102,7 @@ describe('loadConfig: a complete file', () => {
     expect(config).toEqual({
       file,
       service: 'key-manager',
-      server: { host: '0.0.0.0', port: 9443, publicUrl: 'https://km.example.com', bodyLimitBytes: 65536 },
+      server: { host: '0.0.0.0', port: 9443, publicUrl: 'https://km.example.com', bodyLimitBytes: 65536, trustProxy: false },
       database: { url: `postgres://user:${SECRETS.DB_PASSWORD}@db:5432/apim`, schema: 'key_manager', poolSize: 10 },
       nats: {
         servers: ['nats://nats:4222'],
@@ -167,7 +167,7 @@ describe('loadConfig: defaults', () => {
   it('fills in the key manager defaults around the required keys', () => {
     const config = load(toml(), 'key-manager');
 
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 9443, publicUrl: 'http://localhost:9443', bodyLimitBytes: 65536 });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 9443, publicUrl: 'http://localhost:9443', bodyLimitBytes: 65536, trustProxy: false });
     expect(config.database).toEqual({ url: `postgres://apim:${SECRETS.DB_PASSWORD}@postgres:5432/apim`, schema: 'key_manager', poolSize: 10 });
     expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], requestTimeoutMs: 5000, queue: 'key-manager' });
     expect(config.encryption).toEqual({ enabled: false, transformation: 'RSA/ECB/OAEPwithSHA1andMGF1Padding' });

@@ -307,6 +307,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
       port,
       publicUrl: withoutTrailingSlash(server.get<string>('public_url') ?? `http://localhost:${port}`),
       bodyLimitBytes: server.get<number>('body_limit') ?? 65536,
+      trustProxy: server.get<boolean>('trust_proxy') ?? false,
     },
     database: {
       url: database.require<string>('url') ?? '',

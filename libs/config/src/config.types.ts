@@ -46,6 +46,8 @@ export interface DeploymentConfig {
     /** Without a trailing slash. Default `http://localhost:<port>`. */
     publicUrl: string;
     bodyLimitBytes: number;
+    /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+    trustProxy: boolean;
   };
   database: { url: string; schema: string; poolSize: number };
   nats: { servers: string[]; requestTimeoutMs: number; queue: string; user?: string; password?: string };

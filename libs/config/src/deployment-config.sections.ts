@@ -121,6 +121,9 @@ export class ServerSection {
 
   @IntegerKey('body_limit', 1024, 10 * 1024 * 1024, 'bytes')
   bodyLimit?: number;
+
+  @BooleanKey('trust_proxy')
+  trustProxy?: boolean;
 }
 
 export class DatabaseSection {

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
-import type { ClientView } from '@app/contracts';
+import { DEVPORTAL_CLIENT_ID, type ClientView } from '@app/contracts';
 import { CryptoError, SecretKinds } from '@app/crypto';
 import { DEPLOYMENT_CONFIG, EncryptionService, ROOT_LOGGER } from '@app/platform';
 import { KeyManagerError } from '../common/key-manager.errors.js';
@@ -10,9 +10,6 @@ import { ClientsRepository, type ClientDetails, type ClientRecord } from '../per
 import { isUniqueViolation } from '../persistence/sql.service.js';
 import { newClientId, newSecret } from '../tokens/secret-generator.util.js';
 import { resolveClientSettings, type ClientSettingsInput, type SettingDefaults } from './client-settings.util.js';
-
-/** The client the Key Manager keeps for the Developer Portal's own log-in (km.users.authenticate). */
-export const SYSTEM_CLIENT_ID = 'apim-devportal';
 
 /** A newly created client with its secret in plaintext: shown once, by the API that promises it. */
 export interface CreatedClient {
@@ -40,10 +37,10 @@ export class ClientsService implements OnApplicationBootstrap {
 
   /** Creates the portal's system client once; several instances starting together agree on one. */
   async onApplicationBootstrap(): Promise<void> {
-    if (await this.clients.findDetails(SYSTEM_CLIENT_ID)) return;
+    if (await this.clients.findDetails(DEVPORTAL_CLIENT_ID)) return;
     try {
-      await this.create({ clientName: 'Developer Portal', owner: this.config.superAdmin.username || 'admin', grantTypes: ['password', 'refresh_token'] }, SYSTEM_CLIENT_ID);
-      this.logger.info({ clientId: SYSTEM_CLIENT_ID }, 'created the Developer Portal system client');
+      await this.create({ clientName: 'Developer Portal', owner: this.config.superAdmin.username || 'admin', grantTypes: ['password', 'refresh_token'] }, DEVPORTAL_CLIENT_ID);
+      this.logger.info({ clientId: DEVPORTAL_CLIENT_ID }, 'created the Developer Portal system client');
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
@@ -111,7 +108,7 @@ export class ClientsService implements OnApplicationBootstrap {
   }
 
   async delete(clientId: string): Promise<{ revokedTokens: number }> {
-    if (clientId === SYSTEM_CLIENT_ID) throw new KeyManagerError('INVALID_REQUEST', 'the Developer Portal system client cannot be deleted');
+    if (clientId === DEVPORTAL_CLIENT_ID) throw new KeyManagerError('INVALID_REQUEST', 'the Developer Portal system client cannot be deleted');
     const result = await this.clients.delete(clientId);
     if (!result) throw notFound();
     return result;

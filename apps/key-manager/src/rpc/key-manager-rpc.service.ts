@@ -15,7 +15,8 @@ import type {
   UserView,
   ValidateTokenRequest,
 } from '@app/contracts';
-import { ClientsService, SYSTEM_CLIENT_ID } from '../clients/clients.service.js';
+import { DEVPORTAL_CLIENT_ID } from '@app/contracts';
+import { ClientsService } from '../clients/clients.service.js';
 import { AuthThrottle } from '../common/auth-throttle.service.js';
 import { KeyManagerError } from '../common/key-manager.errors.js';
 import { IntrospectionService } from '../tokens/introspection.service.js';
@@ -58,7 +59,7 @@ export class KeyManagerRpcService {
       this.throttle.fail(keys);
       throw new KeyManagerError('INVALID_CREDENTIALS', 'invalid username or password');
     }
-    const client = await this.clients.record(SYSTEM_CLIENT_ID);
+    const client = await this.clients.record(DEVPORTAL_CLIENT_ID);
     return toTokenSet(await this.tokens.issueForUser(client, 'password', user.username, checkScopes(request.scopes)));
   }
 

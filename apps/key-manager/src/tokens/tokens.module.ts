@@ -4,6 +4,7 @@ import { PersistenceModule } from '../persistence/persistence.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { IntrospectionService } from './introspection.service.js';
 import { JwtService } from './jwt.service.js';
+import { SigningKeyRetirementCheck } from './signing-key-retirement.check.js';
 import { TokenCleanupService } from './token-cleanup.service.js';
 import { TokenLookup } from './token-lookup.service.js';
 import { TokenMinter } from './token-minter.service.js';
@@ -11,7 +12,7 @@ import { TokensService } from './tokens.service.js';
 
 @Module({
   imports: [PersistenceModule, UsersModule, KeyManagerCommonModule],
-  providers: [JwtService, TokenMinter, TokenLookup, TokensService, IntrospectionService, TokenCleanupService],
+  providers: [JwtService, TokenMinter, TokenLookup, TokensService, IntrospectionService, TokenCleanupService, SigningKeyRetirementCheck],
   exports: [JwtService, TokensService, IntrospectionService, TokenCleanupService],
 })
 export class TokensModule {}

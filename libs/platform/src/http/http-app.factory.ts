@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
 import { NestLoggerAdapter } from '../logging/nest-logger.adapter.js';
@@ -38,8 +39,9 @@ export async function createHttpApplication(module: unknown, options: HttpAppOpt
   const adapter = new FastifyAdapter({
     bodyLimit: config.server.bodyLimitBytes,
     genReqId: requestIdOf,
-    disableRequestLogging: true,
-    trustProxy: true,
+    // Fastify's own per-request lines are off: ours (below) never log headers, bodies or query strings.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.server.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
     // Fastify logs its own errors with this logger; request logging is ours (below).
     loggerInstance: logger.child({ component: 'http' }),

@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import pg from 'pg';
+import { loadConfig, loadConfigFor, type DeploymentConfig } from '@app/config';
+import type { StoringService } from '@app/contracts';
+import type { CliIo } from '../cli-io.js';
+import { usageError } from '../cli.error.js';
+
+/** One service's storage as the shared deployment.toml describes it. */
+export interface ServiceStorage {
+  service: StoringService;
+  schema: string;
+  databaseUrl: string;
+}
+
+/** The deployment the operator's DEPLOYMENT_CONFIG describes: the CLI's view, and each service's storage. */
+export interface CliDeployment {
+  config: DeploymentConfig;
+  storages: ServiceStorage[];
+}
+
+/** Commands that act on a running deployment need its configuration; flags can't replace a whole deployment.toml. */
+export function loadDeployment(io: CliIo): CliDeployment {
+  const named = io.env['DEPLOYMENT_CONFIG'];
+  if (!named) throw usageError('set DEPLOYMENT_CONFIG to the deployment.toml the services use (the same file, with the same keys)');
+  const config = loadConfig({ service: 'cli', env: { ...io.env, DEPLOYMENT_CONFIG: resolve(io.cwd, named) } });
+  const storages = (['key-manager', 'devportal'] as const).map((service) => {
+    const view = loadConfigFor(service, config);
+    return { service, schema: view.database.schema, databaseUrl: view.database.url };
+  });
+  return { config, storages };
+}
+
+/** One pool per distinct database URL (both schemas usually live in one database). Small: the CLI is one client. */
+export class Pools {
+  private readonly pools = new Map<string, pg.Pool>();
+
+  for(url: string): pg.Pool {
+    let pool = this.pools.get(url);
+    if (!pool) {
+      pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'token-encryption-cli' });
+      this.pools.set(url, pool);
+    }
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.end()));
+  }
+}
+
+/** Whether a service has created its schema yet (it does at first start). */
+export async function schemaExists(pool: pg.Pool, schema: string): Promise<boolean> {
+  const { rows } = await pool.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema]);
+  return rows.length > 0;
+}

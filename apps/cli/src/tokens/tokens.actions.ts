@@ -1,0 +1,211 @@
+// The `tokens` commands' work. Loaded only when such a command runs: it needs @app/platform (which loads
+// Nest), and the other commands should start fast.
+import { STORED_SECRETS, type NodeStatus } from '@app/contracts';
+import { countStoredSecrets, loadEncryptionMaterial, type StoredSecretsRow } from '@app/platform';
+import type { CliIo } from '../cli-io.js';
+import { CliError, toCliError } from '../cli.error.js';
+import { loadDeployment, Pools, schemaExists, type CliDeployment } from '../deployment/cli-deployment.js';
+import { connectBus } from '../encryption/bus-connection.js';
+import { RolloutCoordinator } from '../encryption/rollout.coordinator.js';
+import { describeProfile } from '../encryption/profile.formatter.js';
+import { columnProgress } from './migration-progress.js';
+import { TokenMigrator, type ColumnResult } from './token-migrator.js';
+
+export interface StatusFlags {
+  json?: boolean;
+  check?: boolean;
+}
+
+export interface MigrateFlags {
+  dryRun?: boolean;
+  batchSize: number;
+  verify?: boolean;
+  force?: boolean;
+}
+
+async function openMaterial(deployment: CliDeployment) {
+  try {
+    return await loadEncryptionMaterial(deployment.config);
+  } catch (e) {
+    throw toCliError(e, { label: `configured in ${deployment.config.file}`, fromConfig: true });
+  }
+}
+
+type StatusRow = StoredSecretsRow & { service: string; schema: string };
+
+/** `tokens status`: how many values each service schema stores in each way. */
+export async function tokensStatus(io: CliIo, flags: StatusFlags): Promise<void> {
+  const deployment = loadDeployment(io);
+  const material = await openMaterial(deployment);
+  const pools = new Pools();
+  const rows: StatusRow[] = [];
+  const missing: string[] = [];
+  try {
+    for (const storage of deployment.storages) {
+      const pool = pools.for(storage.databaseUrl);
+      if (!(await schemaExists(pool, storage.schema))) {
+        missing.push(`${storage.service} (schema ${storage.schema} does not exist yet)`);
+        continue;
+      }
+      const report = await countStoredSecrets(
+        async (sql) => {
+          const client = await pool.connect();
+          try {
+            await client.query(`SET search_path TO "${storage.schema}"`);
+            return (await client.query<{ scheme: string; n: number }>(sql)).rows;
+          } finally {
+            await client.query('RESET search_path').catch(() => undefined);
+            client.release();
+          }
+        },
+        STORED_SECRETS[storage.service],
+        { canRead: (s) => material.processor.cipher.canRead(s), isCurrent: (s) => material.processor.isCurrent(s) },
+      );
+      rows.push(...report.rows.map((r) => ({ ...r, service: storage.service, schema: storage.schema })));
+    }
+  } catch (e) {
+    throw databaseFailure(e);
+  } finally {
+    await pools.close();
+  }
+  const stale = rows.filter((r) => !r.current).reduce((n, r) => n + r.count, 0);
+  const unreadable = rows.filter((r) => !r.readable).reduce((n, r) => n + r.count, 0);
+  if (flags.json) {
+    io.stdout(`${JSON.stringify({ profile: material.profile, rows, notCurrent: stale, unreadable, missing }, null, 2)}\n`);
+  } else {
+    io.stdout(`Current settings (${deployment.config.file}): ${describeProfile(material.profile)}\n\n`);
+    io.stdout(
+      formatTable(
+        ['service', 'schema', 'table', 'column', 'stored as', 'values', 'state'],
+        rows.map((r) => [r.service, r.schema, r.table, r.column, r.scheme, String(r.count), !r.readable ? 'UNREADABLE (key not configured)' : r.current ? 'current' : 'to migrate']),
+      ),
+    );
+    for (const m of missing) io.stdout(`(no data yet for ${m})\n`);
+    io.stdout(
+      stale === 0
+        ? '\nEvery stored value is under the current settings.\n'
+        : `\n${stale} value(s) are not under the current settings${unreadable ? `, ${unreadable} of them under a key this configuration does not hold` : ''}.\n` +
+            'Rewrite them with: npm run --silent cli -- tokens migrate\n',
+    );
+  }
+  if (flags.check && stale > 0) throw new CliError(`${stale} stored value(s) are not under the current settings`);
+}
+
+/** `tokens migrate`: rewrite every value not under the current settings into them, for both services' schemas. */
+export async function tokensMigrate(io: CliIo, flags: MigrateFlags): Promise<void> {
+  const deployment = loadDeployment(io);
+  const material = await openMaterial(deployment);
+  await guardAgainstRunningMismatch(io, deployment, material.profile.fingerprint, flags.force === true);
+  io.stderr(`${flags.dryRun ? 'Dry run: nothing is written. ' : ''}Migrating to: ${describeProfile(material.profile)}\n`);
+
+  const migrator = new TokenMigrator(material.processor, { batchSize: flags.batchSize, dryRun: flags.dryRun === true, verify: flags.verify === true });
+  const pools = new Pools();
+  const results: ColumnResult[] = [];
+  const started = Date.now();
+  try {
+    for (const storage of deployment.storages) {
+      const pool = pools.for(storage.databaseUrl);
+      if (!(await schemaExists(pool, storage.schema))) {
+        io.stderr(`${storage.service}: schema ${storage.schema} does not exist yet, nothing to migrate\n`);
+        continue;
+      }
+      const target = { service: storage.service, schema: storage.schema, pool };
+      for (const column of STORED_SECRETS[storage.service]) {
+        const pending = await migrator.countPending(target, column);
+        const progress = columnProgress(io, `${storage.service} ${column.table}.${column.value}`, pending);
+        try {
+          results.push(await migrator.migrateColumn(target, column, progress));
+        } finally {
+          progress.stop();
+        }
+      }
+    }
+  } catch (e) {
+    throw databaseFailure(e);
+  } finally {
+    await pools.close();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const migrated = results.reduce((n, r) => n + r.migrated, 0);
+  io.stdout(
+    formatTable(
+      ['service', 'table', 'column', 'pending', flags.dryRun ? 'would migrate' : 'migrated', 'changed meanwhile', 'unreadable', 'hash mismatch', ...(flags.verify ? ['verify failed'] : [])],
+      results.map((r) => [
+        r.service,
+        r.table,
+        r.column,
+        String(r.pending),
+        String(r.migrated),
+        String(r.skippedConcurrent),
+        String(r.unreadable),
+        String(r.hashMismatch),
+        ...(flags.verify ? [String(r.verifyFailures)] : []),
+      ]),
+    ),
+  );
+  const peakMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+  io.stdout(`\n${migrated} value(s) ${flags.dryRun ? 'would be ' : ''}rewritten in ${seconds.toFixed(1)} s (${Math.round(migrated / Math.max(seconds, 0.001))} rows/s, peak memory ${peakMiB} MiB).\n`);
+  const unreadable = results.reduce((n, r) => n + r.unreadable, 0);
+  const mismatched = results.reduce((n, r) => n + r.hashMismatch, 0);
+  const verifyFailures = results.reduce((n, r) => n + r.verifyFailures, 0);
+  const concurrent = results.reduce((n, r) => n + r.skippedConcurrent, 0);
+  if (concurrent > 0) io.stdout(`${concurrent} value(s) changed while we worked were left as the services wrote them; run again to pick up any still not current.\n`);
+  if (unreadable + mismatched + verifyFailures > 0) {
+    throw new CliError(
+      [
+        unreadable ? `${unreadable} value(s) could not be read: configure the key that wrote them ([[keystore.old]] / [encryption] old_key) and run again` : '',
+        mismatched ? `${mismatched} value(s) decrypted to something that does not match their lookup hash: left untouched, investigate` : '',
+        verifyFailures ? `${verifyFailures} rewritten value(s) failed verification` : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+    );
+  }
+}
+
+/**
+ * Migrating into settings the running services don't write with would leave them reading values they
+ * can't open. When the services are reachable, refuse unless every instance writes with this profile and no
+ * rollout is in progress.
+ */
+async function guardAgainstRunningMismatch(io: CliIo, deployment: CliDeployment, fingerprint: string, force: boolean): Promise<void> {
+  const nc = await connectBus(deployment.config);
+  if (!nc) {
+    io.stderr('warning: NATS is not reachable, so the running services could not be checked; make sure none writes with other settings\n');
+    return;
+  }
+  let nodes: NodeStatus[];
+  try {
+    nodes = await new RolloutCoordinator(nc, 1500).discover();
+  } finally {
+    await nc.close();
+  }
+  const inTransition = nodes.filter((n) => n.transition);
+  const different = nodes.filter((n) => n.profile.fingerprint !== fingerprint);
+  if (inTransition.length > 0) {
+    throw new CliError(`an encryption rollout is still in progress on ${inTransition.map((n) => n.instanceId).join(', ')}: run \`encryption rollout\` again to complete it first`);
+  }
+  if (different.length > 0 && !force) {
+    throw new CliError(
+      `running services write with other settings than ${deployment.config.file}: ` +
+        different.map((n) => `${n.instanceId} (${describeProfile(n.profile)})`).join(', ') +
+        '. Run `npm run --silent cli -- encryption rollout` first (or --force if they are about to be restarted with this file)',
+    );
+  }
+  if (nodes.length > 0) io.stderr(`${nodes.length} running service instance(s) write with these settings\n`);
+}
+
+function databaseFailure(e: unknown): Error {
+  if (e instanceof CliError) return e;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return new CliError(`database error ${code}: ${(e as Error).message}`);
+  if (typeof code === 'string' && code.startsWith('E')) return new CliError(`cannot reach the database (${code})`);
+  return toCliError(e);
+}
+
+/** A plain aligned table (no dependency: three columns of padding is all it takes). */
+export function formatTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../cli-io.js';
+import { integerParser } from '../cli-options.util.js';
+
+const NEEDS_CONFIG = `
+Reads the deployment.toml named by DEPLOYMENT_CONFIG — the same file the services use — for the database,
+both services' schemas, the keys (primary, [[keystore.old]], [encryption] key/old_key) and the current
+settings.`;
+
+/** `tokens status` and `tokens migrate` (the work is loaded lazily: it needs the service plumbing). */
+export function registerTokensCommands(program: Command, io: CliIo): void {
+  const tokens = program.command('tokens').description('stored OAuth2 secrets: how they are stored, and migrating them to the current settings');
+
+  tokens
+    .command('status')
+    .description('count, per service schema and table, the values stored in each way (plaintext, or transformation and key)')
+    .option('--json', 'machine-readable output')
+    .option('--check', 'exit 1 when some value is not under the current settings')
+    .addHelpText('after', `${NEEDS_CONFIG}\n\nExample:\n  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml npm run --silent cli -- tokens status`)
+    .action(async (flags: { json?: boolean; check?: boolean }) => (await import('./tokens.actions.js')).tokensStatus(io, flags));
+
+  tokens
+    .command('migrate')
+    .description('rewrite every value not under the current settings into them (encrypt, decrypt, or re-encrypt), in both schemas')
+    .option('--dry-run', 'read and check everything, write nothing')
+    .option('--batch-size <rows>', 'rows per batch and transaction', integerParser(1, 10_000, 'rows'), 500)
+    .option('--verify', 'read every rewritten value back and check it against its lookup hash')
+    .option('--force', 'migrate even when running services write with other settings')
+    .addHelpText(
+      'after',
+      `${NEEDS_CONFIG}
+Safe while the services serve traffic: a value they change meanwhile is never overwritten. Resumable and
+idempotent: stop it anywhere and run it again. Exit 1 when some value could not be read or verified.
+
+Examples:
+  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml npm run --silent cli -- tokens migrate --dry-run
+  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml npm run --silent cli -- tokens migrate --verify`,
+    )
+    .action(async (flags: { dryRun?: boolean; batchSize: number; verify?: boolean; force?: boolean }) => (await import('./tokens.actions.js')).tokensMigrate(io, flags));
+}
