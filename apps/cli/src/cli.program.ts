@@ -5,6 +5,7 @@ import { registerCryptoCommands } from './crypto/crypto.commands.js';
 import { registerEncryptionCommands } from './encryption/encryption.commands.js';
 import { registerKeystoreCommands } from './keystore/keystore.commands.js';
 import { registerTokensCommands } from './tokens/tokens.commands.js';
+import { registerWso2Commands } from './wso2/wso2.commands.js';
 
 /**
  * The command tree. Each group registers itself from its own folder; groups are created with
@@ -34,6 +35,7 @@ See docs/cli.md.`,
   registerCryptoCommands(program, io);
   registerTokensCommands(program, io);
   registerEncryptionCommands(program, io);
+  registerWso2Commands(program, io);
   return program;
 }
 

@@ -89,6 +89,7 @@ export class TokenMigrator {
       verifyFailures: 0,
     };
     let lastId = ZERO_UUID;
+    let inFlight: Promise<void> = Promise.resolve();
     for (;;) {
       const { rows } = await target.pool.query<{ id: string; value: string; scheme: string; hash: string | null }>(
         `SELECT id::text AS id, ${v} AS value, ${s} AS scheme, ${h} AS hash FROM ${table}
@@ -130,23 +131,35 @@ export class TokenMigrator {
 
       if (this.options.dryRun) {
         result.migrated += ids.length;
-      } else if (ids.length > 0) {
-        const updated = await this.inTransaction(target.pool, async (client) => {
-          const res = await client.query<{ id: string }>(
-            `UPDATE ${table} AS t SET ${v} = u.value, ${s} = u.scheme
-             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, value, scheme, old_value, old_scheme)
-             WHERE t.id = u.id AND t.${s} = u.old_scheme AND t.${v} = u.old_value
-             RETURNING t.id::text AS id`,
-            [ids, values, schemes, oldValues, oldSchemes],
-          );
-          return res.rows.map((r) => r.id);
-        });
-        result.migrated += updated.length;
-        result.skippedConcurrent += ids.length - updated.length;
-        if (this.options.verify && updated.length > 0) result.verifyFailures += await this.verify(target, column, updated);
+        progress?.advance(rows.length);
+        continue;
       }
-      progress?.advance(rows.length);
+      // Pipelined: this batch's UPDATE runs while the next batch is read and its crypto is done (the pool
+      // has a connection for each). At most one write is in flight, so memory stays at two batches.
+      await inFlight;
+      const batchRows = rows.length;
+      inFlight = (async () => {
+        if (ids.length > 0) {
+          const updated = await this.inTransaction(target.pool, async (client) => {
+            const res = await client.query<{ id: string }>(
+              `UPDATE ${table} AS t SET ${v} = u.value, ${s} = u.scheme
+               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, value, scheme, old_value, old_scheme)
+               WHERE t.id = u.id AND t.${s} = u.old_scheme AND t.${v} = u.old_value
+               RETURNING t.id::text AS id`,
+              [ids, values, schemes, oldValues, oldSchemes],
+            );
+            return res.rows.map((r) => r.id);
+          });
+          result.migrated += updated.length;
+          result.skippedConcurrent += ids.length - updated.length;
+          if (this.options.verify && updated.length > 0) result.verifyFailures += await this.verify(target, column, updated);
+        }
+        progress?.advance(batchRows);
+      })();
+      // Surface a failed write at the next await, never as an unhandled rejection.
+      inFlight.catch(() => undefined);
     }
+    await inFlight;
     return result;
   }
 

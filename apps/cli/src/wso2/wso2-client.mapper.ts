@@ -1,0 +1,186 @@
+import { GRANT_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
+import type { Wso2AppRow } from './wso2-import.types.js';
+
+/** What a WSO2 app leaves unsaid, filled from our deployment.toml (and `--default-token-type`). */
+export interface ClientDefaults {
+  /** The super admin: owner of apps whose WSO2 owner cannot be kept. */
+  owner: string;
+  applicationTokenLifetime: number;
+  userTokenLifetime: number;
+  refreshTokenLifetime: number;
+  /** For apps without a `tokenType` property. */
+  tokenType: TokenTypeExtension;
+}
+
+/** A WSO2 app as our client, without its secret (read separately: it may fail on its own). */
+export interface MappedClient {
+  clientId: string;
+  clientName: string;
+  owner: string;
+  grantTypes: GrantType[];
+  redirectUris: string[];
+  tokenType: TokenTypeExtension;
+  /** True when WSO2 recorded no token type and the default was used. */
+  tokenTypeDefaulted: boolean;
+  applicationTokenLifetime: number;
+  userTokenLifetime: number;
+  refreshTokenLifetime: number;
+  publicClient: boolean;
+}
+
+export type ClientMapping = { kind: 'skip'; reason: string } | { kind: 'client'; client: MappedClient; warnings: string[] };
+
+// The Key Manager's own limits for client settings (client-settings.util.ts in apps/key-manager): an imported
+// client must stay valid there, or the next DCR update of it would be refused.
+const MAX_LIFETIME = 31_536_000;
+const MAX_NAME = 200;
+const MAX_OWNER = 64;
+const MAX_REDIRECT_URIS = 20;
+const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:']);
+const REGEXP_PREFIX = 'regexp=';
+// In WSO2's `regexp=(a|b)` callbacks, a part with any of these is a real pattern, not a URL list entry.
+const REGEX_SYNTAX = /[\\^$*+?()[\]{}|]/;
+
+/**
+ * Maps one IDN_OAUTH_CONSUMER_APPS row to our client settings, with a warning for everything that cannot be
+ * carried over exactly. Apps WSO2 no longer serves (APP_STATE REVOKED or DELETED) are skipped: importing them
+ * would bring them back to life.
+ */
+export function mapWso2App(row: Wso2AppRow, defaults: ClientDefaults): ClientMapping {
+  const state = (row.appState ?? 'ACTIVE').toUpperCase();
+  if (state !== 'ACTIVE') return { kind: 'skip', reason: `APP_STATE is ${state.slice(0, 25)}` };
+  const warnings: string[] = [];
+
+  const grants = (row.grantTypes ?? '').split(/\s+/).filter(Boolean);
+  let grantTypes = [...new Set(grants.filter((g): g is GrantType => (GRANT_TYPES as readonly string[]).includes(g)))];
+  const dropped = [...new Set(grants.filter((g) => !(GRANT_TYPES as readonly string[]).includes(g)))];
+  if (dropped.length > 0) warnings.push(`grant types not supported here, dropped: ${dropped.map((g) => g.slice(0, 80)).join(', ')}`);
+
+  let publicClient = false;
+  if ((row.bypassClientCredentials ?? '').toLowerCase() === 'true') {
+    if (grantTypes.includes('authorization_code')) {
+      publicClient = true;
+      const kept: GrantType[] = grantTypes.filter((g) => g === 'authorization_code' || g === 'refresh_token');
+      if (kept.length < grantTypes.length) warnings.push(`public client: only authorization_code and refresh_token kept (dropped ${grantTypes.filter((g) => !kept.includes(g)).join(', ')})`);
+      grantTypes = kept;
+    } else {
+      warnings.push('WSO2 let this app skip client authentication; here it must present its consumer secret (public clients need the authorization_code grant)');
+    }
+  }
+  if (grantTypes.length === 0) warnings.push('no supported grant type left: its tokens keep working, but it cannot obtain new ones until grant_types are set (DCR PUT)');
+
+  const redirectUris = redirectUrisOf(row.callbackUrl, warnings);
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    warnings.push('has the authorization_code grant but no usable redirect URI: register one (DCR PUT redirect_uris) before using that flow');
+  }
+
+  let clientName = (row.appName ?? '').trim();
+  if (clientName.length === 0) clientName = row.consumerKey;
+  if (clientName.length > MAX_NAME) {
+    warnings.push(`APP_NAME is longer than ${MAX_NAME} characters: shortened`);
+    clientName = clientName.slice(0, MAX_NAME);
+  }
+
+  let owner = qualifiedUserName(row.username, row.userDomain) ?? defaults.owner;
+  if (owner.length > MAX_OWNER) {
+    warnings.push(`owner name is longer than ${MAX_OWNER} characters: the super admin owns it here`);
+    owner = defaults.owner;
+  }
+
+  const tokenType = tokenTypeOf(row.tokenType, defaults.tokenType, warnings);
+  return {
+    kind: 'client',
+    warnings,
+    client: {
+      clientId: row.consumerKey,
+      clientName,
+      owner,
+      grantTypes,
+      redirectUris,
+      tokenType,
+      tokenTypeDefaulted: row.tokenType === null,
+      applicationTokenLifetime: lifetime('APP_ACCESS_TOKEN_EXPIRE_TIME', row.appAccessTokenExpireTime, defaults.applicationTokenLifetime, warnings),
+      userTokenLifetime: lifetime('USER_ACCESS_TOKEN_EXPIRE_TIME', row.userAccessTokenExpireTime, defaults.userTokenLifetime, warnings),
+      refreshTokenLifetime: lifetime('REFRESH_TOKEN_EXPIRE_TIME', row.refreshTokenExpireTime, defaults.refreshTokenLifetime, warnings),
+      publicClient,
+    },
+  };
+}
+
+/**
+ * WSO2's name for a user of a secondary user store is `DOMAIN/name` (UserCoreUtil.addDomainToName); users of
+ * the primary store go by their bare name. The tenant is not part of it (see docs/wso2-migration.md).
+ */
+export function qualifiedUserName(name: string | null, domain: string | null): string | null {
+  if (name === null || name.length === 0) return null;
+  if (domain === null || domain.length === 0 || domain.toUpperCase() === 'PRIMARY' || name.includes('/')) return name;
+  return `${domain.toUpperCase()}/${name}`;
+}
+
+function tokenTypeOf(value: string | null, fallback: TokenTypeExtension, warnings: string[]): TokenTypeExtension {
+  if (value === null) return fallback;
+  const upper = value.trim().toUpperCase();
+  if (upper === 'JWT') return 'JWT';
+  // `Default` is WSO2's opaque token issuer; APIM's AM_APPLICATION says OAUTH for the same thing.
+  if (upper === 'DEFAULT' || upper === 'OPAQUE' || upper === 'OAUTH') return 'Default';
+  warnings.push(`token type "${value.slice(0, 40)}" (a custom token issuer) is not supported here: ${fallback} used`);
+  return fallback;
+}
+
+function lifetime(column: string, seconds: number | null, fallback: number, warnings: string[]): number {
+  if (seconds === null || seconds === 0) return fallback;
+  if (seconds < 0) {
+    warnings.push(`${column} is negative (never expires in WSO2): the default of ${fallback} s used`);
+    return fallback;
+  }
+  if (seconds > MAX_LIFETIME) {
+    warnings.push(`${column} of ${seconds} s is over the ${MAX_LIFETIME} s allowed here: shortened`);
+    return MAX_LIFETIME;
+  }
+  return Math.max(1, Math.round(seconds));
+}
+
+/**
+ * CALLBACK_URL is one URL, or WSO2's `regexp=(url1|url2)` for several (what its DCR writes for a list of
+ * redirect URIs). A part that is a real pattern cannot become a redirect URI and is dropped with a warning.
+ */
+function redirectUrisOf(callback: string | null, warnings: string[]): string[] {
+  const text = (callback ?? '').trim();
+  if (text.length === 0) return [];
+  let candidates: string[];
+  if (text.startsWith(REGEXP_PREFIX)) {
+    let body = text.slice(REGEXP_PREFIX.length);
+    if (body.startsWith('(') && body.endsWith(')')) body = body.slice(1, -1);
+    candidates = body.split('|');
+    const patterns = candidates.filter((c) => REGEX_SYNTAX.test(c));
+    if (patterns.length > 0) warnings.push(`${patterns.length} callback URL pattern(s) cannot be a redirect URI here: dropped`);
+    candidates = candidates.filter((c) => !REGEX_SYNTAX.test(c));
+  } else {
+    candidates = [text];
+  }
+  const uris: string[] = [];
+  for (const candidate of candidates) {
+    const problem = redirectUriProblem(candidate);
+    if (problem) warnings.push(`callback URL dropped: ${problem}`);
+    else if (!uris.includes(candidate)) uris.push(candidate);
+  }
+  if (uris.length > MAX_REDIRECT_URIS) {
+    warnings.push(`more than ${MAX_REDIRECT_URIS} callback URLs: the first ${MAX_REDIRECT_URIS} kept`);
+    return uris.slice(0, MAX_REDIRECT_URIS);
+  }
+  return uris;
+}
+
+/** The Key Manager's rule (RFC 6749 §3.1.2): absolute, no fragment, no scheme that runs code or reads files. */
+function redirectUriProblem(uri: string): string | undefined {
+  if (uri.length > 2048) return 'longer than 2048 characters';
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'not an absolute URI';
+  }
+  if (uri.includes('#')) return 'contains a fragment';
+  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `the ${url.protocol} scheme is not allowed`;
+  return undefined;
+}

@@ -1,0 +1,118 @@
+import type { GrantType, TokenTypeExtension } from '@app/contracts';
+import type { ProtectedSecret } from '@app/crypto';
+
+/**
+ * One row of WSO2's IDN_OAUTH_CONSUMER_APPS with the IDN_OIDC_PROPERTY values the import uses. Numbers
+ * are as WSO2 stores them: lifetimes in seconds. Columns a WSO2 release lacks come back null.
+ */
+export interface Wso2AppRow {
+  id: number;
+  consumerKey: string;
+  consumerSecret: string | null;
+  username: string | null;
+  userDomain: string | null;
+  tenantId: number | null;
+  appName: string | null;
+  callbackUrl: string | null;
+  /** Space separated, e.g. `client_credentials password refresh_token`. */
+  grantTypes: string | null;
+  appState: string | null;
+  userAccessTokenExpireTime: number | null;
+  appAccessTokenExpireTime: number | null;
+  refreshTokenExpireTime: number | null;
+  /** IDN_OIDC_PROPERTY `tokenType` (`JWT`, `Default`…), null when WSO2 recorded none. */
+  tokenType: string | null;
+  /** IDN_OIDC_PROPERTY `bypassClientCredentials` (`true` for WSO2 public clients). */
+  bypassClientCredentials: string | null;
+}
+
+/**
+ * One row of WSO2's IDN_OAUTH2_ACCESS_TOKEN with its app's consumer key and its scopes
+ * (IDN_OAUTH2_ACCESS_TOKEN_SCOPE). Times are epoch milliseconds (WSO2 writes its TIMESTAMP columns in UTC),
+ * validity periods milliseconds, as WSO2 stores them.
+ */
+export interface Wso2TokenRow {
+  tokenId: string;
+  accessToken: string | null;
+  refreshToken: string | null;
+  consumerKey: string;
+  authzUser: string | null;
+  userDomain: string | null;
+  /** `APPLICATION` (client_credentials: the token belongs to the app) or `APPLICATION_USER`. */
+  userType: string | null;
+  grantType: string | null;
+  timeCreated: number | null;
+  refreshTokenTimeCreated: number | null;
+  validityPeriod: number | null;
+  refreshTokenValidityPeriod: number | null;
+  /** ACTIVE, INACTIVE (rotated by a refresh), REVOKED or EXPIRED. */
+  tokenState: string | null;
+  /** WSO2's own lookup hash (hex SHA-256 of the token, or of the JWT's jti), when the release has the column. */
+  accessTokenHash: string | null;
+  refreshTokenHash: string | null;
+  scopes: string[];
+}
+
+/** Why a value or row was not imported. Stable: scripts and runbooks may branch on these. */
+export type ImportFailureCode =
+  /** Not a WSO2 ciphertext, or altered: it does not decrypt with the key it names. */
+  | 'WSO2_VALUE_UNDECRYPTABLE'
+  /** Made with a keystore or key this deployment.toml does not configure. */
+  | 'WSO2_KEY_NOT_CONFIGURED'
+  /** `--source-encrypted false`, but the value is one of WSO2's self-contained ciphertexts. */
+  | 'WSO2_VALUE_LOOKS_ENCRYPTED'
+  /** The plaintext does not hash to WSO2's own ACCESS_TOKEN_HASH / REFRESH_TOKEN_HASH. */
+  | 'WSO2_HASH_MISMATCH'
+  /** An empty secret (or a row without its access token): nothing anyone could present. */
+  | 'WSO2_VALUE_EMPTY'
+  /** A full JWT stored as the access token, but without a `jti` to store in its place. */
+  | 'WSO2_JWT_WITHOUT_JTI'
+  /** A token row without its creation time or validity: its expiry cannot be known. */
+  | 'WSO2_TOKEN_INCOMPLETE'
+  /** A TOKEN_STATE this import does not know. */
+  | 'WSO2_TOKEN_STATE_UNKNOWN'
+  /** Another client here already has this consumer secret (secrets are unique by hash). */
+  | 'WSO2_SECRET_TAKEN'
+  /** The refresh token is already stored here with another access token. */
+  | 'WSO2_TOKEN_CONFLICT';
+
+/** A failure as reported: the code and a message that names no secret. */
+export interface ImportFailure {
+  code: ImportFailureCode;
+  message: string;
+}
+
+/** A client ready to insert into the Key Manager's `oauth_clients`. */
+export interface ImportedClient {
+  clientId: string;
+  clientName: string;
+  owner: string;
+  grantTypes: GrantType[];
+  redirectUris: string[];
+  tokenType: TokenTypeExtension;
+  applicationTokenLifetime: number;
+  userTokenLifetime: number;
+  refreshTokenLifetime: number;
+  publicClient: boolean;
+  /** Null for public clients. */
+  secret: ProtectedSecret | null;
+}
+
+/** Our token states (WSO2's EXPIRED is ACTIVE here: the times say whether it is still usable). */
+export type ImportedTokenState = 'ACTIVE' | 'INACTIVE' | 'REVOKED';
+
+/** A token row ready to insert into the Key Manager's `oauth_tokens`. Times in epoch seconds. */
+export interface ImportedToken {
+  clientId: string;
+  username: string | null;
+  scopes: string;
+  tokenType: TokenTypeExtension;
+  grantType: string;
+  access: ProtectedSecret;
+  refresh: ProtectedSecret | null;
+  issuedAt: number;
+  expiresAt: number;
+  refreshExpiresAt: number | null;
+  revokedAt: number | null;
+  state: ImportedTokenState;
+}

@@ -1,0 +1,271 @@
+import { SecretKinds, type ProtectedSecret } from '@app/crypto';
+import type { TokenTypeExtension } from '@app/contracts';
+import type { KeyManagerTargetRepository } from './key-manager-target.repository.js';
+import { mapWso2App, type ClientDefaults } from './wso2-client.mapper.js';
+import type { ImportedClient, ImportedToken, ImportFailure, Wso2TokenRow } from './wso2-import.types.js';
+import { jtiOfStoredJwt } from './wso2-jwt.util.js';
+import { readWso2Secret, type SecretSource } from './wso2-secret.util.js';
+import type { Wso2SourceRepository } from './wso2-source.repository.js';
+import { mapWso2Token } from './wso2-token.mapper.js';
+
+export interface ImportOptions {
+  source: SecretSource;
+  defaults: ClientDefaults;
+  batchSize: number;
+  dryRun: boolean;
+  includeInactive: boolean;
+  /** Epoch seconds: what "expired" is measured against. */
+  now: number;
+}
+
+/** Where the importer reports as it goes (stderr, in the CLI). Subjects name rows, never secrets. */
+export interface ImportEvents {
+  failure(subject: string, failure: ImportFailure): void;
+  warning(subject: string, message: string): void;
+  progress(kind: 'clients' | 'tokens', rows: number): void;
+}
+
+export interface ImportCounts {
+  /** Rows read from WSO2. */
+  read: number;
+  /** Inserted (or, in a dry run, that would be). */
+  imported: number;
+  /** Already here from an earlier run: left as they are. */
+  alreadyImported: number;
+  /** Deliberately not imported (see the kind's own counts). */
+  skipped: number;
+  /** A value or row that could not be imported: reported, exit status 1. */
+  failed: number;
+}
+
+export interface ImportResult {
+  clients: ImportCounts & {
+    /** Clients whose WSO2 app had no token type, so `--default-token-type` was used. */
+    tokenTypeDefaulted: number;
+  };
+  tokens: ImportCounts & {
+    /** Expired, revoked or rotated: no one can use them (kept out unless --include-inactive). */
+    skippedInactive: number;
+    /** Their client is not here (skipped or failed above). */
+    skippedNoClient: number;
+  };
+  /** For each column, how many imported values are stored under each scheme: what `tokens migrate` will see. */
+  stored: Map<string, Map<string, number>>;
+}
+
+/** The repositories' methods the importer uses (tests may hand in others). */
+export type ImportSource = Pick<Wso2SourceRepository, 'apps' | 'tokens'>;
+export type ImportTarget = Pick<KeyManagerTargetRepository, 'clientTokenTypes' | 'existingAccessHashes' | 'insertClients' | 'insertTokens'>;
+
+const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+
+const zero = (): ImportCounts => ({ read: 0, imported: 0, alreadyImported: 0, skipped: 0, failed: 0 });
+
+/**
+ * Moves WSO2's OAuth clients and their tokens into the Key Manager's schema: clients first (tokens need
+ * them), then tokens, each in pages of `batchSize` rows written in one transaction. Values keep their stored
+ * form and gain the scheme and lookup hash the Key Manager would give them. Idempotent: rows already here
+ * (same client id, same token hash) are counted and left alone, so an interrupted run is simply repeated.
+ */
+export class Wso2Importer {
+  private readonly result: ImportResult = {
+    clients: { ...zero(), tokenTypeDefaulted: 0 },
+    tokens: { ...zero(), skippedInactive: 0, skippedNoClient: 0 },
+    stored: new Map(),
+  };
+  /** Dry run: the clients that would have been inserted, so their tokens count as importable too. */
+  private readonly wouldImport = new Map<string, TokenTypeExtension>();
+  /** Clients of this batch that got `--default-token-type`: counted once actually imported. */
+  private readonly defaultedTokenType = new Set<string>();
+
+  constructor(
+    private readonly from: ImportSource,
+    private readonly to: ImportTarget,
+    private readonly options: ImportOptions,
+    private readonly events: ImportEvents,
+  ) {}
+
+  async run(): Promise<ImportResult> {
+    for (let afterId = 0; ; ) {
+      const rows = await this.from.apps(afterId, this.options.batchSize);
+      if (rows.length === 0) break;
+      afterId = rows[rows.length - 1]!.id;
+      await this.importClients(rows);
+      this.events.progress('clients', rows.length);
+    }
+    for (let afterTokenId = ''; ; ) {
+      const rows = await this.from.tokens(afterTokenId, this.options.batchSize);
+      if (rows.length === 0) break;
+      afterTokenId = rows[rows.length - 1]!.tokenId;
+      await this.importTokens(rows);
+      this.events.progress('tokens', rows.length);
+    }
+    return this.result;
+  }
+
+  private async importClients(rows: Awaited<ReturnType<ImportSource['apps']>>): Promise<void> {
+    const counts = this.result.clients;
+    this.defaultedTokenType.clear();
+    const present = await this.to.clientTokenTypes(rows.map((r) => r.consumerKey));
+    const candidates: ImportedClient[] = [];
+    for (const row of rows) {
+      counts.read++;
+      const subject = `client ${row.consumerKey}`;
+      const mapping = mapWso2App(row, this.options.defaults);
+      if (mapping.kind === 'skip') {
+        counts.skipped++;
+        this.events.warning(subject, `not imported: ${mapping.reason}`);
+        continue;
+      }
+      // Checked before decrypting: a second run costs no private-key operations for what is already here.
+      if (present.has(row.consumerKey)) {
+        counts.alreadyImported++;
+        continue;
+      }
+      const { client, warnings } = mapping;
+      for (const warning of warnings) this.events.warning(subject, warning);
+      let secret: ProtectedSecret | null = null;
+      if (!client.publicClient) {
+        const reading = readWso2Secret(row.consumerSecret ?? '', this.options.source);
+        if (!reading.ok) {
+          this.fail(counts, `${subject} consumer secret`, reading.failure);
+          continue;
+        }
+        secret = reading.secret;
+      }
+      const { tokenTypeDefaulted, ...settings } = client;
+      if (tokenTypeDefaulted) this.defaultedTokenType.add(client.clientId);
+      candidates.push({ ...settings, secret });
+    }
+    if (candidates.length === 0) return;
+    if (this.options.dryRun) {
+      for (const c of candidates) {
+        this.clientImported(c);
+        this.wouldImport.set(c.clientId, c.tokenType);
+      }
+      return;
+    }
+    const inserted = await this.to.insertClients(candidates);
+    const lost = candidates.filter((c) => !inserted.has(c.clientId));
+    const nowPresent = await this.to.clientTokenTypes(lost.map((c) => c.clientId));
+    for (const c of candidates) {
+      if (inserted.has(c.clientId)) this.clientImported(c);
+      else if (nowPresent.has(c.clientId)) counts.alreadyImported++;
+      else this.fail(counts, `client ${c.clientId} consumer secret`, { code: 'WSO2_SECRET_TAKEN', message: 'another client here already has this consumer secret' });
+    }
+  }
+
+  private async importTokens(rows: Wso2TokenRow[]): Promise<void> {
+    const counts = this.result.tokens;
+    const clientIds = [...new Set(rows.map((r) => r.consumerKey))];
+    const clients = await this.to.clientTokenTypes(clientIds);
+    for (const id of clientIds) {
+      const would = this.wouldImport.get(id);
+      if (would && !clients.has(id)) clients.set(id, would);
+    }
+    // WSO2's own hash of an access token is ours too (hex SHA-256): rows already here are recognised without decrypting.
+    const known = await this.to.existingAccessHashes(rows.map((r) => r.accessTokenHash).filter((h): h is string => typeof h === 'string' && HEX_SHA256.test(h)).map((h) => h.toLowerCase()));
+
+    const candidates: ImportedToken[] = [];
+    const subjects = new Map<string, string>();
+    for (const row of rows) {
+      counts.read++;
+      const subject = `token ${row.tokenId} (client ${row.consumerKey})`;
+      const mapping = mapWso2Token(row, { now: this.options.now, includeInactive: this.options.includeInactive });
+      if (mapping.kind === 'skip') {
+        counts.skipped++;
+        counts.skippedInactive++;
+        continue;
+      }
+      if (mapping.kind === 'fail') {
+        this.fail(counts, subject, mapping.failure);
+        continue;
+      }
+      const tokenType = clients.get(row.consumerKey);
+      if (tokenType === undefined) {
+        counts.skipped++;
+        counts.skippedNoClient++;
+        continue;
+      }
+      if (row.accessTokenHash && known.has(row.accessTokenHash.toLowerCase())) {
+        counts.alreadyImported++;
+        continue;
+      }
+      const token = this.readToken(row, subject, tokenType);
+      if (!token) {
+        counts.failed++;
+        continue;
+      }
+      candidates.push({ clientId: row.consumerKey, ...mapping.fields, ...token });
+      subjects.set(token.access.hash, subject);
+    }
+    if (candidates.length === 0) return;
+
+    const already = await this.to.existingAccessHashes(candidates.map((c) => c.access.hash));
+    const fresh = candidates.filter((c) => !already.has(c.access.hash));
+    counts.alreadyImported += candidates.length - fresh.length;
+    if (this.options.dryRun) {
+      for (const t of fresh) this.tokenImported(t);
+      return;
+    }
+    const inserted = await this.to.insertTokens(fresh);
+    const lost = fresh.filter((t) => !inserted.has(t.access.hash));
+    const nowPresent = await this.to.existingAccessHashes(lost.map((t) => t.access.hash));
+    for (const t of fresh) {
+      if (inserted.has(t.access.hash)) this.tokenImported(t);
+      else if (nowPresent.has(t.access.hash)) counts.alreadyImported++;
+      else
+        this.fail(counts, subjects.get(t.access.hash) ?? `a token of client ${t.clientId}`, {
+          code: 'WSO2_TOKEN_CONFLICT',
+          message: 'its refresh token is already stored here with another access token, or its client was deleted meanwhile',
+        });
+    }
+  }
+
+  /** The secrets of one row as we store them, or undefined after reporting why not. */
+  private readToken(row: Wso2TokenRow, subject: string, clientTokenType: TokenTypeExtension): Pick<ImportedToken, 'access' | 'refresh' | 'tokenType'> | undefined {
+    const source = this.options.source;
+    const access = readWso2Secret(row.accessToken ?? '', source, row.accessTokenHash);
+    if (!access.ok) return void this.events.failure(`${subject} access token`, access.failure);
+    let stored = access.secret;
+    let tokenType = clientTokenType;
+    const jti = jtiOfStoredJwt(access.plaintext);
+    if (jti === null) return void this.events.failure(`${subject} access token`, { code: 'WSO2_JWT_WITHOUT_JTI', message: 'a JWT access token without a jti claim' });
+    if (jti !== undefined) {
+      // WSO2 stored the whole JWT (PersistAccessTokenAlias off). We store a JWT's jti, so this one value is
+      // sealed afresh under the current settings: its original ciphertext is of the JWT, not of the jti.
+      stored = source.processor.protect(SecretKinds.AccessToken, jti);
+      tokenType = 'JWT';
+    }
+    let refresh: ProtectedSecret | null = null;
+    if (row.refreshToken) {
+      const reading = readWso2Secret(row.refreshToken, source, row.refreshTokenHash);
+      if (!reading.ok) return void this.events.failure(`${subject} refresh token`, reading.failure);
+      refresh = reading.secret;
+    }
+    return { access: stored, refresh, tokenType };
+  }
+
+  private clientImported(client: ImportedClient): void {
+    this.result.clients.imported++;
+    if (this.defaultedTokenType.delete(client.clientId)) this.result.clients.tokenTypeDefaulted++;
+    if (client.secret) this.count('oauth_clients.client_secret', client.secret.scheme);
+  }
+
+  private tokenImported(token: ImportedToken): void {
+    this.result.tokens.imported++;
+    this.count('oauth_tokens.access_token', token.access.scheme);
+    if (token.refresh) this.count('oauth_tokens.refresh_token', token.refresh.scheme);
+  }
+
+  private fail(counts: ImportCounts, subject: string, failure: ImportFailure): void {
+    counts.failed++;
+    this.events.failure(subject, failure);
+  }
+
+  private count(column: string, scheme: string): void {
+    let schemes = this.result.stored.get(column);
+    if (!schemes) this.result.stored.set(column, (schemes = new Map()));
+    schemes.set(scheme, (schemes.get(scheme) ?? 0) + 1);
+  }
+}

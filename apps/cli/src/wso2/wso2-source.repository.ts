@@ -1,0 +1,208 @@
+import type pg from 'pg';
+import { CliError } from '../cli.error.js';
+import type { Wso2AppRow, Wso2TokenRow } from './wso2-import.types.js';
+
+// WSO2's DDL writes names unquoted and upper case; PostgreSQL folds them to lower case. These are the
+// columns the import reads (docs/wso2-migration.md lists the DDL subset). Optional ones are absent from some
+// WSO2 releases and read as NULL.
+const APPS = 'idn_oauth_consumer_apps';
+const TOKENS = 'idn_oauth2_access_token';
+const SCOPES = 'idn_oauth2_access_token_scope';
+const PROPERTIES = 'idn_oidc_property';
+
+const REQUIRED: Readonly<Record<string, readonly string[]>> = {
+  [APPS]: [
+    'id',
+    'consumer_key',
+    'consumer_secret',
+    'username',
+    'app_name',
+    'callback_url',
+    'grant_types',
+    'app_state',
+    'user_access_token_expire_time',
+    'app_access_token_expire_time',
+    'refresh_token_expire_time',
+  ],
+  [TOKENS]: [
+    'token_id',
+    'access_token',
+    'refresh_token',
+    'consumer_key_id',
+    'authz_user',
+    'user_type',
+    'grant_type',
+    'time_created',
+    'refresh_token_time_created',
+    'validity_period',
+    'refresh_token_validity_period',
+    'token_state',
+  ],
+  [SCOPES]: ['token_id', 'token_scope'],
+};
+const OPTIONAL: Readonly<Record<string, readonly string[]>> = {
+  [APPS]: ['user_domain', 'tenant_id'],
+  [TOKENS]: ['user_domain', 'access_token_hash', 'refresh_token_hash'],
+  [PROPERTIES]: ['consumer_key', 'property_key', 'property_value', 'tenant_id'],
+};
+
+function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** How far the source tables go, for progress. */
+export interface SourceSize {
+  apps: number;
+  tokens: number;
+}
+
+/**
+ * Reads a WSO2 Identity Server / API Manager database (PostgreSQL flavour of WSO2's schema), in pages by
+ * primary key. Read-only: the pool it is given opens read-only transactions.
+ */
+export class Wso2SourceRepository {
+  /** Whether the schema has IDN_OIDC_PROPERTY (where WSO2 keeps each app's token type). */
+  readonly hasProperties: boolean;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly schema: string,
+    private readonly columns: Map<string, Set<string>>,
+  ) {
+    const props = columns.get(PROPERTIES);
+    this.hasProperties = props !== undefined && ['consumer_key', 'property_key', 'property_value'].every((c) => props.has(c));
+  }
+
+  /**
+   * Checks that the schema holds WSO2's OAuth tables with the columns the import needs.
+   * @throws CliError naming every missing table and column.
+   */
+  static async open(pool: pg.Pool, schema: string): Promise<Wso2SourceRepository> {
+    const { rows } = await pool.query<{ table_name: string; column_name: string }>(
+      'SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = ANY($2::text[])',
+      [schema, [APPS, TOKENS, SCOPES, PROPERTIES]],
+    );
+    const columns = new Map<string, Set<string>>();
+    for (const row of rows) {
+      let set = columns.get(row.table_name);
+      if (!set) columns.set(row.table_name, (set = new Set()));
+      set.add(row.column_name);
+    }
+    const missing: string[] = [];
+    for (const [table, required] of Object.entries(REQUIRED)) {
+      const have = columns.get(table);
+      if (!have) missing.push(`table ${table.toUpperCase()}`);
+      else for (const c of required) if (!have.has(c)) missing.push(`${table.toUpperCase()}.${c.toUpperCase()}`);
+    }
+    if (missing.length > 0) {
+      throw new CliError(
+        `schema ${schema} of the source database is not a WSO2 identity database this import can read; missing: ${missing.join(', ')}. ` +
+          'Check --source-url and --source-schema (WSO2 API Manager 3.x/4.x and Identity Server 5.x keep these tables in the shared or identity database)',
+      );
+    }
+    return new Wso2SourceRepository(pool, schema, columns);
+  }
+
+  async size(): Promise<SourceSize> {
+    const { rows } = await this.pool.query<{ apps: number; tokens: number }>(
+      `SELECT (SELECT count(*)::int FROM ${this.table(APPS)}) AS apps, (SELECT count(*)::int FROM ${this.table(TOKENS)}) AS tokens`,
+    );
+    return rows[0] ?? { apps: 0, tokens: 0 };
+  }
+
+  /** Up to `limit` apps with ID above `afterId`, by ID. */
+  async apps(afterId: number, limit: number): Promise<Wso2AppRow[]> {
+    const a = (column: string) => this.optional(APPS, column, 'a');
+    const property = (key: string) =>
+      this.hasProperties
+        ? `(SELECT max(p.property_value) FROM ${this.table(PROPERTIES)} p WHERE p.consumer_key = a.consumer_key AND p.property_key = '${key}'` +
+          (this.has(PROPERTIES, 'tenant_id') && this.has(APPS, 'tenant_id') ? ' AND (p.tenant_id IS NULL OR a.tenant_id IS NULL OR p.tenant_id = a.tenant_id))' : ')')
+        : 'NULL';
+    const { rows } = await this.pool.query<Record<string, unknown>>(
+      `SELECT a.id::int AS id, a.consumer_key, a.consumer_secret, a.username, ${a('user_domain')} AS user_domain, ${a('tenant_id')}::int AS tenant_id,
+              a.app_name, a.callback_url, a.grant_types, a.app_state,
+              a.user_access_token_expire_time::float8 AS user_lifetime, a.app_access_token_expire_time::float8 AS app_lifetime,
+              a.refresh_token_expire_time::float8 AS refresh_lifetime,
+              ${property('tokenType')} AS token_type, ${property('bypassClientCredentials')} AS bypass
+         FROM ${this.table(APPS)} a WHERE a.id > $1 ORDER BY a.id LIMIT $2`,
+      [afterId, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id as number,
+      consumerKey: r.consumer_key as string,
+      consumerSecret: r.consumer_secret as string | null,
+      username: r.username as string | null,
+      userDomain: r.user_domain as string | null,
+      tenantId: r.tenant_id as number | null,
+      appName: r.app_name as string | null,
+      callbackUrl: r.callback_url as string | null,
+      grantTypes: r.grant_types as string | null,
+      appState: r.app_state as string | null,
+      userAccessTokenExpireTime: r.user_lifetime as number | null,
+      appAccessTokenExpireTime: r.app_lifetime as number | null,
+      refreshTokenExpireTime: r.refresh_lifetime as number | null,
+      tokenType: r.token_type as string | null,
+      bypassClientCredentials: r.bypass as string | null,
+    }));
+  }
+
+  /** Up to `limit` token rows with TOKEN_ID above `afterTokenId`, by TOKEN_ID, with their app's consumer key and their scopes. */
+  async tokens(afterTokenId: string, limit: number): Promise<Wso2TokenRow[]> {
+    const t = (column: string) => this.optional(TOKENS, column, 't');
+    // TIMESTAMP columns without time zone: extract(epoch) reads them as UTC, which is how WSO2 writes them.
+    const { rows } = await this.pool.query<Record<string, unknown>>(
+      `SELECT t.token_id, t.access_token, t.refresh_token, a.consumer_key, t.authz_user, ${t('user_domain')} AS user_domain, t.user_type,
+              t.grant_type, (extract(epoch FROM t.time_created) * 1000)::float8 AS created,
+              (extract(epoch FROM t.refresh_token_time_created) * 1000)::float8 AS refresh_created,
+              t.validity_period::float8 AS validity, t.refresh_token_validity_period::float8 AS refresh_validity, t.token_state,
+              ${t('access_token_hash')} AS access_hash, ${t('refresh_token_hash')} AS refresh_hash
+         FROM ${this.table(TOKENS)} t JOIN ${this.table(APPS)} a ON a.id = t.consumer_key_id
+        WHERE t.token_id > $1 ORDER BY t.token_id LIMIT $2`,
+      [afterTokenId, limit],
+    );
+    const scopes = new Map<string, string[]>();
+    if (rows.length > 0) {
+      const found = await this.pool.query<{ token_id: string; token_scope: string }>(
+        `SELECT token_id, token_scope FROM ${this.table(SCOPES)} WHERE token_id = ANY($1::text[])`,
+        [rows.map((r) => r.token_id as string)],
+      );
+      for (const s of found.rows) {
+        const list = scopes.get(s.token_id);
+        if (list) list.push(s.token_scope);
+        else scopes.set(s.token_id, [s.token_scope]);
+      }
+    }
+    return rows.map((r) => ({
+      tokenId: r.token_id as string,
+      accessToken: r.access_token as string | null,
+      refreshToken: r.refresh_token as string | null,
+      consumerKey: r.consumer_key as string,
+      authzUser: r.authz_user as string | null,
+      userDomain: r.user_domain as string | null,
+      userType: r.user_type as string | null,
+      grantType: r.grant_type as string | null,
+      timeCreated: r.created as number | null,
+      refreshTokenTimeCreated: r.refresh_created as number | null,
+      validityPeriod: r.validity as number | null,
+      refreshTokenValidityPeriod: r.refresh_validity as number | null,
+      tokenState: r.token_state as string | null,
+      accessTokenHash: r.access_hash as string | null,
+      refreshTokenHash: r.refresh_hash as string | null,
+      scopes: scopes.get(r.token_id as string) ?? [],
+    }));
+  }
+
+  private table(name: string): string {
+    return `${ident(this.schema)}.${ident(name)}`;
+  }
+
+  private has(table: string, column: string): boolean {
+    return this.columns.get(table)?.has(column) === true;
+  }
+
+  /** The column when this WSO2 release has it, NULL otherwise. */
+  private optional(table: string, column: string, alias: string): string {
+    if (!OPTIONAL[table]?.includes(column)) throw new Error(`${table}.${column} is not an optional column`);
+    return this.has(table, column) ? `${alias}.${ident(column)}` : 'NULL';
+  }
+}

@@ -1,0 +1,60 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { CliIo } from '../cli-io.js';
+import { integerParser } from '../cli-options.util.js';
+
+/** `--source-encrypted`: WSO2's `enable_token_encryption`, said out loud (there is nothing to guess it from reliably). */
+function parseBoolean(value: string): boolean {
+  const lower = value.trim().toLowerCase();
+  if (lower === 'true' || lower === 'false') return lower === 'true';
+  throw new InvalidArgumentError('expected true or false.');
+}
+
+function parseTokenType(value: string): 'JWT' | 'Default' {
+  const lower = value.trim().toLowerCase();
+  if (lower === 'jwt') return 'JWT';
+  if (lower === 'default') return 'Default';
+  throw new InvalidArgumentError('expected JWT or Default.');
+}
+
+/** `wso2 import` (the work is loaded lazily: it needs the service plumbing). */
+export function registerWso2Commands(program: Command, io: CliIo): void {
+  const wso2 = program.command('wso2').description('moving from WSO2 API Manager / Identity Server');
+
+  wso2
+    .command('import')
+    .description("copy WSO2's OAuth clients and tokens into the Key Manager, so that every client secret and token keeps working")
+    .requiredOption('--source-url <url>', 'the WSO2 database holding the IDN_OAUTH* tables: postgres://user:password@host:5432/db')
+    .option('--source-schema <schema>', 'the schema of those tables in that database', 'public')
+    .requiredOption('--source-encrypted <true|false>', "whether WSO2 encrypted its tokens ([apim.oauth_config] enable_token_encryption)", parseBoolean)
+    .option('--include-inactive', 'also import tokens no one can use any more (expired, revoked, rotated)')
+    .option('--default-token-type <JWT|Default>', 'token type of clients for which WSO2 recorded none', parseTokenType, 'JWT')
+    .option('--dry-run', 'read, decrypt and check everything, write nothing')
+    .option('--batch-size <rows>', 'rows per batch and transaction', integerParser(1, 10_000, 'rows'), 500)
+    .addHelpText(
+      'after',
+      `
+Reads the deployment.toml named by DEPLOYMENT_CONFIG for the Key Manager's database and schema and for the
+keys: configure the keystore (and symmetric key) WSO2 encrypted with, as the primary or as [[keystore.old]] /
+[encryption] old_key. Values are stored as WSO2 wrote them, with the scheme and lookup hash the Key Manager
+records; run \`tokens migrate\` afterwards to rewrite them under the current settings. Idempotent: rows
+already imported are left alone, so run it again at cut-over to pick up what WSO2 issued meanwhile.
+Exit 1 when some value could not be imported. See docs/wso2-migration.md.
+
+Examples:
+  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml npm run --silent cli -- wso2 import \\
+      --source-url "$WSO2_DB_URL" --source-encrypted true --dry-run
+  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml npm run --silent cli -- wso2 import \\
+      --source-url "$WSO2_DB_URL" --source-schema wso2am --source-encrypted true`,
+    )
+    .action(async (flags: Wso2ImportCommandFlags) => (await import('./wso2-import.actions.js')).wso2Import(io, flags));
+}
+
+export interface Wso2ImportCommandFlags {
+  sourceUrl: string;
+  sourceSchema: string;
+  sourceEncrypted: boolean;
+  includeInactive?: boolean;
+  defaultTokenType: 'JWT' | 'Default';
+  dryRun?: boolean;
+  batchSize: number;
+}
