@@ -37,7 +37,8 @@ const service = (name: string): ComposeService => {
   if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
   return found;
 };
-const appServices = Object.entries(compose.services).filter(([, s]) => s.build !== undefined).map(([name]) => name);
+// The services `docker compose up` starts from our image (the operator `cli` is in a profile: run on demand).
+const appServices = Object.entries(compose.services).filter(([, s]) => s.build !== undefined && !s.profiles?.length).map(([name]) => name);
 const longRunning = ['key-manager', 'devportal'] as const;
 
 function buildOf(name: string): { context: string; dockerfile: string } {
@@ -47,12 +48,18 @@ function buildOf(name: string): { context: string; dockerfile: string } {
 const dockerfilePath = path.resolve(REPO_ROOT, buildOf('key-manager').context, buildOf('key-manager').dockerfile);
 const runtime = readDockerfileStages(dockerfilePath).at(-1)!;
 
+/** The bind mount that holds a service's DEPLOYMENT_CONFIG (the config folder). */
+function configMount(name: string) {
+  const env = environmentOf(service(name));
+  const file = env['DEPLOYMENT_CONFIG'] ?? '';
+  const mount = mountsOf(service(name)).find((m) => m.type === 'bind' && (file === m.target || file.startsWith(`${m.target}/`)));
+  if (!mount) throw new Error(`${name}: DEPLOYMENT_CONFIG=${file} is not in a mounted folder`);
+  return { mount, file: path.resolve(REPO_ROOT, mount.source!, path.relative(mount.target, file)) };
+}
+
 /** The config a service gets in its container: the mounted file, read with the service's environment. */
 function containerConfig(name: 'key-manager' | 'devportal'): DeploymentConfig {
-  const env = environmentOf(service(name));
-  const mount = mountsOf(service(name)).find((m) => m.target === env['DEPLOYMENT_CONFIG']);
-  if (!mount) throw new Error(`${name}: DEPLOYMENT_CONFIG=${env['DEPLOYMENT_CONFIG']} is not a mounted file`);
-  return loadConfig({ service: name, file: path.resolve(REPO_ROOT, mount.source!), env: { ...runtime.env, ...env } });
+  return loadConfig({ service: name, file: configMount(name).file, env: { ...runtime.env, ...environmentOf(service(name)) } });
 }
 
 describe('docker-compose.yml', () => {
@@ -112,11 +119,16 @@ describe('docker-compose.yml', () => {
   it('gives the services one read-only config and a read-only keystore volume; only keystore-init writes it', () => {
     for (const name of longRunning) {
       const mounts = mountsOf(service(name));
-      const env = environmentOf(service(name));
-      expect(mounts.find((m) => m.target === env['DEPLOYMENT_CONFIG'])).toMatchObject({ type: 'bind', source: './deploy/config/deployment.toml', read_only: true });
+      // The folder, so that an edit replacing the file is seen when `encryption rollout` makes services reload it.
+      expect(configMount(name)).toMatchObject({ mount: { type: 'bind', source: './deploy/config', read_only: true }, file: path.join(REPO_ROOT, 'deploy/config/deployment.toml') });
       expect(mounts.find((m) => m.source === 'keystore')).toMatchObject({ type: 'volume', read_only: true });
     }
     expect(mountsOf(service('keystore-init')).find((m) => m.source === 'keystore')?.read_only).not.toBe(true);
+    // The operator CLI: run on demand (`docker compose run --rm cli …`), same config, writes new keystores.
+    expect(service('cli').profiles).toEqual(['tools']);
+    expect(argvOf(service('cli').entrypoint)).toEqual(['node', 'dist/apps/cli/src/main.js']);
+    expect(configMount('cli').file).toBe(configMount('key-manager').file);
+    expect(mountsOf(service('cli')).find((m) => m.source === 'keystore')?.read_only).not.toBe(true);
   });
 
   it('agrees with deployment.toml: database, bus, keystore and ports as the other services provide them', () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -7,7 +8,7 @@ import type { ConfigIssue, DeploymentConfig, KeystoreSettings, LogLevel, Service
 import { checkTransformation, DEFAULT_TRANSFORMATION, SYMMETRIC_TRANSFORMATION } from './crypto-checks.util.js';
 import { CIPHER_TRANSFORMATION_KEY } from './deployment-config.sections.js';
 import { didYouMean } from './did-you-mean.util.js';
-import { substituteEnv } from './env-reference.util.js';
+import { substituteEnv, substituteFiles } from './env-reference.util.js';
 import { keysOf, typeOf, type KeyKind, type KeySpec } from './toml-key.decorator.js';
 
 const DEFAULT_PORT: Record<ServiceName, number> = { 'key-manager': 9443, devportal: 9444, cli: 0 };
@@ -79,10 +80,11 @@ class Issues {
 }
 
 /** Substitutes `$env{}` and turns the string forms of numbers and booleans into their types. */
-function coerce(kind: KeyKind, value: unknown, env: NodeJS.ProcessEnv) {
+function coerce(kind: KeyKind, value: unknown, env: NodeJS.ProcessEnv, baseDir: string) {
   const variables: string[] = [];
   const unset: string[] = [];
   const empty: string[] = [];
+  const unreadable: Array<{ path: string; reason: string }> = [];
   let malformed: string | undefined;
   const substitute = (input: string): string => {
     const result = substituteEnv(input, env);
@@ -90,7 +92,9 @@ function coerce(kind: KeyKind, value: unknown, env: NodeJS.ProcessEnv) {
     unset.push(...result.unset);
     empty.push(...result.empty);
     malformed ??= result.malformed;
-    return result.value;
+    const files = substituteFiles(result.value, (path) => readFileSync(resolve(baseDir, path), 'utf8'));
+    unreadable.push(...files.unreadable);
+    return files.value;
   };
 
   let coerced: unknown = value;
@@ -107,7 +111,7 @@ function coerce(kind: KeyKind, value: unknown, env: NodeJS.ProcessEnv) {
   } else if (kind === 'string[]' && Array.isArray(value)) {
     coerced = value.map((item: unknown) => (typeof item === 'string' ? substitute(item) : item));
   }
-  return { value: coerced, blank, variables, unset, empty, malformed };
+  return { value: coerced, blank, variables, unset, empty, unreadable, malformed };
 }
 
 /**
@@ -141,8 +145,15 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   };
 
   const readLeaf = (data: TableData, spec: KeySpec, value: unknown, key: string): void => {
-    const result = coerce(spec.kind, value, context.env);
-    if (result.unset.length > 0) {
+    const result = coerce(spec.kind, value, context.env, dirname(context.file));
+    if (result.unreadable.length > 0) {
+      issues.add(
+        key,
+        `reads ${result.unreadable.map((f) => `$file{${f.path}}`).join(', ')}, which cannot be read (${result.unreadable.map((f) => f.reason).join(', ')})`,
+        'a readable file (relative paths are relative to the folder of deployment.toml)',
+      );
+      data.reported.add(spec.name);
+    } else if (result.unset.length > 0) {
       const plural = result.unset.length > 1;
       issues.add(
         key,

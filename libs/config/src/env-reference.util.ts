@@ -42,3 +42,31 @@ export function substituteEnv(input: string, env: NodeJS.ProcessEnv): EnvSubstit
   if (!malformed && /\$sys\{/.test(input)) malformed = 'uses $sys{}, which is not supported (WSO2 system properties do not exist here)';
   return { value, variables, unset, empty, ...(malformed ? { malformed } : {}) };
 }
+
+/** The result of replacing `$file{PATH}` references in one string. Names files, never their contents. */
+export interface FileSubstitution {
+  value: string;
+  /** Files referenced but not readable, with the reason (e.g. `ENOENT`). */
+  unreadable: Array<{ path: string; reason: string }>;
+}
+
+const FILE_REFERENCE = /\$file\{([^}]*)\}/g;
+
+/**
+ * Replaces every `$file{PATH}` in `input` with the content of that file, without its trailing newline
+ * (PATH relative to the TOML file's folder). For secrets kept in files — Docker secrets, or a key file in
+ * the keystore volume — which, unlike environment variables, a running service can re-read when
+ * `cli encryption rollout` makes it reload its configuration.
+ */
+export function substituteFiles(input: string, read: (path: string) => string): FileSubstitution {
+  const unreadable: FileSubstitution['unreadable'] = [];
+  const value = input.replace(FILE_REFERENCE, (_reference, path: string) => {
+    try {
+      return read(path).replace(/\r?\n$/, '');
+    } catch (e) {
+      unreadable.push({ path, reason: (e as NodeJS.ErrnoException).code ?? 'unreadable' });
+      return '';
+    }
+  });
+  return { value, unreadable };
+}

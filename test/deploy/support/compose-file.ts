@@ -21,6 +21,8 @@ export interface ComposeVolumeMount {
 export interface ComposeService {
   image?: string;
   build?: string | { context?: string; dockerfile?: string };
+  /** Services in a profile (e.g. the operator `cli`) are not started by `docker compose up`. */
+  profiles?: string[];
   command?: string | string[];
   entrypoint?: string | string[];
   environment?: Record<string, string | number | boolean | null> | string[];

@@ -14,7 +14,7 @@
 //
 // Nothing else is rewritten: the command, the environment variables, the mount targets and the config
 // content come from the compose file, so a wrong command, variable, mount or path fails here too.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { argvOf, dependenciesOf, environmentOf, mountsOf, publishedPortsOf, type ComposeFile, type ComposeService } from './compose-file.js';
 import type { DockerfileStage } from './dockerfile.js';
@@ -69,10 +69,10 @@ export class LocalCompose {
     return service;
   }
 
-  /** Services built from this repository (the others are infrastructure with stand-ins). */
+  /** Services built from this repository that `up` starts (the others are infrastructure with stand-ins; profiled ones run on demand). */
   get appServices(): string[] {
     return Object.entries(this.options.compose.services)
-      .filter(([, s]) => s.build !== undefined)
+      .filter(([, s]) => s.build !== undefined && !s.profiles?.length)
       .map(([name]) => name);
   }
 
@@ -125,11 +125,9 @@ export class LocalCompose {
       else if (mount.type === 'bind') {
         const source = path.resolve(this.options.repoRoot, mount.source!);
         if (!existsSync(source)) throw new Error(`${name}: bind mount source ${mount.source} does not exist`);
-        if (statSync(source).isFile()) {
-          // A mounted file is copied with the host, port and path mappings, into a folder per service.
-          const copy = path.join(this.options.workRoot, 'services', name, 'files', mount.target);
-          entries.push([mount.target, copy]);
-        } else entries.push([mount.target, source]);
+        // A mounted file, or the files of a mounted folder, are copied with the host, port and path
+        // mappings, into a folder per service.
+        entries.push([mount.target, path.join(this.options.workRoot, 'services', name, 'files', mount.target)]);
       }
     }
     entries.push([this.options.runtime.workdir, this.options.repoRoot]);
@@ -150,12 +148,14 @@ export class LocalCompose {
     for (const mount of mountsOf(this.service(name))) {
       if (mount.type !== 'bind') continue;
       const source = path.resolve(this.options.repoRoot, mount.source!);
-      if (!statSync(source).isFile()) continue;
       const copy = map.find(([target]) => target === mount.target)![1];
-      mkdirSync(path.dirname(copy), { recursive: true });
-      const text = readFileSync(source, 'utf8');
-      if (text.includes('\u0000')) copyFileSync(source, copy);
-      else writeFileSync(copy, this.mapListenPorts(this.mapHosts(this.mapPaths(text, map))));
+      const files = statSync(source).isFile() ? [[source, copy]] : readdirSync(source, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => [path.join(source, e.name), path.join(copy, e.name)]);
+      for (const [from, to] of files as [string, string][]) {
+        mkdirSync(path.dirname(to), { recursive: true });
+        const text = readFileSync(from, 'utf8');
+        if (text.includes('\u0000')) copyFileSync(from, to);
+        else writeFileSync(to, this.mapListenPorts(this.mapHosts(this.mapPaths(text, map))));
+      }
     }
   }
 
