@@ -41,7 +41,7 @@ export function modeLines(state: Pick<LauncherState, 'config' | 'configFile' | '
 }
 
 /** The "ready" block: URLs, admin user, and a few curl lines to try. */
-export function readyBanner(state: LauncherState, extra: { logs?: string; adminPasswordHint: string }): string {
+export function readyBanner(state: LauncherState, extra: { logs?: string; adminPasswordHint: string; cliHint?: string }): string {
   const api = state.devportal.apiUrl;
   const json = "node -pe 'JSON.parse(require(\"fs\").readFileSync(0)).access_token'";
   return [
@@ -59,6 +59,7 @@ export function readyBanner(state: LauncherState, extra: { logs?: string; adminP
     `  curl -s -X POST ${api}/applications/<applicationId>/generate-keys -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
     `       -d '{"keyType":"PRODUCTION","grantTypesToBeSupported":["client_credentials"]}'`,
     `  curl -s -X POST ${state.keyManager.url}/oauth2/token -u '<consumerKey>:<consumerSecret>' -d grant_type=client_credentials`,
+    ...(extra.cliHint ? ['', 'Operator CLI against this system (docs/cli.md):', `  ${extra.cliHint}`] : []),
     '',
     'Press Ctrl-C to stop.',
     RULE,

@@ -5,7 +5,7 @@
 //                             when reachable, else the in-process bus.
 // Ctrl-C (or SIGTERM) stops the services, then the embedded database, and exits 0.
 import 'reflect-metadata';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pino, type DestinationStream } from 'pino';
 import { ConfigError, EX_CONFIG, loadConfig, loadConfigFor, readLauncherEnv, type DeploymentConfig, type LauncherEnv } from '@app/config';
@@ -86,6 +86,8 @@ interface Plan {
   logs?: string;
   adminPasswordHint: string;
   logDestination?: (service: 'key-manager' | 'devportal') => DestinationStream;
+  /** How to point the operator CLI at this system. */
+  cliHint?: string;
 }
 
 /** DEPLOYMENT_CONFIG mode: everything as the file says. */
@@ -148,7 +150,10 @@ async function planDevelopment(env: LauncherEnv, workspace: DevWorkspace): Promi
     KEYSTORE_PASSWORD: workspace.secrets.keystorePassword,
     ADMIN_PASSWORD: workspace.secrets.adminPassword,
   };
-  // The config lib reads these instead of process.env: the launcher decided them.
+  // The config lib reads these instead of process.env: the launcher decided them. The same values go to
+  // .dev/run.env (owner-only, like secrets.json), so the operator CLI can read .dev/deployment.toml too.
+  const runEnv = path.join(path.dirname(workspace.configFile), 'run.env');
+  await writeFile(runEnv, Object.entries(configEnv).map(([k, v]) => `${k}='${String(v).replaceAll("'", "'\\''")}'\n`).join(''), { mode: 0o600 });
   const keyManager = loadConfig({ service: 'key-manager', file: workspace.configFile, env: { ...configEnv } });
   const devportal = loadConfigFor('devportal', keyManager);
   database.keyManagerSchema = keyManager.database.schema;
@@ -168,6 +173,7 @@ async function planDevelopment(env: LauncherEnv, workspace: DevWorkspace): Promi
     logs: `${path.join(DEV_FOLDER, DevFiles.logs)}/ (key-manager.log, devportal.log${database.kind === 'embedded' ? ', postgres.log' : ''})`,
     adminPasswordHint: `in ${path.join(DEV_FOLDER, DevFiles.secrets)}`,
     logDestination: developmentLogs(workspace.logs),
+    cliHint: `(set -a; . ${path.join(DEV_FOLDER, 'run.env')}; DEPLOYMENT_CONFIG=${path.join(DEV_FOLDER, DevFiles.config)} npm run --silent cli -- tokens status)`,
   };
 }
 
@@ -207,7 +213,7 @@ async function main(): Promise<void> {
   };
   await writeLauncherState(plan.stateFile, state);
   cleanups.push({ name: plan.stateFile, run: () => removeLauncherState(plan.stateFile, process.pid) });
-  print(readyBanner(state, { ...(plan.logs ? { logs: plan.logs } : {}), adminPasswordHint: plan.adminPasswordHint }));
+  print(readyBanner(state, { ...(plan.logs ? { logs: plan.logs } : {}), ...(plan.cliHint ? { cliHint: plan.cliHint } : {}), adminPasswordHint: plan.adminPasswordHint }));
 }
 
 try {

@@ -32,6 +32,11 @@ export interface NodeStatus {
   storedSecrets: { notCurrent: number; unreadable: number } | null;
 }
 
+export interface DiscoverCommand {
+  /** Recount stored values before answering (after `tokens migrate`, so health and metrics are current at once). */
+  refresh?: boolean;
+}
+
 export interface PrepareCommand {
   transitionId: string;
   /** The profile the operator's deployment.toml gives; a node whose file gives another refuses. */

@@ -35,9 +35,10 @@ export class RolloutCoordinator {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Every instance that answers within the timeout (stops early once replies stall). */
-  async discover(): Promise<NodeStatus[]> {
-    const replies = await this.nc.requestMany(ControlSubjects.Discover, '{}', { strategy: 'stall', stall: 300, maxWait: this.timeoutMs });
+  /** Every instance that answers within the timeout (stops early once replies stall); `refresh` makes each recount its stored values first. */
+  async discover(options: { refresh?: boolean } = {}): Promise<NodeStatus[]> {
+    const body = JSON.stringify(options.refresh ? { refresh: true } : {});
+    const replies = await this.nc.requestMany(ControlSubjects.Discover, body, { strategy: 'stall', stall: options.refresh ? 2000 : 300, maxWait: this.timeoutMs });
     const nodes: NodeStatus[] = [];
     for await (const msg of replies) nodes.push(msg.json<NodeStatus>());
     return nodes.sort((a, b) => a.service.localeCompare(b.service) || a.instanceId.localeCompare(b.instanceId));

@@ -127,6 +127,7 @@ export async function tokensMigrate(io: CliIo, flags: MigrateFlags): Promise<voi
   }
   const seconds = (Date.now() - started) / 1000;
   const migrated = results.reduce((n, r) => n + r.migrated, 0);
+  if (!flags.dryRun) await refreshServiceReports(deployment);
   io.stdout(
     formatTable(
       ['service', 'table', 'column', 'pending', flags.dryRun ? 'would migrate' : 'migrated', 'changed meanwhile', 'unreadable', 'hash mismatch', ...(flags.verify ? ['verify failed'] : [])],
@@ -193,6 +194,19 @@ async function guardAgainstRunningMismatch(io: CliIo, deployment: CliDeployment,
     );
   }
   if (nodes.length > 0) io.stderr(`${nodes.length} running service instance(s) write with these settings\n`);
+}
+
+/** Asks the running services to recount their stored values now, so `/health/ready` and the gauge show the result. */
+async function refreshServiceReports(deployment: CliDeployment): Promise<void> {
+  const nc = await connectBus(deployment.config);
+  if (!nc) return;
+  try {
+    await new RolloutCoordinator(nc, 10_000).discover({ refresh: true });
+  } catch {
+    // Only a courtesy: the services recount on their own every few minutes.
+  } finally {
+    await nc.close();
+  }
 }
 
 function databaseFailure(e: unknown): Error {

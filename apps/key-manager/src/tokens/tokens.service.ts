@@ -151,7 +151,7 @@ export class TokensService {
       const known = await this.codes.findByHash(hash);
       if (known?.used && known.clientId === client.clientId) {
         const revoked = await this.tokens.revokeIssuedFromCode(known.id);
-        this.logger.warn({ clientId: client.clientId, code: known.id, revoked }, 'authorization code replayed: tokens issued from it revoked');
+        this.logger.warn({ clientId: client.clientId, codeId: known.id, revoked }, 'authorization code replayed: tokens issued from it revoked');
       }
       throw new OAuthError('invalid_grant', 'the authorization code is invalid, expired or already used');
     }

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type DeploymentConfig } from '@app/config';
 import {
   ControlSubjects,
   type ControlReply,
+  type DiscoverCommand,
   type NodeStatus,
   type PrepareCommand,
   type TransitionCommand,
@@ -45,7 +46,7 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
     const nc = this.bus.nats;
     if (!nc) return; // in-process (single-process development mode): restart to change settings
     const handlers: Record<string, (body: unknown) => Promise<unknown>> = {
-      [ControlSubjects.Discover]: async () => this.status(),
+      [ControlSubjects.Discover]: async (body) => this.status((body as DiscoverCommand | undefined)?.refresh === true),
       [ControlSubjects.Prepare]: async (body) => this.prepare(body as PrepareCommand),
       [ControlSubjects.Commit]: async (body) => this.step('commit', body as TransitionCommand),
       [ControlSubjects.Finish]: async (body) => this.step('finish', body as TransitionCommand),
@@ -75,7 +76,8 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
   }
 
-  async status(): Promise<NodeStatus> {
+  async status(refresh = false): Promise<NodeStatus> {
+    if (refresh) await this.inspector.refresh().catch((e: unknown) => this.logger.warn(`stored secrets report failed: ${String(e)}`));
     const report = this.inspector.lastReport;
     return {
       service: this.identity.service,

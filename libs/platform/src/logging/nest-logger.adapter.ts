@@ -27,6 +27,10 @@ export class NestLoggerAdapter implements LoggerService {
   private write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', message: unknown, params: unknown[]): void {
     // Nest passes the context (class name) as the last string parameter.
     const context = typeof params.at(-1) === 'string' ? (params.at(-1) as string) : undefined;
+    // @nestjs/typeorm warns when a second application in the same process registers a data source with the
+    // default name. Here each service is its own Nest application with its own container and data source (the
+    // launcher and the tests run both in one process), so nothing is overridden: the warning is noise.
+    if (context === 'DataSourceNameRegistry') return;
     if (message instanceof Error) {
       this.logger[level]({ context, err: message }, message.message);
     } else if (typeof message === 'object' && message !== null) {
