@@ -28,6 +28,21 @@ export type TokenTypeExtension = (typeof TOKEN_TYPES)[number];
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$/;
 const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
 
+/**
+ * Limits on a client's settings, shared by everything that creates or changes clients (the bus contract
+ * below, the Key Manager's DCR, `cli wso2 import`), so a client valid in one place is valid in all.
+ */
+export const CLIENT_LIMITS = {
+  /** Longest token lifetime, in seconds (one year). */
+  maxLifetimeSeconds: 31_536_000,
+  maxRedirectUris: 20,
+  maxRedirectUriLength: 2048,
+  maxNameLength: 200,
+  maxOwnerLength: 64,
+  /** URI schemes never accepted as redirect URIs. */
+  forbiddenRedirectSchemes: ['javascript:', 'data:', 'vbscript:', 'file:', 'blob:'],
+} as const;
+
 export class EmptyRequest {}
 
 export class CreateUserRequest {
@@ -84,31 +99,31 @@ export interface ProtectedSecretView {
 class ClientSettings {
   @IsOptional() @IsArray() @ArrayMaxSize(GRANT_TYPES.length) @IsIn(GRANT_TYPES, { each: true })
   grantTypes?: GrantType[];
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(2048, { each: true })
+  @IsOptional() @IsArray() @ArrayMaxSize(CLIENT_LIMITS.maxRedirectUris) @IsString({ each: true }) @MaxLength(CLIENT_LIMITS.maxRedirectUriLength, { each: true })
   redirectUris?: string[];
   @IsOptional() @IsIn(TOKEN_TYPES)
   tokenType?: TokenTypeExtension;
   /** Seconds; per-client lifetimes as WSO2's `ext_*_lifetime` fields. */
-  @IsOptional() @IsInt() @Min(1) @Max(31_536_000)
+  @IsOptional() @IsInt() @Min(1) @Max(CLIENT_LIMITS.maxLifetimeSeconds)
   applicationTokenLifetime?: number;
-  @IsOptional() @IsInt() @Min(1) @Max(31_536_000)
+  @IsOptional() @IsInt() @Min(1) @Max(CLIENT_LIMITS.maxLifetimeSeconds)
   userTokenLifetime?: number;
-  @IsOptional() @IsInt() @Min(1) @Max(31_536_000)
+  @IsOptional() @IsInt() @Min(1) @Max(CLIENT_LIMITS.maxLifetimeSeconds)
   refreshTokenLifetime?: number;
 }
 
 export class CreateClientRequest extends ClientSettings {
-  @IsString() @Length(1, 200)
+  @IsString() @Length(1, CLIENT_LIMITS.maxNameLength)
   clientName!: string;
   /** The portal user who owns the application (WSO2's `ext_application_owner`). */
-  @IsString() @Length(1, 64)
+  @IsString() @Length(1, CLIENT_LIMITS.maxOwnerLength)
   owner!: string;
 }
 
 export class UpdateClientRequest extends ClientSettings {
   @IsString() @Length(1, 128)
   clientId!: string;
-  @IsOptional() @IsString() @Length(1, 200)
+  @IsOptional() @IsString() @Length(1, CLIENT_LIMITS.maxNameLength)
   clientName?: string;
 }
 
@@ -144,7 +159,7 @@ export class IssueTokenRequest {
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Matches(SCOPE_PATTERN, { each: true })
   scopes?: string[];
   /** Seconds; the client's application token lifetime when absent. */
-  @IsOptional() @IsInt() @Min(1) @Max(31_536_000)
+  @IsOptional() @IsInt() @Min(1) @Max(CLIENT_LIMITS.maxLifetimeSeconds)
   validityPeriod?: number;
 }
 

@@ -1,4 +1,4 @@
-import { GRANT_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
+import { CLIENT_LIMITS, GRANT_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
 import type { Wso2AppRow } from './wso2-import.types.js';
 
 /** What a WSO2 app leaves unsaid, filled from our deployment.toml (and `--default-token-type`). */
@@ -30,13 +30,13 @@ export interface MappedClient {
 
 export type ClientMapping = { kind: 'skip'; reason: string } | { kind: 'client'; client: MappedClient; warnings: string[] };
 
-// The Key Manager's own limits for client settings (client-settings.util.ts in apps/key-manager): an imported
-// client must stay valid there, or the next DCR update of it would be refused.
-const MAX_LIFETIME = 31_536_000;
-const MAX_NAME = 200;
-const MAX_OWNER = 64;
-const MAX_REDIRECT_URIS = 20;
-const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:']);
+// The Key Manager's own limits for client settings: an imported client must stay valid there, or the next
+// DCR update of it would be refused.
+const MAX_LIFETIME = CLIENT_LIMITS.maxLifetimeSeconds;
+const MAX_NAME = CLIENT_LIMITS.maxNameLength;
+const MAX_OWNER = CLIENT_LIMITS.maxOwnerLength;
+const MAX_REDIRECT_URIS = CLIENT_LIMITS.maxRedirectUris;
+const FORBIDDEN_SCHEMES = new Set<string>(CLIENT_LIMITS.forbiddenRedirectSchemes);
 const REGEXP_PREFIX = 'regexp=';
 // In WSO2's `regexp=(a|b)` callbacks, a part with any of these is a real pattern, not a URL list entry.
 const REGEX_SYNTAX = /[\\^$*+?()[\]{}|]/;
@@ -173,7 +173,7 @@ function redirectUrisOf(callback: string | null, warnings: string[]): string[] {
 
 /** The Key Manager's rule (RFC 6749 §3.1.2): absolute, no fragment, no scheme that runs code or reads files. */
 function redirectUriProblem(uri: string): string | undefined {
-  if (uri.length > 2048) return 'longer than 2048 characters';
+  if (uri.length > CLIENT_LIMITS.maxRedirectUriLength) return `longer than ${CLIENT_LIMITS.maxRedirectUriLength} characters`;
   let url: URL;
   try {
     url = new URL(uri);

@@ -1,4 +1,4 @@
-import { GRANT_TYPES, TOKEN_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
+import { CLIENT_LIMITS, GRANT_TYPES, TOKEN_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
 import { KeyManagerError } from '../common/key-manager.errors.js';
 
 /** Everything configurable about a client, as DCR and NATS both describe it (all optional on input). */
@@ -36,9 +36,9 @@ export interface SettingDefaults {
   refreshTokenLifetime: number;
 }
 
-const MAX_LIFETIME = 31_536_000;
-const MAX_REDIRECT_URIS = 20;
-const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:']);
+const MAX_LIFETIME = CLIENT_LIMITS.maxLifetimeSeconds;
+const MAX_REDIRECT_URIS = CLIENT_LIMITS.maxRedirectUris;
+const FORBIDDEN_SCHEMES = new Set<string>(CLIENT_LIMITS.forbiddenRedirectSchemes);
 
 function metadataError(message: string): KeyManagerError {
   return new KeyManagerError('INVALID_CLIENT_METADATA', message);
@@ -52,7 +52,7 @@ function lifetime(name: string, value: number | undefined, fallback: number): nu
 
 /** RFC 6749 §3.1.2: an absolute URI without a fragment; no scheme that runs code or reads local files. */
 export function redirectUriProblem(uri: string): string | undefined {
-  if (uri.length > 2048) return 'a redirect URI is longer than 2048 characters';
+  if (uri.length > CLIENT_LIMITS.maxRedirectUriLength) return `a redirect URI is longer than ${CLIENT_LIMITS.maxRedirectUriLength} characters`;
   let url: URL;
   try {
     url = new URL(uri);
@@ -74,9 +74,9 @@ export function redirectUriProblem(uri: string): string | undefined {
 export function resolveClientSettings(input: ClientSettingsInput, defaults: SettingDefaults): ClientSettings {
   const publicClient = input.publicClient ?? false;
   const clientName = input.clientName?.trim() ?? '';
-  if (clientName.length < 1 || clientName.length > 200) throw metadataError('client_name is required (1 to 200 characters)');
+  if (clientName.length < 1 || clientName.length > CLIENT_LIMITS.maxNameLength) throw metadataError(`client_name is required (1 to ${CLIENT_LIMITS.maxNameLength} characters)`);
   const owner = input.owner ?? defaults.owner;
-  if (typeof owner !== 'string' || owner.length < 1 || owner.length > 64) throw metadataError('the application owner must be 1 to 64 characters');
+  if (typeof owner !== 'string' || owner.length < 1 || owner.length > CLIENT_LIMITS.maxOwnerLength) throw metadataError(`the application owner must be 1 to ${CLIENT_LIMITS.maxOwnerLength} characters`);
 
   const grantTypes = [...new Set(input.grantTypes ?? (publicClient ? ['authorization_code', 'refresh_token'] : ['client_credentials']))];
   if (grantTypes.length === 0) throw metadataError('grant_types must not be empty');
