@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port.js';
@@ -19,6 +20,11 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** NATS_SERVER_BIN, else the Debian package's binary (in /usr/sbin, not on every PATH), else `nats-server` on PATH. */
+export function natsServerBinary(): string {
+  return process.env.NATS_SERVER_BIN ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
+}
+
 /**
  * A NATS server of this test's own, on a free loopback port. The subjects a service serves are fixed
  * (`km.*`), so two test runs sharing the machine's NATS would answer each other's requests: each test
@@ -27,7 +33,7 @@ function accepts(port: number): Promise<boolean> {
  */
 export async function startPrivateNats(): Promise<PrivateNats> {
   const port = await freePort();
-  const binary = process.env.NATS_SERVER_BIN ?? 'nats-server';
+  const binary = natsServerBinary();
   const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   let exited = false;
   child.once('exit', () => (exited = true));

@@ -2,6 +2,7 @@
 // tests at the same time, and Key Manager subjects are fixed (km.*): sharing it would let another run's
 // Key Manager answer this run's portal.
 import { connect } from 'node:net';
+import { natsServerBinary } from '../../support/private-nats.js';
 import { freePort, LocalProcess, waitFor } from './local-process.js';
 
 export interface PrivateNats {
@@ -10,7 +11,7 @@ export interface PrivateNats {
   stop(): Promise<void>;
 }
 
-export const NATS_SERVER_BINARY = process.platform === 'win32' ? 'nats-server.exe' : 'nats-server';
+export const NATS_SERVER_BINARY = natsServerBinary();
 
 async function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
