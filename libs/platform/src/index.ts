@@ -5,7 +5,7 @@ export { createHttpApplication, pathOf, type HttpAppOptions } from './http/http-
 export { DatabaseModule, SchemaMigrator, quoteIdentifier, type DatabaseModuleOptions } from './database/database.module.js';
 export { EncryptionModule } from './encryption/encryption.module.js';
 export { EncryptionControlService } from './encryption/encryption-control.service.js';
-export { loadEncryptionMaterial, readingWith, type EncryptionMaterial } from './encryption/encryption-material.js';
+export { loadEncryptionMaterial, type EncryptionMaterial } from './encryption/encryption-material.js';
 export { EncryptionService, type PrepareCheck, type ProfileCheck } from './encryption/encryption.service.js';
 export {
   StoredSecretsInspector,

@@ -72,7 +72,8 @@ export class TokenMigrator {
     return rows[0]?.n ?? 0;
   }
 
-  async migrateColumn(target: MigrationTarget, column: StoredSecretColumn, progress?: MigrationProgress): Promise<ColumnResult> {
+  /** `pending`: the caller's {@link countPending} of this column, when it has one (it is a full scan). */
+  async migrateColumn(target: MigrationTarget, column: StoredSecretColumn, progress?: MigrationProgress, pending?: number): Promise<ColumnResult> {
     const current = this.processor.cipher.writeScheme;
     const table = `${ident(target.schema)}.${ident(column.table)}`;
     const [v, s, h] = [ident(column.value), ident(column.scheme), ident(column.hash)];
@@ -81,7 +82,7 @@ export class TokenMigrator {
       schema: target.schema,
       table: column.table,
       column: column.value,
-      pending: await this.countPending(target, column),
+      pending: pending ?? (await this.countPending(target, column)),
       migrated: 0,
       skippedConcurrent: 0,
       unreadable: 0,

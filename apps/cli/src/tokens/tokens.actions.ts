@@ -114,7 +114,7 @@ export async function tokensMigrate(io: CliIo, flags: MigrateFlags): Promise<voi
         const pending = await migrator.countPending(target, column);
         const progress = columnProgress(io, `${storage.service} ${column.table}.${column.value}`, pending);
         try {
-          results.push(await migrator.migrateColumn(target, column, progress));
+          results.push(await migrator.migrateColumn(target, column, progress, pending));
         } finally {
           progress.stop();
         }

@@ -1,5 +1,5 @@
 import { CLIENT_LIMITS, GRANT_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
-import type { Wso2AppRow } from './wso2-import.types.js';
+import type { MappedClient, Wso2AppRow } from './wso2-import.types.js';
 
 /** What a WSO2 app leaves unsaid, filled from our deployment.toml (and `--default-token-type`). */
 export interface ClientDefaults {
@@ -10,22 +10,6 @@ export interface ClientDefaults {
   refreshTokenLifetime: number;
   /** For apps without a `tokenType` property. */
   tokenType: TokenTypeExtension;
-}
-
-/** A WSO2 app as our client, without its secret (read separately: it may fail on its own). */
-export interface MappedClient {
-  clientId: string;
-  clientName: string;
-  owner: string;
-  grantTypes: GrantType[];
-  redirectUris: string[];
-  tokenType: TokenTypeExtension;
-  /** True when WSO2 recorded no token type and the default was used. */
-  tokenTypeDefaulted: boolean;
-  applicationTokenLifetime: number;
-  userTokenLifetime: number;
-  refreshTokenLifetime: number;
-  publicClient: boolean;
 }
 
 export type ClientMapping = { kind: 'skip'; reason: string } | { kind: 'client'; client: MappedClient; warnings: string[] };

@@ -82,19 +82,24 @@ export interface ImportFailure {
   message: string;
 }
 
-/** A client ready to insert into the Key Manager's `oauth_clients`. */
-export interface ImportedClient {
+/** A WSO2 app as our client, without its secret (read separately: it may fail on its own). */
+export interface MappedClient {
   clientId: string;
   clientName: string;
   owner: string;
   grantTypes: GrantType[];
   redirectUris: string[];
   tokenType: TokenTypeExtension;
+  /** True when WSO2 recorded no token type and the default was used. */
+  tokenTypeDefaulted: boolean;
   applicationTokenLifetime: number;
   userTokenLifetime: number;
   refreshTokenLifetime: number;
   publicClient: boolean;
-  /** Null for public clients. */
+}
+
+/** A client ready to insert into the Key Manager's `oauth_clients`: the mapped client and its secret (null for public clients). */
+export interface ImportedClient extends Omit<MappedClient, 'tokenTypeDefaulted'> {
   secret: ProtectedSecret | null;
 }
 

@@ -31,9 +31,11 @@ export class EncryptionService {
   private next: EncryptionMaterial | null = null;
   private transitionState: TransitionView | null = null;
   private readonly prepareChecks: PrepareCheck[] = [];
+  private verifying: readonly KeystoreKey[];
 
   constructor(material: EncryptionMaterial) {
     this.material = material;
+    this.verifying = material.keyring.rsaKeys;
   }
 
   get processor(): TokenProcessor {
@@ -54,11 +56,16 @@ export class EncryptionService {
    * rotation stay valid. During a change, the keys of both sides.
    */
   get verificationKeys(): readonly KeystoreKey[] {
+    return this.verifying;
+  }
+
+  /** Recomputed when the material changes, not per call: JWT introspection reads it on every request. */
+  private updateVerificationKeys(): void {
     const keys = [...this.material.keyring.rsaKeys];
     for (const k of [...(this.before?.keyring.rsaKeys ?? []), ...(this.next?.keyring.rsaKeys ?? [])]) {
       if (!keys.some((x) => x.thumbprint === k.thumbprint)) keys.push(k);
     }
-    return keys;
+    this.verifying = keys;
   }
 
   get readableKeyIds(): readonly string[] {
@@ -67,11 +74,6 @@ export class EncryptionService {
 
   get transition(): TransitionView | null {
     return this.transitionState;
-  }
-
-  /** The material in use now. */
-  get currentMaterial(): EncryptionMaterial {
-    return this.material;
   }
 
   /** Whether a peer writing with `peer` may exchange secrets with us now. */
@@ -109,6 +111,7 @@ export class EncryptionService {
     this.next = next;
     this.material = reading;
     this.transitionState = { id, from: base.profile, to: next.profile, phase: 'prepared', declaredAt: now.toISOString() };
+    this.updateVerificationKeys();
     return this.transitionState;
   }
 
@@ -118,6 +121,7 @@ export class EncryptionService {
     if (t.phase === 'prepared' && this.next) {
       this.material = this.next;
       this.transitionState = { ...t, phase: 'committed' };
+      this.updateVerificationKeys();
     }
     return this.transitionState!;
   }
@@ -129,6 +133,7 @@ export class EncryptionService {
     this.before = null;
     this.next = null;
     this.transitionState = null;
+    this.updateVerificationKeys();
   }
 
   /** Abandons a change (prepared or committed): back to the material in use before it. */
@@ -138,6 +143,7 @@ export class EncryptionService {
     this.before = null;
     this.next = null;
     this.transitionState = null;
+    this.updateVerificationKeys();
     return true;
   }
 
