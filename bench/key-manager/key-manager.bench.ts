@@ -14,6 +14,7 @@ import autocannon, { type Result as LoadResult } from 'autocannon';
 import Provider from 'oidc-provider';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -106,9 +107,13 @@ async function serveOidcProvider(): Promise<void> {
   provider.listen(port, '127.0.0.1', () => process.stdout.write(`READY ${port}\n`));
 }
 
-/** Starts this file in a child process in a server role; resolves once it printed READY. */
+/**
+ * Starts this file in a child process in a server role; resolves once it printed READY. BENCH_SERVER_NODE_ARGS
+ * passes options to those processes' node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them.
+ */
 function spawnServer(args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [SELF, '--serve', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, SELF, '--serve', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
@@ -142,6 +147,8 @@ interface Target {
   authorization: string;
   /** A valid token of this target, for the introspection scenario. */
   token: string;
+  /** The server's process, for its CPU time. */
+  pid: number | undefined;
 }
 
 interface Row {
@@ -156,9 +163,19 @@ interface Row {
   p99: number;
   /** Non-2xx responses, errors and timeouts over all rounds. */
   failures: number;
+  /** CPU time per request over all rounds (µs): the server process (all its threads), and PostgreSQL. */
+  serverCpuUs: number | undefined;
+  postgresCpuUs: number | undefined;
+  /** Share of the wall time the server's main thread (its event loop) was on a CPU, over all rounds (%). */
+  mainThreadBusy: number | undefined;
 }
 
-function summarise(target: Target, scenario: Scenario, results: LoadResult[]): Row {
+function summarise(target: Target, scenario: Scenario, results: Measured[]): Row {
+  const requests = results.reduce((n, r) => n + r.requests.total, 0);
+  const perRequest = (pick: (r: Measured) => number | undefined): number | undefined => {
+    const used = results.map(pick);
+    return used.every((u) => u !== undefined) && requests > 0 ? (used.reduce((a, b) => a! + b!, 0)! * 1e6) / requests : undefined;
+  };
   const sorted = [...results].sort((a, b) => a.requests.average - b.requests.average);
   const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
   return {
@@ -169,7 +186,56 @@ function summarise(target: Target, scenario: Scenario, results: LoadResult[]): R
     p50: median.latency.p50,
     p99: median.latency.p99,
     failures: results.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
+    serverCpuUs: perRequest((r) => r.serverCpuSec),
+    mainThreadBusy: results.every((r) => r.mainThreadCpuSec !== undefined)
+      ? (100 * results.reduce((n, r) => n + r.mainThreadCpuSec!, 0)) / results.reduce((n, r) => n + r.duration, 0)
+      : undefined,
+    postgresCpuUs: perRequest((r) => r.postgresCpuSec),
   };
+}
+
+// ---------------------------------------------------------------- CPU accounting (Linux /proc)
+
+const TICKS_PER_SEC = 100; // USER_HZ: what /proc/<pid>/stat counts in on Linux
+
+/** User + system CPU seconds of one process (all threads; or only its main thread), or undefined where /proc is not there. */
+function processCpuSec(pid: number, mainThreadOnly = false): number | undefined {
+  try {
+    const stat = readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SEC; // utime, stime (fields 14 and 15)
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of each process named `postgres` on this machine (the server and its backends), by pid. */
+function postgresCpu(): Map<number, number> | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  const cpu = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'latin1').trim() !== 'postgres') continue;
+    } catch {
+      continue; // gone meanwhile
+    }
+    const seconds = processCpuSec(Number(pid));
+    if (seconds !== undefined) cpu.set(Number(pid), seconds);
+  }
+  return cpu;
+}
+
+/** PostgreSQL's CPU seconds between two readings (backends that started meanwhile count from zero). */
+function postgresCpuBetween(before: Map<number, number> | undefined, after: Map<number, number> | undefined): number | undefined {
+  if (!before || !after) return undefined;
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
 }
 
 function basic(id: string, secret: string): string {
@@ -185,7 +251,26 @@ async function post(url: string, authorization: string, body: string, contentTyp
 
 const ISSUE_BODY = 'grant_type=client_credentials&scope=bench';
 
-function load(target: Target, scenario: Scenario, duration: number): Promise<LoadResult> {
+/** One round's load result with the CPU time the server and PostgreSQL spent meanwhile. */
+type Measured = LoadResult & { serverCpuSec: number | undefined; mainThreadCpuSec: number | undefined; postgresCpuSec: number | undefined };
+
+async function load(target: Target, scenario: Scenario, duration: number): Promise<Measured> {
+  const server = target.pid === undefined ? undefined : processCpuSec(target.pid);
+  const main = target.pid === undefined ? undefined : processCpuSec(target.pid, true);
+  const postgres = postgresCpu();
+  const result = await generateLoad(target, scenario, duration);
+  const serverAfter = target.pid === undefined ? undefined : processCpuSec(target.pid);
+  const mainAfter = target.pid === undefined ? undefined : processCpuSec(target.pid, true);
+  const postgresAfter = postgresCpu();
+  return {
+    ...result,
+    serverCpuSec: server === undefined || serverAfter === undefined ? undefined : serverAfter - server,
+    mainThreadCpuSec: main === undefined || mainAfter === undefined ? undefined : mainAfter - main,
+    postgresCpuSec: postgresCpuBetween(postgres, postgresAfter),
+  };
+}
+
+function generateLoad(target: Target, scenario: Scenario, duration: number): Promise<LoadResult> {
   const introspect = scenario === 'introspect';
   return autocannon({
     url: introspect ? target.introspectUrl : target.tokenUrl,
@@ -195,6 +280,12 @@ function load(target: Target, scenario: Scenario, duration: number): Promise<Loa
     headers: { authorization: target.authorization, 'content-type': 'application/x-www-form-urlencoded' },
     body: introspect ? `token=${encodeURIComponent(target.token)}` : ISSUE_BODY,
   });
+}
+
+/** BENCH_ONLY=issue:opaque,introspect:JWT limits the run to those scenarios (all of them by default). */
+function selected(scenario: Scenario, format: TokenFormat): boolean {
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return !only?.length || only.includes(`${scenario}:${format}`.toLowerCase()) || only.includes(scenario);
 }
 
 function modeTables(mode: Mode): Record<string, unknown> {
@@ -245,7 +336,16 @@ async function startKeyManagerTargets(mode: Mode, dir: string, keystore: string)
     );
     const authorization = basic(String(client.client_id), String(client.client_secret));
     const token = String((await post(`${base}/oauth2/token`, authorization, ISSUE_BODY))['access_token']);
-    targets.push({ server: 'key-manager', mode, format: tokenType === 'JWT' ? 'JWT' : 'opaque', tokenUrl: `${base}/oauth2/token`, introspectUrl: `${base}/oauth2/introspect`, authorization, token });
+    targets.push({
+      server: 'key-manager',
+      mode,
+      format: tokenType === 'JWT' ? 'JWT' : 'opaque',
+      tokenUrl: `${base}/oauth2/token`,
+      introspectUrl: `${base}/oauth2/introspect`,
+      authorization,
+      token,
+      pid: child.pid,
+    });
   }
   return { child, targets, cleanup: async () => (await stopServer(child), await dropSchema()) };
 }
@@ -259,17 +359,30 @@ async function startOidcProviderTarget(format: TokenFormat): Promise<Running> {
   const token = String((await post(`${base}/token`, authorization, ISSUE_BODY))['access_token']);
   return {
     child,
-    targets: [{ server: 'oidc-provider', mode: '-', format, tokenUrl: `${base}/token`, introspectUrl: `${base}/token/introspection`, authorization, token }],
+    targets: [
+      { server: 'oidc-provider', mode: '-', format, tokenUrl: `${base}/token`, introspectUrl: `${base}/token/introspection`, authorization, token, pid: child.pid },
+    ],
     cleanup: () => stopServer(child),
   };
+}
+
+/** How the RSA-OAEP Key Manager's secrets were sealed over the whole run (its /metrics): ahead, or on the request. */
+async function sealingReport(targets: Target[]): Promise<string> {
+  const rsa = targets.find((t) => t.server === 'key-manager' && t.mode === 'rsa-oaep');
+  if (!rsa) return '';
+  const text = await (await fetch(new URL('/metrics', rsa.tokenUrl))).text();
+  const count = (when: string) => Number(new RegExp(`^key_manager_secrets_sealed_total\\{when="${when}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  const [ahead, onRequest] = [count('ahead'), count('on_request')];
+  const total = ahead + onRequest;
+  return `RSA-OAEP secrets over the run (warm-up included): ${ahead} sealed ahead, ${onRequest} on the request` + (total ? ` (${((100 * ahead) / total).toFixed(1)}% ahead)` : '');
 }
 
 function table(rows: Row[]): string {
   const find = (pred: (r: Row) => boolean) => rows.find(pred);
   const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : '–');
   const lines = [
-    '| scenario | token | server | encryption | req/s (median) | req/s (best) | p50 ms | p99 ms | non-2xx + errors | on/off | vs oidc-provider |',
-    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | token | server | encryption | req/s (median) | req/s (best) | p50 ms | p99 ms | non-2xx + errors | server CPU µs/req | main thread busy | PostgreSQL CPU µs/req | on/off | vs oidc-provider |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const t = r.target;
@@ -279,7 +392,11 @@ function table(rows: Row[]): string {
     const oidc = find((x) => x.scenario === r.scenario && x.target.server === 'oidc-provider' && x.target.format === oidcFormat);
     const onOff = t.server === 'key-manager' && t.mode !== 'off' ? ratio(r.rps, off?.rps) : '–';
     const versus = t.server === 'key-manager' ? ratio(r.rps, oidc?.rps) : '–';
-    lines.push(`| ${r.scenario} | ${t.format} | ${t.server} | ${t.mode} | ${Math.round(r.rps)} | ${Math.round(r.best)} | ${r.p50} | ${r.p99} | ${r.failures} | ${onOff} | ${versus} |`);
+    const us = (v: number | undefined) => (v === undefined ? '–' : String(Math.round(v)));
+    lines.push(
+      `| ${r.scenario} | ${t.format} | ${t.server} | ${t.mode} | ${Math.round(r.rps)} | ${Math.round(r.best)} | ${r.p50} | ${r.p99} | ${r.failures} | ` +
+        `${us(r.serverCpuUs)} | ${r.mainThreadBusy === undefined ? '–' : `${Math.round(r.mainThreadBusy)}%`} | ${us(r.postgresCpuUs)} | ${onOff} | ${versus} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -307,8 +424,9 @@ async function main(): Promise<void> {
     const roundSec = duration / rounds;
     for (const scenario of ['issue', 'introspect'] as const) {
       for (const format of ['opaque', 'JWT'] as const) {
+        if (!selected(scenario, format)) continue;
         const group = targets.filter((t) => t.format === format && !(scenario === 'introspect' && t.server === 'oidc-provider' && format === 'JWT'));
-        const results = new Map<Target, LoadResult[]>(group.map((t) => [t, []]));
+        const results = new Map<Target, Measured[]>(group.map((t) => [t, []]));
         for (let round = 0; round < rounds; round++) {
           process.stderr.write(`${scenario} ${format}, round ${round + 1}/${rounds}\n`);
           // Rotate the order every round: a server measured right after another one that inserted
@@ -322,6 +440,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\n${CONNECTIONS} connections; per server and scenario ${rounds} rounds of ${roundSec} s (${duration} s); Node ${process.version}\n\n${table(rows)}\n`,
     );
+    process.stdout.write(`\n${await sealingReport(targets)}\n`);
   } finally {
     for (const r of running) await r.cleanup().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });

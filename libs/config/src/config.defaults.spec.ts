@@ -47,6 +47,7 @@ enable_token_encryption = true
 [encryption]
 key = "$env{SYMMETRIC_KEY}"
 old_key = "$env{OLD_SYMMETRIC_KEY}"
+sealed_secret_reserve = 1024
 
 [super_admin]
 username = "admin"
@@ -134,6 +135,7 @@ describe('loadConfig: a complete file', () => {
         transformation: 'RSA/ECB/OAEPwithSHA1andMGF1Padding',
         key: FULL_ENV.SYMMETRIC_KEY,
         oldKey: FULL_ENV.OLD_SYMMETRIC_KEY,
+        sealedSecretReserve: 1024,
       },
       superAdmin: { username: 'admin', password: SECRETS.ADMIN_PASSWORD },
       oauth: {
@@ -170,7 +172,7 @@ describe('loadConfig: defaults', () => {
     expect(config.server).toEqual({ host: '0.0.0.0', port: 9443, publicUrl: 'http://localhost:9443', bodyLimitBytes: 65536, trustProxy: false });
     expect(config.database).toEqual({ url: `postgres://apim:${SECRETS.DB_PASSWORD}@postgres:5432/apim`, schema: 'key_manager', poolSize: 10 });
     expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], requestTimeoutMs: 5000, queue: 'key-manager' });
-    expect(config.encryption).toEqual({ enabled: false, transformation: 'RSA/ECB/OAEPwithSHA1andMGF1Padding' });
+    expect(config.encryption).toEqual({ enabled: false, transformation: 'RSA/ECB/OAEPwithSHA1andMGF1Padding', sealedSecretReserve: 256 });
     expect(config.oauth).toEqual({
       issuer: 'http://localhost:9443',
       applicationAccessTokenLifetimeSec: 3600,

@@ -338,6 +338,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
       transformation,
       ...(key !== undefined ? { key } : {}),
       ...(oldKey !== undefined ? { oldKey } : {}),
+      sealedSecretReserve: encryption.get<number>('sealed_secret_reserve') ?? 256,
     },
     superAdmin: admin,
     oauth: {

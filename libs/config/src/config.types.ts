@@ -59,6 +59,11 @@ export interface DeploymentConfig {
     transformation: string;
     key?: string;
     oldKey?: string;
+    /**
+     * `[encryption] sealed_secret_reserve`: how many fresh secrets the Key Manager keeps sealed ahead, in a
+     * low-priority worker thread, while it writes RSA-OAEP. 0 seals each secret on its request.
+     */
+    sealedSecretReserve: number;
   };
   /** Required for key-manager; empty strings when absent for the other services. */
   superAdmin: { username: string; password: string };

@@ -92,6 +92,8 @@ describe('loadConfig: value rules', () => {
     ['a zero lifetime', '[oauth.token_expiry]\nauthorization_code = 0', 'oauth.token_expiry.authorization_code', 'is 0'],
     ['a lifetime as text', '[oauth.token_expiry]\nuser_access_token = "1h"', 'oauth.token_expiry.user_access_token', 'is "1h"'],
     ['a zero throttle window', '[oauth.client_auth_throttle]\nwindow = 0', 'oauth.client_auth_throttle.window', 'is 0'],
+    ['a negative sealed-secret reserve', '[encryption]\nsealed_secret_reserve = -1', 'encryption.sealed_secret_reserve', 'is -1'],
+    ['a huge sealed-secret reserve', '[encryption]\nsealed_secret_reserve = 100000', 'encryption.sealed_secret_reserve', 'is 100000'],
     ['a non-boolean switch', '[apim.oauth_config]\nenable_token_encryption = "yes"', 'apim.oauth_config.enable_token_encryption', 'is "yes"'],
     ['an unknown log level', '[log]\nlevel = "verbose"', 'log.level', 'is "verbose"'],
     ['an issuer with another scheme', '[oauth]\nissuer = "ftp://km.example.com"', 'oauth.issuer', 'is "ftp://km.example.com"'],
@@ -200,7 +202,7 @@ describe('loadConfig: transformation and symmetric keys', () => {
   it('does not require a key for AES while encryption is off, nor for RSA', () => {
     const off = toml({}, '[system.parameter]\n"org.wso2.CipherTransformation" = "AES/GCM/NoPadding"');
 
-    expect(load(off).encryption).toEqual({ enabled: false, transformation: 'AES/GCM/NoPadding' });
+    expect(load(off).encryption).toEqual({ enabled: false, transformation: 'AES/GCM/NoPadding', sealedSecretReserve: 256 });
     expect(load(withTransformation('RSA/ECB/OAEPwithSHA1andMGF1Padding')).encryption.enabled).toBe(true);
   });
 

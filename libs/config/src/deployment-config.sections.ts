@@ -241,6 +241,9 @@ export class EncryptionSection {
 
   @SecretKey('old_key', SYMMETRIC_KEY_EXPECTED, checkSymmetricKey)
   oldKey?: string;
+
+  @IntegerKey('sealed_secret_reserve', 0, 65_536, 'secrets; 0 seals every secret on its request')
+  sealedSecretReserve?: number;
 }
 
 export class SuperAdminSection {

@@ -12,6 +12,6 @@ export { parseSymmetricKey, type SymmetricKey } from './symmetric-key.util.js';
 export { decodeStoredValue, type DecodedValue } from './stored-value.codec.js';
 export { formatScheme, parseScheme, PLAIN_SCHEME, type ParsedScheme, type StorageScheme } from './storage-scheme.util.js';
 export { Keyring } from './keyring.model.js';
-export { SecretCipher, type WriteSettings } from './secret-cipher.service.js';
+export { SecretCipher, type RsaWriteKey, type WriteSettings } from './secret-cipher.service.js';
 export { SecretKinds, TokenProcessor, type ProtectedSecret, type SecretKind } from './token-processor.service.js';
 export { describeProfileDifference, encryptionProfileOf, type EncryptionProfile } from './encryption-profile.util.js';

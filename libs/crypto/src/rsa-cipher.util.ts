@@ -9,6 +9,8 @@ import { Transformations, type Transformation } from './transformation.util.js';
 export interface RsaCipher {
   /** Largest plaintext in bytes, for writeable transformations; undefined for read-only ones. */
   readonly maxPlaintextBytes: number | undefined;
+  /** OAEP's digest (also MGF1's) as node:crypto names it, for writeable transformations; undefined for read-only ones. */
+  readonly oaepHash: string | undefined;
   encrypt(plaintext: Buffer): Buffer;
   decrypt(ciphertext: Buffer): Buffer;
 }
@@ -29,6 +31,7 @@ export function rsaCipher(transformation: Transformation, privateKey: KeyObject,
     const decryptOptions = { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: oaep.hash };
     return {
       maxPlaintextBytes,
+      oaepHash: oaep.hash,
       encrypt(plaintext) {
         if (plaintext.length > maxPlaintextBytes) {
           throw new CryptoError(
@@ -57,6 +60,7 @@ export function rsaCipher(transformation: Transformation, privateKey: KeyObject,
   if (transformation === Transformations.RsaPkcs1) {
     return {
       maxPlaintextBytes: undefined,
+      oaepHash: undefined,
       encrypt: readOnly,
       decrypt(ciphertext) {
         checkLength(ciphertext, k);
@@ -69,6 +73,7 @@ export function rsaCipher(transformation: Transformation, privateKey: KeyObject,
   if (transformation === Transformations.RsaRaw) {
     return {
       maxPlaintextBytes: undefined,
+      oaepHash: undefined,
       encrypt: readOnly,
       decrypt(ciphertext) {
         if (ciphertext.length > k) throw new CryptoError('CIPHER_MALFORMED', `RSA ciphertext is ${ciphertext.length} bytes; the key's modulus is ${k}`);

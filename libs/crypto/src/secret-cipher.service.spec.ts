@@ -1,4 +1,4 @@
-import { constants, publicEncrypt } from 'node:crypto';
+import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import fc from 'fast-check';
 import {
   CryptoError,
@@ -171,6 +171,35 @@ describe('SecretCipher: writing', () => {
 
   it('refuses plaintexts UTF-8 cannot carry (lone surrogates) instead of corrupting them', () => {
     expect(codeOf(() => writer(Transformations.AesGcm).seal('abc\uD800def'))).toBe('CIPHER_MALFORMED');
+  });
+});
+
+describe('SecretCipher: RSA-OAEP encryption done elsewhere', () => {
+  it.each([Transformations.RsaOaepSha1, Transformations.RsaOaepSha256])('%s: a ciphertext made with rsaWriteKey alone is stored exactly as seal() stores', (transformation) => {
+    const cipher = writer(transformation);
+    const key = cipher.rsaWriteKey!;
+    expect(key).toMatchObject({ ciphertextBytes: 256, maxPlaintextBytes: transformation === Transformations.RsaOaepSha1 ? 214 : 190 });
+    // What a worker thread does with the public half only.
+    const ciphertext = publicEncrypt(
+      { key: createPublicKey({ key: key.publicKeyDer, format: 'der', type: 'spki' }), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: key.oaepHash },
+      Buffer.from(TOKEN),
+    );
+    const made = cipher.storedFromCiphertext(ciphertext);
+    expect(made.scheme).toBe(cipher.writeScheme);
+    expect(cipher.open(made.stored, made.scheme)).toBe(TOKEN);
+    const sealed = cipher.seal(TOKEN);
+    const [a, b] = [decodeStoredValue(made.stored), decodeStoredValue(sealed.stored)];
+    expect({ ...a, ciphertext: undefined }).toEqual({ ...b, ciphertext: undefined });
+  });
+
+  it('is offered only by ciphers that write RSA-OAEP; other ciphers and wrong lengths are refused', () => {
+    const plain = new SecretCipher(keyring, { enabled: false, transformation: Transformations.RsaOaepSha1 });
+    const aesWriter = writer(Transformations.AesGcm);
+    expect(plain.rsaWriteKey).toBeUndefined();
+    expect(aesWriter.rsaWriteKey).toBeUndefined();
+    expect(codeOf(() => plain.storedFromCiphertext(Buffer.alloc(256)))).toBe('CIPHER_WRITE_FORBIDDEN');
+    expect(codeOf(() => aesWriter.storedFromCiphertext(Buffer.alloc(256)))).toBe('CIPHER_WRITE_FORBIDDEN');
+    expect(codeOf(() => writer(Transformations.RsaOaepSha1).storedFromCiphertext(Buffer.alloc(255)))).toBe('CIPHER_MALFORMED');
   });
 });
 

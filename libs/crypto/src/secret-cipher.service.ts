@@ -19,6 +19,21 @@ export interface WriteSettings {
   symmetricKeyId?: string;
 }
 
+/**
+ * The public half of an RSA-OAEP write key and its padding: enough to encrypt secrets somewhere else (a
+ * worker thread) exactly as {@link SecretCipher.seal} would, then finish them with
+ * {@link SecretCipher.storedFromCiphertext}. Nothing in it is secret.
+ */
+export interface RsaWriteKey {
+  /** SubjectPublicKeyInfo, DER. */
+  publicKeyDer: Buffer;
+  /** node:crypto's `oaepHash` (OAEP and MGF1 digest): 'sha1' or 'sha256'. */
+  oaepHash: string;
+  /** Ciphertext length: the modulus in bytes. */
+  ciphertextBytes: number;
+  maxPlaintextBytes: number;
+}
+
 type EncryptedScheme = Extract<ParsedScheme, { kind: 'encrypted' }>;
 
 // Schemes repeat (a handful per table); parsing each once keeps open() to the crypto and the envelope.
@@ -43,7 +58,10 @@ export class SecretCipher {
   readonly keyring: Keyring;
   /** The scheme of everything {@link seal} writes; `'plain'` when encryption is disabled. */
   readonly writeScheme: StorageScheme;
+  /** Set when this cipher writes with RSA-OAEP, whose encryption may run elsewhere (see {@link storedFromCiphertext}). */
+  readonly rsaWriteKey: RsaWriteKey | undefined;
   private readonly sealBytes: ((plaintext: Buffer) => string) | undefined;
+  private readonly wrapRsaCiphertext: ((ciphertext: Buffer) => string) | undefined;
   private readonly rsaCiphers = new Map<string, RsaCipher>();
   private readonly aesCiphers = new Map<string, AesGcmCipher>();
   private readonly schemes = new Map<string, ParsedScheme>();
@@ -56,6 +74,8 @@ export class SecretCipher {
   constructor(keyring: Keyring, write: WriteSettings) {
     this.keyring = keyring;
     for (const key of keyring.symmetricKeys) this.aesCiphers.set(key.keyId, aesGcmCipher(symmetricKeyMaterial(key)));
+    this.rsaWriteKey = undefined;
+    this.wrapRsaCiphertext = undefined;
     if (!write.enabled) {
       this.writeScheme = PLAIN_SCHEME;
       this.sealBytes = undefined;
@@ -81,6 +101,13 @@ export class SecretCipher {
       if (!key || !cipher) throw missingWriteKey(transformation, write.rsaKeyId);
       const envelope = rsaEnvelopeWriter(transformation, key.thumbprint);
       this.sealBytes = (plaintext) => envelope(cipher.encrypt(plaintext));
+      this.wrapRsaCiphertext = envelope;
+      this.rsaWriteKey = {
+        publicKeyDer: key.publicKey.export({ format: 'der', type: 'spki' }),
+        oaepHash: cipher.oaepHash!,
+        ciphertextBytes: Math.ceil(key.keySizeBits / 8),
+        maxPlaintextBytes: cipher.maxPlaintextBytes!,
+      };
       this.writeScheme = formatScheme({ kind: 'encrypted', transformation, keyId: key.thumbprint });
     }
   }
@@ -96,6 +123,23 @@ export class SecretCipher {
     if (typeof plaintext !== 'string') throw new CryptoError('CIPHER_MALFORMED', 'plaintext must be a string');
     if (!this.sealBytes) return { stored: plaintext, scheme: PLAIN_SCHEME };
     return { stored: this.sealBytes(encodeUtf8Strict(plaintext)), scheme: this.writeScheme };
+  }
+
+  /**
+   * The stored value of an RSA-OAEP ciphertext made elsewhere with {@link rsaWriteKey}, exactly as
+   * {@link seal} writes it (WSO2's envelope, this cipher's {@link writeScheme}).
+   *
+   * @throws {@link CryptoError} `CIPHER_WRITE_FORBIDDEN` when this cipher does not write RSA-OAEP,
+   * `CIPHER_MALFORMED` when the ciphertext is not one modulus long.
+   */
+  storedFromCiphertext(ciphertext: Buffer): { stored: string; scheme: StorageScheme } {
+    if (!this.wrapRsaCiphertext || !this.rsaWriteKey) {
+      throw new CryptoError('CIPHER_WRITE_FORBIDDEN', `this cipher writes ${this.writeScheme === PLAIN_SCHEME ? 'plaintext' : this.writeScheme}, not RSA-OAEP`);
+    }
+    if (ciphertext.length !== this.rsaWriteKey.ciphertextBytes) {
+      throw new CryptoError('CIPHER_MALFORMED', `RSA ciphertext is ${ciphertext.length} bytes; the key's modulus is ${this.rsaWriteKey.ciphertextBytes}`);
+    }
+    return { stored: this.wrapRsaCiphertext(ciphertext), scheme: this.writeScheme };
   }
 
   /**

@@ -8,6 +8,7 @@ export class KeyManagerMetrics {
   readonly tokensIssued: Counter<'grant_type' | 'token_type'>;
   readonly introspections: Counter<'result' | 'via'>;
   readonly clientAuthFailures: Counter<'reason'>;
+  readonly secretsSealed: Counter<'when'>;
 
   constructor(@Inject(MetricsRegistry) metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -27,6 +28,12 @@ export class KeyManagerMetrics {
       name: 'key_manager_client_authentication_failures_total',
       help: 'Failed client (and super_admin) authentications, by reason; throttled = refused by the throttle',
       labelNames: ['reason'],
+      registers,
+    });
+    this.secretsSealed = new Counter({
+      name: 'key_manager_secrets_sealed_total',
+      help: 'Issued secrets sealed with RSA-OAEP: ahead (from the sealed-secret reserve) or on_request (the reserve was empty)',
+      labelNames: ['when'],
       registers,
     });
   }

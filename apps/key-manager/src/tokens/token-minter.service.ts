@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { SecretKinds } from '@app/crypto';
+import { SecretKinds, type ProtectedSecret } from '@app/crypto';
 import type { GrantType } from '@app/contracts';
 import { EncryptionService } from '@app/platform';
 import type { ClientRecord } from '../persistence/clients.repository.js';
 import type { NewToken } from '../persistence/tokens.repository.js';
+import { FreshSecrets } from './fresh-secrets.service.js';
 import { JwtService } from './jwt.service.js';
 import { formatScopes } from './scopes.util.js';
-import { newSecret } from './secret-generator.util.js';
 
 /** What one issuance needs to know. */
 export interface MintRequest {
@@ -44,6 +44,7 @@ export class TokenMinter {
   constructor(
     private readonly encryption: EncryptionService,
     private readonly jwt: JwtService,
+    private readonly secrets: FreshSecrets,
   ) {}
 
   async mint(request: MintRequest, nowMs = Date.now()): Promise<{ row: NewToken; issued: IssuedTokens }> {
@@ -53,7 +54,7 @@ export class TokenMinter {
     const id = randomUUID();
     const scope = formatScopes(request.scopes);
     let accessToken: string;
-    let storedAccessSecret: string;
+    let access: ProtectedSecret;
     let signingKeyId: string | null = null;
     if (client.tokenType === 'JWT') {
       const jti = randomUUID();
@@ -71,15 +72,15 @@ export class TokenMinter {
         jti,
       });
       accessToken = signed.token;
-      storedAccessSecret = jti;
       signingKeyId = signed.keyId;
+      // Fetched after the signature, not before: a coordinated switch of encryption settings applies to the next token.
+      access = this.encryption.processor.protect(SecretKinds.AccessToken, jti);
     } else {
-      accessToken = newSecret();
-      storedAccessSecret = accessToken;
+      const fresh = this.secrets.next(SecretKinds.AccessToken);
+      accessToken = fresh.secret;
+      access = fresh.protected;
     }
-    const refreshToken = request.refreshLifetimeSec === null ? undefined : newSecret();
-    // Fetched now, not cached: a coordinated switch of encryption settings applies to the next token.
-    const processor = this.encryption.processor;
+    const refresh = request.refreshLifetimeSec === null ? undefined : this.secrets.next(SecretKinds.RefreshToken);
     const row: NewToken = {
       id,
       clientId: client.clientId,
@@ -87,8 +88,8 @@ export class TokenMinter {
       scopes: scope,
       tokenType: client.tokenType,
       grantType: request.grantType,
-      access: processor.protect(SecretKinds.AccessToken, storedAccessSecret),
-      refresh: refreshToken === undefined ? null : processor.protect(SecretKinds.RefreshToken, refreshToken),
+      access,
+      refresh: refresh?.protected ?? null,
       issuedAt: now,
       expiresAt: exp,
       refreshExpiresAt: request.refreshLifetimeSec === null ? null : now + request.refreshLifetimeSec,
@@ -103,7 +104,7 @@ export class TokenMinter {
         accessToken,
         tokenType: 'Bearer',
         expiresIn: request.accessLifetimeSec,
-        ...(refreshToken !== undefined ? { refreshToken } : {}),
+        ...(refresh !== undefined ? { refreshToken: refresh.secret } : {}),
         scopes: request.scopes,
       },
     };

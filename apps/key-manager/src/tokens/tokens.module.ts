@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { KeyManagerCommonModule } from '../common/key-manager-common.module.js';
 import { PersistenceModule } from '../persistence/persistence.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { FreshSecrets } from './fresh-secrets.service.js';
 import { IntrospectionService } from './introspection.service.js';
 import { JwtService } from './jwt.service.js';
 import { SigningKeyRetirementCheck } from './signing-key-retirement.check.js';
@@ -12,7 +13,7 @@ import { TokensService } from './tokens.service.js';
 
 @Module({
   imports: [PersistenceModule, UsersModule, KeyManagerCommonModule],
-  providers: [JwtService, TokenMinter, TokenLookup, TokensService, IntrospectionService, TokenCleanupService, SigningKeyRetirementCheck],
+  providers: [FreshSecrets, JwtService, TokenMinter, TokenLookup, TokensService, IntrospectionService, TokenCleanupService, SigningKeyRetirementCheck],
   exports: [JwtService, TokensService, IntrospectionService, TokenCleanupService],
 })
 export class TokensModule {}

@@ -10,8 +10,8 @@ import { AuthorizationCodesRepository } from '../persistence/authorization-codes
 import type { ClientRecord } from '../persistence/clients.repository.js';
 import { TokensRepository } from '../persistence/tokens.repository.js';
 import { UsersService } from '../users/users.service.js';
+import { FreshSecrets } from './fresh-secrets.service.js';
 import { formatScopes, splitScopes } from './scopes.util.js';
-import { newSecret } from './secret-generator.util.js';
 import { refreshTokenActive, TokenLookup } from './token-lookup.service.js';
 import { TokenMinter, type IssuedTokens, type MintRequest } from './token-minter.service.js';
 
@@ -49,6 +49,7 @@ export class TokensService {
     private readonly users: UsersService,
     private readonly encryption: EncryptionService,
     private readonly metrics: KeyManagerMetrics,
+    private readonly secrets: FreshSecrets,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'tokens' });
@@ -195,11 +196,11 @@ export class TokensService {
     codeChallenge: string | null;
     lifetimeSec: number;
   }): Promise<string> {
-    const code = newSecret();
+    const code = this.secrets.next(SecretKinds.AuthorizationCode);
     const now = Math.floor(Date.now() / 1000);
     await this.codes.insert({
       id: randomUUID(),
-      code: this.encryption.processor.protect(SecretKinds.AuthorizationCode, code),
+      code: code.protected,
       clientId: input.client.clientId,
       username: input.username,
       redirectUri: input.redirectUri,
@@ -209,7 +210,7 @@ export class TokensService {
       issuedAt: now,
       expiresAt: now + input.lifetimeSec,
     });
-    return code;
+    return code.secret;
   }
 
   private async issue(request: MintRequest): Promise<IssuedTokens> {
