@@ -8,7 +8,7 @@
  *
  * Each server runs in its own child process (the load generator must not share its event loop); autocannon
  * runs here with 50 connections. All servers run at once and take turns, round by round, so that changing
- * background load on the machine hits them alike. Prints one markdown table; ratios use the median round.
+ * background load on the machine hits them alike. Prints one markdown table; each ratio is the median of per-round ratios.
  */
 import autocannon, { type Result as LoadResult } from 'autocannon';
 import Provider from 'oidc-provider';
@@ -156,6 +156,8 @@ interface Row {
   scenario: Scenario;
   /** Median of the rounds' average req/s. */
   rps: number;
+  /** Each round's average req/s, in round order (rounds of one scenario measure every server back to back). */
+  rounds: number[];
   /** Best round. */
   best: number;
   /** Latency of the median round. */
@@ -182,6 +184,7 @@ function summarise(target: Target, scenario: Scenario, results: Measured[]): Row
     target,
     scenario,
     rps: median.requests.average,
+    rounds: results.map((r) => r.requests.average),
     best: sorted.at(-1)!.requests.average,
     p50: median.latency.p50,
     p99: median.latency.p99,
@@ -379,7 +382,13 @@ async function sealingReport(targets: Target[]): Promise<string> {
 
 function table(rows: Row[]): string {
   const find = (pred: (r: Row) => boolean) => rows.find(pred);
-  const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : '–');
+  // The median of per-round ratios: within a round the servers run back to back, seconds apart, so a slow
+  // phase of a shared machine (they come and go over tens of seconds) falls on both sides of each ratio.
+  const ratio = (a: Row, b: Row | undefined) => {
+    if (!b) return '–';
+    const perRound = a.rounds.map((rps, i) => rps / b.rounds[i]!).sort((x, y) => x - y);
+    return `${perRound[Math.floor((perRound.length - 1) / 2)]!.toFixed(2)}×`;
+  };
   const lines = [
     '| scenario | token | server | encryption | req/s (median) | req/s (best) | p50 ms | p99 ms | non-2xx + errors | server CPU µs/req | main thread busy | PostgreSQL CPU µs/req | on/off | vs oidc-provider |',
     '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -390,8 +399,8 @@ function table(rows: Row[]): string {
     // Introspection: oidc-provider does not introspect its JWT access tokens, so every row compares with its opaque one.
     const oidcFormat = r.scenario === 'introspect' ? 'opaque' : t.format;
     const oidc = find((x) => x.scenario === r.scenario && x.target.server === 'oidc-provider' && x.target.format === oidcFormat);
-    const onOff = t.server === 'key-manager' && t.mode !== 'off' ? ratio(r.rps, off?.rps) : '–';
-    const versus = t.server === 'key-manager' ? ratio(r.rps, oidc?.rps) : '–';
+    const onOff = t.server === 'key-manager' && t.mode !== 'off' ? ratio(r, off) : '–';
+    const versus = t.server === 'key-manager' ? ratio(r, oidc) : '–';
     const us = (v: number | undefined) => (v === undefined ? '–' : String(Math.round(v)));
     lines.push(
       `| ${r.scenario} | ${t.format} | ${t.server} | ${t.mode} | ${Math.round(r.rps)} | ${Math.round(r.best)} | ${r.p50} | ${r.p99} | ${r.failures} | ` +
