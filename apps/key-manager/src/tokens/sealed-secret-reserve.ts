@@ -29,8 +29,9 @@ const options = { key: createPublicKey({ key: Buffer.from(publicKeyDer), format:
 parentPort.on('message', (count) => {
   const secrets = new Array(count);
   const ciphertexts = Buffer.allocUnsafeSlow(count * ciphertextBytes);
+  const random = randomBytes(count * secretBytes);
   for (let i = 0; i < count; i++) {
-    secrets[i] = randomBytes(secretBytes).toString('base64url');
+    secrets[i] = random.subarray(i * secretBytes, (i + 1) * secretBytes).toString('base64url');
     publicEncrypt(options, Buffer.from(secrets[i], 'latin1')).copy(ciphertexts, i * ciphertextBytes);
   }
   parentPort.postMessage({ secrets, ciphertexts: ciphertexts.buffer }, [ciphertexts.buffer]);
