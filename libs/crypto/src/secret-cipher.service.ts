@@ -31,7 +31,6 @@ export interface RsaWriteKey {
   oaepHash: string;
   /** Ciphertext length: the modulus in bytes. */
   ciphertextBytes: number;
-  maxPlaintextBytes: number;
 }
 
 type EncryptedScheme = Extract<ParsedScheme, { kind: 'encrypted' }>;
@@ -106,7 +105,6 @@ export class SecretCipher {
         publicKeyDer: key.publicKey.export({ format: 'der', type: 'spki' }),
         oaepHash: cipher.oaepHash!,
         ciphertextBytes: Math.ceil(key.keySizeBits / 8),
-        maxPlaintextBytes: cipher.maxPlaintextBytes!,
       };
       this.writeScheme = formatScheme({ kind: 'encrypted', transformation, keyId: key.thumbprint });
     }

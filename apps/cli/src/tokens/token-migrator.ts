@@ -142,7 +142,7 @@ export class TokenMigrator {
       inFlight = (async () => {
         if (ids.length > 0) {
           const updated = await this.inTransaction(target.pool, async (client) => {
-            // One JSON document, not text[] literals: PostgreSQL parses long ciphertexts from JSON about twice as fast.
+            // One JSON document, not text[] literals: PostgreSQL parses long ciphertexts from JSON faster (bench:batch-parameters).
             const res = await client.query<{ id: string }>(
               `UPDATE ${table} AS t SET ${v} = u.value, ${s} = u.scheme
                FROM json_to_recordset($1::json) AS u(id uuid, value text, scheme text, old_value text, old_scheme text)

@@ -44,7 +44,7 @@ describe('FreshSecrets', () => {
     const encryption = new EncryptionService(material(RSA_WRITE));
     const { secrets, sealed } = freshSecrets(encryption, 4);
     await secrets.currentReserve!.filled();
-    expect(secrets.ready).toBe(4);
+    expect(secrets.currentReserve!.size).toBe(4);
     const issued = Array.from({ length: 6 }, () => secrets.next('access_token'));
     expect(await sealed()).toEqual({ ahead: 4, on_request: 2 });
     for (const { secret, protected: stored } of issued) {

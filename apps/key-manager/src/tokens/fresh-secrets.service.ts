@@ -53,11 +53,6 @@ export class FreshSecrets implements OnModuleInit, OnModuleDestroy {
     return { secret, protected: processor.protect(kind, secret) };
   }
 
-  /** Secrets sealed ahead and ready now (0 without a reserve). */
-  get ready(): number {
-    return this.reserve?.size ?? 0;
-  }
-
   /** The current reserve, for tests. */
   get currentReserve(): SealedSecretReserve | undefined {
     return this.reserve;

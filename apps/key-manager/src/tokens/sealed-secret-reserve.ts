@@ -100,7 +100,7 @@ export class SealedSecretReserve {
     return { secret, protected: { stored, scheme, hash: this.processor.lookupHash(secret) } };
   }
 
-  /** Resolves once the secrets asked for so far are ready (or the worker stopped); for tests and start-up. */
+  /** Resolves once the secrets asked for so far are ready (or the worker stopped); for tests. */
   async filled(): Promise<void> {
     while (!this.stopped && this.requested > 0) await new Promise((resolve) => setTimeout(resolve, 5));
   }
