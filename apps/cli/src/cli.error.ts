@@ -66,3 +66,19 @@ export function toCliError(error: unknown, origin?: { label: string; fromConfig:
   const code = (error as { code?: unknown } | undefined)?.code;
   return new CliError(`unexpected internal error (${name}${typeof code === 'string' ? ` ${code}` : ''}); please report it`);
 }
+
+/**
+ * A database failure as an operator message that says which database and carries no stored values:
+ * PostgreSQL errors by SQLSTATE (class 22, data exceptions, whose messages may quote the offending value,
+ * by code alone), connection errors by their code.
+ */
+export function databaseError(error: unknown, what = 'the database'): CliError {
+  if (error instanceof CliError) return error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+    const message = code.startsWith('22') ? '' : `: ${(error as Error).message}`;
+    return new CliError(`${what}: database error ${code}${message}`);
+  }
+  if (typeof code === 'string' && code.startsWith('E')) return new CliError(`cannot reach ${what} (${code})`);
+  return toCliError(error);
+}

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { loadConfig, loadConfigFor, type DeploymentConfig } from '@app/config';
 import type { StoringService } from '@app/contracts';
 import type { CliIo } from '../cli-io.js';
-import { usageError } from '../cli.error.js';
+import { loadEncryptionMaterial, type EncryptionMaterial } from '@app/platform';
+import { toCliError, usageError } from '../cli.error.js';
 
 /** One service's storage as the shared deployment.toml describes it. */
 export interface ServiceStorage {
@@ -52,4 +53,13 @@ export class Pools {
 export async function schemaExists(pool: pg.Pool, schema: string): Promise<boolean> {
   const { rows } = await pool.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema]);
   return rows.length > 0;
+}
+
+/** The keys and write settings `deployment.toml` configures, or a CLI error naming the file. */
+export async function openMaterial(deployment: CliDeployment): Promise<EncryptionMaterial> {
+  try {
+    return await loadEncryptionMaterial(deployment.config);
+  } catch (e) {
+    throw toCliError(e, { label: `configured in ${deployment.config.file}`, fromConfig: true });
+  }
 }

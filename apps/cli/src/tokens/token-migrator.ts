@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { CryptoError, type TokenProcessor } from '@app/crypto';
 import type { StoredSecretColumn, StoringService } from '@app/contracts';
+import { quoteIdentifier } from '@app/platform';
 
 /** One service's schema, reached through a pool on its database. */
 export interface MigrationTarget {
@@ -42,10 +43,6 @@ export interface MigrationProgress {
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-function ident(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 /**
  * Rewrites stored secrets that are not under the current settings into them: encrypt plaintext, decrypt to
  * plaintext, or re-encrypt under a new key or transformation — whatever the recorded scheme and the current
@@ -66,7 +63,7 @@ export class TokenMigrator {
 
   async countPending(target: MigrationTarget, column: StoredSecretColumn): Promise<number> {
     const { rows } = await target.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${ident(target.schema)}.${ident(column.table)} WHERE ${ident(column.value)} IS NOT NULL AND ${ident(column.scheme)} <> $1`,
+      `SELECT count(*)::int AS n FROM ${quoteIdentifier(target.schema)}.${quoteIdentifier(column.table)} WHERE ${quoteIdentifier(column.value)} IS NOT NULL AND ${quoteIdentifier(column.scheme)} <> $1`,
       [this.processor.cipher.writeScheme],
     );
     return rows[0]?.n ?? 0;
@@ -75,8 +72,8 @@ export class TokenMigrator {
   /** `pending`: the caller's {@link countPending} of this column, when it has one (it is a full scan). */
   async migrateColumn(target: MigrationTarget, column: StoredSecretColumn, progress?: MigrationProgress, pending?: number): Promise<ColumnResult> {
     const current = this.processor.cipher.writeScheme;
-    const table = `${ident(target.schema)}.${ident(column.table)}`;
-    const [v, s, h] = [ident(column.value), ident(column.scheme), ident(column.hash)];
+    const table = `${quoteIdentifier(target.schema)}.${quoteIdentifier(column.table)}`;
+    const [v, s, h] = [quoteIdentifier(column.value), quoteIdentifier(column.scheme), quoteIdentifier(column.hash)];
     const result: ColumnResult = {
       service: target.service,
       schema: target.schema,
@@ -167,8 +164,8 @@ export class TokenMigrator {
 
   private async verify(target: MigrationTarget, column: StoredSecretColumn, ids: string[]): Promise<number> {
     const { rows } = await target.pool.query<{ value: string; scheme: string; hash: string | null }>(
-      `SELECT ${ident(column.value)} AS value, ${ident(column.scheme)} AS scheme, ${ident(column.hash)} AS hash
-       FROM ${ident(target.schema)}.${ident(column.table)} WHERE id = ANY($1::uuid[])`,
+      `SELECT ${quoteIdentifier(column.value)} AS value, ${quoteIdentifier(column.scheme)} AS scheme, ${quoteIdentifier(column.hash)} AS hash
+       FROM ${quoteIdentifier(target.schema)}.${quoteIdentifier(column.table)} WHERE id = ANY($1::uuid[])`,
       [ids],
     );
     let failures = 0;

@@ -1,10 +1,10 @@
 // The `tokens` commands' work. Loaded only when such a command runs: it needs @app/platform (which loads
 // Nest), and the other commands should start fast.
 import { STORED_SECRETS, type NodeStatus } from '@app/contracts';
-import { countStoredSecrets, loadEncryptionMaterial, type StoredSecretsRow } from '@app/platform';
+import { countStoredSecrets, type StoredSecretsRow } from '@app/platform';
 import type { CliIo } from '../cli-io.js';
-import { CliError, toCliError } from '../cli.error.js';
-import { loadDeployment, Pools, schemaExists, type CliDeployment } from '../deployment/cli-deployment.js';
+import { CliError, databaseError } from '../cli.error.js';
+import { loadDeployment, openMaterial, Pools, schemaExists, type CliDeployment } from '../deployment/cli-deployment.js';
 import { connectBus } from '../encryption/bus-connection.js';
 import { RolloutCoordinator } from '../encryption/rollout.coordinator.js';
 import { describeProfile } from '../encryption/profile.formatter.js';
@@ -21,14 +21,6 @@ export interface MigrateFlags {
   batchSize: number;
   verify?: boolean;
   force?: boolean;
-}
-
-async function openMaterial(deployment: CliDeployment) {
-  try {
-    return await loadEncryptionMaterial(deployment.config);
-  } catch (e) {
-    throw toCliError(e, { label: `configured in ${deployment.config.file}`, fromConfig: true });
-  }
 }
 
 type StatusRow = StoredSecretsRow & { service: string; schema: string };
@@ -64,7 +56,7 @@ export async function tokensStatus(io: CliIo, flags: StatusFlags): Promise<void>
       rows.push(...report.rows.map((r) => ({ ...r, service: storage.service, schema: storage.schema })));
     }
   } catch (e) {
-    throw databaseFailure(e);
+    throw databaseError(e);
   } finally {
     await pools.close();
   }
@@ -121,7 +113,7 @@ export async function tokensMigrate(io: CliIo, flags: MigrateFlags): Promise<voi
       }
     }
   } catch (e) {
-    throw databaseFailure(e);
+    throw databaseError(e);
   } finally {
     await pools.close();
   }
@@ -207,14 +199,6 @@ async function refreshServiceReports(deployment: CliDeployment): Promise<void> {
   } finally {
     await nc.close();
   }
-}
-
-function databaseFailure(e: unknown): Error {
-  if (e instanceof CliError) return e;
-  const code = (e as { code?: unknown }).code;
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return new CliError(`database error ${code}: ${(e as Error).message}`);
-  if (typeof code === 'string' && code.startsWith('E')) return new CliError(`cannot reach the database (${code})`);
-  return toCliError(e);
 }
 
 /** A plain aligned table (no dependency: three columns of padding is all it takes). */

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { TokenTypeExtension } from '@app/contracts';
+import { quoteIdentifier } from '@app/platform';
 import { CliError } from '../cli.error.js';
 import type { ImportedClient, ImportedToken } from './wso2-import.types.js';
 
-function ident(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 /**
  * The Key Manager's tables, written the way the Key Manager writes them (apps/key-manager persistence: same
- * columns, same meaning), each batch in one transaction. Inserts never overwrite: a row whose client id or
+ * columns, same meaning, each batch one statement reading one JSON document). Inserts never overwrite: a row whose client id or
  * hash is already there is left as it is and reported back as not inserted.
  */
 export class KeyManagerTargetRepository {
@@ -50,106 +47,92 @@ export class KeyManagerTargetRepository {
     return new Set(rows.map((r) => r.h));
   }
 
-  /** Inserts the clients in one transaction; returns the client ids actually inserted. */
+  /** Inserts the clients (one statement); returns the client ids actually inserted. */
   async insertClients(clients: readonly ImportedClient[]): Promise<Set<string>> {
     if (clients.length === 0) return new Set();
-    const col = <T>(pick: (c: ImportedClient) => T) => clients.map(pick);
-    const rows = await this.inTransaction((client) =>
-      client.query<{ client_id: string }>(
-        `INSERT INTO ${this.table('oauth_clients')} (id, client_id, client_secret, client_secret_scheme, client_secret_hash, client_name, owner,
-                grant_types, redirect_uris, token_type, application_token_lifetime, user_token_lifetime, refresh_token_lifetime,
-                public_client, resource_server, created_at, updated_at)
-         SELECT u.id, u.client_id, u.secret, u.scheme, u.hash, u.name, u.owner,
-                ARRAY(SELECT jsonb_array_elements_text(u.grants::jsonb)), ARRAY(SELECT jsonb_array_elements_text(u.uris::jsonb)),
-                u.token_type, u.app_lifetime, u.user_lifetime, u.refresh_lifetime, u.public_client, false, now(), now()
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                       $10::text[], $11::int[], $12::int[], $13::int[], $14::bool[])
-             AS u(id, client_id, secret, scheme, hash, name, owner, grants, uris, token_type, app_lifetime, user_lifetime, refresh_lifetime, public_client)
-         ON CONFLICT DO NOTHING
-         RETURNING client_id`,
-        [
-          col(() => randomUUID()),
-          col((c) => c.clientId),
-          col((c) => c.secret?.stored ?? null),
-          col((c) => c.secret?.scheme ?? null),
-          col((c) => c.secret?.hash ?? null),
-          col((c) => c.clientName),
-          col((c) => c.owner),
-          col((c) => JSON.stringify(c.grantTypes)),
-          col((c) => JSON.stringify(c.redirectUris)),
-          col((c) => c.tokenType),
-          col((c) => c.applicationTokenLifetime),
-          col((c) => c.userTokenLifetime),
-          col((c) => c.refreshTokenLifetime),
-          col((c) => c.publicClient),
-        ],
-      ),
+    const { rows } = await this.pool.query<{ client_id: string }>(
+      `INSERT INTO ${this.table('oauth_clients')} (id, client_id, client_secret, client_secret_scheme, client_secret_hash, client_name, owner,
+              grant_types, redirect_uris, token_type, application_token_lifetime, user_token_lifetime, refresh_token_lifetime,
+              public_client, resource_server, created_at, updated_at)
+       SELECT u.id, u.client_id, u.secret, u.scheme, u.hash, u.name, u.owner, u.grants, u.uris,
+              u.token_type, u.app_lifetime, u.user_lifetime, u.refresh_lifetime, u.public_client, false, now(), now()
+         FROM json_to_recordset($1::json)
+           AS u(id uuid, client_id text, secret text, scheme text, hash text, name text, owner text, grants text[], uris text[],
+                token_type text, app_lifetime int, user_lifetime int, refresh_lifetime int, public_client bool)
+       ON CONFLICT DO NOTHING
+       RETURNING client_id`,
+      [
+        JSON.stringify(
+          clients.map((c) => ({
+            id: randomUUID(),
+            client_id: c.clientId,
+            secret: c.secret?.stored ?? null,
+            scheme: c.secret?.scheme ?? null,
+            hash: c.secret?.hash ?? null,
+            name: c.clientName,
+            owner: c.owner,
+            grants: c.grantTypes,
+            uris: c.redirectUris,
+            token_type: c.tokenType,
+            app_lifetime: c.applicationTokenLifetime,
+            user_lifetime: c.userTokenLifetime,
+            refresh_lifetime: c.refreshTokenLifetime,
+            public_client: c.publicClient,
+          })),
+        ),
+      ],
     );
     return new Set(rows.map((r) => r.client_id));
   }
 
   /**
-   * Inserts the token rows in one transaction, each with a fresh id and chain (`family_id`): WSO2 keeps no
+   * Inserts the token rows (one statement), each with a fresh id and chain (`family_id`): WSO2 keeps no
    * chains, so each imported row starts its own. A row whose client is not here is not inserted. Returns the
    * access-token hashes actually inserted.
    */
   async insertTokens(tokens: readonly ImportedToken[]): Promise<Set<string>> {
     if (tokens.length === 0) return new Set();
-    const col = <T>(pick: (t: ImportedToken) => T) => tokens.map(pick);
-    const rows = await this.inTransaction((client) =>
-      client.query<{ h: string }>(
-        `INSERT INTO ${this.table('oauth_tokens')} (id, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme,
-                access_token_hash, refresh_token, refresh_token_scheme, refresh_token_hash, issued_at, expires_at, refresh_expires_at,
-                revoked_at, state, family_id)
-         SELECT u.id, u.client_id, u.username, u.scopes, u.token_type, u.grant_type, u.a, u.a_scheme, u.a_hash, u.r, u.r_scheme, u.r_hash,
-                to_timestamp(u.iat), to_timestamp(u.exp), to_timestamp(u.rexp), to_timestamp(u.rev), u.state, u.family_id
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                       $10::text[], $11::text[], $12::text[], $13::float8[], $14::float8[], $15::float8[], $16::float8[], $17::text[], $18::uuid[])
-             AS u(id, client_id, username, scopes, token_type, grant_type, a, a_scheme, a_hash, r, r_scheme, r_hash, iat, exp, rexp, rev, state, family_id)
-          WHERE EXISTS (SELECT 1 FROM ${this.table('oauth_clients')} c WHERE c.client_id = u.client_id)
-         ON CONFLICT DO NOTHING
-         RETURNING access_token_hash AS h`,
-        [
-          col(() => randomUUID()),
-          col((t) => t.clientId),
-          col((t) => t.username),
-          col((t) => t.scopes),
-          col((t) => t.tokenType),
-          col((t) => t.grantType),
-          col((t) => t.access.stored),
-          col((t) => t.access.scheme),
-          col((t) => t.access.hash),
-          col((t) => t.refresh?.stored ?? null),
-          col((t) => t.refresh?.scheme ?? null),
-          col((t) => t.refresh?.hash ?? null),
-          col((t) => t.issuedAt),
-          col((t) => t.expiresAt),
-          col((t) => t.refreshExpiresAt),
-          col((t) => t.revokedAt),
-          col((t) => t.state),
-          col(() => randomUUID()),
-        ],
-      ),
+    const { rows } = await this.pool.query<{ h: string }>(
+      `INSERT INTO ${this.table('oauth_tokens')} (id, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme,
+              access_token_hash, refresh_token, refresh_token_scheme, refresh_token_hash, issued_at, expires_at, refresh_expires_at,
+              revoked_at, state, family_id)
+       SELECT u.id, u.client_id, u.username, u.scopes, u.token_type, u.grant_type, u.a, u.a_scheme, u.a_hash, u.r, u.r_scheme, u.r_hash,
+              to_timestamp(u.iat), to_timestamp(u.exp), to_timestamp(u.rexp), to_timestamp(u.rev), u.state, u.family_id
+         FROM json_to_recordset($1::json)
+           AS u(id uuid, client_id text, username text, scopes text, token_type text, grant_type text, a text, a_scheme text, a_hash text,
+                r text, r_scheme text, r_hash text, iat float8, exp float8, rexp float8, rev float8, state text, family_id uuid)
+        WHERE EXISTS (SELECT 1 FROM ${this.table('oauth_clients')} c WHERE c.client_id = u.client_id)
+       ON CONFLICT DO NOTHING
+       RETURNING access_token_hash AS h`,
+      [
+        JSON.stringify(
+          tokens.map((t) => ({
+            id: randomUUID(),
+            client_id: t.clientId,
+            username: t.username,
+            scopes: t.scopes,
+            token_type: t.tokenType,
+            grant_type: t.grantType,
+            a: t.access.stored,
+            a_scheme: t.access.scheme,
+            a_hash: t.access.hash,
+            r: t.refresh?.stored ?? null,
+            r_scheme: t.refresh?.scheme ?? null,
+            r_hash: t.refresh?.hash ?? null,
+            iat: t.issuedAt,
+            exp: t.expiresAt,
+            rexp: t.refreshExpiresAt,
+            rev: t.revokedAt,
+            state: t.state,
+            family_id: randomUUID(),
+          })),
+        ),
+      ],
     );
     return new Set(rows.map((r) => r.h));
   }
 
   private table(name: string): string {
-    return `${ident(this.schema)}.${ident(name)}`;
-  }
-
-  private async inTransaction<R extends pg.QueryResultRow>(work: (client: pg.PoolClient) => Promise<pg.QueryResult<R>>): Promise<R[]> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result.rows;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+    return `${quoteIdentifier(this.schema)}.${quoteIdentifier(name)}`;
   }
 }

@@ -1,10 +1,9 @@
 // The `wso2 import` command's work. Loaded only when it runs: it needs @app/platform (which loads Nest).
 import pg from 'pg';
 import { loadConfigFor } from '@app/config';
-import { loadEncryptionMaterial } from '@app/platform';
 import type { CliIo } from '../cli-io.js';
-import { CliError, toCliError, usageError } from '../cli.error.js';
-import { loadDeployment, Pools } from '../deployment/cli-deployment.js';
+import { CliError, databaseError, usageError } from '../cli.error.js';
+import { loadDeployment, openMaterial, Pools } from '../deployment/cli-deployment.js';
 import { describeProfile } from '../encryption/profile.formatter.js';
 import { columnProgress, type ColumnProgress } from '../tokens/migration-progress.js';
 import { formatTable } from '../tokens/tokens.actions.js';
@@ -26,9 +25,7 @@ export async function wso2Import(io: CliIo, flags: Wso2ImportCommandFlags): Prom
   const deployment = loadDeployment(io);
   const keyManager = loadConfigFor('key-manager', deployment.config);
   const storage = deployment.storages.find((s) => s.service === 'key-manager')!;
-  const material = await loadEncryptionMaterial(deployment.config).catch((e: unknown) => {
-    throw toCliError(e, { label: `configured in ${deployment.config.file}`, fromConfig: true });
-  });
+  const material = await openMaterial(deployment);
   const keys = material.keyring;
   io.stderr(
     `${flags.dryRun ? 'Dry run: nothing is written. ' : ''}Importing from schema ${flags.sourceSchema} of the WSO2 database into schema ${storage.schema}; ` +
@@ -135,14 +132,6 @@ async function databaseStep<T>(what: string, step: () => Promise<T>): Promise<T>
   try {
     return await step();
   } catch (e) {
-    if (e instanceof CliError) throw e;
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
-      // Class 22 (data exceptions) messages may quote the offending value: give the code alone.
-      const message = code.startsWith('22') ? '' : `: ${(e as Error).message}`;
-      throw new CliError(`${what}: database error ${code}${message}`);
-    }
-    if (typeof code === 'string' && code.startsWith('E')) throw new CliError(`cannot reach ${what} (${code})`);
-    throw toCliError(e);
+    throw databaseError(e, what);
   }
 }

@@ -4,7 +4,7 @@ import type { KeyManagerTargetRepository } from './key-manager-target.repository
 import { mapWso2App, type ClientDefaults } from './wso2-client.mapper.js';
 import type { ImportedClient, ImportedToken, ImportFailure, Wso2TokenRow } from './wso2-import.types.js';
 import { jtiOfStoredJwt } from './wso2-jwt.util.js';
-import { readWso2Secret, type SecretSource } from './wso2-secret.util.js';
+import { HEX_SHA256, readWso2Secret, type SecretSource } from './wso2-secret.util.js';
 import type { Wso2SourceRepository } from './wso2-source.repository.js';
 import { mapWso2Token } from './wso2-token.mapper.js';
 
@@ -56,8 +56,6 @@ export interface ImportResult {
 /** The repositories' methods the importer uses (tests may hand in others). */
 export type ImportSource = Pick<Wso2SourceRepository, 'apps' | 'tokens'>;
 export type ImportTarget = Pick<KeyManagerTargetRepository, 'clientTokenTypes' | 'existingAccessHashes' | 'insertClients' | 'insertTokens'>;
-
-const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 
 const zero = (): ImportCounts => ({ read: 0, imported: 0, alreadyImported: 0, skipped: 0, failed: 0 });
 

@@ -12,7 +12,8 @@ export interface SecretSource {
 /** A WSO2 value as we store it, with its plaintext for the caller's further checks (never logged). */
 export type SecretReading = { ok: true; secret: ProtectedSecret; plaintext: string } | { ok: false; failure: ImportFailure };
 
-const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+/** A SHA-256 in hex, as WSO2 writes `ACCESS_TOKEN_HASH` (any case). */
+export const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 
 const KEY_HINT = 'configure the keystore or key WSO2 used ([keystore.primary], [[keystore.old]], [encryption] key or old_key)';
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { CliError } from '../cli.error.js';
 import type { Wso2AppRow, Wso2TokenRow } from './wso2-import.types.js';
+import { quoteIdentifier } from '@app/platform';
 
 // WSO2's DDL writes names unquoted and upper case; PostgreSQL folds them to lower case. These are the
 // columns the import reads (docs/wso2-migration.md lists the DDL subset). Optional ones are absent from some
@@ -45,10 +46,6 @@ const OPTIONAL: Readonly<Record<string, readonly string[]>> = {
   [TOKENS]: ['user_domain', 'access_token_hash', 'refresh_token_hash'],
   [PROPERTIES]: ['consumer_key', 'property_key', 'property_value', 'tenant_id'],
 };
-
-function ident(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 /** How far the source tables go, for progress. */
 export interface SourceSize {
@@ -193,7 +190,7 @@ export class Wso2SourceRepository {
   }
 
   private table(name: string): string {
-    return `${ident(this.schema)}.${ident(name)}`;
+    return `${quoteIdentifier(this.schema)}.${quoteIdentifier(name)}`;
   }
 
   private has(table: string, column: string): boolean {
@@ -203,6 +200,6 @@ export class Wso2SourceRepository {
   /** The column when this WSO2 release has it, NULL otherwise. */
   private optional(table: string, column: string, alias: string): string {
     if (!OPTIONAL[table]?.includes(column)) throw new Error(`${table}.${column} is not an optional column`);
-    return this.has(table, column) ? `${alias}.${ident(column)}` : 'NULL';
+    return this.has(table, column) ? `${alias}.${quoteIdentifier(column)}` : 'NULL';
   }
 }
