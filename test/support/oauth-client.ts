@@ -11,6 +11,8 @@ export interface KeyManagerOAuth {
   clientCredentials(clientId: string, clientSecret: string, scope?: string): Promise<oauth.TokenEndpointResponse>;
   /** The resource owner password grant (for tests that need a user token of some client). */
   password(clientId: string, clientSecret: string, username: string, password: string): Promise<oauth.TokenEndpointResponse>;
+  /** The refresh_token grant. */
+  refresh(clientId: string, clientSecret: string, refreshToken: string): Promise<oauth.TokenEndpointResponse>;
   introspect(resourceServer: { clientId: string; clientSecret: string }, token: string): Promise<oauth.IntrospectionResponse>;
   revoke(clientId: string, clientSecret: string, token: string): Promise<void>;
   /** Registers a client through WSO2's DCR endpoint (`/keymanager-operations/dcr/register`) as the super admin. */
@@ -38,6 +40,11 @@ export async function keyManagerOAuth(baseUrl: string): Promise<KeyManagerOAuth>
       const params = new URLSearchParams({ username, password });
       const response = await oauth.genericTokenEndpointRequest(as, client, oauth.ClientSecretBasic(clientSecret), 'password', params, insecure);
       return oauth.processGenericTokenEndpointResponse(as, client, response);
+    },
+    async refresh(clientId, clientSecret, refreshToken) {
+      const client: oauth.Client = { client_id: clientId };
+      const response = await oauth.refreshTokenGrantRequest(as, client, oauth.ClientSecretBasic(clientSecret), refreshToken, insecure);
+      return oauth.processRefreshTokenResponse(as, client, response);
     },
     async introspect(resourceServer, token) {
       const client: oauth.Client = { client_id: resourceServer.clientId };

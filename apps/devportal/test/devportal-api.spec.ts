@@ -78,6 +78,99 @@ describe('sign-up and log-in', () => {
   });
 });
 
+describe('renewing and ending a log-in', () => {
+  type Login = { access_token: string; refresh_token: string; expires_in: number };
+  const password = 'erin has a long password 6';
+
+  beforeAll(async () => {
+    expect((await call('POST', '/signup', { json: { username: 'erin', password } })).status).toBe(201);
+  });
+
+  async function logIn(): Promise<Login> {
+    const res = await call<Login>('POST', '/login', { json: { username: 'erin', password } });
+    expect(res.status).toBe(200);
+    expect(res.body.refresh_token).toEqual(expect.any(String));
+    return res.body;
+  }
+
+  it('renews a log-in with its refresh token: new tokens work, the old refresh token is refused and ends the session', async () => {
+    const first = await logIn();
+    const renewed = await call<Login>('POST', '/login/refresh', { json: { refresh_token: first.refresh_token } });
+    expect(renewed.status).toBe(200);
+    expect(renewed.headers.get('cache-control')).toBe('no-store');
+    expect(renewed.body).toMatchObject({ token_type: 'Bearer', expires_in: expect.any(Number) });
+    expect(renewed.body.access_token).not.toBe(first.access_token);
+    expect(renewed.body.refresh_token).not.toBe(first.refresh_token);
+    // The old access token was never used here, so no cache hides that it is gone.
+    expect((await call('GET', '/applications', { token: first.access_token })).status).toBe(401);
+
+    // A rotated refresh token presented again: refused, and the whole chain is revoked (RFC 9700 §4.14.2).
+    const reused = await call<ErrorBody>('POST', '/login/refresh', { json: { refresh_token: first.refresh_token } });
+    expect(reused.status).toBe(401);
+    expect(reused.body).toMatchObject({ code: 401, description: expect.stringMatching(/already used/) });
+    expect((await call('GET', '/applications', { token: renewed.body.access_token })).status).toBe(401);
+    expect((await call('POST', '/login/refresh', { json: { refresh_token: renewed.body.refresh_token } })).status).toBe(401);
+  });
+
+  it('refuses an unknown refresh token, an access token, and a refresh token of another client', async () => {
+    const session = await logIn();
+    for (const refresh_token of ['not-a-refresh-token', session.access_token]) {
+      const res = await call<ErrorBody>('POST', '/login/refresh', { json: { refresh_token } });
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe(401);
+    }
+    const appId = await createApplication(alice, 'refresh-checks');
+    const keys = await call<{ consumerKey: string; consumerSecret: string }>('POST', `/applications/${appId}/generate-keys`, {
+      token: alice,
+      json: { keyType: 'PRODUCTION', grantTypesToBeSupported: ['password', 'refresh_token'] },
+    });
+    const elsewhere = await km.password(keys.body.consumerKey, keys.body.consumerSecret, 'erin', password);
+    expect((await call('POST', '/login/refresh', { json: { refresh_token: elsewhere.refresh_token } })).status).toBe(401);
+    // ...and that refusal did not touch the other client's session.
+    expect((await km.refresh(keys.body.consumerKey, keys.body.consumerSecret, elsewhere.refresh_token!)).access_token).toEqual(expect.any(String));
+  });
+
+  it('checks the refresh body: the field is required, and nothing else is accepted', async () => {
+    expect((await call<ErrorBody>('POST', '/login/refresh', { json: {} })).status).toBe(400);
+    expect((await call<ErrorBody>('POST', '/login/refresh', { json: { refresh_token: 'x', password } })).status).toBe(400);
+    expect((await call<ErrorBody>('POST', '/login/refresh', { json: { refresh_token: 7 } })).status).toBe(400);
+  });
+
+  it('logs out with the bearer token: it stops working at once (even cached) and so does the refresh token', async () => {
+    const session = await logIn();
+    expect((await call('GET', '/applications', { token: session.access_token })).status).toBe(200);
+    const out = await call('POST', '/logout', { token: session.access_token });
+    expect(out.status).toBe(204);
+    expect((await call('GET', '/applications', { token: session.access_token })).status).toBe(401);
+    expect((await call('POST', '/login/refresh', { json: { refresh_token: session.refresh_token } })).status).toBe(401);
+    // Logging out twice is not an error (RFC 7009: revoking an unknown token succeeds).
+    expect((await call('POST', '/logout', { token: session.access_token })).status).toBe(204);
+  });
+
+  it('logs out with the refresh token alone, as when the access token has expired', async () => {
+    const session = await logIn();
+    expect((await call('POST', '/logout', { json: { refresh_token: session.refresh_token } })).status).toBe(204);
+    expect((await call('POST', '/login/refresh', { json: { refresh_token: session.refresh_token } })).status).toBe(401);
+    expect((await call('GET', '/applications', { token: session.access_token })).status).toBe(401);
+  });
+
+  it("cannot log another client's token out, and needs a token to log out at all", async () => {
+    const appId = await createApplication(alice, 'logout-checks');
+    const keys = await call<{ consumerKey: string; consumerSecret: string }>('POST', `/applications/${appId}/generate-keys`, {
+      token: alice,
+      json: { keyType: 'PRODUCTION', grantTypesToBeSupported: ['client_credentials'] },
+    });
+    const appToken = await km.clientCredentials(keys.body.consumerKey, keys.body.consumerSecret);
+    expect((await call('POST', '/logout', { token: appToken.access_token })).status).toBe(204);
+    expect(await km.introspect({ clientId: keys.body.consumerKey, clientSecret: keys.body.consumerSecret }, appToken.access_token)).toMatchObject({ active: true });
+
+    const none = await call<ErrorBody>('POST', '/logout');
+    expect(none.status).toBe(400);
+    expect(none.body.description).toMatch(/Bearer|refresh_token/);
+    expect((await call('POST', '/logout', { headers: { authorization: 'Basic YWxpY2U6cHc=' } })).status).toBe(401);
+  });
+});
+
 describe('authentication', () => {
   it('answers 401 with a Bearer challenge without a token', async () => {
     const res = await call<ErrorBody>('GET', '/applications');
@@ -359,6 +452,8 @@ describe('OpenAPI and health', () => {
       [
         '/signup',
         '/login',
+        '/login/refresh',
+        '/logout',
         '/applications',
         '/applications/{applicationId}',
         '/applications/{applicationId}/generate-keys',

@@ -47,8 +47,17 @@ it('logs no password, token or consumer secret, however the endpoints are called
   expect((await call('POST', '/signup', { json: { username: 'dana', password } })).status).toBe(409);
   expect((await call('POST', '/login', { json: { username: 'dana', password: secrets['wrongPassword'] } })).status).toBe(401);
   const login = await call<{ access_token: string; refresh_token: string }>('POST', '/login', { json: { username: 'dana', password } });
-  const token = (secrets['accessToken'] = login.body.access_token);
+  secrets['firstAccessToken'] = login.body.access_token;
   secrets['refreshToken'] = login.body.refresh_token;
+  // Renewing the log-in, then presenting the rotated refresh token again (refused; its chain is revoked, so log in afresh).
+  const renewed = await call<{ access_token: string; refresh_token: string }>('POST', '/login/refresh', { json: { refresh_token: secrets['refreshToken'] } });
+  expect(renewed.status).toBe(200);
+  secrets['renewedAccessToken'] = renewed.body.access_token;
+  secrets['renewedRefreshToken'] = renewed.body.refresh_token;
+  expect((await call('POST', '/login/refresh', { json: { refresh_token: secrets['refreshToken'] } })).status).toBe(401);
+  const again = await call<{ access_token: string; refresh_token: string }>('POST', '/login', { json: { username: 'dana', password } });
+  const token = (secrets['accessToken'] = again.body.access_token);
+  secrets['lastRefreshToken'] = again.body.refresh_token;
 
   // Malformed requests that carry secrets: bad JSON, unknown fields, a bogus bearer token, a query string.
   secrets['inBadJson'] = marker('InBadJson');
@@ -88,6 +97,11 @@ it('logs no password, token or consumer secret, however the endpoints are called
   secrets['foreignUserToken'] = (await km.password(keys.body.consumerKey, regenerated.body.consumerSecret, 'dana', password)).access_token;
   expect((await call('GET', '/applications', { token: secrets['foreignUserToken'] })).status).toBe(401);
   expect((await call('DELETE', `/applications/${id}`, { token })).status).toBe(204);
+  // Log-out by refresh token (in the body), then by bearer token.
+  expect((await call('POST', '/logout', { json: { refresh_token: secrets['lastRefreshToken'] } })).status).toBe(204);
+  expect((await call('POST', '/logout', { token })).status).toBe(204);
+  secrets['logoutMalformed'] = marker('LogoutMalformed');
+  expect((await call('POST', '/logout', { json: { refresh_token: secrets['logoutMalformed'], extra: secrets['logoutMalformed'] } })).status).toBe(400);
 
   const portalLog = logs.devportal.text();
   const keyManagerLog = logs.keyManager.text();

@@ -66,6 +66,11 @@ test('no token, secret, password, code, jti or key material reaches the logs, wh
   keep('jti', decodeJwt(session.accessToken).jti);
   await portal.client.call(KeyManagerPatterns.UserAuthenticate, { username: user.username, password: `${user.password}x` }).catch(() => undefined);
   await portal.client.call(KeyManagerPatterns.TokenValidate, { token: session.accessToken });
+  const renewed = await portal.client.call(KeyManagerPatterns.UserRefresh, { refreshToken: session.refreshToken! });
+  keep('access token', renewed.accessToken);
+  keep('refresh token', renewed.refreshToken);
+  // The rotated refresh token again: refused, and the chain revoked (a warning is logged).
+  await portal.client.call(KeyManagerPatterns.UserRefresh, { refreshToken: session.refreshToken! }).catch(() => undefined);
   const busClient = await portal.client.call(KeyManagerPatterns.ClientCreate, { clientName: 'bus app', owner: user.username, tokenType: 'Default' });
   keep('consumer secret (stored form)', busClient.clientSecret.stored);
   keep('consumer secret', km.app.get(EncryptionService).processor.reveal(SecretKinds.ConsumerSecret, busClient.clientSecret));

@@ -57,7 +57,7 @@ test('km.profile.get describes how this Key Manager stores secrets', async () =>
   expect(view.transition).toBeNull();
 });
 
-test('km.users.create enforces the password policy and unique names; km.users.authenticate logs in', async () => {
+test('km.users.create enforces the password policy and unique names; km.users.authenticate logs in, km.users.refresh renews', async () => {
   const created = await portal.client.call(KeyManagerPatterns.UserCreate, { username: 'bob.smith', password: 'tr0ub4dor&3' });
   expect(created.username).toBe('bob.smith');
   expect(Date.parse(created.createdAt)).not.toBeNaN();
@@ -77,6 +77,17 @@ test('km.users.create enforces the password policy and unique names; km.users.au
   expect(validation.expiresAt! - Date.now() / 1000).toBeGreaterThan(3500);
   // A refresh token is not a bearer token for the portal.
   expect(await portal.client.call(KeyManagerPatterns.TokenValidate, { token: tokens.refreshToken! })).toEqual({ active: false });
+
+  // km.users.refresh renews the log-in: the refresh token rotates, the old pair stops working, a reuse ends the chain.
+  const renewed = await portal.client.call(KeyManagerPatterns.UserRefresh, { refreshToken: tokens.refreshToken! });
+  expect(renewed).toMatchObject({ tokenType: 'Bearer', scopes: ['apim:subscribe'], refreshToken: expect.any(String) });
+  expect(renewed.refreshToken).not.toBe(tokens.refreshToken);
+  expect(await portal.client.call(KeyManagerPatterns.TokenValidate, { token: renewed.accessToken })).toMatchObject({ active: true, username: 'bob.smith', clientId: 'apim-devportal' });
+  expect(await portal.client.call(KeyManagerPatterns.TokenValidate, { token: tokens.accessToken })).toEqual({ active: false });
+  expect((await rpcError(portal.client.call(KeyManagerPatterns.UserRefresh, { refreshToken: tokens.refreshToken! }))).code).toBe(RpcErrorCodes.InvalidCredentials);
+  expect(await portal.client.call(KeyManagerPatterns.TokenValidate, { token: renewed.accessToken })).toEqual({ active: false });
+  expect((await rpcError(portal.client.call(KeyManagerPatterns.UserRefresh, { refreshToken: 'unknown' }))).code).toBe(RpcErrorCodes.InvalidCredentials);
+  expect((await rpcError(portal.client.call(KeyManagerPatterns.UserRefresh, { refreshToken: '' }))).code).toBe(RpcErrorCodes.InvalidRequest);
 
   expect((await rpcError(portal.client.call(KeyManagerPatterns.UserAuthenticate, { username: 'bob.smith', password: 'wrong' }))).code).toBe(RpcErrorCodes.InvalidCredentials);
   expect((await rpcError(portal.client.call(KeyManagerPatterns.UserAuthenticate, { username: 'nobody', password: 'wrong' }))).code).toBe(RpcErrorCodes.InvalidCredentials);

@@ -66,6 +66,12 @@ export class AuthenticateUserRequest {
   scopes?: string[];
 }
 
+/** A refresh token from a portal log-in (`km.users.authenticate` or an earlier `km.users.refresh`). */
+export class RefreshUserRequest {
+  @IsString() @Length(1, 8192)
+  refreshToken!: string;
+}
+
 /** A token response; `expiresIn` in seconds. */
 export interface TokenSetView {
   accessToken: string;
@@ -196,6 +202,7 @@ export interface KeyManagerContract {
   [KeyManagerPatterns.ProfileGet]: { request: EmptyRequest; response: ProfileView };
   [KeyManagerPatterns.UserCreate]: { request: CreateUserRequest; response: UserView };
   [KeyManagerPatterns.UserAuthenticate]: { request: AuthenticateUserRequest; response: TokenSetView };
+  [KeyManagerPatterns.UserRefresh]: { request: RefreshUserRequest; response: TokenSetView };
   [KeyManagerPatterns.TokenValidate]: { request: ValidateTokenRequest; response: TokenValidationView };
   [KeyManagerPatterns.ClientCreate]: { request: CreateClientRequest; response: ClientView };
   [KeyManagerPatterns.ClientGet]: { request: ClientIdRequest; response: ClientView };

@@ -12,6 +12,8 @@ export const KeyManagerPatterns = {
   UserCreate: 'km.users.create',
   /** Log-in: checks the password and issues a user token set (password grant for the portal). */
   UserAuthenticate: 'km.users.authenticate',
+  /** Renews a log-in: the refresh_token grant for the portal's client (the refresh token rotates). */
+  UserRefresh: 'km.users.refresh',
   /** Validates a bearer token presented to the portal (introspection without HTTP). */
   TokenValidate: 'km.tokens.validate',
   /** Creates the OAuth2 client behind one application key. */

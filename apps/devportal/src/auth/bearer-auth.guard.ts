@@ -6,6 +6,17 @@ import { TokenValidationService } from './token-validation.service.js';
 // RFC 6750 §2.1: "Bearer" (any case), one space, a b64token.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
+/**
+ * The token of an `Authorization: Bearer` header; undefined without the header; throws
+ * {@link BearerAuthError} for a header that is not a bearer token.
+ */
+export function bearerTokenOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = BEARER.exec(header);
+  if (!match || match[1]!.length > 8192) throw new BearerAuthError('INVALID_ACCESS_TOKEN', 'The Authorization header is not a bearer token.');
+  return match[1]!;
+}
+
 /** Requires `Authorization: Bearer <token>` with a token the Key Manager says is an active user token. */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
@@ -13,11 +24,9 @@ export class BearerAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization;
-    if (!header) throw new BearerAuthError('AUTHENTICATION_REQUIRED', 'Authentication required: send Authorization: Bearer <access token> (from POST /login).');
-    const match = BEARER.exec(header);
-    if (!match || match[1]!.length > 8192) throw new BearerAuthError('INVALID_ACCESS_TOKEN', 'The Authorization header is not a bearer token.');
-    request[CALLER_USERNAME] = await this.tokens.authenticate(match[1]!, request.id);
+    const token = bearerTokenOf(request.headers.authorization);
+    if (!token) throw new BearerAuthError('AUTHENTICATION_REQUIRED', 'Authentication required: send Authorization: Bearer <access token> (from POST /login).');
+    request[CALLER_USERNAME] = await this.tokens.authenticate(token, request.id);
     return true;
   }
 }

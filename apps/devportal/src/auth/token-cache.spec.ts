@@ -25,6 +25,14 @@ describe('TokenCache', () => {
     expect(cache.get('k')).toBeUndefined();
   });
 
+  it('forgets a token on request (log-out), and only that one', () => {
+    const cache = new TokenCache(60_000);
+    cache.set('a', 'alice');
+    cache.set('b', 'bob');
+    cache.delete('a');
+    expect([cache.get('a'), cache.get('b')]).toEqual([undefined, 'bob']);
+  });
+
   it('caches nothing with a TTL of 0', () => {
     const cache = new TokenCache(0);
     cache.set('k', 'alice');

@@ -33,6 +33,11 @@ export class TokenCache {
     return entry.username;
   }
 
+  /** Forgets a token (at log-out), so that this instance stops accepting it at once. */
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
   /** Remembers a valid token, never past its own expiry (`expiresAt`, epoch seconds). */
   set(key: string, username: string, expiresAt?: number): void {
     if (this.ttlMs <= 0) return;

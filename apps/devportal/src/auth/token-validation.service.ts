@@ -34,4 +34,9 @@ export class TokenValidationService {
     this.cache.set(key, result.username, result.expiresAt);
     return result.username;
   }
+
+  /** Stops accepting the token on this instance at once (other instances: within their cache TTL). */
+  forget(token: string): void {
+    this.cache.delete(TokenCache.keyOf(token));
+  }
 }

@@ -24,6 +24,8 @@ const notAnObject = () => new RequestValidationError([{ code: 'isObject', messag
  */
 class DevportalValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A DTO whose fields are all optional may mark itself so; no body then means an empty one.
+    if (metadata.type === 'body' && value === undefined && (metadata.metatype as { bodyOptional?: boolean } | undefined)?.bodyOptional) value = {};
     // A missing body, an array or a scalar would otherwise be reported field by field (or as "property 0").
     if (metadata.type === 'body' && this.toValidate(metadata) && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw notAnObject();

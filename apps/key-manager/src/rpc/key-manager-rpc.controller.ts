@@ -7,6 +7,7 @@ import {
   CreateUserRequest,
   IssueTokenRequest,
   KeyManagerPatterns,
+  RefreshUserRequest,
   RevokeTokensRequest,
   UpdateClientRequest,
   ValidateTokenRequest,
@@ -46,6 +47,11 @@ export class KeyManagerRpcController {
   @MessagePattern(KeyManagerPatterns.UserAuthenticate)
   authenticateUser(@RpcData(rpcValidationPipe) request: AuthenticateUserRequest): Promise<TokenSetView> {
     return this.rpc.authenticateUser(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.UserRefresh)
+  refreshUser(@RpcData(rpcValidationPipe) request: RefreshUserRequest): Promise<TokenSetView> {
+    return this.rpc.refreshUser(request);
   }
 
   @MessagePattern(KeyManagerPatterns.TokenValidate)

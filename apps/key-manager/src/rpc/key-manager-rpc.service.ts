@@ -7,6 +7,7 @@ import type {
   CreateUserRequest,
   DeleteClientView,
   IssueTokenRequest,
+  RefreshUserRequest,
   RevokeTokensRequest,
   RevokeTokensView,
   TokenSetView,
@@ -61,6 +62,16 @@ export class KeyManagerRpcService {
     }
     const client = await this.clients.record(DEVPORTAL_CLIENT_ID);
     return toTokenSet(await this.tokens.issueForUser(client, 'password', user.username, checkScopes(request.scopes)));
+  }
+
+  /**
+   * Renews a portal log-in with its refresh token: the refresh_token grant for the portal's client, so the
+   * refresh token rotates and one presented twice revokes its whole chain. A refresh token of any other
+   * client is refused like an unknown one.
+   */
+  async refreshUser(request: RefreshUserRequest): Promise<TokenSetView> {
+    const client = await this.clients.record(DEVPORTAL_CLIENT_ID);
+    return toTokenSet(await this.tokens.refresh(client, request.refreshToken, undefined));
   }
 
   /** A bearer token presented to the portal: active access tokens only. */
