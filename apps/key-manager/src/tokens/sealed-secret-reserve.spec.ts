@@ -55,6 +55,18 @@ describe('SealedSecretReserve', () => {
     expect(r.size).toBe(8);
   });
 
+  test('asks the worker for whole chunks, not after every take', async () => {
+    const r = reserve(processor(), 64);
+    await r.filled();
+    expect(r.size).toBe(64);
+    r.take();
+    await r.filled();
+    expect(r.size).toBe(63); // one taken: no request yet
+    for (let i = 0; i < 31; i++) r.take();
+    await r.filled();
+    expect(r.size).toBe(64); // a chunk's worth taken: refilled
+  });
+
   test('is made only for processors that write RSA-OAEP, and only with a capacity', () => {
     const options = { capacity: 16, secretBytes: 32 };
     expect(SealedSecretReserve.for(processor({ enabled: false }), options)).toBeUndefined();

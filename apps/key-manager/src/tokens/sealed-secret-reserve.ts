@@ -82,7 +82,8 @@ export class SealedSecretReserve {
     this.worker.on('exit', (code) => {
       if (!this.stopped) this.fail(new Error(`the sealing worker exited with code ${code}`));
     });
-    this.refill();
+    // The first fill goes up to the capacity, the last chunk possibly smaller.
+    for (let asked = 0; asked < options.capacity; asked += CHUNK) this.request(Math.min(CHUNK, options.capacity - asked));
   }
 
   /** Secrets ready now. */
@@ -125,13 +126,19 @@ export class SealedSecretReserve {
     this.refill();
   }
 
+  /** Asks for `count` more secrets. */
+  private request(count: number): void {
+    this.requested += count;
+    this.worker.postMessage(count);
+  }
+
+  /**
+   * Tops the reserve up in whole chunks only — once a chunk's worth has been taken, not after every take:
+   * a request per secret would cost a message round trip per token on both threads.
+   */
   private refill(): void {
-    const { capacity } = this.options;
-    while (!this.stopped && this.secrets.length + this.requested < capacity) {
-      const count = Math.min(CHUNK, capacity - this.secrets.length - this.requested);
-      this.requested += count;
-      this.worker.postMessage(count);
-    }
+    const chunk = Math.min(CHUNK, this.options.capacity);
+    while (!this.stopped && this.options.capacity - this.secrets.length - this.requested >= chunk) this.request(chunk);
   }
 
   private fail(error: Error): void {
