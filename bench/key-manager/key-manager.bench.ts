@@ -380,6 +380,20 @@ async function sealingReport(targets: Target[]): Promise<string> {
   return `RSA-OAEP secrets over the run (warm-up included): ${ahead} sealed ahead, ${onRequest} on the request` + (total ? ` (${((100 * ahead) / total).toFixed(1)}% ahead)` : '');
 }
 
+/**
+ * The order of the servers in a round: the rows of a Williams design, one per round. A server measured
+ * right after another one that inserted thousands of rows pays for that one's WAL flushes and autovacuum,
+ * so who runs before whom matters: over every `n` rounds (`2n` for an odd `n`) each server follows each
+ * other one equally often. (Rotating one order is not enough: it keeps every server's predecessor, and
+ * the server after oidc-provider — which writes nothing — always started on a quiet database.)
+ */
+function runOrder(n: number, round: number): number[] {
+  const first = Array.from({ length: n }, (_, j) => (j % 2 === 0 ? j / 2 : n - (j + 1) / 2));
+  const rows = Array.from({ length: n }, (_, r) => first.map((v) => (v + r) % n));
+  const design = n % 2 === 0 ? rows : [...rows, ...rows.map((row) => [...row].reverse())];
+  return design[round % design.length]!;
+}
+
 function table(rows: Row[]): string {
   const find = (pred: (r: Row) => boolean) => rows.find(pred);
   // The median of per-round ratios: within a round the servers run back to back, seconds apart, so a slow
@@ -438,9 +452,7 @@ async function main(): Promise<void> {
         const results = new Map<Target, Measured[]>(group.map((t) => [t, []]));
         for (let round = 0; round < rounds; round++) {
           process.stderr.write(`${scenario} ${format}, round ${round + 1}/${rounds}\n`);
-          // Rotate the order every round: a server measured right after another one that inserted
-          // thousands of rows would otherwise always pay for that one's WAL flushes and autovacuum.
-          const order = group.map((_, i) => group[(i + round) % group.length]!);
+          const order = runOrder(group.length, round).map((i) => group[i]!);
           for (const target of order) results.get(target)!.push(await load(target, scenario, roundSec));
         }
         for (const target of group) rows.push(summarise(target, scenario, results.get(target)!));
