@@ -24,7 +24,7 @@ export async function createKeyManagerClientForTest(config: DeploymentConfig): P
   const logger = createRootLogger({ log: { level: 'fatal' } }, identity);
   const encryption = new EncryptionService(await loadEncryptionMaterial(config));
   const nc = await connectNats(config, identity.instanceId);
-  const transport = new NatsRpcTransport(nc);
+  const transport = new NatsRpcTransport(nc, config.nats.subjectPrefix);
   return {
     client: new KeyManagerClient(transport, encryption, identity, config, logger),
     close: () => transport.close(),

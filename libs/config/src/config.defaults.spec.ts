@@ -22,6 +22,7 @@ pool_size = 10
 servers = ["nats://nats:4222"]
 request_timeout = 5000
 queue = "key-manager"
+subject_prefix = "prod"
 user = "apim"
 password = "$env{NATS_PASSWORD}"
 
@@ -109,6 +110,7 @@ describe('loadConfig: a complete file', () => {
         servers: ['nats://nats:4222'],
         requestTimeoutMs: 5000,
         queue: 'key-manager',
+        subjectPrefix: 'prod',
         user: 'apim',
         password: 'natsSecret-2hd9',
       },
@@ -171,7 +173,7 @@ describe('loadConfig: defaults', () => {
 
     expect(config.server).toEqual({ host: '0.0.0.0', port: 9443, publicUrl: 'http://localhost:9443', bodyLimitBytes: 65536, trustProxy: false });
     expect(config.database).toEqual({ url: `postgres://apim:${SECRETS.DB_PASSWORD}@postgres:5432/apim`, schema: 'key_manager', poolSize: 10 });
-    expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], requestTimeoutMs: 5000, queue: 'key-manager' });
+    expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], requestTimeoutMs: 5000, queue: 'key-manager', subjectPrefix: '' });
     expect(config.encryption).toEqual({ enabled: false, transformation: 'RSA/ECB/OAEPwithSHA1andMGF1Padding', sealedSecretReserve: 256 });
     expect(config.oauth).toEqual({
       issuer: 'http://localhost:9443',

@@ -329,6 +329,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
       servers: nats.get<string[]>('servers') ?? ['nats://127.0.0.1:4222'],
       requestTimeoutMs: nats.get<number>('request_timeout') ?? 5000,
       queue: nats.get<string>('queue') ?? 'key-manager',
+      subjectPrefix: nats.get<string>('subject_prefix') ?? '',
       ...(natsUser !== undefined ? { user: natsUser } : {}),
       ...(natsPassword !== undefined ? { password: natsPassword } : {}),
     },

@@ -50,7 +50,8 @@ export interface DeploymentConfig {
     trustProxy: boolean;
   };
   database: { url: string; schema: string; poolSize: number };
-  nats: { servers: string[]; requestTimeoutMs: number; queue: string; user?: string; password?: string };
+  /** `subjectPrefix`: '' for none; otherwise every subject of this deployment is `<prefix>.<subject>`. */
+  nats: { servers: string[]; requestTimeoutMs: number; queue: string; subjectPrefix: string; user?: string; password?: string };
   keystore: { primary: KeystoreSettings; old: KeystoreSettings[] };
   encryption: {
     /** `[apim.oauth_config] enable_token_encryption`. */

@@ -88,6 +88,8 @@ describe('loadConfig: value rules', () => {
     ['an http:// NATS server', '[transport.nats]\nservers = ["nats://a:4222", "http://b:4222"]', 'transport.nats.servers', 'has an entry whose scheme is "http:" (item 2)'],
     ['a NATS server that is not a URL', '[transport.nats]\nservers = ["nats-1"]', 'transport.nats.servers', 'has an entry that is not a URL (item 1)'],
     ['a queue with spaces', '[transport.nats]\nqueue = "key manager"', 'transport.nats.queue', 'is "key manager"'],
+    ['a subject prefix with a wildcard', '[transport.nats]\nsubject_prefix = "prod.>"', 'transport.nats.subject_prefix', 'is "prod.>"'],
+    ['a subject prefix ending in a dot', '[transport.nats]\nsubject_prefix = "prod."', 'transport.nats.subject_prefix', 'is "prod."'],
     ['a negative lifetime', '[oauth.token_expiry]\nrefresh_token = -1', 'oauth.token_expiry.refresh_token', 'is -1'],
     ['a zero lifetime', '[oauth.token_expiry]\nauthorization_code = 0', 'oauth.token_expiry.authorization_code', 'is 0'],
     ['a lifetime as text', '[oauth.token_expiry]\nuser_access_token = "1h"', 'oauth.token_expiry.user_access_token', 'is "1h"'],
@@ -99,6 +101,11 @@ describe('loadConfig: value rules', () => {
     ['an issuer with another scheme', '[oauth]\nissuer = "ftp://km.example.com"', 'oauth.issuer', 'is "ftp://km.example.com"'],
   ])('rejects %s', (_, extra, key, problem) => {
     expect(issueAt(issuesOf(toml({}, extra)), key).problem).toBe(problem);
+  });
+
+  it('takes a subject prefix of NATS tokens as given, and an empty one as none', () => {
+    expect(load(toml({}, '[transport.nats]\nsubject_prefix = "acme.prod-2_b"')).nats.subjectPrefix).toBe('acme.prod-2_b');
+    expect(load(toml({}, '[transport.nats]\nsubject_prefix = ""')).nats.subjectPrefix).toBe('');
   });
 
   it('accepts log levels and keystore types in any case, and stores them canonically', () => {

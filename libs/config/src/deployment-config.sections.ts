@@ -170,6 +170,14 @@ export class NatsSection {
   @IsString(valueIs)
   queue?: string;
 
+  @TomlKey('subject_prefix', {
+    kind: 'string',
+    expected: 'NATS subject tokens joined by dots, each of letters, digits, _ and -, e.g. "prod" or "acme.staging"',
+  })
+  @Matches(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, valueIs)
+  @IsString(valueIs)
+  subjectPrefix?: string;
+
   @TomlKey('user', { kind: 'string', expected: 'a NATS user name' })
   @IsString(valueIs)
   user?: string;

@@ -38,3 +38,11 @@ export type KeyManagerPattern = (typeof KeyManagerPatterns)[keyof typeof KeyMana
  * not open the user's portal account.
  */
 export const DEVPORTAL_CLIENT_ID = 'apim-devportal';
+
+/**
+ * The NATS subject of a pattern or control subject under `[transport.nats] subject_prefix`: `<prefix>.<subject>`,
+ * or the subject itself without a prefix. Deployments that share a NATS server keep apart by their prefixes.
+ */
+export function busSubject(prefix: string, subject: string): string {
+  return prefix ? `${prefix}.${subject}` : subject;
+}

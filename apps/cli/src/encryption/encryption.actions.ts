@@ -48,7 +48,7 @@ export async function encryptionStatus(io: CliIo, flags: EncryptionStatusFlags):
   const { deployment, material, nc } = await prepare(io);
   let nodes: NodeStatus[];
   try {
-    nodes = await new RolloutCoordinator(nc, flags.timeout).discover();
+    nodes = await new RolloutCoordinator(nc, flags.timeout, deployment.config.nats.subjectPrefix).discover();
   } finally {
     await nc.close();
   }
@@ -77,7 +77,7 @@ export async function encryptionRollout(io: CliIo, flags: RolloutFlags): Promise
   io.stderr(`Rolling out: ${describeProfile(target)}\n`);
   let result;
   try {
-    result = await new RolloutCoordinator(nc, flags.timeout).rollout(target, {
+    result = await new RolloutCoordinator(nc, flags.timeout, deployment.config.nats.subjectPrefix).rollout(target, {
       dryRun: flags.dryRun === true,
       listener: (e) => io.stderr(`  ${e.step.padEnd(7)} ${e.instanceId}: ${e.ok ? 'ok' : `REFUSED — ${e.error}`}\n`),
     });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EncryptionProfile } from '@app/crypto';
-import { ControlSubjects, type ControlReply, type ControlSubject, type NodeStatus } from '@app/contracts';
+import { busSubject, ControlSubjects, type ControlReply, type ControlSubject, type NodeStatus } from '@app/contracts';
 
 export interface RolloutStepResult {
   step: 'prepare' | 'commit' | 'finish' | 'abort';
@@ -33,12 +33,14 @@ export class RolloutCoordinator {
   constructor(
     private readonly nc: NatsConnection,
     private readonly timeoutMs: number,
+    /** `[transport.nats] subject_prefix` of the deployment: only its instances hear the broadcasts. */
+    private readonly subjectPrefix = '',
   ) {}
 
   /** Every instance that answers within the timeout (stops early once replies stall); `refresh` makes each recount its stored values first. */
   async discover(options: { refresh?: boolean } = {}): Promise<NodeStatus[]> {
     const body = JSON.stringify(options.refresh ? { refresh: true } : {});
-    const replies = await this.nc.requestMany(ControlSubjects.Discover, body, { strategy: 'stall', stall: options.refresh ? 2000 : 300, maxWait: this.timeoutMs });
+    const replies = await this.nc.requestMany(busSubject(this.subjectPrefix, ControlSubjects.Discover), body, { strategy: 'stall', stall: options.refresh ? 2000 : 300, maxWait: this.timeoutMs });
     const nodes: NodeStatus[] = [];
     for await (const msg of replies) nodes.push(msg.json<NodeStatus>());
     return nodes.sort((a, b) => a.service.localeCompare(b.service) || a.instanceId.localeCompare(b.instanceId));
@@ -85,7 +87,7 @@ export class RolloutCoordinator {
   /** Sends to every instance and gathers replies until all `expected` have answered or the timeout passes. */
   private async broadcast(step: RolloutStepResult['step'], subject: ControlSubject, body: object, expected: string[]): Promise<RolloutStepResult> {
     const replies: ControlReply[] = [];
-    const it = await this.nc.requestMany(subject, JSON.stringify(body), { strategy: 'timer', maxWait: this.timeoutMs });
+    const it = await this.nc.requestMany(busSubject(this.subjectPrefix, subject), JSON.stringify(body), { strategy: 'timer', maxWait: this.timeoutMs });
     const waiting = new Set(expected);
     for await (const msg of it) {
       const reply = msg.json<ControlReply>();

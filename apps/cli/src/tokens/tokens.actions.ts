@@ -169,7 +169,7 @@ async function guardAgainstRunningMismatch(io: CliIo, deployment: CliDeployment,
   }
   let nodes: NodeStatus[];
   try {
-    nodes = await new RolloutCoordinator(nc, 1500).discover();
+    nodes = await new RolloutCoordinator(nc, 1500, deployment.config.nats.subjectPrefix).discover();
   } finally {
     await nc.close();
   }
@@ -193,7 +193,7 @@ async function refreshServiceReports(deployment: CliDeployment): Promise<void> {
   const nc = await connectBus(deployment.config);
   if (!nc) return;
   try {
-    await new RolloutCoordinator(nc, 10_000).discover({ refresh: true });
+    await new RolloutCoordinator(nc, 10_000, deployment.config.nats.subjectPrefix).discover({ refresh: true });
   } catch {
     // Only a courtesy: the services recount on their own every few minutes.
   } finally {

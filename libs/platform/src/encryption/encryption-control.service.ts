@@ -3,6 +3,7 @@ import type { Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type DeploymentConfig } from '@app/config';
 import {
+  busSubject,
   ControlSubjects,
   type ControlReply,
   type DiscoverCommand,
@@ -54,7 +55,7 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
     };
     for (const [subject, handle] of Object.entries(handlers)) {
       this.subscriptions.push(
-        nc.subscribe(subject, {
+        nc.subscribe(busSubject(this.config.nats.subjectPrefix, subject), {
           callback: (err, msg) => {
             if (err) return;
             void (async () => {

@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { ServerNats, type MicroserviceOptions } from '@nestjs/microservices';
+import { busSubject } from '@app/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DeploymentConfig } from '@app/config';
 import { DEPLOYMENT_CONFIG, ProcessIdentity } from '../runtime/runtime.module.js';
@@ -35,25 +36,46 @@ export class BusConnection implements OnApplicationShutdown {
 }
 
 /**
+ * Nest's NATS server, subscribing to each pattern under `[transport.nats] subject_prefix`. Handlers stay
+ * registered under the bare patterns of `libs/contracts`: only the subjects on the wire carry the prefix.
+ */
+export class PrefixedNatsServer extends ServerNats {
+  constructor(
+    options: ConstructorParameters<typeof ServerNats>[0],
+    private readonly subjectPrefix: string,
+  ) {
+    super(options);
+  }
+
+  override bindEvents(client: Parameters<ServerNats['bindEvents']>[0]): void {
+    const prefix = this.subjectPrefix;
+    const subscribe = (client as { subscribe: (subject: string, options: unknown) => unknown }).subscribe.bind(client);
+    // The same connection, except that subscribe() puts the prefix on the subject.
+    const prefixed = Object.create(client as object, {
+      subscribe: { value: (subject: string, options: unknown) => subscribe(busSubject(prefix, subject), options) },
+    }) as typeof client;
+    super.bindEvents(prefixed);
+  }
+}
+
+/**
  * The Nest microservice options that serve the Key Manager's patterns: NATS in the configured queue group
  * (several instances share the load; draining on shutdown lets in-flight requests finish while peers take
- * new ones), or the in-process bus.
+ * new ones) under the subject prefix, or the in-process bus.
  */
 export function keyManagerMicroservice(config: DeploymentConfig, bus: BusOption): MicroserviceOptions {
   if (bus.kind === 'in-process') return { strategy: new InProcessServer(bus.bus) };
-  return {
-    transport: Transport.NATS,
-    options: {
-      servers: config.nats.servers,
-      queue: config.nats.queue,
-      name: `key-manager-server`,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      gracefulShutdown: true,
-      gracePeriod: 1500,
-      ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password ?? '' } : {}),
-    },
-  } as MicroserviceOptions;
+  const options = {
+    servers: config.nats.servers,
+    queue: config.nats.queue,
+    name: `key-manager-server`,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    gracefulShutdown: true,
+    gracePeriod: 1500,
+    ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password ?? '' } : {}),
+  };
+  return { strategy: new PrefixedNatsServer(options, config.nats.subjectPrefix) };
 }
 
 @Global()
@@ -69,7 +91,7 @@ export class MessagingModule {
           useFactory: async (config: DeploymentConfig, identity: ProcessIdentity) => {
             if (bus.kind === 'in-process') return new BusConnection('in-process', new InProcessRpcTransport(bus.bus), undefined);
             const nc = await connectNats(config, identity.instanceId);
-            return new BusConnection('nats', new NatsRpcTransport(nc), nc);
+            return new BusConnection('nats', new NatsRpcTransport(nc, config.nats.subjectPrefix), nc);
           },
         },
         { provide: RPC_TRANSPORT, inject: [BusConnection], useFactory: (c: BusConnection) => c.transport },

@@ -1,5 +1,6 @@
 import { connect, type NatsConnection, errors } from '@nats-io/transport-node';
 import type { DeploymentConfig } from '@app/config';
+import { busSubject } from '@app/contracts';
 import { type RpcTransport, RpcTransportError } from './rpc-transport.js';
 
 /** Opens a NATS connection with the deployment's servers and credentials; reconnects forever. */
@@ -13,13 +14,19 @@ export async function connectNats(config: Pick<DeploymentConfig, 'nats'>, name: 
   });
 }
 
-/** Request/reply over NATS with `request()` (a shared reply inbox; "no responders" reported at once). */
+/**
+ * Request/reply over NATS with `request()` (a shared reply inbox; "no responders" reported at once), on
+ * the subjects of `[transport.nats] subject_prefix`.
+ */
 export class NatsRpcTransport implements RpcTransport {
-  constructor(private readonly nc: NatsConnection) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly subjectPrefix = '',
+  ) {}
 
   async request(pattern: string, body: string, timeoutMs: number): Promise<string> {
     try {
-      const msg = await this.nc.request(pattern, body, { timeout: timeoutMs });
+      const msg = await this.nc.request(busSubject(this.subjectPrefix, pattern), body, { timeout: timeoutMs });
       return msg.string();
     } catch (e) {
       throw toTransportError(e, pattern, timeoutMs);
