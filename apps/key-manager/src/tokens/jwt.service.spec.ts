@@ -47,4 +47,55 @@ describe('JwtService', () => {
     expect(jwt.verify('not.a.jwt')).toBeUndefined();
     expect(jwt.verify('opaque-token')).toBeUndefined();
   });
+
+  describe('remembering verified tokens', () => {
+    function service(keys: unknown[]) {
+      const holder = { signingKey: current, verificationKeys: keys };
+      return { holder, jwt: new JwtService(holder as unknown as EncryptionService, { oauth: { issuer } } as DeploymentConfig) };
+    }
+
+    test('answers a token verified before from memory, keyed by a hash, not the token', async () => {
+      const { jwt: fresh } = service([current]);
+      const { token } = await fresh.sign(claims);
+      expect(fresh.verify(token)).toEqual(claims);
+      expect(fresh.verifiedCount).toBe(1);
+      expect(fresh.verify(token)).toEqual(claims);
+      expect(fresh.verifiedCount).toBe(1);
+      // Refused tokens are not remembered.
+      expect(fresh.verify(`${token}x`)).toBeUndefined();
+      expect(fresh.verifiedCount).toBe(1);
+      expect(JSON.stringify([...(fresh as unknown as { verified: Map<string, unknown> }).verified.keys()])).not.toContain(token.split('.')[2]);
+    });
+
+    test('forgets everything when the verification keys change: a retired key stops verifying at once', async () => {
+      const { holder, jwt: fresh } = service([current, old]);
+      const older = new JwtService({ signingKey: old, verificationKeys: [old] } as unknown as EncryptionService, { oauth: { issuer } } as DeploymentConfig);
+      const byOld = (await older.sign(claims)).token;
+      const byCurrent = (await fresh.sign(claims)).token;
+      expect(fresh.verify(byOld)).toEqual(claims);
+      expect(fresh.verify(byCurrent)).toEqual(claims);
+      holder.verificationKeys = [current]; // the old keystore is retired (a new array, as EncryptionService makes)
+      expect(fresh.verify(byOld)).toBeUndefined();
+      expect(fresh.verify(byCurrent)).toEqual(claims);
+    });
+
+    test('checks a remembered token with another signature afresh, and refuses it', async () => {
+      const { jwt: fresh } = service([current]);
+      const { token } = await fresh.sign(claims);
+      expect(fresh.verify(token)).toEqual(claims);
+      const [header, payload] = token.split('.') as [string, string];
+      const other = (await fresh.sign({ ...claims, jti: 'j-2' })).token.split('.')[2];
+      expect(fresh.verify(`${header}.${payload}.${other}`)).toBeUndefined();
+    });
+
+    test('remembers at most maxVerified tokens, dropping the oldest', async () => {
+      const { jwt: fresh } = service([current]);
+      fresh.maxVerified = 2;
+      const tokens = await Promise.all(['1', '2', '3'].map(async (jti) => (await fresh.sign({ ...claims, jti })).token));
+      for (const token of tokens) fresh.verify(token);
+      expect(fresh.verifiedCount).toBe(2);
+      const remembered = (fresh as unknown as { verified: Map<string, AccessTokenClaims> }).verified;
+      expect([...remembered.values()].map((c) => c.jti)).toEqual(['2', '3']);
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, sign, verify, type KeyObject } from 'node:crypto';
 import type { DeploymentConfig } from '@app/config';
+import type { KeystoreKey } from '@app/crypto';
 import { DEPLOYMENT_CONFIG, EncryptionService } from '@app/platform';
 
 /** The claims of a JWT access token (RFC 9068 plus WSO2's `azp`). Times in seconds since the epoch. */
@@ -52,11 +53,22 @@ function isClaims(value: Record<string, unknown>): value is Record<string, unkno
  * RS256 JWT access tokens, signed with the primary keystore's key (`kid` = its certificate thumbprint) and
  * verified with any key in `EncryptionService.verificationKeys` — a public-key operation only. Keys are
  * fetched from the EncryptionService at each use, so a key change takes effect at once.
+ *
+ * Resource servers introspect the same token again and again, so the outcome of a verification is
+ * remembered: the claims of the last {@link maxVerified} JWTs that verified, keyed by the SHA-256 of the
+ * whole token (signature included; the token itself is not kept). A signature check is a pure function of
+ * the token and the keys, so the answer is the same — and the cache is emptied whenever the set of
+ * verification keys changes, so a retired key stops verifying at once. Whether a token is still active is
+ * not cached: its row is read on every request.
  */
 @Injectable()
 export class JwtService {
   readonly issuer: string;
+  /** Most verified JWTs remembered (≈ 400 bytes each); a field so that tests can lower it. */
+  maxVerified = 10_000;
   private readonly headers = new Map<string, string>();
+  private readonly verified = new Map<string, AccessTokenClaims>();
+  private verifiedWith: readonly KeystoreKey[] | undefined;
 
   constructor(
     private readonly encryption: EncryptionService,
@@ -85,13 +97,35 @@ export class JwtService {
    */
   verify(token: string): AccessTokenClaims | undefined {
     if (token.length > MAX_JWT_LENGTH) return undefined;
+    const keys = this.encryption.verificationKeys;
+    if (keys !== this.verifiedWith) {
+      this.verified.clear();
+      this.verifiedWith = keys;
+    }
+    const id = createHash('sha256').update(token).digest('base64url');
+    const known = this.verified.get(id);
+    if (known) return known;
+    const claims = this.verifySignature(token, keys);
+    if (claims) {
+      if (this.verified.size >= this.maxVerified) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(id, Object.freeze(claims));
+    }
+    return claims;
+  }
+
+  /** JWTs remembered as verified (for tests and metrics). */
+  get verifiedCount(): number {
+    return this.verified.size;
+  }
+
+  private verifySignature(token: string, keys: readonly KeystoreKey[]): AccessTokenClaims | undefined {
     const parts = token.split('.');
     if (parts.length !== 3) return undefined;
     const [headerSegment, payloadSegment, signatureSegment] = parts as [string, string, string];
     const header = decodeJsonObject(headerSegment);
     if (!header || header.alg !== 'RS256' || typeof header.kid !== 'string' || header.crit !== undefined) return undefined;
     const kid = header.kid;
-    const key = this.encryption.verificationKeys.find((k) => k.thumbprint === kid);
+    const key = keys.find((k) => k.thumbprint === kid);
     if (!key || !BASE64URL.test(signatureSegment)) return undefined;
     const signed = Buffer.from(`${headerSegment}.${payloadSegment}`);
     if (!verify('sha256', signed, key.publicKey, Buffer.from(signatureSegment, 'base64url'))) return undefined;
