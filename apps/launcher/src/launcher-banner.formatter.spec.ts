@@ -1,3 +1,5 @@
+// The Key Manager's own policy, so that the example cannot drift from what sign-up accepts.
+import { passwordPolicyProblem } from '../../key-manager/src/users/password-policy.util.js';
 import { modeLines, readyBanner } from './launcher-banner.formatter.js';
 import type { LauncherState } from './launcher-state.store.js';
 import { redactUrl } from './url.util.js';
@@ -35,6 +37,14 @@ describe('launcher output', () => {
     expect(text).toContain('curl -s -X POST http://localhost:9444/api/am/devportal/v3/signup');
     expect(text).toContain('curl -s -X POST http://localhost:9443/oauth2/token');
     expect(text).not.toContain('s3cret');
+  });
+
+  it("signs up with a password the Key Manager's policy accepts, and logs in with the same one", () => {
+    const text = readyBanner(state, { adminPasswordHint: 'in .dev/secrets.json' });
+    const bodies = [...text.matchAll(/-d '(\{"username".*?\})'/g)].map((m) => JSON.parse(m[1]!) as { username: string; password: string });
+    expect(bodies).toHaveLength(2);
+    expect(passwordPolicyProblem(bodies[0]!.username, bodies[0]!.password)).toBeUndefined();
+    expect(bodies[1]).toEqual(bodies[0]);
   });
 
   it('hides the password of a URL it cannot parse entirely', () => {

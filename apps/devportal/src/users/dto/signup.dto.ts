@@ -8,7 +8,7 @@ export class SignupDto {
   @Matches(USERNAME_PATTERN, { message: 'username must be 3-64 characters: letters, digits, . _ @ - (starting with a letter or digit)' })
   username!: string;
 
-  @ApiProperty({ example: 'correct horse battery staple', format: 'password', description: "Checked against the Key Manager's password policy" })
+  @ApiProperty({ example: 'correct horse battery staple 7', format: 'password', description: "Checked against the Key Manager's password policy" })
   @IsString()
   @Length(1, 256)
   password!: string;
