@@ -107,6 +107,19 @@ export class DemoApiClient {
     return this.expect('log-in', `${this.portalApi}/login`, this.json('POST', { username, password }), 200);
   }
 
+  renewLogin(refreshToken: string): Promise<TokenResponse> {
+    return this.expect('renew log-in', `${this.portalApi}/login/refresh`, this.json('POST', { refresh_token: refreshToken }), 200);
+  }
+
+  async logout(bearer: string): Promise<void> {
+    await this.expect('log-out', `${this.portalApi}/logout`, { method: 'POST', headers: { authorization: `Bearer ${bearer}` } }, 204);
+  }
+
+  /** GET /applications with a bearer token: the raw status, so callers can show a refusal too. */
+  async applicationsStatus(bearer: string): Promise<number> {
+    return (await this.call(`${this.portalApi}/applications`, { headers: { authorization: `Bearer ${bearer}` } })).status;
+  }
+
   createApplication(bearer: string, name: string): Promise<{ applicationId: string; name: string }> {
     return this.expect('create application', `${this.portalApi}/applications`, this.json('POST', { name }, bearer), 201);
   }

@@ -13,7 +13,8 @@ export interface DemoInput {
 /**
  * The end-to-end story against a running system, printed step by step: a developer signs up, creates an
  * application and its keys, gets a token with them; the database shows what is stored; a resource server
- * introspects the token; the secret is regenerated; the token revoked; the application deleted.
+ * introspects the token; the secret is regenerated; the token revoked; the application deleted; the
+ * developer renews the log-in and logs out.
  */
 export async function runDemoStory({ state, adminPassword, print }: DemoInput): Promise<void> {
   const api = new DemoApiClient(state.keyManager.url, state.devportal.url);
@@ -101,6 +102,14 @@ export async function runDemoStory({ state, adminPassword, print }: DemoInput): 
   print(line('its key at /token', `${afterDelete.status} ${JSON.stringify(afterDelete.body)}`));
   await api.deleteClient({ username: state.admin.username, password: adminPassword }, resourceServer.clientId);
   print(line('resource server', 'deleted (DCR)'));
+
+  header('Renew the log-in with its refresh token, then log out');
+  print(line('POST', `${portal}/login/refresh`));
+  const renewedLogin = await api.renewLogin(login.refresh_token!);
+  print(line('access_token', `${preview(renewedLogin.access_token, 16)} (new; the refresh token rotated too)`));
+  print(line('POST', `${portal}/logout  Authorization: Bearer …`));
+  await api.logout(renewedLogin.access_token);
+  print(line('after log-out', `GET /applications → ${await api.applicationsStatus(renewedLogin.access_token)}`));
 
   print(`\nDone. The developer ${username} remains; the rest of what this demo created is deleted.`);
 }
