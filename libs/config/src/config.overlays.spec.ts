@@ -73,6 +73,17 @@ describe('loadConfig: per-service overlays', () => {
     expect(issue.expected).toContain(`[${section}] at the top level`);
   });
 
+  it.each([['devportal', 'key-manager'], ['key_manager', 'devportal']] as const)(
+    'rejects a per-service NATS subject_prefix in [%s.transport.nats], while its other NATS keys may differ',
+    (root, loader) => {
+      const issues = issuesOf(toml({}, `[${root}.transport.nats]\nrequest_timeout = 9000\nsubject_prefix = "other"`), loader);
+
+      expect(issues.map((i) => i.key)).toEqual([`${root}.transport.nats.subject_prefix`]);
+      expect(issues[0]!.problem).toMatch(/cannot be overridden .* shared by every service/);
+      expect(issues[0]!.expected).toBe('subject_prefix in [transport.nats] at the top level');
+    },
+  );
+
   it('rejects a forbidden overlay in the devportal section even when the key manager loads the file', () => {
     const issues = issuesOf(toml({}, '[devportal.encryption]\nkey = "0123456789abcdef"'), 'key-manager');
 

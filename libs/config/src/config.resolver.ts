@@ -212,6 +212,14 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
     for (const [name, value] of Object.entries(table)) {
       const key = join(prefix, name);
       const leaf = leaves.find((k) => k.name === name);
+      if (leaf && data && leaf.shared && node.insideOverlayFor) {
+        issues.add(
+          key,
+          `cannot be overridden for ${node.insideOverlayFor} only: ${name} is shared by every service so that the services cannot drift apart`,
+          `${name} in [${node.section!.path}] at the top level`,
+        );
+        continue;
+      }
       if (leaf && data) {
         readLeaf(data, leaf, value, key);
         continue;

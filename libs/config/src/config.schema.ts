@@ -89,6 +89,8 @@ export interface SchemaNode {
   children: Map<string, SchemaNode>;
   /** `key_manager` / `devportal`: the tables beneath override the top-level ones for one service. */
   overlayFor?: ServiceName;
+  /** On a section table inside such an overlay: the service it overrides for. */
+  insideOverlayFor?: ServiceName;
 }
 
 function node(path: string): SchemaNode {
@@ -116,7 +118,9 @@ function buildSchema(): SchemaNode {
     const overlay = ensurePath(root, [overlayRoot]);
     overlay.overlayFor = service as ServiceName;
     for (const section of SECTIONS.filter((s) => s.overlay)) {
-      ensurePath(overlay, section.path.split('.')).section = section;
+      const overlaid = ensurePath(overlay, section.path.split('.'));
+      overlaid.section = section;
+      overlaid.insideOverlayFor = service as ServiceName;
     }
   }
   return root;

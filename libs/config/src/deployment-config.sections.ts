@@ -172,6 +172,7 @@ export class NatsSection {
 
   @TomlKey('subject_prefix', {
     kind: 'string',
+    shared: true,
     expected: 'NATS subject tokens joined by dots, each of letters, digits, _ and -, e.g. "prod" or "acme.staging"',
   })
   @Matches(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, valueIs)

@@ -14,6 +14,11 @@ export interface KeySpec {
   expected: string;
   /** Never shown in a message, not even partly: passwords, keys, URLs that may embed credentials. */
   secret: boolean;
+  /**
+   * One value for every service, even in a section that service overlays may repeat: a service overlay
+   * that sets it is refused, as a shared table there is, so that the services cannot drift apart.
+   */
+  shared: boolean;
 }
 
 type SectionClass = abstract new () => object;
@@ -23,15 +28,15 @@ const registry = new Map<SectionClass, KeySpec[]>();
 /**
  * Declares that a section-class property is the TOML key `name`. Maps it for class-transformer and records
  * what the loader needs to know about the key: its kind (for coercion), whether it is secret (for
- * messages) and the human description of a valid value.
+ * messages), whether service overlays may set it, and the human description of a valid value.
  */
-export function TomlKey(name: string, spec: { kind: KeyKind; expected: string; secret?: boolean }): PropertyDecorator {
+export function TomlKey(name: string, spec: { kind: KeyKind; expected: string; secret?: boolean; shared?: boolean }): PropertyDecorator {
   const expose = Expose({ name });
   return (target, property) => {
     expose(target, property);
     const section = target.constructor as SectionClass;
     const keys = registry.get(section) ?? [];
-    keys.push({ name, property: String(property), kind: spec.kind, expected: spec.expected, secret: spec.secret ?? false });
+    keys.push({ name, property: String(property), kind: spec.kind, expected: spec.expected, secret: spec.secret ?? false, shared: spec.shared ?? false });
     registry.set(section, keys);
   };
 }

@@ -113,7 +113,7 @@ export class JwtService {
     return claims;
   }
 
-  /** JWTs remembered as verified (for tests and metrics). */
+  /** JWTs remembered as verified (for tests). */
   get verifiedCount(): number {
     return this.verified.size;
   }
