@@ -19,4 +19,7 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],
+  // Key generation and PKCS#12 work take seconds on a busy 2-core machine: Jest's 5 s default fails tests
+  // for the machine's load, not for what they prove. Suites that need longer still set their own.
+  testTimeout: 30_000,
 };
