@@ -1,3 +1,8 @@
+import { closeSync, openSync } from 'node:fs';
+import { ReadStream, WriteStream } from 'node:tty';
+import { read } from 'read';
+import { CliError } from './cli.error.js';
+
 /**
  * Everything a command touches outside the process's own memory, as one object: `main.ts` passes the real
  * process streams, tests pass a fake and run commands in-process with captured output. Commands never
@@ -18,6 +23,11 @@ export interface CliIo {
   cwd: string;
   /** Standard error when it is a terminal: long commands draw a progress bar on it; otherwise they print plain lines. */
   progressStream?: NodeJS.WriteStream;
+  /**
+   * Asks the person at the terminal for a secret, input hidden. Absent when there is no terminal (scripts,
+   * CI, containers without `-t`): a command then needs the secret from a flag, a file or a variable.
+   */
+  promptSecret?: (prompt: string) => Promise<string>;
 }
 
 /** The real process's I/O, for `main.ts`. */
@@ -30,7 +40,37 @@ export function processIo(): CliIo {
     isTTY: process.stdin.isTTY === true,
     cwd: process.cwd(),
     ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
+    ...(hasTerminal() ? { promptSecret: promptOnTerminal } : {}),
   };
+}
+
+/** Whether this process has a controlling terminal (stdin may still be a pipe: `echo value | cli crypto encrypt`). */
+function hasTerminal(): boolean {
+  try {
+    closeSync(openSync('/dev/tty', 'r'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A hidden prompt on the controlling terminal (not on stdin, which may carry the value to encrypt), with
+ * npm's own `read` package: echo off, the line read, Ctrl-C cancels.
+ */
+async function promptOnTerminal(prompt: string): Promise<string> {
+  const input = new ReadStream(openSync('/dev/tty', 'r'));
+  const output = new WriteStream(openSync('/dev/tty', 'w'));
+  try {
+    const value = await read({ prompt, silent: true, replace: '', input, output, terminal: true });
+    output.write('\n');
+    return value;
+  } catch (error) {
+    throw new CliError((error as Error).message === 'canceled' ? 'cancelled at the prompt' : `cannot read from the terminal: ${(error as Error).message}`);
+  } finally {
+    input.destroy();
+    output.destroy();
+  }
 }
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import type { CliIo } from './cli-io.js';
+import { cliName } from './cli-name.util.js';
 import { ExitCode, toCliError } from './cli.error.js';
 import { registerCryptoCommands } from './crypto/crypto.commands.js';
 import { registerEncryptionCommands } from './encryption/encryption.commands.js';
@@ -12,7 +13,8 @@ import { registerWso2Commands } from './wso2/wso2.commands.js';
  * `program.command()` so they inherit the settings below (no process.exit, output through `io`).
  */
 export function buildProgram(io: CliIo): Command {
-  const program = new Command('cli')
+  const name = cliName(io);
+  const program = new Command(name)
     .description('Operator tools for WSO2-compatible token encryption: keystores, stored secrets, and encryption changes.')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -21,13 +23,17 @@ export function buildProgram(io: CliIo): Command {
       'after',
       `
 Examples:
-  $ cli keystore create --out deploy/keys/primary.p12 --password "$KEYSTORE_PASSWORD" --alias wso2carbon
-  $ cli keystore inspect --keystore deploy/keys/primary.p12 --password "$KEYSTORE_PASSWORD"
-  $ echo 'my-secret' | DEPLOYMENT_CONFIG=deployment.toml cli crypto encrypt
-  $ echo "$STORED" | DEPLOYMENT_CONFIG=deployment.toml cli crypto decrypt
-  $ DEPLOYMENT_CONFIG=deployment.toml cli tokens status
-  $ DEPLOYMENT_CONFIG=deployment.toml cli encryption rollout && DEPLOYMENT_CONFIG=deployment.toml cli tokens migrate
+  $ ${name} keystore create --out deploy/keys/primary.p12 --password-env KEYSTORE_PASSWORD --alias wso2carbon
+  $ ${name} keystore inspect --keystore deploy/keys/primary.p12 --password-file keystore.pass
+  $ echo 'my-secret' | DEPLOYMENT_CONFIG=deployment.toml ${name} crypto encrypt
+  $ echo "$STORED" | DEPLOYMENT_CONFIG=deployment.toml ${name} crypto decrypt
+  $ export DEPLOYMENT_CONFIG=deployment.toml
+  $ ${name} tokens status
+  $ ${name} encryption rollout && ${name} tokens migrate --verify
 
+Passwords and keys: give --password-file FILE or --password-env NAME (likewise for every secret flag);
+a value written on the command line shows in the process list. Without any, a terminal prompt asks.
+Relative paths are resolved against the current folder.
 Exit status: 0 success, 1 operation failed, 2 usage error, 78 invalid configuration.
 See docs/cli.md.`,
     );

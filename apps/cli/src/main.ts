@@ -1,4 +1,4 @@
-// Entry point of the operator CLI (`npm run --silent cli -- <command>`). Plain Node, no Nest: commands open
+// Entry point of the operator CLI (`npx token-encryption <command>`, via bin/token-encryption.mjs). Plain Node, no Nest: commands open
 // keystores and files directly and must start fast.
 import { processIo } from './cli-io.js';
 import { runCli } from './cli.program.js';

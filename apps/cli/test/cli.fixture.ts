@@ -29,6 +29,8 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** With `terminal`: the prompts a command showed on the (fake) terminal, in order. */
+  prompts?: string[];
 }
 
 export interface RunOptions {
@@ -36,6 +38,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   isTTY?: boolean;
+  /** Answers typed at the terminal's secret prompts, in order; without it there is no terminal. */
+  terminal?: string[];
 }
 
 /** Runs one command line in-process with captured output. The env is empty unless given: no DEPLOYMENT_CONFIG leaks in. */
@@ -59,8 +63,18 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<Run
     isTTY: options.isTTY ?? false,
     cwd: options.cwd ?? REPO_ROOT,
   };
+  const prompts: string[] = [];
+  if (options.terminal) {
+    const answers = [...options.terminal];
+    io.promptSecret = async (prompt) => {
+      prompts.push(prompt);
+      const answer = answers.shift();
+      if (answer === undefined) throw new Error(`unexpected prompt: ${prompt}`);
+      return answer;
+    };
+  }
   const code = await runCli(argv, io);
-  return { code, stdout, stderr };
+  return { code, stdout, stderr, ...(options.terminal ? { prompts } : {}) };
 }
 
 const folders: string[] = [];

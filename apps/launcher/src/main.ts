@@ -173,7 +173,7 @@ async function planDevelopment(env: LauncherEnv, workspace: DevWorkspace): Promi
     logs: `${path.join(DEV_FOLDER, DevFiles.logs)}/ (key-manager.log, devportal.log${database.kind === 'embedded' ? ', postgres.log' : ''})`,
     adminPasswordHint: `in ${path.join(DEV_FOLDER, DevFiles.secrets)}`,
     logDestination: developmentLogs(workspace.logs),
-    cliHint: `(set -a; . ${path.join(DEV_FOLDER, 'run.env')}; DEPLOYMENT_CONFIG=${path.join(DEV_FOLDER, DevFiles.config)} npm run --silent cli -- tokens status)`,
+    cliHint: `(set -a; . ${path.join(DEV_FOLDER, 'run.env')}; DEPLOYMENT_CONFIG=${path.join(DEV_FOLDER, DevFiles.config)} npx token-encryption tokens status)`,
   };
 }
 

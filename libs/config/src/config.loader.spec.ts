@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, loadConfigFor, loadConfigOrExit } from './index.js';
+import { ConfigError, loadConfig, loadConfigFor, loadConfigOrExit, reloadConfig } from './index.js';
 import { ENV, removeTempFolders, tempFolder, toml, writeConfig } from './test/config.fixture.js';
 
 afterEach(() => {
@@ -125,6 +125,27 @@ describe('loadConfigOrExit', () => {
 
     expect(loadConfigOrExit({ service: 'devportal', file: writeConfig(toml()), env: ENV }).server.port).toBe(9444);
     expect(exit).not.toHaveBeenCalled();
+  });
+});
+
+describe('reloadConfig', () => {
+  it('reads the changed file again with the environment the first load was given, not the process environment', () => {
+    const file = writeConfig(toml());
+    const given = { ...ENV, KEYSTORE_PASSWORD: 'given-at-start-7q' };
+    const first = loadConfig({ service: 'key-manager', file, env: given });
+    writeFileSync(file, toml({}, '[log]\nlevel = "debug"'));
+
+    const fresh = reloadConfig(first);
+    expect(fresh).toMatchObject({ service: 'key-manager', file, log: { level: 'debug' } });
+    expect(fresh.keystore.primary.password).toBe('given-at-start-7q');
+  });
+
+  it('reports what the changed file gets wrong', () => {
+    const file = writeConfig(toml());
+    const first = loadConfig({ service: 'devportal', file, env: ENV });
+    writeFileSync(file, toml({}, '[log]\nlevel = "loud"'));
+
+    expect(caught(() => reloadConfig(first)).issues.map((i) => i.key)).toEqual(['log.level']);
   });
 });
 

@@ -111,6 +111,23 @@ export function loadConfigOrExit(options: LoadConfigOptions): DeploymentConfig {
 }
 
 /**
+ * Reads the file `config` came from again (and every `$file{}` it references), with the environment it was
+ * first loaded with: a running service re-reads its deployment.toml when `cli encryption rollout` asks it
+ * to, but its environment is the one it started with — for a service, its process environment; for the
+ * services `npm start` runs, the values the launcher gave them.
+ *
+ * @throws {@link ConfigError} as {@link loadConfig}.
+ * @example
+ * ```ts
+ * const fresh = reloadConfig(config); // same service, same file, same environment; new content
+ * ```
+ */
+export function reloadConfig(config: DeploymentConfig): DeploymentConfig {
+  const env = sources.get(config)?.env;
+  return loadConfig({ service: config.service, file: config.file, ...(env ? { env } : {}) });
+}
+
+/**
  * The configuration another service gets from the same file, e.g. the CLI needing the key manager's and
  * the portal's database schemas. Uses the content `from` was loaded from (no second read, so both views
  * agree) and, unless `env` is given, the same environment.

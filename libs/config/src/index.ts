@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 export { ConfigError, type ConfigErrorCode } from './config.error.js';
-export { EX_CONFIG, loadConfig, loadConfigFor, loadConfigOrExit } from './config.loader.js';
+export { EX_CONFIG, loadConfig, loadConfigFor, loadConfigOrExit, reloadConfig } from './config.loader.js';
 export type {
   ConfigIssue,
   DeploymentConfig,

@@ -259,7 +259,7 @@ describe('crypto errors', () => {
   it.each([
     ['no config and no keystore flags', [], 'set DEPLOYMENT_CONFIG'],
     ['--alias without --keystore', ['--alias', 'wso2carbon'], '--alias describes the keystore given with --keystore'],
-    ['--keystore without --store-password', ['--keystore', 'x.p12', '--alias', 'a'], '--keystore needs --store-password'],
+    ['--keystore without a store password (and no terminal)', ['--keystore', 'x.p12', '--alias', 'a'], 'the keystore password is missing: give --store-password-file FILE, --store-password-env NAME or --store-password'],
     ['a read-only transformation', [...KEYS, '--transformation', 'RSA/ECB/PKCS1Padding'], 'read-only'],
     ['an unknown transformation', [...KEYS, '--transformation', 'DES'], 'invalid --transformation'],
     ['AES without a key', [...KEYS, '--transformation', 'AES/GCM/NoPadding'], 'needs a symmetric key'],

@@ -4,7 +4,9 @@ import { loadConfig, type DeploymentConfig } from '@app/config';
 import { CryptoError, Transformations } from '@app/crypto';
 import type { CliIo } from '../cli-io.js';
 import { CliError, describeCryptoError } from '../cli.error.js';
+import { cliName } from '../cli-name.util.js';
 import { parseKeystoreType } from '../cli-options.util.js';
+import { addSecretOptions, readSecretOption, type SecretFlag } from '../secret-option.util.js';
 import { resolveCipherSettings, type CipherFlags } from './cipher-settings.resolver.js';
 import { openSecretCipher } from './secret-cipher.factory.js';
 import { valueFromStdin } from './stdin-value.util.js';
@@ -12,7 +14,9 @@ import { valueFromStdin } from './stdin-value.util.js';
 const KEY_FLAGS_HELP = `
 Keys and settings come from the deployment.toml named by DEPLOYMENT_CONFIG ([keystore.primary],
 [[keystore.old]], [encryption] key and old_key, [system.parameter] "org.wso2.CipherTransformation"),
-or from the flags; flags win. The value is read from standard input; one trailing newline is removed.
+or from the flags; flags win. The value is read from standard input; one trailing newline is removed. Each secret flag also has a
+-file and an -env form (--store-password-file FILE, --store-password-env NAME); without any, --keystore's
+store password is asked for on the terminal.
 The result is printed on standard output followed by one newline, and nothing else is.`;
 
 /** `crypto encrypt` and `crypto decrypt`. */
@@ -27,13 +31,13 @@ export function registerCryptoCommands(program: Command, io: CliIo): void {
       `${KEY_FLAGS_HELP}
 
 Examples:
-  $ printf '%s' "$CONSUMER_SECRET" | DEPLOYMENT_CONFIG=/etc/apim/deployment.toml cli crypto encrypt
-  $ echo 'my-secret' | cli crypto encrypt --keystore primary.p12 --store-password "$KEYSTORE_PASSWORD" --alias wso2carbon
-  $ echo 'my-secret' | cli crypto encrypt --keystore primary.p12 --store-password "$KEYSTORE_PASSWORD" --alias wso2carbon \\
-      --transformation AES/GCM/NoPadding --symmetric-key "$SYMMETRIC_KEY"`,
+  $ printf '%s' "$CONSUMER_SECRET" | DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} crypto encrypt
+  $ echo 'my-secret' | ${cliName(io)} crypto encrypt --keystore primary.p12 --store-password-env KEYSTORE_PASSWORD --alias wso2carbon
+  $ echo 'my-secret' | ${cliName(io)} crypto encrypt --keystore primary.p12 --store-password-env KEYSTORE_PASSWORD --alias wso2carbon \\
+      --transformation AES/GCM/NoPadding --symmetric-key-file symmetric.key`,
     )
-    .action(async (flags: CipherFlags) => {
-      const settings = resolveCipherSettings(flags, loadCliConfig(io), io.cwd, 'encrypt');
+    .action(async (flags: CipherFlagOptions) => {
+      const settings = resolveCipherSettings(await readCipherSecrets(flags, io), loadCliConfig(io), io.cwd, 'encrypt');
       const cipher = await openSecretCipher(settings, 'encrypt', (m) => io.stderr(`warning: ${m}\n`));
       const plaintext = await readStdinValue(io, 'encrypt');
       if (plaintext === '') io.stderr('warning: encrypting an empty value\n');
@@ -48,13 +52,13 @@ Examples:
 decrypt has no --transformation: every stored value says how it was encrypted.
 
 Examples:
-  $ echo "$STORED" | DEPLOYMENT_CONFIG=/etc/apim/deployment.toml cli crypto decrypt
-  $ echo "$STORED" | cli crypto decrypt --keystore wso2carbon.jks --store-password "$KEYSTORE_PASSWORD" --alias wso2carbon
-  $ echo "$STORED" | cli crypto decrypt --keystore primary.p12 --store-password "$KEYSTORE_PASSWORD" --alias wso2carbon \\
-      --symmetric-key "$SYMMETRIC_KEY"`,
+  $ echo "$STORED" | DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} crypto decrypt
+  $ echo "$STORED" | ${cliName(io)} crypto decrypt --keystore wso2carbon.jks --store-password-env KEYSTORE_PASSWORD --alias wso2carbon
+  $ echo "$STORED" | ${cliName(io)} crypto decrypt --keystore primary.p12 --store-password-file primary.pass --alias wso2carbon \\
+      --symmetric-key-env SYMMETRIC_KEY`,
     )
-    .action(async (flags: CipherFlags) => {
-      const settings = resolveCipherSettings(flags, loadCliConfig(io), io.cwd, 'decrypt');
+    .action(async (flags: CipherFlagOptions) => {
+      const settings = resolveCipherSettings(await readCipherSecrets(flags, io), loadCliConfig(io), io.cwd, 'decrypt');
       const cipher = await openSecretCipher(settings, 'decrypt', (m) => io.stderr(`warning: ${m}\n`));
       const stored = await readStdinValue(io, 'decrypt');
       if (stored === '') throw new CliError('nothing to decrypt: standard input is empty');
@@ -78,14 +82,40 @@ function decryptFailure(error: CryptoError, stored: string, hasSymmetricKey: boo
   return new CliError(`cannot decrypt the value: ${describeCryptoError(error)}${hint}`);
 }
 
+const STORE_PASSWORD: SecretFlag = { flag: 'store-password', label: 'keystore password' };
+const KEY_PASSWORD: SecretFlag = { flag: 'key-password', label: 'key entry password' };
+const SYMMETRIC_KEY: SecretFlag = { flag: 'symmetric-key', label: 'symmetric key' };
+
+/** The flags as commander parsed them: each secret in one of its three forms (value, -file, -env). */
+type CipherFlagOptions = Omit<CipherFlags, 'storePassword' | 'keyPassword' | 'symmetricKey'> & Record<string, string | undefined>;
+
 function withKeyFlags(command: Command): Command {
-  return command
-    .option('--keystore <file>', 'keystore to use instead of [keystore.primary] (PKCS#12 or JKS)')
-    .option('--store-password <password>', 'store password of --keystore')
-    .option('--alias <alias>', 'alias of the key entry in --keystore')
-    .option('--key-password <password>', 'password of the key entry (default: the store password)')
-    .addOption(new Option('--keystore-type <type>', 'PKCS12 or JKS (default: from the file name; the content decides)').argParser(parseKeystoreType))
-    .option('--symmetric-key <key>', 'AES key instead of [encryption] key: 16, 24 or 32 characters, or 48 or 64 hex digits');
+  command.option('--keystore <file>', 'keystore to use instead of [keystore.primary] (PKCS#12 or JKS)');
+  addSecretOptions(command, STORE_PASSWORD, 'password', 'store password of --keystore');
+  command.option('--alias <alias>', 'alias of the key entry in --keystore');
+  addSecretOptions(command, KEY_PASSWORD, 'password', 'password of the key entry (default: the store password)');
+  command.addOption(new Option('--keystore-type <type>', 'PKCS12 or JKS (default: from the file name; the content decides)').argParser(parseKeystoreType));
+  return addSecretOptions(command, SYMMETRIC_KEY, 'key', 'AES key instead of [encryption] key: 16, 24 or 32 characters, or 48 or 64 hex digits');
+}
+
+/**
+ * The secret flags read from wherever they were given. The store password is asked for on the terminal only
+ * when --keystore is given without one; the key password defaults to it and the symmetric key is optional.
+ */
+async function readCipherSecrets(flags: CipherFlagOptions, io: CliIo): Promise<CipherFlags> {
+  const { keystore, alias, keystoreType, transformation } = flags;
+  const storePassword = await readSecretOption(flags, STORE_PASSWORD, io, keystore !== undefined);
+  const keyPassword = await readSecretOption(flags, KEY_PASSWORD, io, false);
+  const symmetricKey = await readSecretOption(flags, SYMMETRIC_KEY, io, false);
+  return {
+    ...(keystore !== undefined ? { keystore } : {}),
+    ...(alias !== undefined ? { alias } : {}),
+    ...(keystoreType !== undefined ? { keystoreType } : {}),
+    ...(transformation !== undefined ? { transformation } : {}),
+    ...(storePassword !== undefined ? { storePassword } : {}),
+    ...(keyPassword !== undefined ? { keyPassword } : {}),
+    ...(symmetricKey !== undefined ? { symmetricKey } : {}),
+  };
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { NodeStatus } from '@app/contracts';
 import { loadEncryptionMaterial } from '@app/platform';
 import type { CliIo } from '../cli-io.js';
+import { cliName } from '../cli-name.util.js';
 import { CliError, toCliError } from '../cli.error.js';
 import { loadDeployment } from '../deployment/cli-deployment.js';
 import { formatTable } from '../tokens/tokens.actions.js';
@@ -98,6 +99,6 @@ export async function encryptionRollout(io: CliIo, flags: RolloutFlags): Promise
   const changed = result.nodes.some((n) => n.profile.fingerprint !== target.fingerprint);
   io.stdout(
     `\nDone: ${result.nodes.length} instance(s) now write with ${describeProfile(target)}.\n` +
-      (changed ? 'Next: rewrite stored values into the new settings with: npm run --silent cli -- tokens migrate\n' : ''),
+      (changed ? `Next: rewrite stored values into the new settings with: ${cliName(io)} tokens migrate --verify\n` : ''),
   );
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
+import { cliName } from '../cli-name.util.js';
 import { integerParser } from '../cli-options.util.js';
 
 /** `encryption status` and `encryption rollout` (the work is loaded lazily: it needs the service plumbing). */
@@ -11,7 +12,7 @@ export function registerEncryptionCommands(program: Command, io: CliIo): void {
     .description('every running service instance (over NATS): how it writes, any change in progress, values left to migrate')
     .option('--json', 'machine-readable output')
     .option('--timeout <ms>', 'how long to wait for answers', integerParser(100, 60_000, 'ms'), 2000)
-    .addHelpText('after', '\nExample:\n  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml npm run --silent cli -- encryption status')
+    .addHelpText('after', `\nExample:\n  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} encryption status`)
     .action(async (flags: { json?: boolean; timeout: number }) => (await import('./encryption.actions.js')).encryptionStatus(io, flags));
 
   encryption
@@ -28,7 +29,8 @@ switch writing together. Any refusal aborts the change on every instance. Afterw
 See docs/operations.md.
 
 Example:
-  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml npm run --silent cli -- encryption rollout`,
+  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} encryption rollout --dry-run
+  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} encryption rollout`,
     )
     .action(async (flags: { dryRun?: boolean; timeout: number }) => (await import('./encryption.actions.js')).encryptionRollout(io, flags));
 }

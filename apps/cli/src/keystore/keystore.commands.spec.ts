@@ -39,7 +39,7 @@ describe('keystore create', () => {
     const key = await loadKeystore({ file, type: 'PKCS12', password: PASSWORD, alias: 'apim' });
     expect(key.thumbprint).toBe(entry.thumbprint);
     expect(key.keySizeBits).toBe(2048);
-  });
+  }, 60_000); // RSA key generation: seconds on a busy machine
 
   it('refuses to overwrite without --force, and with --force replaces the file with a new 0600 one', async () => {
     const file = path.join(tempFolder(), 'primary.p12');
@@ -58,13 +58,13 @@ describe('keystore create', () => {
     expect((await run([...args, '--force'])).code).toBe(0);
     expect((await inspectJson(file)).entries[0].thumbprint).not.toBe(oldThumbprint);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-  });
+  }, 60_000); // two RSA key generations: seconds each on a busy machine
 
   it.each([
     ['a key size WSO2 does not use', ['--key-size', '1024'], "option '--key-size <bits>' argument '1024' is invalid"],
     ['zero validity days', ['--validity-days', '0'], "option '--validity-days <days>' argument '0' is invalid"],
     ['validity days that are not a number', ['--validity-days', '1y'], "option '--validity-days <days>' argument '1y' is invalid"],
-    ['an empty password', ['--password', ''], '--password must not be empty'],
+    ['an empty password', ['--password', ''], 'the keystore password (--password) is empty'],
     ['an empty alias', ['--alias', ' '], '--alias must not be empty'],
     ['a dname without KEYWORD=value', ['--dname', 'localhost'], 'invalid --dname'],
   ])('exits 2 without writing anything for %s', async (_case, override, message) => {
@@ -77,7 +77,7 @@ describe('keystore create', () => {
     expect(result.stderr).toContain(message);
     expect(result.stdout).toBe('');
     expect(existsSync(file)).toBe(false);
-  });
+  }, 60_000);
 
   it('exits 2 naming a missing required flag', async () => {
     const result = await run(['keystore', 'create', '--password', PASSWORD, '--alias', 'a']);

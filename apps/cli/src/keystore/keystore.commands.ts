@@ -6,10 +6,13 @@ import { usageError } from '../cli.error.js';
 import { integerParser, parseKeySize, parseKeystoreType } from '../cli-options.util.js';
 import { formatEntry, formatKeystoreReport, toKeystoreReport } from './keystore-report.formatter.js';
 import { alreadyExists, pathExists, writePrivateFile } from './private-file.writer.js';
+import { addSecretOptions, readSecretOption, secretGiven, type SecretFlag } from '../secret-option.util.js';
+import { cliName } from '../cli-name.util.js';
+
+const KEYSTORE_PASSWORD: SecretFlag = { flag: 'password', label: 'keystore password' };
 
 interface CreateOptions {
   out: string;
-  password: string;
   alias: string;
   keySize: 2048 | 3072 | 4096;
   dname: string;
@@ -19,7 +22,6 @@ interface CreateOptions {
 
 interface InspectOptions {
   keystore: string;
-  password: string;
   type?: 'PKCS12' | 'JKS';
   json?: boolean;
 }
@@ -28,11 +30,11 @@ interface InspectOptions {
 export function registerKeystoreCommands(program: Command, io: CliIo): void {
   const keystore = program.command('keystore').description('create and inspect keystores (PKCS#12, JKS)');
 
-  keystore
+  const create = keystore
     .command('create')
     .description('create a PKCS#12 keystore with a new RSA key pair and a self-signed certificate (mode 0600)')
-    .requiredOption('--out <file>', 'keystore file to write; missing folders are created')
-    .requiredOption('--password <password>', 'store and key password (PKCS#12 uses one password for both)')
+    .requiredOption('--out <file>', 'keystore file to write; missing folders are created');
+  addSecretOptions(create, KEYSTORE_PASSWORD, 'password', 'store and key password (PKCS#12 uses one password for both)')
     .requiredOption('--alias <alias>', 'alias of the key entry, e.g. wso2carbon')
     .addOption(new Option('--key-size <bits>', 'RSA key size: 2048, 3072 or 4096').argParser(parseKeySize).default(2048))
     .option('--dname <dname>', 'subject, most specific first, as keytool -dname', 'CN=localhost')
@@ -41,14 +43,16 @@ export function registerKeystoreCommands(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       `
+Without --password, --password-file or --password-env, the password is asked for on the terminal (twice).
+
 Examples:
-  $ cli keystore create --out deploy/keys/primary.p12 --password "$KEYSTORE_PASSWORD" --alias wso2carbon
-  $ cli keystore create --out primary.p12 --password "$KEYSTORE_PASSWORD" --alias wso2carbon \\
+  $ ${cliName(io)} keystore create --out deploy/keys/primary.p12 --password-env KEYSTORE_PASSWORD --alias wso2carbon
+  $ ${cliName(io)} keystore create --out primary.p12 --password-file /run/secrets/keystore_password --alias wso2carbon \\
       --key-size 4096 --dname "CN=apim.example.com, O=Example, C=US" --validity-days 730 --force`,
     )
     .action(async (options: CreateOptions) => {
-      if (options.password === '') throw usageError('--password must not be empty');
       if (options.alias.trim() === '') throw usageError('--alias must not be empty');
+      const password = await newPassword(options, io);
       const file = resolve(io.cwd, options.out);
       // Checked before generating the key (seconds for 4096 bits); the exclusive write checks again.
       if (!options.force && (await pathExists(file))) throw alreadyExists(file);
@@ -57,7 +61,7 @@ Examples:
       try {
         bytes = await createPkcs12Keystore({
           alias: options.alias,
-          password: options.password,
+          password,
           keySizeBits: options.keySize,
           dname: options.dname,
           validityDays: options.validityDays,
@@ -71,30 +75,42 @@ Examples:
       await writePrivateFile(file, bytes, { replace: options.force === true });
 
       // Read back what was written: the summary shows the file as any reader will see it.
-      const { type, entries } = await inspectKeystore(file, options.password, 'PKCS12');
+      const { type, entries } = await inspectKeystore(file, password, 'PKCS12');
       const report = toKeystoreReport(file, type, entries);
       io.stdout(`Created ${file} (${type}, mode 0600)\n`);
       for (const entry of report.entries) io.stdout(`${formatEntry(entry)}\n`);
     });
 
-  keystore
+  const inspect = keystore
     .command('inspect')
     .description('list the entries of a keystore: alias, key, SHA-1 thumbprint (as WSO2 writes it), subject, validity')
-    .requiredOption('--keystore <file>', 'PKCS#12 (.p12, .pfx) or JKS (.jks) file')
-    .requiredOption('--password <password>', 'store password')
+    .requiredOption('--keystore <file>', 'PKCS#12 (.p12, .pfx) or JKS (.jks) file');
+  addSecretOptions(inspect, KEYSTORE_PASSWORD, 'password', 'store password')
     .addOption(new Option('--type <type>', 'PKCS12 or JKS (default: read from the file content)').argParser(parseKeystoreType))
     .option('--json', 'print JSON for scripts')
     .addHelpText(
       'after',
       `
+Without --password, --password-file or --password-env, the password is asked for on the terminal.
+
 Examples:
-  $ cli keystore inspect --keystore deploy/keys/primary.p12 --password "$KEYSTORE_PASSWORD"
-  $ cli keystore inspect --keystore wso2carbon.jks --password "$KEYSTORE_PASSWORD" --type JKS --json | jq -r '.entries[0].thumbprint'`,
+  $ ${cliName(io)} keystore inspect --keystore deploy/keys/primary.p12 --password-env KEYSTORE_PASSWORD
+  $ ${cliName(io)} keystore inspect --keystore wso2carbon.jks --password-file wso2carbon.pass --type JKS --json | jq -r '.entries[0].thumbprint'`,
     )
     .action(async (options: InspectOptions) => {
       const file = resolve(io.cwd, options.keystore);
-      const { type, entries } = await inspectKeystore(file, options.password, options.type);
+      const password = (await readSecretOption(options, KEYSTORE_PASSWORD, io, true))!;
+      const { type, entries } = await inspectKeystore(file, password, options.type);
       const report = toKeystoreReport(file, type, entries);
       io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatKeystoreReport(report));
     });
+}
+
+/** The new keystore's password: from a flag, file or variable, or typed twice at the prompt (a typo would lock the key away). */
+async function newPassword(options: object, io: CliIo): Promise<string> {
+  if (secretGiven(options, KEYSTORE_PASSWORD) || !io.promptSecret) return (await readSecretOption(options, KEYSTORE_PASSWORD, io, true))!;
+  const first = (await readSecretOption(options, KEYSTORE_PASSWORD, io, true))!;
+  const again = await io.promptSecret('Again, to confirm:');
+  if (again !== first) throw usageError('the two passwords typed differ; nothing was written');
+  return first;
 }

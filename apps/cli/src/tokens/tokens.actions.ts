@@ -3,6 +3,7 @@
 import { STORED_SECRETS, type NodeStatus } from '@app/contracts';
 import { countStoredSecrets, type StoredSecretsRow } from '@app/platform';
 import type { CliIo } from '../cli-io.js';
+import { cliName } from '../cli-name.util.js';
 import { CliError, databaseError } from '../cli.error.js';
 import { loadDeployment, openMaterial, Pools, schemaExists, type CliDeployment } from '../deployment/cli-deployment.js';
 import { connectBus } from '../encryption/bus-connection.js';
@@ -77,7 +78,7 @@ export async function tokensStatus(io: CliIo, flags: StatusFlags): Promise<void>
       stale === 0
         ? '\nEvery stored value is under the current settings.\n'
         : `\n${stale} value(s) are not under the current settings${unreadable ? `, ${unreadable} of them under a key this configuration does not hold` : ''}.\n` +
-            'Rewrite them with: npm run --silent cli -- tokens migrate\n',
+            `Rewrite them with: ${cliName(io)} tokens migrate --verify\n`,
     );
   }
   if (flags.check && stale > 0) throw new CliError(`${stale} stored value(s) are not under the current settings`);
@@ -182,7 +183,7 @@ async function guardAgainstRunningMismatch(io: CliIo, deployment: CliDeployment,
     throw new CliError(
       `running services write with other settings than ${deployment.config.file}: ` +
         different.map((n) => `${n.instanceId} (${describeProfile(n.profile)})`).join(', ') +
-        '. Run `npm run --silent cli -- encryption rollout` first (or --force if they are about to be restarted with this file)',
+        `. Run \`${cliName(io)} encryption rollout\` first (or --force if they are about to be restarted with this file)`,
     );
   }
   if (nodes.length > 0) io.stderr(`${nodes.length} running service instance(s) write with these settings\n`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
+import { cliName } from '../cli-name.util.js';
 import { integerParser } from '../cli-options.util.js';
 
 const NEEDS_CONFIG = `
@@ -16,7 +17,7 @@ export function registerTokensCommands(program: Command, io: CliIo): void {
     .description('count, per service schema and table, the values stored in each way (plaintext, or transformation and key)')
     .option('--json', 'machine-readable output')
     .option('--check', 'exit 1 when some value is not under the current settings')
-    .addHelpText('after', `${NEEDS_CONFIG}\n\nExample:\n  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml npm run --silent cli -- tokens status`)
+    .addHelpText('after', `${NEEDS_CONFIG}\n\nExample:\n  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} tokens status`)
     .action(async (flags: { json?: boolean; check?: boolean }) => (await import('./tokens.actions.js')).tokensStatus(io, flags));
 
   tokens
@@ -33,8 +34,8 @@ Safe while the services serve traffic: a value they change meanwhile is never ov
 idempotent: stop it anywhere and run it again. Exit 1 when some value could not be read or verified.
 
 Examples:
-  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml npm run --silent cli -- tokens migrate --dry-run
-  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml npm run --silent cli -- tokens migrate --verify`,
+  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} tokens migrate --dry-run
+  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} tokens migrate --verify`,
     )
     .action(async (flags: { dryRun?: boolean; batchSize: number; verify?: boolean; force?: boolean }) => (await import('./tokens.actions.js')).tokensMigrate(io, flags));
 }

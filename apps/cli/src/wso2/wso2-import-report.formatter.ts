@@ -31,7 +31,7 @@ export function formatImportReport(result: ImportResult, options: { dryRun: bool
     out.push(options.formatTable(['column', 'stored as', 'values'], stored));
   }
   if (!options.dryRun && clients.imported + tokens.imported > 0) {
-    out.push('\nNext: npm run --silent cli -- tokens status, then tokens migrate (docs/wso2-migration.md).\n');
+    out.push('\nNext: tokens status, then tokens migrate (docs/wso2-migration.md).\n');
   }
   return out.join('');
 }

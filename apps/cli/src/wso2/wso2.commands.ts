@@ -1,6 +1,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
+import { cliName } from '../cli-name.util.js';
 import { integerParser } from '../cli-options.util.js';
+import { usageError } from '../cli.error.js';
+import { addSecretOptions, readSecretOption, type SecretFlag } from '../secret-option.util.js';
+
+/** The source database's URL may hold its password: like every secret flag it also comes from a file or a variable. */
+const SOURCE_URL: SecretFlag = { flag: 'source-url', label: 'WSO2 database URL' };
 
 /** `--source-encrypted`: WSO2's `enable_token_encryption`, said out loud (there is nothing to guess it from reliably). */
 function parseBoolean(value: string): boolean {
@@ -20,10 +26,10 @@ function parseTokenType(value: string): 'JWT' | 'Default' {
 export function registerWso2Commands(program: Command, io: CliIo): void {
   const wso2 = program.command('wso2').description('moving from WSO2 API Manager / Identity Server');
 
-  wso2
+  const command = wso2
     .command('import')
-    .description("copy WSO2's OAuth clients and tokens into the Key Manager, so that every client secret and token keeps working")
-    .requiredOption('--source-url <url>', 'the WSO2 database holding the IDN_OAUTH* tables: postgres://user:password@host:5432/db')
+    .description("copy WSO2's OAuth clients and tokens into the Key Manager, so that every client secret and token keeps working");
+  addSecretOptions(command, SOURCE_URL, 'url', 'required (or its -file / -env form). The WSO2 database holding the IDN_OAUTH* tables: postgres://user:password@host:5432/db')
     .option('--source-schema <schema>', 'the schema of those tables in that database', 'public')
     .requiredOption('--source-encrypted <true|false>', "whether WSO2 encrypted its tokens ([apim.oauth_config] enable_token_encryption)", parseBoolean)
     .option('--include-inactive', 'also import tokens no one can use any more (expired, revoked, rotated)')
@@ -41,12 +47,16 @@ already imported are left alone, so run it again at cut-over to pick up what WSO
 Exit 1 when some value could not be imported. See docs/wso2-migration.md.
 
 Examples:
-  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml npm run --silent cli -- wso2 import \\
-      --source-url "$WSO2_DB_URL" --source-encrypted true --dry-run
-  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml npm run --silent cli -- wso2 import \\
-      --source-url "$WSO2_DB_URL" --source-schema wso2am --source-encrypted true`,
+  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} wso2 import \\
+      --source-url-env WSO2_DB_URL --source-encrypted true --dry-run
+  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} wso2 import \\
+      --source-url-env WSO2_DB_URL --source-schema wso2am --source-encrypted true`,
     )
-    .action(async (flags: Wso2ImportCommandFlags) => (await import('./wso2-import.actions.js')).wso2Import(io, flags));
+    .action(async (flags: Omit<Wso2ImportCommandFlags, 'sourceUrl'>) => {
+      const sourceUrl = await readSecretOption(flags, SOURCE_URL, io, false);
+      if (sourceUrl === undefined) throw usageError('the WSO2 database is missing: give --source-url-env NAME, --source-url-file FILE or --source-url URL');
+      await (await import('./wso2-import.actions.js')).wso2Import(io, { ...flags, sourceUrl });
+    });
 }
 
 export interface Wso2ImportCommandFlags {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig, type DeploymentConfig } from '@app/config';
+import { ConfigError, reloadConfig, type DeploymentConfig } from '@app/config';
 import {
   busSubject,
   ControlSubjects,
@@ -96,7 +96,7 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
     }
     let fresh: DeploymentConfig;
     try {
-      fresh = loadConfig({ service: this.config.service, file: this.config.file });
+      fresh = reloadConfig(this.config);
     } catch (e) {
       if (e instanceof ConfigError) throw new PrepareRefused(`cannot reload ${this.config.file}:\n${e.format()}`);
       throw e;

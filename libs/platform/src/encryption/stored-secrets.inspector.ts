@@ -62,7 +62,7 @@ export class UnreadableStoredSecretsError extends Error {
           return `  table ${r.table}, column ${r.column}: ${r.count} value(s) stored under ${key}`;
         }),
         'Fix: add the keystore holding that key as a [[keystore.old]] entry (or the symmetric key as [encryption] old_key)',
-        'to deployment.toml, start again, then rewrite the values with: npm run --silent cli -- tokens migrate',
+        'to deployment.toml, start again, then rewrite the values with the CLI: token-encryption tokens migrate (docs/operations.md)',
       ].join('\n'),
     );
   }
@@ -111,7 +111,7 @@ export class StoredSecretsInspector implements OnApplicationBootstrap, OnModuleD
     if (report.notCurrent > 0) {
       this.logger.warn(
         `${report.notCurrent} stored secret(s) are not under the current encryption settings (${this.encryption.profile.fingerprint}); ` +
-          'they are still read; rewrite them with: npm run --silent cli -- tokens migrate',
+          'they are still read; rewrite them with the CLI: token-encryption tokens migrate (docs/operations.md)',
       );
     }
     // Counting is a scan of each secret column's table: every five minutes is enough for a report that changes
