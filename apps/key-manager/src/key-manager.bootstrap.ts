@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { createHttpApplication, EncryptionService, keyManagerMicroservice, type ServiceContext } from '@app/platform';
+import { registerCors } from './common/cors.hook.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { KeyManagerModule } from './key-manager.module.js';
 import { FormBody } from './oauth/form-body.util.js';
@@ -28,6 +29,7 @@ export async function startKeyManager(ctx: ServiceContext): Promise<INestApplica
     void strictJson(request as Parameters<typeof strictJson>[0], body.toString('utf8'), done);
   });
   app.useGlobalFilters(new HttpErrorFilter(logger.child({ component: 'http' })));
+  registerCors(app.getHttpAdapter().getInstance(), config.cors);
   app.connectMicroservice(keyManagerMicroservice(config, ctx.bus));
   try {
     await app.init();

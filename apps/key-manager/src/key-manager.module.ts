@@ -11,6 +11,7 @@ import {
 import { ClientsModule } from './clients/clients.module.js';
 import { KeyManagerCommonModule } from './common/key-manager-common.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
+import { OidcModule } from './oidc/oidc.module.js';
 import { KEY_MANAGER_ENTITIES, KEY_MANAGER_MIGRATIONS, PersistenceModule } from './persistence/persistence.module.js';
 import { RpcModule } from './rpc/rpc.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
@@ -35,6 +36,7 @@ export class KeyManagerModule {
         ClientsModule,
         TokensModule,
         OAuthModule,
+        OidcModule,
         RpcModule,
       ],
     };

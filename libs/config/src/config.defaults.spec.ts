@@ -148,7 +148,11 @@ describe('loadConfig: a complete file', () => {
         authorizationCodeLifetimeSec: 120,
         cleanup: { enabled: false, intervalSec: 600, retentionSec: 7200, batchSize: 500 },
         throttle: { maxFailures: 5, windowSec: 30 },
+        idTokenLifetimeSec: 3600,
+        deviceFlow: { expirySec: 600, intervalSec: 5 },
+        trustedIssuers: [],
       },
+      cors: { allowedOrigins: [], allowAnyOrigin: false, maxAgeSec: 3600 },
       devportal: { tokenCacheTtlSec: 10, keyManagerWaitSec: 30 },
       log: { level: 'info' },
     });
@@ -183,7 +187,11 @@ describe('loadConfig: defaults', () => {
       authorizationCodeLifetimeSec: 300,
       cleanup: { enabled: true, intervalSec: 300, retentionSec: 3600, batchSize: 1000 },
       throttle: { maxFailures: 10, windowSec: 60 },
+      idTokenLifetimeSec: 3600,
+      deviceFlow: { expirySec: 600, intervalSec: 5 },
+      trustedIssuers: [],
     });
+    expect(config.cors).toEqual({ allowedOrigins: [], allowAnyOrigin: false, maxAgeSec: 3600 });
     expect(config.devportal).toEqual({ tokenCacheTtlSec: 5, keyManagerWaitSec: 60 });
     expect(config.log).toEqual({ level: 'info' });
     expect(config.keystore.old).toEqual([]);

@@ -4,7 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ConfigError } from './config.error.js';
 import { ALL_KEYS, OVERLAY_ROOT, OVERLAYABLE, SCHEMA, WSO2_HINTS, type SchemaNode, type SectionSpec } from './config.schema.js';
-import type { ConfigIssue, DeploymentConfig, KeystoreSettings, LogLevel, ServiceName } from './config.types.js';
+import type { ConfigIssue, DeploymentConfig, KeystoreSettings, LogLevel, ServiceName, TrustedIssuerSettings } from './config.types.js';
 import { checkTransformation, DEFAULT_TRANSFORMATION, SYMMETRIC_TRANSFORMATION } from './crypto-checks.util.js';
 import { CIPHER_TRANSFORMATION_KEY } from './deployment-config.sections.js';
 import { didYouMean } from './did-you-mean.util.js';
@@ -125,7 +125,8 @@ function coerce(kind: KeyKind, value: unknown, env: NodeJS.ProcessEnv, baseDir: 
 export function resolveConfig(document: Document, context: ResolveContext): DeploymentConfig {
   const issues = new Issues();
   const tables = new Map<string, TableData>();
-  const oldKeystores: TableData[] = [];
+  /** The tables of each array of tables (`[[keystore.old]]`, `[[oauth.trusted_issuer]]`), by schema path. */
+  const arrays = new Map<string, TableData[]>();
 
   // --- 1. Walk the document against the schema: unknown keys, misplaced overlays, substitution. ---
 
@@ -246,7 +247,9 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
       if (Array.isArray(value) && value.every(isTable)) {
         value.forEach((entry, index) => {
           walkTable(entry, child, `${key}[${index}]`);
-          oldKeystores.push(tables.get(`${key}[${index}]`)!);
+          const list = arrays.get(child.path) ?? [];
+          list.push(tables.get(`${key}[${index}]`)!);
+          arrays.set(child.path, list);
         });
       } else {
         issues.add(key, `is ${typeOf(value)}`, `one or more [[${child.path}]] tables (double brackets)`);
@@ -286,6 +289,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   const natsPassword = nats.get<string>('password');
 
   const folder = dirname(context.file);
+  const oldKeystores = arrays.get('keystore.old') ?? [];
   const primary = keystore(table('keystore.primary'), 'keystore.primary', folder, issues);
   const old = oldKeystores.map((data) => keystore(data, data.key, folder, issues));
   reportDuplicateKeystores([primary, ...old], ['keystore.primary', ...oldKeystores.map((d) => d.key)], issues);
@@ -316,6 +320,10 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   const expiry = layer('oauth.token_expiry');
   const cleanup = layer('oauth.token_cleanup');
   const throttle = layer('oauth.client_auth_throttle');
+  const deviceFlow = layer('oauth.device_flow');
+  const cors = layer('cors');
+  const trustedIssuers = (arrays.get('oauth.trusted_issuer') ?? []).map((data) => trustedIssuer(data, folder, issues));
+  reportDuplicateIssuers(trustedIssuers, arrays.get('oauth.trusted_issuer') ?? [], issues);
   const devportal = layer('devportal');
 
   const config: DeploymentConfig = {
@@ -366,6 +374,17 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
         maxFailures: throttle.get<number>('max_failures') ?? 10,
         windowSec: throttle.get<number>('window') ?? 60,
       },
+      idTokenLifetimeSec: expiry.get<number>('id_token') ?? 3600,
+      deviceFlow: {
+        expirySec: deviceFlow.get<number>('expiry_time') ?? 600,
+        intervalSec: deviceFlow.get<number>('polling_interval') ?? 5,
+      },
+      trustedIssuers: trustedIssuers.filter((t): t is TrustedIssuerSettings => t !== undefined),
+    },
+    cors: {
+      allowedOrigins: (cors.get<string[]>('allowed_origins') ?? []).map((origin) => new URL(origin).origin),
+      allowAnyOrigin: cors.get<boolean>('allow_any_origin') ?? false,
+      maxAgeSec: cors.get<number>('max_age') ?? 3600,
     },
     devportal: {
       tokenCacheTtlSec: devportal.get<number>('token_cache_ttl') ?? 5,
@@ -458,6 +477,43 @@ function keystore(data: TableData | undefined, key: string, folder: string, issu
     alias,
     keyPassword: entry.get<string>('key_password') ?? password,
   };
+}
+
+function trustedIssuer(data: TableData, folder: string, issues: Issues): TrustedIssuerSettings | undefined {
+  const entry = new Layer('oauth.trusted_issuer', data, undefined, issues);
+  const name = entry.require<string>('name');
+  const issuer = entry.require<string>('issuer');
+  const jwksUri = entry.get<string>('jwks_uri');
+  const certificate = entry.get<string>('certificate');
+  if ((jwksUri === undefined) === (certificate === undefined) && !data.reported.has('jwks_uri') && !data.reported.has('certificate')) {
+    issues.add(
+      `${data.key}.${jwksUri === undefined ? 'jwks_uri' : 'certificate'}`,
+      jwksUri === undefined ? 'is missing (and so is certificate)' : 'is set together with certificate',
+      'exactly one of jwks_uri (the issuer\'s JWKS URL) and certificate (a PEM file) to verify its signatures',
+    );
+    return undefined;
+  }
+  if (name === undefined || issuer === undefined) return undefined;
+  return {
+    name,
+    issuer,
+    ...(jwksUri !== undefined ? { jwksUri } : {}),
+    ...(certificate !== undefined ? { certificateFile: resolve(folder, certificate) } : {}),
+    audiences: entry.get<string[]>('audiences') ?? [],
+    subjects: entry.get<'local' | 'federated'>('subjects') ?? 'local',
+  };
+}
+
+function reportDuplicateIssuers(settings: ReadonlyArray<TrustedIssuerSettings | undefined>, data: readonly TableData[], issues: Issues): void {
+  for (const field of ['name', 'issuer'] as const) {
+    const seen = new Map<string, string>();
+    settings.forEach((entry, index) => {
+      if (!entry) return;
+      const first = seen.get(entry[field]);
+      if (first) issues.add(`${data[index]!.key}.${field}`, `is the same as in ${first}`, `each [[oauth.trusted_issuer]] to have its own ${field}`);
+      else seen.set(entry[field], data[index]!.key);
+    });
+  }
 }
 
 function reportDuplicateKeystores(keystores: ReadonlyArray<KeystoreSettings | undefined>, keys: readonly string[], issues: Issues): void {

@@ -1,7 +1,9 @@
 import type { ServiceName } from './config.types.js';
 import {
   ClientAuthThrottleSection,
+  CorsSection,
   DatabaseSection,
+  DeviceFlowSection,
   DevportalSection,
   EncryptionSection,
   KeystoreSection,
@@ -14,6 +16,7 @@ import {
   SystemParameterSection,
   TokenCleanupSection,
   TokenExpirySection,
+  TrustedIssuerSection,
 } from './deployment-config.sections.js';
 import { keysOf, type KeySpec } from './toml-key.decorator.js';
 
@@ -51,6 +54,9 @@ export const SECTIONS: readonly SectionSpec[] = [
   spec('oauth.token_expiry', TokenExpirySection),
   spec('oauth.token_cleanup', TokenCleanupSection),
   spec('oauth.client_auth_throttle', ClientAuthThrottleSection),
+  spec('oauth.device_flow', DeviceFlowSection),
+  spec('oauth.trusted_issuer', TrustedIssuerSection, { array: true }),
+  spec('cors', CorsSection),
   spec('devportal', DevportalSection),
   spec('log', LogSection, { overlay: true }),
 ];
@@ -76,6 +82,14 @@ export const WSO2_HINTS: Readonly<Record<string, string>> = {
   'apim.oauth_config.enable_token_hashing': 'token hashing is not supported; use enable_token_encryption',
   'super_admin.create_admin_account': 'the key manager always manages the [super_admin] account; remove it',
   'super_admin.admin_role': 'roles are not configurable; remove it',
+  'cors.allow_generic_http_requests': 'always so here: requests without an Origin header are never refused; remove it',
+  'cors.allow_subdomains': 'list each origin in allowed_origins; remove it',
+  'cors.supported_methods': 'the Key Manager allows GET, POST and OPTIONS on its CORS endpoints; remove it',
+  'cors.support_any_header': 'the Key Manager allows the Authorization, Content-Type and DPoP headers; remove it',
+  'cors.supported_headers': 'the Key Manager allows the Authorization, Content-Type and DPoP headers; remove it',
+  'cors.exposed_headers': 'the Key Manager exposes WWW-Authenticate and Retry-After; remove it',
+  'cors.supports_credentials': 'the OAuth2 endpoints use no cookies, so credentials are never allowed; remove it',
+  'cors.tag_requests': 'not supported; remove it',
   'encryption.internal_crypto_provider':
     'the provider follows from [system.parameter] "org.wso2.CipherTransformation"; remove it',
 };

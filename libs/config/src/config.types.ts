@@ -32,6 +32,20 @@ export interface KeystoreSettings {
   keyPassword: string;
 }
 
+/** `[[oauth.trusted_issuer]]`: whose JWTs the jwt-bearer and token-exchange grants accept. */
+export interface TrustedIssuerSettings {
+  name: string;
+  /** The exact `iss` of its JWTs. */
+  issuer: string;
+  /** Exactly one of jwksUri and certificateFile (absolute path of a PEM certificate). */
+  jwksUri?: string;
+  certificateFile?: string;
+  /** A JWT's `aud` must hold one of these. */
+  audiences: string[];
+  /** `local`: `sub` names a user of the Key Manager; `federated`: an outside user, stored as `<name>/<sub>`. */
+  subjects: 'local' | 'federated';
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /** The validated, typed configuration of one service. Deeply frozen. */
@@ -78,7 +92,16 @@ export interface DeploymentConfig {
     cleanup: { enabled: boolean; intervalSec: number; retentionSec: number; batchSize: number };
     /** Failed client authentications allowed per client and IP address within the window. */
     throttle: { maxFailures: number; windowSec: number };
+    idTokenLifetimeSec: number;
+    /** RFC 8628: how long a device code lives, and the least interval between a device's polls. */
+    deviceFlow: { expirySec: number; intervalSec: number };
+    trustedIssuers: TrustedIssuerSettings[];
   };
+  /**
+   * `[cors]`: origins whose browser scripts may call the Key Manager's public OAuth2 endpoints. Empty and
+   * false by default: nothing is allowed.
+   */
+  cors: { allowedOrigins: string[]; allowAnyOrigin: boolean; maxAgeSec: number };
   devportal: { tokenCacheTtlSec: number; keyManagerWaitSec: number };
   log: { level: LogLevel };
 }

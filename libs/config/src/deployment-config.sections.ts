@@ -282,6 +282,96 @@ export class TokenExpirySection {
 
   @IntegerKey('authorization_code', 1, MAX_INT32, 'seconds')
   authorizationCode?: number;
+
+  @IntegerKey('id_token', 1, MAX_INT32, 'seconds')
+  idToken?: number;
+}
+
+/** `[oauth.device_flow]`: the device authorization grant (RFC 8628). */
+export class DeviceFlowSection {
+  @IntegerKey('expiry_time', 60, 86_400, 'seconds a device code and its user code stay valid')
+  expiryTime?: number;
+
+  @IntegerKey('polling_interval', 1, 60, 'seconds a device must wait between polls')
+  pollingInterval?: number;
+}
+
+/** An origin as browsers send it: scheme, host and optional port, nothing else. */
+function originProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return `is ${typeOf(value)}`;
+  for (const [index, origin] of value.entries()) {
+    if (typeof origin !== 'string') return `has an entry that is not a string (item ${index + 1})`;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return `has an entry that is not an origin (item ${index + 1})`;
+    }
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin.toLowerCase().replace(/\/$/, '')) {
+      return `has an entry that is not an origin like "https://app.example.com" (item ${index + 1})`;
+    }
+  }
+  return undefined;
+}
+
+/** `[cors]`: which browser origins may call the Key Manager's public endpoints (WSO2 IS's key names). */
+export class CorsSection {
+  @TomlKey('allowed_origins', {
+    kind: 'string[]',
+    expected: 'a list of origins, e.g. ["https://app.example.com", "http://localhost:3000"] (scheme, host, port; no path)',
+  })
+  @ValidateBy(
+    {
+      name: 'isOriginList',
+      validator: {
+        validate: (value: unknown) => originProblem(value) === undefined,
+        defaultMessage: (args?: ValidationArguments) => originProblem(args?.value) ?? '',
+      },
+    },
+    {},
+  )
+  allowedOrigins?: string[];
+
+  @BooleanKey('allow_any_origin')
+  allowAnyOrigin?: boolean;
+
+  @IntegerKey('max_age', 0, 86_400, 'seconds a browser may cache a preflight answer')
+  maxAge?: number;
+}
+
+/** `[[oauth.trusted_issuer]]`: an issuer whose JWTs the jwt-bearer and token-exchange grants accept. */
+export class TrustedIssuerSection {
+  @TomlKey('name', { kind: 'string', expected: 'a short label: letters, digits, _ and -, e.g. "partner-idp"' })
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, valueIs)
+  @IsString(valueIs)
+  name?: string;
+
+  @TomlKey('issuer', { kind: 'string', expected: 'the exact "iss" of the JWTs, e.g. "https://idp.example.com"' })
+  @MaxLength(2048, valueIs)
+  @MinLength(1, valueIs)
+  @IsString(valueIs)
+  issuer?: string;
+
+  @HttpUrl('jwks_uri', 'isJwksUri')
+  jwksUri?: string;
+
+  @TomlKey('certificate', {
+    kind: 'string',
+    expected: 'a PEM certificate file: an absolute path, or a path relative to the folder of deployment.toml',
+  })
+  @IsString(valueIs)
+  certificate?: string;
+
+  @TomlKey('audiences', {
+    kind: 'string[]',
+    expected: 'the values one of which a JWT\'s "aud" must hold (default: the token endpoint URL and the issuer)',
+  })
+  @ValidateBy({ name: 'isStringList', validator: { validate: (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0) } }, valueIs)
+  audiences?: string[];
+
+  @TomlKey('subjects', { kind: 'string', expected: '"local" (sub names a user of the Key Manager) or "federated" (sub is an outside user)' })
+  @IsIn(['local', 'federated'], valueIs)
+  subjects?: 'local' | 'federated';
 }
 
 export class TokenCleanupSection {

@@ -19,5 +19,6 @@ export type {
   LoadConfigOptions,
   LogLevel,
   ServiceName,
+  TrustedIssuerSettings,
 } from './config.types.js';
 export { readLauncherEnv } from './launcher-env.util.js';

@@ -17,8 +17,42 @@ import { KeyManagerPatterns } from './patterns.js';
 // Payload classes double as validation schemas: the Key Manager validates every request's `data` with
 // class-validator (whitelist + forbidNonWhitelisted), so a malformed message is refused, not half-applied.
 
-export const GRANT_TYPES = ['client_credentials', 'password', 'refresh_token', 'authorization_code'] as const;
+/** RFC 7523 §2.1: a JWT from a trusted issuer as an authorization grant. */
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** RFC 8693 token exchange. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** RFC 8628 device authorization grant (the device polls the token endpoint with its device code). */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** Every grant type the Key Manager serves, by WSO2's names (OAuthConstants.GrantTypes). */
+export const GRANT_TYPES = [
+  'client_credentials',
+  'password',
+  'refresh_token',
+  'authorization_code',
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
+
+/** The grants a public client (no secret) may have: the ones a user authorizes in a browser, and refresh. */
+export const PUBLIC_CLIENT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
+
+/**
+ * Grant types WSO2's portal offers that this Key Manager refuses on purpose, with the reason every refusal
+ * gives (DCR, the portal's key generation, the token endpoint).
+ */
+export const REFUSED_GRANT_TYPES: Readonly<Record<string, string>> = {
+  implicit:
+    'the implicit grant is not supported: RFC 9700 (OAuth 2.0 Security Best Current Practice) and OAuth 2.1 removed it because it returns access tokens in the browser URL; use authorization_code with PKCE',
+  'urn:ietf:params:oauth:grant-type:saml2-bearer':
+    'the SAML 2.0 bearer grant is not supported: the Key Manager trusts no SAML identity provider; use urn:ietf:params:oauth:grant-type:jwt-bearer with a trusted issuer',
+  'iwa:ntlm':
+    'the iwa:ntlm grant is not supported: the Key Manager has no Windows domain to check NTLM credentials against; use authorization_code or password',
+};
+
+/** Why a grant type is refused, or undefined for one that is not on the refused list. */
+export function refusedGrantReason(grantType: string): string | undefined {
+  return Object.hasOwn(REFUSED_GRANT_TYPES, grantType) ? REFUSED_GRANT_TYPES[grantType] : undefined;
+}
 
 /** WSO2's `token_type_extension`: `JWT` (default) or `Default` (opaque). */
 export const TOKEN_TYPES = ['JWT', 'Default'] as const;

@@ -21,6 +21,7 @@ export const STORED_SECRETS: Readonly<Record<StoringService, readonly StoredSecr
     { table: 'oauth_tokens', kind: 'access_token', value: 'access_token', scheme: 'access_token_scheme', hash: 'access_token_hash' },
     { table: 'oauth_tokens', kind: 'refresh_token', value: 'refresh_token', scheme: 'refresh_token_scheme', hash: 'refresh_token_hash' },
     { table: 'authorization_codes', kind: 'authorization_code', value: 'code', scheme: 'code_scheme', hash: 'code_hash' },
+    { table: 'device_authorizations', kind: 'device_code', value: 'device_code', scheme: 'device_code_scheme', hash: 'device_code_hash' },
   ],
   devportal: [
     { table: 'application_keys', kind: 'consumer_secret', value: 'consumer_secret', scheme: 'consumer_secret_scheme', hash: 'consumer_secret_hash' },

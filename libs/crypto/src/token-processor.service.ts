@@ -11,6 +11,7 @@ export const SecretKinds = {
   RefreshToken: 'refresh_token',
   ConsumerSecret: 'consumer_secret',
   AuthorizationCode: 'authorization_code',
+  DeviceCode: 'device_code',
 } as const;
 
 /** One of {@link SecretKinds}. */

@@ -1,4 +1,4 @@
-import { CLIENT_LIMITS, GRANT_TYPES, TOKEN_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
+import { CLIENT_LIMITS, GRANT_TYPES, PUBLIC_CLIENT_GRANT_TYPES, refusedGrantReason, TOKEN_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
 import { KeyManagerError } from '../common/key-manager.errors.js';
 
 /** Everything configurable about a client, as DCR and NATS both describe it (all optional on input). */
@@ -65,9 +65,10 @@ export function redirectUriProblem(uri: string): string | undefined {
 }
 
 /**
- * Applies defaults and the rules that tie settings together: grant types are the four supported ones;
- * a client with the authorization_code grant needs a redirect URI; a public client (no secret) may only
- * use authorization_code (with PKCE) and refresh_token.
+ * Applies defaults and the rules that tie settings together: grant types are the supported ones (WSO2's
+ * implicit, saml2-bearer and iwa:ntlm are refused with the reason); a client with the authorization_code
+ * grant needs a redirect URI; a public client (no secret) may only use authorization_code (with PKCE), the
+ * device code grant and refresh_token.
  *
  * @throws KeyManagerError INVALID_CLIENT_METADATA or INVALID_REDIRECT_URI.
  */
@@ -81,12 +82,14 @@ export function resolveClientSettings(input: ClientSettingsInput, defaults: Sett
   const grantTypes = [...new Set(input.grantTypes ?? (publicClient ? ['authorization_code', 'refresh_token'] : ['client_credentials']))];
   if (grantTypes.length === 0) throw metadataError('grant_types must not be empty');
   for (const grant of grantTypes) {
+    const refused = refusedGrantReason(grant);
+    if (refused) throw metadataError(refused);
     if (!(GRANT_TYPES as readonly string[]).includes(grant)) throw metadataError(`unsupported grant type "${grant.slice(0, 64)}"; supported: ${GRANT_TYPES.join(', ')}`);
   }
-  if (publicClient && grantTypes.some((g) => g !== 'authorization_code' && g !== 'refresh_token')) {
-    throw metadataError('a public client may only use the authorization_code and refresh_token grants');
+  if (publicClient && grantTypes.some((g) => !(PUBLIC_CLIENT_GRANT_TYPES as readonly string[]).includes(g))) {
+    throw metadataError(`a public client may only use the ${PUBLIC_CLIENT_GRANT_TYPES.join(', ')} grants`);
   }
-  if (publicClient && !grantTypes.includes('authorization_code')) throw metadataError('a public client needs the authorization_code grant');
+  if (publicClient && !grantTypes.some((g) => g !== 'refresh_token')) throw metadataError('a public client needs the authorization_code or the device code grant');
 
   const redirectUris = [...new Set(input.redirectUris ?? [])];
   if (redirectUris.length > MAX_REDIRECT_URIS) throw new KeyManagerError('INVALID_REDIRECT_URI', `at most ${MAX_REDIRECT_URIS} redirect URIs`);

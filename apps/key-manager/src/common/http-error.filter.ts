@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { pathOf } from '@app/platform';
-import { AuthThrottledError, KeyManagerError, OAuthError } from './key-manager.errors.js';
+import { AuthThrottledError, BearerError, KeyManagerError, OAuthError } from './key-manager.errors.js';
 
 const OAUTH_STATUS: Record<string, number> = { invalid_client: 401 };
 
@@ -54,6 +54,10 @@ export class HttpErrorFilter implements ExceptionFilter {
       const status = exception.status ?? OAUTH_STATUS[exception.code] ?? 400;
       if (exception.code === 'invalid_client' && exception.basicChallenge) reply.header('WWW-Authenticate', 'Basic realm="key-manager"');
       return this.send(reply, status, { error: exception.code, error_description: exception.message });
+    }
+    if (exception instanceof BearerError) {
+      reply.header('WWW-Authenticate', `Bearer error="${exception.code}"`);
+      return this.send(reply, exception.status, { error: exception.code, error_description: exception.message });
     }
     if (exception instanceof AuthThrottledError) {
       reply.header('Retry-After', String(exception.retryAfterSec));

@@ -4,7 +4,11 @@
  * never messages.
  */
 
-/** RFC 6749 §5.2 error codes, plus `unsupported_response_type` and `access_denied` of the authorization endpoint. */
+/**
+ * RFC 6749 §5.2 error codes, plus those of the authorization endpoint (`unsupported_response_type`,
+ * `access_denied`, OIDC Core §3.1.2.6 `login_required`, `request_not_supported`, `request_uri_not_supported`),
+ * RFC 8628 §3.5 (device polling) and RFC 8693 §2.2.2 (`invalid_target`).
+ */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -14,7 +18,14 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'unsupported_token_type'
   | 'unsupported_response_type'
-  | 'access_denied';
+  | 'access_denied'
+  | 'login_required'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
+  | 'invalid_target';
 
 /** An OAuth2 protocol error: what `/oauth2/*` answers as `{error, error_description}`. */
 export class OAuthError extends Error {
@@ -33,6 +44,28 @@ export class OAuthError extends Error {
     super(message);
     this.basicChallenge = options.basicChallenge ?? false;
     this.status = options.status;
+  }
+}
+
+/** RFC 6750 §3.1: why a bearer token was not accepted at a protected resource (the userinfo endpoint). */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+const BEARER_STATUS: Record<BearerErrorCode, number> = { invalid_request: 400, invalid_token: 401, insufficient_scope: 403 };
+
+/**
+ * A refused bearer token: 400, 401 or 403 with `{error, error_description}` and
+ * `WWW-Authenticate: Bearer error="<code>"`, as WSO2's userinfo endpoint answers (OpenIDConnectUserEndpoint).
+ */
+export class BearerError extends Error {
+  override readonly name = 'BearerError';
+  readonly status: number;
+
+  constructor(
+    readonly code: BearerErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = BEARER_STATUS[code];
   }
 }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DeploymentConfig } from '@app/config';
 import { DEPLOYMENT_CONFIG } from '@app/platform';
 import { AuthThrottle } from '../common/auth-throttle.service.js';
+import { refusedGrantReason } from '@app/contracts';
 import { AuthThrottledError, OAuthError, type OAuthErrorCode } from '../common/key-manager.errors.js';
 import { ClientsRepository, type ClientRecord } from '../persistence/clients.repository.js';
 import { parseScopeParameter } from '../tokens/scopes.util.js';
@@ -21,10 +22,13 @@ interface AuthorizationRequest {
   scopes: string[];
   state: string | undefined;
   codeChallenge: string | null;
+  /** OIDC: repeated in the ID token. */
+  nonce: string | null;
 }
 
 /** The request parameters the login form carries through. */
-const FORWARDED = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'] as const;
+const FORWARDED = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'max_age', 'prompt'] as const;
+const MAX_NONCE_LENGTH = 512;
 // RFC 7636: the S256 challenge is BASE64URL(SHA-256(verifier)) = 43 characters.
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -93,6 +97,8 @@ export class AuthorizeService {
         redirectUriInRequest: request.redirectUriInRequest,
         scopes: request.scopes,
         codeChallenge: request.codeChallenge,
+        nonce: request.nonce,
+        authTime: Math.floor(Date.now() / 1000),
         lifetimeSec: this.config.oauth.authorizationCodeLifetimeSec,
       });
       return { kind: 'redirect', location: this.redirectWith(request, { code }) };
@@ -141,7 +147,17 @@ export class AuthorizeService {
     if (params.repeated !== undefined) throw fail('invalid_request', `parameter ${params.repeated} is included more than once`);
     const responseType = params.get('response_type');
     if (responseType === undefined) throw fail('invalid_request', 'response_type is required');
-    if (responseType !== 'code') throw fail('unsupported_response_type', 'only response_type=code is supported');
+    if (responseType === 'token') throw fail('unsupported_response_type', refusedGrantReason('implicit')!);
+    if (responseType !== 'code') throw fail('unsupported_response_type', 'only response_type=code is supported (no implicit or hybrid flows)');
+    // OIDC Core §6: request objects are not supported; say so rather than ignore their parameters.
+    if (params.has('request')) throw fail('request_not_supported', 'request objects are not supported');
+    if (params.has('request_uri')) throw fail('request_uri_not_supported', 'request_uri is not supported');
+    // OIDC Core §3.1.2.1: there is no sign-in session to reuse, so a request that forbids the sign-in page cannot succeed.
+    if ((params.get('prompt') ?? '').split(' ').includes('none')) throw fail('login_required', 'the user must sign in (prompt=none cannot be satisfied)');
+    const maxAge = params.get('max_age');
+    if (maxAge !== undefined && !/^\d{1,10}$/.test(maxAge)) throw fail('invalid_request', 'max_age must be a number of seconds');
+    const nonce = params.get('nonce');
+    if (nonce !== undefined && nonce.length > MAX_NONCE_LENGTH) throw fail('invalid_request', `nonce must be at most ${MAX_NONCE_LENGTH} characters`);
     if (!client.grantTypes.includes('authorization_code')) throw fail('unauthorized_client', 'the client is not allowed to use the authorization_code grant');
     let scopes: string[];
     try {
@@ -159,7 +175,7 @@ export class AuthorizeService {
       if (method !== 'S256') throw fail('invalid_request', 'code_challenge_method must be S256');
       if (!S256_CHALLENGE.test(challenge)) throw fail('invalid_request', 'code_challenge is not a base64url SHA-256 value');
     }
-    return { client, redirectUri, redirectUriInRequest: given !== undefined, scopes, state, codeChallenge: challenge ?? null };
+    return { client, redirectUri, redirectUriInRequest: given !== undefined, scopes, state, codeChallenge: challenge ?? null, nonce: nonce ?? null };
   }
 
   private loginPage(params: FormBody, request: AuthorizationRequest, status: number, error?: string): AuthorizeOutcome {

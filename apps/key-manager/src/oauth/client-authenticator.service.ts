@@ -11,6 +11,17 @@ import type { FormBody } from './form-body.util.js';
 /** How a client proved who it is (RFC 8414 `token_endpoint_auth_methods_supported`). */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
+/**
+ * What each endpoint that authenticates a client accepts — and what the metadata advertises, from this one
+ * list. The device authorization endpoint accepts what the token endpoint does (RFC 8628 §3.1).
+ * Introspection has no `none`: a client without a secret cannot prove who it is to read token contents.
+ */
+export const CLIENT_AUTH_METHODS = {
+  token: ['client_secret_basic', 'client_secret_post', 'none'],
+  revocation: ['client_secret_basic', 'client_secret_post', 'none'],
+  introspection: ['client_secret_basic', 'client_secret_post'],
+} as const satisfies Record<string, readonly ClientAuthMethod[]>;
+
 export interface AuthenticatedClient {
   client: ClientRecord;
   method: ClientAuthMethod;

@@ -1,24 +1,38 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { DeploymentConfig } from '@app/config';
+import { GRANT_TYPES } from '@app/contracts';
 import { DEPLOYMENT_CONFIG, EncryptionService } from '@app/platform';
+import { CLIENT_AUTH_METHODS } from './client-authenticator.service.js';
 
+/**
+ * RFC 8414 authorization server metadata, which is also the OpenID Provider metadata (OIDC Discovery §3):
+ * one document, served at every discovery path.
+ */
 export interface AuthorizationServerMetadata {
   issuer: string;
   authorization_endpoint: string;
   token_endpoint: string;
+  userinfo_endpoint: string;
   jwks_uri: string;
   registration_endpoint: string;
   revocation_endpoint: string;
   introspection_endpoint: string;
+  scopes_supported: string[];
   response_types_supported: string[];
   response_modes_supported: string[];
   grant_types_supported: string[];
+  subject_types_supported: string[];
+  id_token_signing_alg_values_supported: string[];
+  claims_supported: string[];
   token_endpoint_auth_methods_supported: string[];
   revocation_endpoint_auth_methods_supported: string[];
   introspection_endpoint_auth_methods_supported: string[];
   code_challenge_methods_supported: string[];
   authorization_response_iss_parameter_supported: boolean;
+  claims_parameter_supported: boolean;
+  request_parameter_supported: boolean;
+  request_uri_parameter_supported: boolean;
 }
 
 export interface PublicJwk {
@@ -44,24 +58,40 @@ export class MetadataService {
     @Inject(DEPLOYMENT_CONFIG) private readonly config: DeploymentConfig,
   ) {}
 
+  private document: AuthorizationServerMetadata | undefined;
+
+  /** The metadata (built once: it depends on the configuration only). Endpoint paths are WSO2's. */
   describe(): AuthorizationServerMetadata {
+    this.document ??= this.build();
+    return this.document;
+  }
+
+  private build(): AuthorizationServerMetadata {
     const base = this.config.server.publicUrl;
     return {
       issuer: this.config.oauth.issuer,
       authorization_endpoint: `${base}/oauth2/authorize`,
       token_endpoint: `${base}/oauth2/token`,
+      userinfo_endpoint: `${base}/oauth2/userinfo`,
       jwks_uri: `${base}/oauth2/jwks`,
       registration_endpoint: `${base}/keymanager-operations/dcr/register`,
       revocation_endpoint: `${base}/oauth2/revoke`,
       introspection_endpoint: `${base}/oauth2/introspect`,
+      scopes_supported: ['openid'],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
-      grant_types_supported: ['client_credentials', 'password', 'refresh_token', 'authorization_code'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic'],
+      grant_types_supported: [...GRANT_TYPES],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      claims_supported: ['sub', 'iss', 'aud', 'azp', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'at_hash', 'c_hash'],
+      token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS.token],
+      revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS.revocation],
+      introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS.introspection],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
     };
   }
 

@@ -13,6 +13,7 @@ export interface TokenResponse {
   expires_in: number;
   refresh_token?: string;
   scope: string;
+  id_token?: string;
 }
 
 const GRANTS = new Set(['client_credentials', 'password', 'refresh_token', 'authorization_code']);
@@ -24,6 +25,7 @@ function toResponse(issued: IssuedTokens): TokenResponse {
     expires_in: issued.expiresIn,
     ...(issued.refreshToken !== undefined ? { refresh_token: issued.refreshToken } : {}),
     scope: issued.scopes.join(' '),
+    ...(issued.idToken !== undefined ? { id_token: issued.idToken } : {}),
   };
 }
 

@@ -11,7 +11,10 @@ export interface NewAuthorizationCode {
   redirectUriInRequest: boolean;
   scopes: string;
   codeChallenge: string | null;
-  /** Epoch seconds. */
+  /** OIDC `nonce` of the authorization request; null without one. */
+  nonce: string | null;
+  /** Epoch seconds: when the user signed in; issuedAt and expiresAt too. */
+  authTime: number;
   issuedAt: number;
   expiresAt: number;
 }
@@ -25,6 +28,9 @@ export interface AuthorizationCodeRecord {
   redirectUriInRequest: boolean;
   scopes: string;
   codeChallenge: string | null;
+  nonce: string | null;
+  /** Null for codes written before OpenID Connect support. */
+  authTime: number | null;
   expiresAt: number;
   used: boolean;
 }
@@ -37,12 +43,14 @@ interface CodeRow {
   redirect_uri_in_request: boolean;
   scopes: string;
   code_challenge: string | null;
+  nonce: string | null;
+  auth_time: number | null;
   exp: number;
   used: boolean;
 }
 
-const COLUMNS = `id, client_id, username, redirect_uri, redirect_uri_in_request, scopes, code_challenge,
-  extract(epoch FROM expires_at)::float8 AS exp`;
+const COLUMNS = `id, client_id, username, redirect_uri, redirect_uri_in_request, scopes, code_challenge, nonce,
+  extract(epoch FROM auth_time)::float8 AS auth_time, extract(epoch FROM expires_at)::float8 AS exp`;
 
 function toRecord(row: CodeRow): AuthorizationCodeRecord {
   return {
@@ -53,6 +61,8 @@ function toRecord(row: CodeRow): AuthorizationCodeRecord {
     redirectUriInRequest: row.redirect_uri_in_request,
     scopes: row.scopes,
     codeChallenge: row.code_challenge,
+    nonce: row.nonce,
+    authTime: row.auth_time === null ? null : Math.floor(row.auth_time),
     expiresAt: Math.floor(row.exp),
     used: row.used,
   };
@@ -66,8 +76,8 @@ export class AuthorizationCodesRepository {
   async insert(code: NewAuthorizationCode): Promise<void> {
     await this.sql.query(
       `INSERT INTO authorization_codes (id, code, code_scheme, code_hash, client_id, username, redirect_uri, redirect_uri_in_request,
-         scopes, code_challenge, issued_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, to_timestamp($11), to_timestamp($12))`,
+         scopes, code_challenge, nonce, auth_time, issued_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, to_timestamp($12), to_timestamp($13), to_timestamp($14))`,
       [
         code.id,
         code.code.stored,
@@ -79,6 +89,8 @@ export class AuthorizationCodesRepository {
         code.redirectUriInRequest,
         code.scopes,
         code.codeChallenge,
+        code.nonce,
+        code.authTime,
         code.issuedAt,
         code.expiresAt,
       ],

@@ -3,17 +3,20 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthorizationCodesRepository } from './authorization-codes.repository.js';
 import { ClientsRepository } from './clients.repository.js';
 import { AuthorizationCodeEntity } from './entities/authorization-code.entity.js';
+import { DeviceAuthorizationEntity } from './entities/device-authorization.entity.js';
 import { OAuthClientEntity } from './entities/oauth-client.entity.js';
 import { OAuthTokenEntity } from './entities/oauth-token.entity.js';
+import { UsedAssertionEntity } from './entities/used-assertion.entity.js';
 import { UserEntity } from './entities/user.entity.js';
 import { InitialSchema1732600000000 } from './migrations/initial-schema.migration.js';
+import { OpenIdConnectAndGrants1796606441320 } from './migrations/openid-connect-and-grants.migration.js';
 import { SqlService } from './sql.service.js';
 import { TokensRepository } from './tokens.repository.js';
 import { UsersRepository } from './users.repository.js';
 
 /** What `DatabaseModule.forRoot` needs for this service. */
-export const KEY_MANAGER_ENTITIES = [UserEntity, OAuthClientEntity, OAuthTokenEntity, AuthorizationCodeEntity];
-export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000];
+export const KEY_MANAGER_ENTITIES = [UserEntity, OAuthClientEntity, OAuthTokenEntity, AuthorizationCodeEntity, DeviceAuthorizationEntity, UsedAssertionEntity];
+export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnectAndGrants1796606441320];
 
 /** Every table access of the Key Manager, behind repositories. */
 @Module({

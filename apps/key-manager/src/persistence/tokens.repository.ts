@@ -23,6 +23,8 @@ export interface NewToken {
   parentId: string | null;
   authorizationCodeId: string | null;
   signingKeyId: string | null;
+  /** Epoch seconds: when the user signed in for this chain; null when unknown or for application tokens. */
+  authTime: number | null;
 }
 
 /** A token row as the look-ups read it (no stored secret: look-ups go by hash). Times in epoch seconds. */
@@ -41,6 +43,7 @@ export interface TokenRecord {
   state: TokenState;
   familyId: string;
   signingKeyId: string | null;
+  authTime: number | null;
 }
 
 interface TokenRow {
@@ -58,11 +61,13 @@ interface TokenRow {
   state: TokenState;
   family_id: string;
   signing_key_id: string | null;
+  auth_time: number | null;
 }
 
 const COLUMNS = `id, client_id, username, scopes, token_type, grant_type, access_token_hash, refresh_token_hash,
   extract(epoch FROM issued_at)::float8 AS iat, extract(epoch FROM expires_at)::float8 AS exp,
-  extract(epoch FROM refresh_expires_at)::float8 AS rexp, state, family_id, signing_key_id`;
+  extract(epoch FROM refresh_expires_at)::float8 AS rexp, state, family_id, signing_key_id,
+  extract(epoch FROM auth_time)::float8 AS auth_time`;
 
 const LOAD_TOKENS = {
   name: 'km_load_tokens',
@@ -76,13 +81,13 @@ const INSERT_TOKENS = {
   name: 'km_insert_tokens',
   text: `INSERT INTO oauth_tokens (id, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme,
            access_token_hash, refresh_token, refresh_token_scheme, refresh_token_hash, issued_at, expires_at, refresh_expires_at,
-           family_id, parent_id, authorization_code_id, signing_key_id)
+           family_id, parent_id, authorization_code_id, signing_key_id, auth_time)
          SELECT id, client_id, username, scopes, token_type, grant_type, a, a_scheme, a_hash, r, r_scheme, r_hash,
-                to_timestamp(iat), to_timestamp(exp), to_timestamp(rexp), family_id, parent_id, code_id, kid
+                to_timestamp(iat), to_timestamp(exp), to_timestamp(rexp), family_id, parent_id, code_id, kid, to_timestamp(auth_time)
            FROM json_to_recordset($1::json)
              AS t(id uuid, client_id text, username text, scopes text, token_type text, grant_type text, a text, a_scheme text,
                   a_hash text, r text, r_scheme text, r_hash text, iat float8, exp float8, rexp float8, family_id uuid,
-                  parent_id uuid, code_id uuid, kid text)`,
+                  parent_id uuid, code_id uuid, kid text, auth_time float8)`,
 };
 
 function toRecord(row: TokenRow): TokenRecord {
@@ -101,6 +106,7 @@ function toRecord(row: TokenRow): TokenRecord {
     state: row.state,
     familyId: row.family_id,
     signingKeyId: row.signing_key_id,
+    authTime: row.auth_time === null ? null : Math.floor(row.auth_time),
   };
 }
 
@@ -127,6 +133,7 @@ function insertParameters(rows: readonly NewToken[]): unknown[] {
         parent_id: t.parentId,
         code_id: t.authorizationCodeId,
         kid: t.signingKeyId,
+        auth_time: t.authTime,
       })),
     ),
   ];

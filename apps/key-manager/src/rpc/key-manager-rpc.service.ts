@@ -61,7 +61,7 @@ export class KeyManagerRpcService {
       throw new KeyManagerError('INVALID_CREDENTIALS', 'invalid username or password');
     }
     const client = await this.clients.record(DEVPORTAL_CLIENT_ID);
-    return toTokenSet(await this.tokens.issueForUser(client, 'password', user.username, checkScopes(request.scopes)));
+    return toTokenSet(await this.tokens.issueForUser(client, 'password', user.username, checkScopes(request.scopes), { authTime: Math.floor(Date.now() / 1000) }));
   }
 
   /**

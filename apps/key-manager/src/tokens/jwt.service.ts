@@ -77,10 +77,19 @@ export class JwtService {
     this.issuer = config.oauth.issuer;
   }
 
-  /** Signs the claims; returns the compact JWS and the id of the key that signed it. */
-  async sign(claims: AccessTokenClaims): Promise<{ token: string; keyId: string }> {
+  /** Signs access-token claims (`typ: at+jwt`); returns the compact JWS and the id of the key that signed it. */
+  sign(claims: AccessTokenClaims): Promise<{ token: string; keyId: string }> {
+    return this.signAs('at+jwt', claims);
+  }
+
+  /**
+   * Signs any claims with the current signing key (RS256, `kid` = its thumbprint) under the given `typ`:
+   * `at+jwt` for access tokens (RFC 9068), `JWT` for ID tokens (OIDC Core leaves `typ` open; `JWT` is what
+   * every OIDC client accepts).
+   */
+  async signAs(typ: 'at+jwt' | 'JWT', claims: object): Promise<{ token: string; keyId: string }> {
     const key = this.encryption.signingKey;
-    const input = `${this.headerFor(key.thumbprint)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const input = `${this.headerFor(key.thumbprint, typ)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     const signature = await signAsync(Buffer.from(input), key.privateKey);
     return { token: `${input}.${signature.toString('base64url')}`, keyId: key.thumbprint };
   }
@@ -134,11 +143,12 @@ export class JwtService {
     return claims;
   }
 
-  private headerFor(kid: string): string {
-    let header = this.headers.get(kid);
+  private headerFor(kid: string, typ: string): string {
+    const id = `${typ} ${kid}`;
+    let header = this.headers.get(id);
     if (!header) {
-      header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid })).toString('base64url');
-      this.headers.set(kid, header);
+      header = Buffer.from(JSON.stringify({ alg: 'RS256', typ, kid })).toString('base64url');
+      this.headers.set(id, header);
     }
     return header;
   }

@@ -23,6 +23,8 @@ export interface MintRequest {
   familyId?: string;
   parentId?: string;
   authorizationCodeId?: string;
+  /** Epoch seconds: when the user signed in for this chain; null when unknown or for application tokens. */
+  authTime?: number | null;
 }
 
 /** A token response, before it is shaped for HTTP (snake_case) or NATS (camelCase). */
@@ -32,6 +34,8 @@ export interface IssuedTokens {
   expiresIn: number;
   refreshToken?: string;
   scopes: string[];
+  /** OpenID Connect: issued when the `openid` scope was granted for a user. */
+  idToken?: string;
 }
 
 /**
@@ -97,6 +101,7 @@ export class TokenMinter {
       parentId: request.parentId ?? null,
       authorizationCodeId: request.authorizationCodeId ?? null,
       signingKeyId,
+      authTime: request.authTime ?? null,
     };
     return {
       row,

@@ -3,6 +3,7 @@ import { KeyManagerCommonModule } from '../common/key-manager-common.module.js';
 import { PersistenceModule } from '../persistence/persistence.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { FreshSecrets } from './fresh-secrets.service.js';
+import { IdTokenService } from './id-token.service.js';
 import { IntrospectionService } from './introspection.service.js';
 import { JwtService } from './jwt.service.js';
 import { SigningKeyRetirementCheck } from './signing-key-retirement.check.js';
@@ -13,7 +14,7 @@ import { TokensService } from './tokens.service.js';
 
 @Module({
   imports: [PersistenceModule, UsersModule, KeyManagerCommonModule],
-  providers: [FreshSecrets, JwtService, TokenMinter, TokenLookup, TokensService, IntrospectionService, TokenCleanupService, SigningKeyRetirementCheck],
-  exports: [JwtService, TokensService, IntrospectionService, TokenCleanupService],
+  providers: [FreshSecrets, JwtService, IdTokenService, TokenMinter, TokenLookup, TokensService, IntrospectionService, TokenCleanupService, SigningKeyRetirementCheck],
+  exports: [JwtService, TokensService, IntrospectionService, TokenCleanupService, TokenLookup, FreshSecrets],
 })
 export class TokensModule {}

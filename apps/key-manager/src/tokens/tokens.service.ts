@@ -11,12 +11,27 @@ import type { ClientRecord } from '../persistence/clients.repository.js';
 import { TokensRepository } from '../persistence/tokens.repository.js';
 import { UsersService } from '../users/users.service.js';
 import { FreshSecrets } from './fresh-secrets.service.js';
+import { IdTokenService, OPENID_SCOPE } from './id-token.service.js';
 import { formatScopes, splitScopes } from './scopes.util.js';
 import { refreshTokenActive, TokenLookup } from './token-lookup.service.js';
 import { TokenMinter, type IssuedTokens, type MintRequest } from './token-minter.service.js';
 
 // RFC 7636 §4.1: code_verifier = 43*128unreserved
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+/** What a user grant knows beyond the user: how and when they authenticated. */
+export interface UserGrantContext {
+  /** Epoch seconds: when the user signed in (the ID token's `auth_time`), kept along refreshes. */
+  authTime?: number | null;
+  authorizationCodeId?: string;
+  /** The authorization request's nonce and the redeemed code (authorization code grant). */
+  nonce?: string | null;
+  code?: string;
+  /** Caps the access token's lifetime (token exchange: never longer than the subject token). */
+  maxLifetimeSec?: number;
+  /** false: no refresh token even when the client has the refresh_token grant. */
+  refreshable?: boolean;
+}
 
 function requireGrant(client: ClientRecord, grant: GrantType): void {
   if (!client.grantTypes.includes(grant)) throw new OAuthError('unauthorized_client', `the client is not allowed to use the ${grant} grant`);
@@ -50,6 +65,7 @@ export class TokensService {
     private readonly encryption: EncryptionService,
     private readonly metrics: KeyManagerMetrics,
     private readonly secrets: FreshSecrets,
+    private readonly idTokens: IdTokenService,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'tokens' });
@@ -73,20 +89,25 @@ export class TokensService {
     requireGrant(client, 'password');
     const user = await this.users.verify(username, password);
     if (!user) throw new OAuthError('invalid_grant', 'invalid username or password');
-    return this.issueForUser(client, 'password', user.username, scopes);
+    return this.issueForUser(client, 'password', user.username, scopes, { authTime: Math.floor(Date.now() / 1000) });
   }
 
-  /** A user token set for a user already authenticated (the portal's log-in over NATS uses this too). */
-  issueForUser(client: ClientRecord, grantType: GrantType, username: string, scopes: string[], authorizationCodeId?: string): Promise<IssuedTokens> {
-    return this.issue({
+  /**
+   * A user token set for a user already authenticated (the portal's log-in over NATS uses this too), with an
+   * ID token when `openid` is among the scopes.
+   */
+  async issueForUser(client: ClientRecord, grantType: GrantType, username: string, scopes: string[], context: UserGrantContext = {}): Promise<IssuedTokens> {
+    const issued = await this.issue({
       client,
       grantType,
       username,
       scopes,
-      accessLifetimeSec: client.userTokenLifetime,
-      refreshLifetimeSec: client.grantTypes.includes('refresh_token') ? client.refreshTokenLifetime : null,
-      ...(authorizationCodeId ? { authorizationCodeId } : {}),
+      accessLifetimeSec: Math.min(client.userTokenLifetime, context.maxLifetimeSec ?? Infinity),
+      refreshLifetimeSec: client.grantTypes.includes('refresh_token') && context.refreshable !== false ? client.refreshTokenLifetime : null,
+      authTime: context.authTime ?? null,
+      ...(context.authorizationCodeId ? { authorizationCodeId: context.authorizationCodeId } : {}),
     });
+    return this.withIdToken(client, username, issued, context);
   }
 
   /**
@@ -124,6 +145,7 @@ export class TokensService {
       refreshLifetimeSec: client.refreshTokenLifetime,
       familyId: old.familyId,
       parentId: old.id,
+      authTime: old.authTime,
     });
     if (!(await this.tokens.rotate(old.id, minted.row))) {
       // Someone else rotated it between our read and our update: the same reuse, seen a moment later.
@@ -132,7 +154,8 @@ export class TokensService {
       throw new OAuthError('invalid_grant', 'the refresh token was already used');
     }
     this.metrics.tokensIssued.inc({ grant_type: 'refresh_token', token_type: client.tokenType });
-    return minted.issued;
+    // OIDC Core §12.2: the same identity (iss, sub, aud, azp, auth_time) in a new ID token; no nonce.
+    return old.username === null ? minted.issued : this.withIdToken(client, old.username, minted.issued, { authTime: old.authTime });
   }
 
   /**
@@ -169,7 +192,12 @@ export class TokensService {
     } else if (codeVerifier !== undefined) {
       throw new OAuthError('invalid_grant', 'code_verifier sent but the authorization request had no code_challenge');
     }
-    return this.issueForUser(client, 'authorization_code', redeemed.username, splitScopes(redeemed.scopes), redeemed.id);
+    return this.issueForUser(client, 'authorization_code', redeemed.username, splitScopes(redeemed.scopes), {
+      authorizationCodeId: redeemed.id,
+      authTime: redeemed.authTime,
+      nonce: redeemed.nonce,
+      code,
+    });
   }
 
   /**
@@ -194,6 +222,9 @@ export class TokensService {
     redirectUriInRequest: boolean;
     scopes: string[];
     codeChallenge: string | null;
+    nonce: string | null;
+    /** Epoch seconds: when the user signed in. */
+    authTime: number;
     lifetimeSec: number;
   }): Promise<string> {
     const code = this.secrets.next(SecretKinds.AuthorizationCode);
@@ -207,10 +238,26 @@ export class TokensService {
       redirectUriInRequest: input.redirectUriInRequest,
       scopes: formatScopes(input.scopes),
       codeChallenge: input.codeChallenge,
+      nonce: input.nonce,
+      authTime: input.authTime,
       issuedAt: now,
       expiresAt: now + input.lifetimeSec,
     });
     return code.secret;
+  }
+
+  /** Adds an ID token when `openid` was granted (OIDC Core §3.1.3.3); the response is unchanged otherwise. */
+  private async withIdToken(client: ClientRecord, username: string, issued: IssuedTokens, context: UserGrantContext): Promise<IssuedTokens> {
+    if (!issued.scopes.includes(OPENID_SCOPE)) return issued;
+    const idToken = await this.idTokens.issue({
+      clientId: client.clientId,
+      username,
+      accessToken: issued.accessToken,
+      authTime: context.authTime ?? null,
+      ...(context.nonce ? { nonce: context.nonce } : {}),
+      ...(context.code !== undefined ? { code: context.code } : {}),
+    });
+    return { ...issued, idToken };
   }
 
   private async issue(request: MintRequest): Promise<IssuedTokens> {

@@ -35,6 +35,14 @@ export class AuthorizationCodeEntity {
   @Column('text', { name: 'code_challenge', nullable: true })
   codeChallenge!: string | null;
 
+  /** OIDC: the authorization request's `nonce`, repeated in the ID token. */
+  @Column('text', { nullable: true })
+  nonce!: string | null;
+
+  /** OIDC: when the user signed in (the ID token's `auth_time`). */
+  @Column('timestamptz', { name: 'auth_time', nullable: true })
+  authTime!: Date | null;
+
   @Column('timestamptz', { name: 'issued_at' })
   issuedAt!: Date;
 

@@ -71,6 +71,10 @@ export class OAuthTokenEntity {
   @Column('uuid', { name: 'authorization_code_id', nullable: true })
   authorizationCodeId!: string | null;
 
+  /** When the user last signed in for this chain (ID tokens' `auth_time`); null when unknown or no user. */
+  @Column('timestamptz', { name: 'auth_time', nullable: true })
+  authTime!: Date | null;
+
   /** Thumbprint of the key that signed the JWT; null for opaque tokens. */
   @Column('text', { name: 'signing_key_id', nullable: true })
   signingKeyId!: string | null;
