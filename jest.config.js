@@ -22,4 +22,6 @@ export default {
   // Key generation and PKCS#12 work take seconds on a busy 2-core machine: Jest's 5 s default fails tests
   // for the machine's load, not for what they prove. Suites that need longer still set their own.
   testTimeout: 30_000,
+  // The stack tests need a Docker engine and a built image: `npm run test:compose` runs them.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/deploy/stack/'],
 };

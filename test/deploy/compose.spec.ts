@@ -1,14 +1,9 @@
-// docker-compose.yml: valid against the Compose Specification, consistent with deploy/Dockerfile and
-// deploy/config/deployment.toml, and — since no Docker engine runs here — its application services run as
-// local processes with the compose file's own commands, environment, mounts and health checks, then the
-// end-to-end flow over HTTP. support/compose-local.runner.ts documents what is mapped and why.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// docker-compose.yml, statically: valid against the Compose Specification and consistent with
+// deploy/Dockerfile and deploy/config/deployment.toml. Running it on a real engine is
+// test/deploy/stack/compose-stack.spec.ts (`npm run test:compose`).
 import path from 'node:path';
-import pg from 'pg';
 import { loadConfig, type DeploymentConfig } from '@app/config';
-import { DemoApiClient } from '../../apps/launcher/src/demo-api.client.js';
-import { ensureBuilt, REPO_ROOT } from './support/built-dist.js';
+import { REPO_ROOT } from './support/built-dist.js';
 import {
   argvOf,
   dependenciesOf,
@@ -19,12 +14,8 @@ import {
   readEnvFile,
   type ComposeService,
 } from './support/compose-file.js';
-import { LocalCompose } from './support/compose-local.runner.js';
 import { validateCompose } from './support/compose-schema.js';
 import { readDockerfileStages } from './support/dockerfile.js';
-import { freePort } from './support/local-process.js';
-import { startPrivateNats, type PrivateNats } from './support/nats-fixture.js';
-import { createScratchDatabase, uniqueName, type ScratchDatabase } from './support/postgres-fixture.js';
 
 const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
 const ENV_EXAMPLE = path.join(REPO_ROOT, 'deploy/.env.example');
@@ -37,8 +28,6 @@ const service = (name: string): ComposeService => {
   if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
   return found;
 };
-// The services `docker compose up` starts from our image (the operator `cli` is in a profile: run on demand).
-const appServices = Object.entries(compose.services).filter(([, s]) => s.build !== undefined && !s.profiles?.length).map(([name]) => name);
 const longRunning = ['key-manager', 'devportal'] as const;
 
 function buildOf(name: string): { context: string; dockerfile: string } {
@@ -153,7 +142,9 @@ describe('docker-compose.yml', () => {
       expect(keystoreInit).toContain(`--alias ${config.keystore.primary.alias}`);
       // Published, health-checked and listened-on ports are the same container port.
       expect(publishedPortsOf(service(name)).map((p) => p.container)).toEqual([config.server.port]);
-      expect(JSON.stringify(service(name).healthcheck?.test)).toContain(`127.0.0.1:${config.server.port}/health/ready`);
+      const check = JSON.stringify(service(name).healthcheck?.test);
+      expect(check).toContain(`/dev/tcp/127.0.0.1/${config.server.port}`);
+      expect(check).toContain('GET /health/ready');
     }
     expect(JSON.stringify(service('nats').healthcheck?.test)).toContain(`:${natsCommand[natsCommand.indexOf('--http_port') + 1]}/healthz`);
   });
@@ -162,7 +153,7 @@ describe('docker-compose.yml', () => {
     expect(buildOf('key-manager')).toEqual(buildOf('devportal'));
     expect(buildOf('keystore-init')).toEqual(buildOf('key-manager'));
     expect(runtime.user).not.toMatch(/^(root|0)?$/);
-    expect(runtime.from).toMatch(/^node:20[.\d]*-[a-z]+-slim$/);
+    expect(runtime.from).toMatch(/^node:24[.\d]*-[a-z]+-slim$/);
     for (const copy of runtime.copies) {
       expect(copy.from).toBe('build');
       for (const source of copy.sources) expect(source).toMatch(/^\/app\/(package\.json|node_modules|dist\/(apps|libs))$/);
@@ -171,98 +162,5 @@ describe('docker-compose.yml', () => {
     // No instruction of any stage names a keystore, an env file or the config.
     const instructions = readDockerfileStages(dockerfilePath).flatMap((stage) => stage.instructions);
     expect(instructions.filter((line) => /\.p12|\.jks|\.pfx|\.env\b|deployment\.toml|deploy\/config/.test(line))).toEqual([]);
-  });
-
-  describe('application services, run as local processes', () => {
-    let work: string;
-    let nats: PrivateNats | undefined;
-    let database: ScratchDatabase | undefined;
-    let local: LocalCompose;
-    let kmConfig: DeploymentConfig;
-
-    beforeAll(async () => {
-      ensureBuilt(longRunning.map((name) => argvOf(service(name).command).find((a) => a.endsWith('.js'))!));
-      work = mkdtempSync(path.join(tmpdir(), 'compose-spec-'));
-      nats = await startPrivateNats();
-      const postgres = environmentOf(service('postgres'));
-      const localName = uniqueName('apim_compose');
-      database = await createScratchDatabase({ database: localName, role: localName, password: postgres['POSTGRES_PASSWORD']! });
-      const appPorts: Record<string, Record<number, number>> = {};
-      for (const name of appServices) {
-        appPorts[name] = {};
-        for (const port of publishedPortsOf(service(name))) appPorts[name][port.container] = await freePort();
-      }
-      local = new LocalCompose({
-        repoRoot: REPO_ROOT,
-        compose,
-        runtime,
-        workRoot: work,
-        hosts: [
-          { service: 'postgres', ports: { 5432: 5432 } },
-          { service: 'nats', ports: { 4222: nats.port } },
-        ],
-        postgres: { service: 'postgres', user: postgres['POSTGRES_USER']!, database: postgres['POSTGRES_DB']!, localUser: localName, localDatabase: localName },
-        appPorts,
-      });
-      kmConfig = containerConfig('key-manager');
-      await local.up();
-    }, 240_000);
-
-    afterAll(async () => {
-      await local?.down().catch(() => undefined);
-      await nats?.stop();
-      await database?.drop();
-      if (work) rmSync(work, { recursive: true, force: true });
-    }, 60_000);
-
-    it('signs up, logs in, creates an application, generates keys, gets a token and introspects it', async () => {
-      const portalConfig = containerConfig('devportal');
-      const api = new DemoApiClient(
-        `http://127.0.0.1:${local.localPort('key-manager', kmConfig.server.port)}`,
-        `http://127.0.0.1:${local.localPort('devportal', portalConfig.server.port)}`,
-      );
-      const password = 'correct horse battery staple 7';
-      await api.signup('compose-user', password);
-      const login = await api.login('compose-user', password);
-      const application = await api.createApplication(login.access_token, 'compose-app');
-      const keys = await api.generateKeys(login.access_token, application.applicationId);
-      expect(keys.consumerSecret).toBeTruthy();
-
-      const token = await api.clientCredentialsToken({ clientId: keys.consumerKey, clientSecret: keys.consumerSecret });
-      expect(token.token_type).toBe('Bearer');
-
-      const admin = { username: kmConfig.superAdmin.username, password: envExample['ADMIN_PASSWORD']! };
-      const resourceServer = await api.registerResourceServer(admin, 'compose-resource-server');
-      const introspection = await api.introspect(resourceServer, token.access_token);
-      expect(introspection).toMatchObject({ active: true, client_id: keys.consumerKey });
-
-      // Stored encrypted with the keystore keystore-init created, not in plain text.
-      const client = new pg.Client({ connectionString: database!.url });
-      await client.connect();
-      try {
-        const { rows } = await client.query(`SELECT access_token, access_token_scheme FROM ${kmConfig.database.schema}.oauth_tokens WHERE client_id = $1`, [keys.consumerKey]);
-        // generate-keys issues a first token too (as WSO2 does), then the one from /oauth2/token.
-        expect(rows.length).toBeGreaterThanOrEqual(1);
-        for (const row of rows) {
-          expect(row.access_token_scheme).toMatch(/^RSA\//);
-          expect(row.access_token).not.toContain(token.access_token.slice(0, 20));
-        }
-      } finally {
-        await client.end();
-      }
-    }, 60_000);
-
-    it('keeps the existing keystore when keystore-init runs again (every `docker compose up`)', async () => {
-      const keystore = path.join(work, 'volumes', 'keystore', path.basename(kmConfig.keystore.primary.file));
-      const before = readFileSync(keystore);
-      const rerun = await local.runToCompletion('keystore-init');
-      expect(rerun.log).toMatch(/not empty/);
-      expect(readFileSync(keystore).equals(before)).toBe(true);
-    }, 60_000);
-
-    it('stops every service cleanly on SIGTERM (docker compose down / stop)', async () => {
-      const statuses = await local.down();
-      expect(statuses).toEqual({ 'key-manager': { code: 0, signal: null }, devportal: { code: 0, signal: null } });
-    }, 90_000);
   });
 });
