@@ -1,15 +1,15 @@
 /**
- * `cli wso2 import` end to end: a WSO2 identity database (the DDL subset below, filled with the shared
- * vectors exactly as WSO2 stores them) is imported into a running Key Manager; then the imported clients
- * authenticate with their WSO2 consumer secrets and the imported tokens introspect, through a standards
- * client (oauth4webapi) — before and after `tokens migrate` rewrites them under the current settings.
+ * `cli wso2 import` end to end: WSO2 identity databases (WSO2's own DDL, filled with the shared vectors
+ * exactly as WSO2 stores them: encrypted, plaintext, and hashed with `hash_tokens_and_secrets`) are imported
+ * into a running Key Manager; then the imported clients authenticate with their WSO2 consumer secrets and the
+ * imported tokens introspect, through a standards client (oauth4webapi) — before and after `tokens migrate`
+ * rewrites them under the current settings. WSO2's stored hashes never become credentials.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import * as oauth from 'oauth4webapi';
-import { Keyring, loadKeystore, parseSymmetricKey, SecretCipher, Transformations } from '@app/crypto';
+import { HASHED_SCHEME, Keyring, loadKeystore, parseSymmetricKey, SecretCipher, Transformations } from '@app/crypto';
 import { runCliForTest, type CliRun } from '../../../test/support/cli-runner.js';
 import { startKeyManagerForTest, type KeyManagerUnderTest } from '../../../test/support/key-manager.harness.js';
 import { keyManagerOAuth, type KeyManagerOAuth } from '../../../test/support/oauth-client.js';
@@ -17,82 +17,9 @@ import { startPrivateNats, type PrivateNats } from '../../../test/support/privat
 import { makeTempDir, type TestConfigDir } from '../../../test/support/test-config.js';
 import { dropSchema, queryTestDatabase, uniqueSchema } from '../../../test/support/test-database.js';
 import { REPO_ROOT, WSO2_VECTOR_KEYSTORE } from '../../../test/support/test-keystore.js';
+import { createWso2Schema as createWso2SourceSchema, HOUR, MINUTE, sha256, wso2HashOf, type Wso2App, type Wso2Token } from './wso2-source.fixture.js';
 
 jest.setTimeout(180_000);
-
-/**
- * The subset of WSO2's DDL the import reads: Identity Server 5.x / API Manager 3.x–4.x
- * `dbscripts/postgresql.sql` (identity tables), tables complete and column names as WSO2 writes them
- * (unquoted upper case, which PostgreSQL folds to lower case). Also in docs/wso2-migration.md.
- */
-const WSO2_DDL = `
-CREATE SEQUENCE IDN_OAUTH_CONSUMER_APPS_PK_SEQ;
-CREATE TABLE IDN_OAUTH_CONSUMER_APPS (
-            ID INTEGER DEFAULT NEXTVAL('IDN_OAUTH_CONSUMER_APPS_PK_SEQ'),
-            CONSUMER_KEY VARCHAR(255),
-            CONSUMER_SECRET VARCHAR(2048),
-            USERNAME VARCHAR(255),
-            TENANT_ID INTEGER DEFAULT 0,
-            USER_DOMAIN VARCHAR(50),
-            APP_NAME VARCHAR(255),
-            OAUTH_VERSION VARCHAR(128),
-            CALLBACK_URL VARCHAR(2048),
-            GRANT_TYPES VARCHAR (1024),
-            PKCE_MANDATORY CHAR(1) DEFAULT '0',
-            PKCE_SUPPORT_PLAIN CHAR(1) DEFAULT '0',
-            APP_STATE VARCHAR (25) DEFAULT 'ACTIVE',
-            USER_ACCESS_TOKEN_EXPIRE_TIME BIGINT DEFAULT 3600,
-            APP_ACCESS_TOKEN_EXPIRE_TIME BIGINT DEFAULT 3600,
-            REFRESH_TOKEN_EXPIRE_TIME BIGINT DEFAULT 84600,
-            ID_TOKEN_EXPIRE_TIME BIGINT DEFAULT 3600,
-            CONSTRAINT CONSUMER_KEY_CONSTRAINT UNIQUE (CONSUMER_KEY),
-            PRIMARY KEY (ID)
-);
-CREATE TABLE IDN_OAUTH2_ACCESS_TOKEN (
-            TOKEN_ID VARCHAR (255),
-            ACCESS_TOKEN VARCHAR(2048),
-            REFRESH_TOKEN VARCHAR(2048),
-            CONSUMER_KEY_ID INTEGER,
-            AUTHZ_USER VARCHAR (100),
-            TENANT_ID INTEGER,
-            USER_DOMAIN VARCHAR(50),
-            USER_TYPE VARCHAR (25),
-            GRANT_TYPE VARCHAR (50),
-            TIME_CREATED TIMESTAMP,
-            REFRESH_TOKEN_TIME_CREATED TIMESTAMP,
-            VALIDITY_PERIOD BIGINT,
-            REFRESH_TOKEN_VALIDITY_PERIOD BIGINT,
-            TOKEN_SCOPE_HASH VARCHAR(32),
-            TOKEN_STATE VARCHAR(25) DEFAULT 'ACTIVE',
-            TOKEN_STATE_ID VARCHAR (128) DEFAULT 'NONE',
-            SUBJECT_IDENTIFIER VARCHAR(255),
-            ACCESS_TOKEN_HASH VARCHAR(512),
-            REFRESH_TOKEN_HASH VARCHAR(512),
-            IDP_ID INTEGER,
-            TOKEN_BINDING_REF VARCHAR (32) DEFAULT 'NONE',
-            PRIMARY KEY (TOKEN_ID),
-            FOREIGN KEY (CONSUMER_KEY_ID) REFERENCES IDN_OAUTH_CONSUMER_APPS(ID) ON DELETE CASCADE,
-            CONSTRAINT CON_APP_KEY UNIQUE (CONSUMER_KEY_ID,AUTHZ_USER,TENANT_ID,USER_DOMAIN,USER_TYPE,TOKEN_SCOPE_HASH,
-                                           TOKEN_STATE,TOKEN_STATE_ID,IDP_ID,TOKEN_BINDING_REF)
-);
-CREATE TABLE IDN_OAUTH2_ACCESS_TOKEN_SCOPE (
-            TOKEN_ID VARCHAR (255),
-            TOKEN_SCOPE VARCHAR (60),
-            TENANT_ID INTEGER DEFAULT -1,
-            PRIMARY KEY (TOKEN_ID, TOKEN_SCOPE),
-            FOREIGN KEY (TOKEN_ID) REFERENCES IDN_OAUTH2_ACCESS_TOKEN(TOKEN_ID) ON DELETE CASCADE
-);
-CREATE SEQUENCE IDN_OIDC_PROPERTY_SEQ;
-CREATE TABLE IDN_OIDC_PROPERTY (
-  ID INTEGER DEFAULT NEXTVAL('IDN_OIDC_PROPERTY_SEQ'),
-  TENANT_ID  INTEGER,
-  CONSUMER_KEY  VARCHAR(255) ,
-  PROPERTY_KEY  VARCHAR(255) NOT NULL,
-  PROPERTY_VALUE  VARCHAR(2047) ,
-  PRIMARY KEY (ID) ,
-  FOREIGN KEY (CONSUMER_KEY) REFERENCES IDN_OAUTH_CONSUMER_APPS(CONSUMER_KEY) ON DELETE CASCADE
-);
-`;
 
 interface Vector {
   id: string;
@@ -108,10 +35,7 @@ const AES_A = v('v4').symmetricKey!; // 32 characters: AES-256 from its UTF-8 by
 const AES_B = v('v6').symmetricKey!; // 64 hex digits
 const CURRENT = `RSA/ECB/OAEPwithSHA1andMGF1Padding:${THUMBPRINT}`;
 
-const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 const NOW_MS = Date.now();
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 
 /** A vector with its RSA ciphertext replaced: well-formed, names the configured key, does not decrypt. */
 function tampered(vector: Vector): string {
@@ -119,82 +43,7 @@ function tampered(vector: Vector): string {
   return Buffer.from(JSON.stringify({ ...envelope, c: Buffer.alloc(256, 0x5a).toString('base64') })).toString('base64');
 }
 
-interface App {
-  id: number;
-  key: string;
-  secret: string;
-  grants: string;
-  owner?: [string, string];
-  state?: string;
-  callback?: string;
-  tokenType?: string;
-}
-
-interface Token {
-  id: string;
-  app: number;
-  access: string;
-  accessPlain?: string;
-  refresh?: string;
-  refreshPlain?: string;
-  user?: string;
-  userType?: 'APPLICATION' | 'APPLICATION_USER';
-  grant: string;
-  createdAgoMs: number;
-  validityMs: number;
-  refreshValidityMs?: number;
-  state?: string;
-  scopes?: string[];
-  withHash?: boolean;
-}
-
-async function createWso2Schema(schema: string, apps: App[], tokens: Token[]): Promise<void> {
-  await queryTestDatabase(`CREATE SCHEMA "${schema}"`);
-  await queryTestDatabase(WSO2_DDL, [], schema);
-  for (const a of apps) {
-    await queryTestDatabase(
-      `INSERT INTO IDN_OAUTH_CONSUMER_APPS (ID, CONSUMER_KEY, CONSUMER_SECRET, USERNAME, TENANT_ID, USER_DOMAIN, APP_NAME, OAUTH_VERSION, CALLBACK_URL,
-         GRANT_TYPES, APP_STATE, USER_ACCESS_TOKEN_EXPIRE_TIME, APP_ACCESS_TOKEN_EXPIRE_TIME, REFRESH_TOKEN_EXPIRE_TIME)
-       VALUES ($1, $2, $3, $4, -1234, $5, $6, 'OAuth-2.0', $7, $8, $9, 1800, 3600, 86400)`,
-      [a.id, a.key, a.secret, a.owner?.[0] ?? 'admin', a.owner?.[1] ?? 'PRIMARY', `admin_${a.key}_PRODUCTION`, a.callback ?? null, a.grants, a.state ?? 'ACTIVE'],
-      schema,
-    );
-    if (a.tokenType) {
-      await queryTestDatabase(`INSERT INTO IDN_OIDC_PROPERTY (TENANT_ID, CONSUMER_KEY, PROPERTY_KEY, PROPERTY_VALUE) VALUES (-1234, $1, 'tokenType', $2)`, [a.key, a.tokenType], schema);
-    }
-  }
-  for (const t of tokens) {
-    const created = NOW_MS - t.createdAgoMs;
-    // WSO2 writes its TIMESTAMP columns in UTC.
-    await queryTestDatabase(
-      `INSERT INTO IDN_OAUTH2_ACCESS_TOKEN (TOKEN_ID, ACCESS_TOKEN, REFRESH_TOKEN, CONSUMER_KEY_ID, AUTHZ_USER, TENANT_ID, USER_DOMAIN, USER_TYPE, GRANT_TYPE,
-         TIME_CREATED, REFRESH_TOKEN_TIME_CREATED, VALIDITY_PERIOD, REFRESH_TOKEN_VALIDITY_PERIOD, TOKEN_SCOPE_HASH, TOKEN_STATE, TOKEN_STATE_ID,
-         ACCESS_TOKEN_HASH, REFRESH_TOKEN_HASH, IDP_ID)
-       VALUES ($1::text, $2, $3, $4, $5, -1234, $6, $7, $8, (to_timestamp($9::float8 / 1000) AT TIME ZONE 'UTC'), (to_timestamp($9::float8 / 1000) AT TIME ZONE 'UTC'),
-         $10, $11, md5($1::text), $12, 'NONE', $13, $14, 1)`,
-      [
-        t.id,
-        t.access,
-        t.refresh ?? null,
-        t.app,
-        t.user ?? 'admin',
-        t.user === 'bob' ? 'LDAP' : 'PRIMARY',
-        t.userType ?? 'APPLICATION_USER',
-        t.grant,
-        created,
-        t.validityMs,
-        t.refresh ? (t.refreshValidityMs ?? 24 * HOUR) : -1,
-        t.state ?? 'ACTIVE',
-        t.withHash && t.accessPlain !== undefined ? sha256(t.accessPlain) : null,
-        t.withHash && t.refreshPlain !== undefined ? sha256(t.refreshPlain) : null,
-      ],
-      schema,
-    );
-    for (const scope of t.scopes ?? ['default']) {
-      await queryTestDatabase(`INSERT INTO IDN_OAUTH2_ACCESS_TOKEN_SCOPE (TOKEN_ID, TOKEN_SCOPE, TENANT_ID) VALUES ($1, $2, -1234)`, [t.id, scope], schema);
-    }
-  }
-}
+const createWso2Schema = (schema: string, apps: Wso2App[], tokens: Wso2Token[]) => createWso2SourceSchema(schema, apps, tokens, { now: NOW_MS });
 
 let dir: TestConfigDir;
 let nats: PrivateNats;
@@ -204,6 +53,10 @@ let resourceServer: { clientId: string; clientSecret: string };
 let env: NodeJS.ProcessEnv;
 const encryptedSource = uniqueSchema('wso2_enc');
 const plainSource = uniqueSchema('wso2_plain');
+const hashedSource = uniqueSchema('wso2_hashed');
+/** The secrets behind the hashes of the hashed source: WSO2 never stored them, their holders present them. */
+const HASHED = { secret: 'hashed-consumer-secret-0001', access: 'hashed-access-token-0001', refresh: 'hashed-refresh-token-0001', appToken: 'hashed-app-token-0001' };
+const HASHED_BEFORE_6033 = 'a-token-hashed-before-6-0-33';
 // The portal's schema is never created: `tokens migrate` then has only the Key Manager's to do.
 const unusedPortalSchema = uniqueSchema('dp_none');
 // Trust auth ignores the password, so it can stand in for a real one that must never be printed.
@@ -321,7 +174,8 @@ beforeAll(async () => {
     ],
     [
       // Usable tokens, every stored format among them.
-      { id: 't1', app: 1, access: TOKEN.pkcs1.stored, accessPlain: TOKEN.pkcs1.plaintext, userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: 10 * MINUTE, validityMs: HOUR, withHash: true },
+      // ACCESS_TOKEN_HASH as bare hex, as WSO2 wrote it before identity-inbound-auth-oauth 6.0.33; the others in its JSON form.
+      { id: 't1', app: 1, access: TOKEN.pkcs1.stored, accessPlain: TOKEN.pkcs1.plaintext, userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: 10 * MINUTE, validityMs: HOUR, withHash: 'hex' },
       {
         id: 't2',
         app: 2,
@@ -366,14 +220,14 @@ beforeAll(async () => {
         withHash: true,
       },
       // Not usable any more: skipped.
-      { id: 't5', app: 1, access: ownSealed.expired, userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: 48 * HOUR, validityMs: HOUR },
+      { id: 't5', app: 1, access: ownSealed.expired, userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: 48 * HOUR, validityMs: HOUR, state: 'EXPIRED' },
       { id: 't6', app: 1, access: ownSealed.revoked, userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: MINUTE, validityMs: HOUR, state: 'REVOKED' },
       // Their client is not imported: skipped.
       { id: 't8', app: 6, access: ownSealed.orphan, userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: MINUTE, validityMs: HOUR },
       { id: 't9', app: 5, access: ownSealed.revokedApp, userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: MINUTE, validityMs: HOUR },
       // Do not decrypt: reported, not imported.
       { id: 't7', app: 3, access: tampered(v('v8')), userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: MINUTE, validityMs: HOUR },
-      { id: 't10', app: 1, access: ownSealed.unknownKey, userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: MINUTE, validityMs: HOUR },
+      { id: 't10', app: 1, access: ownSealed.unknownKey, user: 'erin', grant: 'password', createdAgoMs: MINUTE, validityMs: HOUR },
     ],
   );
   await createWso2Schema(
@@ -396,11 +250,36 @@ beforeAll(async () => {
         validityMs: HOUR,
         withHash: true,
       },
-      // WSO2's hashing persistence processor keeps only hashes: there is nothing to import.
-      { id: 'p2', app: 1, access: sha256('a-hashed-token'), accessPlain: sha256('a-hashed-token'), userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: MINUTE, validityMs: HOUR },
+      // Hashed by WSO2 before identity-inbound-auth-oauth 6.0.33 (bare hex, in both columns): the token's hash, not the token.
+      { id: 'p2', app: 1, access: sha256(HASHED_BEFORE_6033), user: 'frank', grant: 'password', createdAgoMs: MINUTE, validityMs: HOUR },
     ],
   );
   await queryTestDatabase(`UPDATE "${plainSource}".idn_oauth2_access_token SET access_token_hash = access_token WHERE token_id = 'p2'`);
+  // WSO2 with hash_tokens_and_secrets (API Manager's enable_token_hashing): every secret column holds WSO2's hash object.
+  await createWso2Schema(
+    hashedSource,
+    [
+      { id: 1, key: 'ck_hashed', secret: wso2HashOf(HASHED.secret), grants: 'client_credentials password refresh_token', tokenType: 'Default' },
+      { id: 2, key: 'ck_hashed_sha512', secret: `{"hash":"${'ab'.repeat(64)}","algorithm":"SHA-512"}`, grants: 'client_credentials', tokenType: 'Default' },
+    ],
+    [
+      {
+        id: 'h1',
+        app: 1,
+        access: wso2HashOf(HASHED.access),
+        accessPlain: HASHED.access,
+        refresh: wso2HashOf(HASHED.refresh),
+        refreshPlain: HASHED.refresh,
+        user: 'gina',
+        grant: 'password',
+        createdAgoMs: MINUTE,
+        validityMs: HOUR,
+        scopes: ['read'],
+        withHash: true,
+      },
+      { id: 'h2', app: 1, access: wso2HashOf(HASHED.appToken), accessPlain: HASHED.appToken, userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: MINUTE, validityMs: HOUR, withHash: true },
+    ],
+  );
 
   secrets.push(
     ...Object.values(SECRET).flatMap((x) => [x.plaintext, x.stored]),
@@ -410,6 +289,8 @@ beforeAll(async () => {
     'plain-consumer-secret-0001',
     'plain-access-token-0001',
     'plain-refresh-token-0001',
+    HASHED_BEFORE_6033,
+    ...Object.values(HASHED),
     SOURCE_PASSWORD,
     AES_A,
     AES_B,
@@ -433,6 +314,7 @@ afterAll(async () => {
   await nats?.stop();
   await dropSchema(encryptedSource).catch(() => undefined);
   await dropSchema(plainSource).catch(() => undefined);
+  await dropSchema(hashedSource).catch(() => undefined);
   await dir?.remove();
 });
 
@@ -557,16 +439,63 @@ describe('cli wso2 import', () => {
     expect(await targetRows()).toEqual(before);
   });
 
-  test('plaintext source (--source-encrypted false): stored as plain; ciphertexts and hash-only rows are refused', async () => {
+  test('plaintext source (--source-encrypted false): stored as plain; ciphertexts are refused; bare-hex hashes stay hashes', async () => {
     const run = await cli(importArgs(plainSource, false));
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^clients\s+2\s+1\s+0\s+0\s+1$/m);
-    expect(run.stdout).toMatch(/^tokens\s+2\s+1\s+0\s+0\s+1$/m);
+    expect(run.stdout).toMatch(/^tokens\s+2\s+2\s+0\s+0\s+0$/m);
     expect(run.stderr).toContain('failed: client ck_plain_but_encrypted consumer secret: WSO2_VALUE_LOOKS_ENCRYPTED');
-    expect(run.stderr).toContain('failed: token p2 (client ck_plain) access token: WSO2_HASH_MISMATCH');
     expect(await tokenRow('plain-access-token-0001')).toMatchObject({ access_token: 'plain-access-token-0001', access_token_scheme: 'plain', refresh_token_scheme: 'plain' });
     expect(await authenticates('ck_plain', 'plain-consumer-secret-0001')).toBe(true);
     expect(await api.introspect(resourceServer, 'plain-access-token-0001')).toMatchObject({ active: true, client_id: 'ck_plain' });
+    // The pre-6.0.33 hashed row: its holder's token works, WSO2's stored hash of it does not.
+    expect(await tokenRow(HASHED_BEFORE_6033)).toMatchObject({ access_token: wso2HashOf(HASHED_BEFORE_6033), access_token_scheme: HASHED_SCHEME, username: 'frank' });
+    expect(await api.introspect(resourceServer, HASHED_BEFORE_6033)).toMatchObject({ active: true, client_id: 'ck_plain', username: 'frank' });
+    expect(await api.introspect(resourceServer, sha256(HASHED_BEFORE_6033))).toEqual({ active: false });
+  });
+
+  test('hashed source (hash_tokens_and_secrets): kept as hashes only; they work for their holders, and as credentials themselves never', async () => {
+    const run = await cli(importArgs(hashedSource, false));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^clients\s+2\s+1\s+0\s+0\s+1$/m);
+    expect(run.stdout).toMatch(/^tokens\s+2\s+2\s+0\s+0\s+0$/m);
+    expect(run.stderr).toMatch(/failed: client ck_hashed_sha512 consumer secret: WSO2_HASH_UNSUPPORTED: .*"SHA-512"/);
+    expect(run.stdout).toMatch(new RegExp(`oauth_tokens\\.access_token\\s+${HASHED_SCHEME}\\s+2`));
+
+    const [client] = await queryTestDatabase<Record<string, unknown>>(`SELECT client_secret, client_secret_scheme, client_secret_hash FROM "${km.schema}".oauth_clients WHERE client_id = 'ck_hashed'`);
+    expect(client).toEqual({ client_secret: wso2HashOf(HASHED.secret), client_secret_scheme: HASHED_SCHEME, client_secret_hash: sha256(HASHED.secret) });
+    expect(await tokenRow(HASHED.access)).toMatchObject({
+      access_token: wso2HashOf(HASHED.access),
+      access_token_scheme: HASHED_SCHEME,
+      refresh_token: wso2HashOf(HASHED.refresh),
+      refresh_token_scheme: HASHED_SCHEME,
+      refresh_token_hash: sha256(HASHED.refresh),
+      username: 'gina',
+    });
+
+    // The secrets work, as they did in WSO2 …
+    expect(await authenticates('ck_hashed', HASHED.secret)).toBe(true);
+    expect(await api.introspect(resourceServer, HASHED.access)).toMatchObject({ active: true, client_id: 'ck_hashed', username: 'gina', scope: 'read' });
+    expect(await api.introspect(resourceServer, HASHED.appToken)).toMatchObject({ active: true, client_id: 'ck_hashed' });
+    // … and what WSO2 stored, in either form, opens nothing.
+    for (const stolen of [wso2HashOf(HASHED.secret), sha256(HASHED.secret)]) expect(await authenticates('ck_hashed', stolen)).toBe(false);
+    for (const stolen of [wso2HashOf(HASHED.access), sha256(HASHED.access), wso2HashOf(HASHED.refresh), sha256(HASHED.refresh)]) {
+      expect(await api.introspect(resourceServer, stolen)).toEqual({ active: false });
+    }
+    await expect(refresh('ck_hashed', HASHED.secret, wso2HashOf(HASHED.refresh))).rejects.toThrow();
+
+    // A hashed secret is never shown: the DCR read of the client has no client_secret.
+    const response = await fetch(`${km.baseUrl}/keymanager-operations/dcr/register/ck_hashed`, {
+      headers: { authorization: `Basic ${Buffer.from(`${km.admin.username}:${km.admin.password}`).toString('base64')}` },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ client_id: 'ck_hashed' });
+    expect(body).not.toHaveProperty('client_secret');
+
+    // Re-running finds every row by WSO2's own hash: nothing twice.
+    const again = await cli(importArgs(hashedSource, false));
+    expect(again.stdout).toMatch(/^tokens\s+2\s+0\s+2\s+0\s+0$/m);
   });
 
   test('once the broken rows are dealt with in WSO2, the import completes with exit 0 and imports nothing twice', async () => {
@@ -585,19 +514,27 @@ describe('cli wso2 import', () => {
     expect(inactive.stdout).toMatch(/^tokens\s+7\s+2\s+4\s+1\s+0$/m);
   });
 
-  test('tokens migrate rewrites every imported value under the current settings, and everything still works', async () => {
+  test('tokens migrate rewrites every imported value under the current settings, and keeps the hashes as they are', async () => {
     const status = await cli(['tokens', 'status']);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/to migrate/);
+    expect(status.stdout).toMatch(new RegExp(`oauth_tokens\\s+access_token\\s+${HASHED_SCHEME}\\s+3\\s+hash only \\(kept\\)`));
+    expect(status.stdout).toContain('are stored as hashes only');
 
     const migrate = await cli(['tokens', 'migrate', '--verify']);
     expect(migrate.code).toBe(0);
+    // Three hashed access tokens, one refresh token and one consumer secret: counted, left.
+    expect(migrate.stdout).toContain('5 value(s) stored as hashes only were left as they are');
     const schemes = await queryTestDatabase<{ scheme: string }>(
       `SELECT client_secret_scheme AS scheme FROM "${km.schema}".oauth_clients WHERE client_secret IS NOT NULL
        UNION SELECT access_token_scheme FROM "${km.schema}".oauth_tokens
-       UNION SELECT refresh_token_scheme FROM "${km.schema}".oauth_tokens WHERE refresh_token IS NOT NULL`,
+       UNION SELECT refresh_token_scheme FROM "${km.schema}".oauth_tokens WHERE refresh_token IS NOT NULL ORDER BY 1`,
     );
-    expect(schemes.map((s) => s.scheme)).toEqual([CURRENT]);
+    expect(schemes.map((s) => s.scheme)).toEqual([CURRENT, HASHED_SCHEME].sort());
+    // Nothing is left to do: hash-only values do not count as "not current".
+    expect((await cli(['tokens', 'status', '--check'])).code).toBe(0);
+    expect(await authenticates('ck_hashed', HASHED.secret)).toBe(true);
+    expect(await api.introspect(resourceServer, HASHED.access)).toMatchObject({ active: true });
 
     expect(await authenticates('ck_legacy_raw', SECRET.legacyRaw.plaintext)).toBe(true);
     expect(await authenticates('ck_aes_kid', SECRET.aesWithKeyId.plaintext)).toBe(true);

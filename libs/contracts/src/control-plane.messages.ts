@@ -28,8 +28,11 @@ export interface NodeStatus {
   profile: EncryptionProfile;
   readableKeyIds: string[];
   transition: TransitionView | null;
-  /** Stored values not under the current settings, and values this node cannot read (from its last report). */
-  storedSecrets: { notCurrent: number; unreadable: number } | null;
+  /**
+   * Stored values not under the current settings, values this node cannot read, and values kept as hashes
+   * only under other current settings (absent from nodes that predate hashing) — from its last report.
+   */
+  storedSecrets: { notCurrent: number; unreadable: number; hashOnly?: number } | null;
 }
 
 export interface DiscoverCommand {

@@ -176,6 +176,12 @@ export interface ClientView {
   clientId: string;
   /** Stored form only: when encryption is on the consumer secret crosses the bus as its ciphertext. */
   clientSecret: ProtectedSecretView;
+  /**
+   * The new consumer secret in plaintext, only in the replies that issue one (create, regenerate) and only
+   * when its stored form cannot be read back (stored as a hash only, `enable_token_hashing`): the portal
+   * shows it this once, as WSO2 does.
+   */
+  issuedSecret?: string;
   clientName: string;
   owner: string;
   grantTypes: GrantType[];

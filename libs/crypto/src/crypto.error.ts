@@ -18,6 +18,8 @@ export type CryptoErrorCode =
   | 'CIPHER_TAMPERED'
   /** The value is stored under a key id this keyring does not hold. */
   | 'CIPHER_KEY_UNAVAILABLE'
+  /** The value is stored as a hash only (scheme `hash:SHA-256`): it can be matched, never read back. */
+  | 'SECRET_HASH_ONLY'
   | 'SCHEME_INVALID';
 
 /**

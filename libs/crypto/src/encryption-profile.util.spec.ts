@@ -46,4 +46,19 @@ describe('encryption profiles', () => {
       `key id: ${TP} vs ${OTHER_TP}`,
     ]);
   });
+
+  it('hashing is a profile of its own; every other profile keeps its fingerprint', () => {
+    const hashing = encryptionProfileOf({ enabled: false, hashing: true, transformation: Transformations.RsaOaepSha1, keyId: null });
+    const off = encryptionProfileOf({ enabled: false, transformation: Transformations.RsaOaepSha1, keyId: null });
+    expect(hashing).toMatchObject({ enabled: false, hashing: true, transformation: null, keyId: null });
+    expect(hashing.fingerprint).not.toBe(off.fingerprint);
+    expect(off.hashing).toBe(false);
+    expect(rsa.fingerprint).toBe('0a3d7efb4de7f776');
+    // Encryption wins over a stray hashing flag: the crypto layer refuses that pair before a profile is made.
+    expect(encryptionProfileOf({ enabled: true, hashing: true, transformation: Transformations.RsaOaepSha1, keyId: TP }).fingerprint).toBe(rsa.fingerprint);
+    expect(describeProfileDifference(hashing, off)).toEqual(['enable_token_hashing: true vs false']);
+    // A peer that predates hashing sends no flag: read as false.
+    const { hashing: _dropped, ...older } = off;
+    expect(describeProfileDifference(hashing, older as typeof off)).toEqual(['enable_token_hashing: true vs false']);
+  });
 });

@@ -1,8 +1,10 @@
-import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
+import { constants, createHash, createPublicKey, publicEncrypt } from 'node:crypto';
 import fc from 'fast-check';
 import {
   CryptoError,
   decodeStoredValue,
+  formatWso2Hash,
+  HASHED_SCHEME,
   Keyring,
   loadKeystore,
   parseSymmetricKey,
@@ -32,7 +34,8 @@ beforeAll(async () => {
   aes = parseSymmetricKey('956bde61e39c9602e4043b11a648faf4c270f43c8c4925c7f202e0971d594b9b');
   otherAes = parseSymmetricKey('03BAFEB27A8E871CAD83C5CD4E771DAB');
   keyring = Keyring.create({ rsa: [primary, other], symmetric: [aes, otherAes] });
-});
+  // Generating an RSA key takes seconds on a loaded machine: more than jest's default hook timeout.
+}, 60_000);
 afterAll(() => temp.cleanup());
 
 function writer(transformation: Transformation, ring = keyring): SecretCipher {
@@ -417,5 +420,43 @@ describe('SecretCipher: reading failures are coded errors, never plaintext', () 
     expect(cipher.canRead(`${Transformations.AesGcm}:${aes.keyId}`)).toBe(true);
     expect(cipher.canRead(`${Transformations.AesGcm}:${otherAes.keyId}`)).toBe(false);
     expect(cipher.canRead(`${Transformations.RsaOaepSha1}:${other.thumbprint}`)).toBe(false);
+  });
+
+  it('capability: readable, hash-only, or unreadable (a key not held, or not a scheme)', () => {
+    const cipher = new SecretCipher(Keyring.create({ rsa: [primary], symmetric: [aes] }), { enabled: false, transformation: Transformations.RsaOaepSha1 });
+    expect(cipher.capability(PLAIN_SCHEME)).toBe('readable');
+    expect(cipher.capability(`${Transformations.AesGcm}:${aes.keyId}`)).toBe('readable');
+    expect(cipher.capability(HASHED_SCHEME)).toBe('hash-only');
+    expect(cipher.canRead(HASHED_SCHEME)).toBe(false);
+    expect(cipher.capability(`${Transformations.RsaOaepSha1}:${other.thumbprint}`)).toBe('unreadable');
+    expect(cipher.capability('hash:SHA-512')).toBe('unreadable');
+  });
+});
+
+describe('SecretCipher: hashing (enable_token_hashing)', () => {
+  const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+
+  it("writes WSO2's hash object under the hash scheme, for any Unicode secret", () => {
+    const cipher = new SecretCipher(keyring, { enabled: false, hashing: true, transformation: Transformations.RsaOaepSha1 });
+    expect(cipher.writeScheme).toBe(HASHED_SCHEME);
+    for (const secret of [TOKEN, 'ünïcødé-токен-🔑', '']) {
+      expect(cipher.seal(secret)).toEqual({ stored: formatWso2Hash(sha256(secret)), scheme: HASHED_SCHEME });
+    }
+    expect(codeOf(() => cipher.seal('\ud800'))).toBe('CIPHER_MALFORMED');
+    expect(cipher.rsaWriteKey).toBeUndefined();
+  });
+
+  it('never reads a hash back: open and openAny say SECRET_HASH_ONLY, whatever key is held', () => {
+    const cipher = new SecretCipher(keyring, { enabled: false, hashing: true, transformation: Transformations.RsaOaepSha1 });
+    const { stored, scheme } = cipher.seal(TOKEN);
+    expect(codeOf(() => cipher.open(stored, scheme))).toBe('SECRET_HASH_ONLY');
+    expect(codeOf(() => writer(Transformations.RsaOaepSha1).openAny(stored))).toBe('SECRET_HASH_ONLY');
+    // It still reads every other scheme: switching to hashing leaves earlier values readable.
+    const earlier = writer(Transformations.AesGcm).seal(TOKEN);
+    expect(cipher.open(earlier.stored, earlier.scheme)).toBe(TOKEN);
+  });
+
+  it('refuses to encrypt and hash at once', () => {
+    expect(codeOf(() => new SecretCipher(keyring, { enabled: true, hashing: true, transformation: Transformations.RsaOaepSha1 }))).toBe('CIPHER_WRITE_FORBIDDEN');
   });
 });

@@ -1,17 +1,24 @@
+import { createHash } from 'node:crypto';
 import { aesGcmCipher, type AesGcmCipher } from './aes-gcm-cipher.util.js';
 import { CryptoError } from './crypto.error.js';
 import { decodeUtf8Strict, encodeUtf8Strict } from './encoding.util.js';
 import type { Keyring } from './keyring.model.js';
 import type { KeystoreKey } from './keystore.types.js';
 import { rsaCipher, type RsaCipher } from './rsa-cipher.util.js';
-import { formatScheme, parseScheme, PLAIN_SCHEME, type ParsedScheme, type StorageScheme } from './storage-scheme.util.js';
+import { formatScheme, HASHED_SCHEME, parseScheme, PLAIN_SCHEME, type ParsedScheme, type StorageScheme } from './storage-scheme.util.js';
 import { aesEnvelopeWriter, decodeStoredValue, rsaEnvelopeWriter, type DecodedValue } from './stored-value.codec.js';
 import { symmetricKeyMaterial } from './symmetric-key.util.js';
 import { isRsaTransformation, isWritableTransformation, parseTransformation, Transformations, type Transformation } from './transformation.util.js';
+import { formatWso2Hash, parseWso2Hash } from './wso2-hash.codec.js';
 
-/** How a node writes: WSO2's `enable_token_encryption` and `org.wso2.CipherTransformation`, plus the key to write with. */
+/**
+ * How a node writes: WSO2's `enable_token_encryption` and `org.wso2.CipherTransformation`, plus the key to
+ * write with — or WSO2's `enable_token_hashing` (`hashing`), which stores hashes only and excludes encryption.
+ */
 export interface WriteSettings {
   enabled: boolean;
+  /** Store each secret as its SHA-256 only, in WSO2's form ({@link HASHED_SCHEME}); `enabled` must be false. */
+  hashing?: boolean;
   transformation: Transformation;
   /** RSA transformations: thumbprint of the keyring key to write with; defaults to the keyring's first RSA key (the primary). */
   rsaKeyId?: string;
@@ -34,6 +41,13 @@ export interface RsaWriteKey {
 }
 
 type EncryptedScheme = Extract<ParsedScheme, { kind: 'encrypted' }>;
+
+/**
+ * What a node can do with values of one scheme: `readable` (plain, or encrypted under a key it holds),
+ * `hash-only` (stored as a hash: matched by its hash, never read back — by anyone, with any key), or
+ * `unreadable` (encrypted under a key it does not hold, or not a scheme at all).
+ */
+export type SchemeCapability = 'readable' | 'hash-only' | 'unreadable';
 
 // Schemes repeat (a handful per table); parsing each once keeps open() to the crypto and the envelope.
 const SCHEME_CACHE_LIMIT = 256;
@@ -67,14 +81,20 @@ export class SecretCipher {
 
   /**
    * @throws {@link CryptoError} when enabled with a transformation that is unknown
-   * (`CIPHER_UNSUPPORTED_TRANSFORMATION`) or read-only (`CIPHER_WRITE_FORBIDDEN`), or a write key the keyring
-   * does not hold (`CIPHER_KEY_UNAVAILABLE`).
+   * (`CIPHER_UNSUPPORTED_TRANSFORMATION`) or read-only (`CIPHER_WRITE_FORBIDDEN`), a write key the keyring
+   * does not hold (`CIPHER_KEY_UNAVAILABLE`), or both encryption and hashing (`CIPHER_WRITE_FORBIDDEN`).
    */
   constructor(keyring: Keyring, write: WriteSettings) {
     this.keyring = keyring;
     for (const key of keyring.symmetricKeys) this.aesCiphers.set(key.keyId, aesGcmCipher(symmetricKeyMaterial(key)));
     this.rsaWriteKey = undefined;
     this.wrapRsaCiphertext = undefined;
+    if (write.hashing === true) {
+      if (write.enabled) throw new CryptoError('CIPHER_WRITE_FORBIDDEN', 'a secret is either encrypted or hashed: enable_token_encryption and enable_token_hashing exclude each other');
+      this.writeScheme = HASHED_SCHEME;
+      this.sealBytes = (plaintext) => formatWso2Hash(createHash('sha256').update(plaintext).digest('hex'));
+      return;
+    }
     if (!write.enabled) {
       this.writeScheme = PLAIN_SCHEME;
       this.sealBytes = undefined;
@@ -111,8 +131,8 @@ export class SecretCipher {
   }
 
   /**
-   * Prepares a secret for storage: as-is when encryption is disabled, otherwise WSO2's self-contained
-   * ciphertext under {@link writeScheme}.
+   * Prepares a secret for storage: as-is when encryption is disabled, WSO2's hash object when hashing,
+   * otherwise WSO2's self-contained ciphertext under {@link writeScheme}.
    *
    * @throws {@link CryptoError} `CIPHER_MALFORMED` when the plaintext is too long for RSA (214 bytes with
    * OAEP-SHA-1, 190 with OAEP-SHA-256, for a 2048-bit key) or is not well-formed Unicode.
@@ -145,11 +165,13 @@ export class SecretCipher {
    * (format, transformation, thumbprint or key id where the value names one).
    *
    * @throws {@link CryptoError} `SCHEME_INVALID`, `CIPHER_MALFORMED` (including envelope/scheme disagreement),
-   * `CIPHER_KEY_UNAVAILABLE`, `CIPHER_TAMPERED`; never returns garbage.
+   * `CIPHER_KEY_UNAVAILABLE`, `CIPHER_TAMPERED`, `SECRET_HASH_ONLY` (a hash cannot be read back); never
+   * returns garbage.
    */
   open(stored: string, scheme: StorageScheme): string {
     const parsed = this.parsedScheme(scheme);
     if (parsed.kind === 'plain') return stored;
+    if (parsed.kind === 'hashed') throw hashOnly();
     const decoded = decodeStoredValue(stored);
     checkAgreement(decoded, parsed);
     return this.decrypt(decoded, parsed);
@@ -157,14 +179,21 @@ export class SecretCipher {
 
   /** Whether {@link open} can read values of this scheme here: plain, or a known transformation whose key this keyring holds. */
   canRead(scheme: StorageScheme): boolean {
+    return this.capability(scheme) === 'readable';
+  }
+
+  /** What this node can do with values of this scheme (see {@link SchemeCapability}). */
+  capability(scheme: StorageScheme): SchemeCapability {
     let parsed: ParsedScheme;
     try {
       parsed = this.parsedScheme(scheme);
     } catch {
-      return false;
+      return 'unreadable';
     }
-    if (parsed.kind === 'plain') return true;
-    return isRsaTransformation(parsed.transformation) ? this.keyring.rsaKey(parsed.keyId) !== undefined : this.aesCiphers.has(parsed.keyId);
+    if (parsed.kind === 'plain') return 'readable';
+    if (parsed.kind === 'hashed') return 'hash-only';
+    const held = isRsaTransformation(parsed.transformation) ? this.keyring.rsaKey(parsed.keyId) !== undefined : this.aesCiphers.has(parsed.keyId);
+    return held ? 'readable' : 'unreadable';
   }
 
   /**
@@ -175,13 +204,14 @@ export class SecretCipher {
    * random output passes with negligible probability (the same check WSO2 itself relies on).
    *
    * @throws {@link CryptoError} `CIPHER_MALFORMED`, `CIPHER_KEY_UNAVAILABLE` (no key held fits), `CIPHER_TAMPERED`
-   * (the named key is held but the value does not decrypt).
+   * (the named key is held but the value does not decrypt), `SECRET_HASH_ONLY` (WSO2's hash of a secret).
    * @example
    * ```ts
    * const { plaintext, scheme } = cipher.openAny(wso2Row.ACCESS_TOKEN); // scheme e.g. 'RSA:80FCBC35…' for legacy values
    * ```
    */
   openAny(stored: string): { plaintext: string; scheme: StorageScheme } {
+    if (parseWso2Hash(stored)) throw hashOnly();
     const decoded = decodeStoredValue(stored);
     let transformation: Transformation;
     let named: string | undefined;
@@ -269,6 +299,10 @@ function checkAgreement(decoded: DecodedValue, scheme: EncryptedScheme): void {
     transformation,
     keyId,
   });
+}
+
+function hashOnly(): CryptoError {
+  return new CryptoError('SECRET_HASH_ONLY', 'the value is stored as a hash only (WSO2 token hashing): the secret can be matched, never read back');
 }
 
 function kindOf(transformation: Transformation): string {

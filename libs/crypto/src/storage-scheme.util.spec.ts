@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { formatScheme, parseScheme, PLAIN_SCHEME, Transformations, type ParsedScheme } from './index.js';
+import { formatScheme, HASHED_SCHEME, parseScheme, PLAIN_SCHEME, Transformations, type ParsedScheme } from './index.js';
 
 const TP = '80FCBC35D6A8A070D4382DE827576ADC743E6BB3';
 const AES_ID = 'YpQYJpoqCVLjTT8EJsa87dKjKLw7ai4UWQ3ogj0p164=';
@@ -7,6 +7,7 @@ const AES_ID = 'YpQYJpoqCVLjTT8EJsa87dKjKLw7ai4UWQ3ogj0p164=';
 describe('storage schemes', () => {
   it.each([
     [PLAIN_SCHEME, { kind: 'plain' }],
+    [HASHED_SCHEME, { kind: 'hashed', algorithm: 'SHA-256' }],
     [`RSA/ECB/OAEPwithSHA1andMGF1Padding:${TP}`, { kind: 'encrypted', transformation: Transformations.RsaOaepSha1, keyId: TP }],
     [`RSA:${TP}`, { kind: 'encrypted', transformation: Transformations.RsaRaw, keyId: TP }],
     [`AES/GCM/NoPadding:${AES_ID}`, { kind: 'encrypted', transformation: Transformations.AesGcm, keyId: AES_ID }],
@@ -28,6 +29,8 @@ describe('storage schemes', () => {
     [`RSA/ECB/OAEPwithSHA1andMGF1Padding:${AES_ID}`, 'an AES key id for RSA'],
     [`AES/GCM/NoPadding:${TP}`, 'a thumbprint for AES'],
     [`RSA:${TP}00`, 'a thumbprint of the wrong length'],
+    ['hash:SHA-512', 'a hash other than SHA-256'],
+    ['hash:sha-256', 'the hash scheme in another case'],
   ])('SCHEME_INVALID for %j (%s)', (scheme) => {
     expect(() => parseScheme(scheme)).toThrow(expect.objectContaining({ code: 'SCHEME_INVALID' }));
   });

@@ -3,8 +3,9 @@ import { isRsaTransformation, parseTransformation, type Transformation } from '.
 
 /**
  * How one stored value was written, recorded beside it (its own column) so that reading never guesses and a
- * table can hold a mix during a migration: {@link PLAIN_SCHEME}, or `${Transformation}:${keyId}` where the
- * key id is the certificate thumbprint (RSA, uppercase SHA-1 hex) or Base64(SHA-256(key)) (AES).
+ * table can hold a mix during a migration: {@link PLAIN_SCHEME}, {@link HASHED_SCHEME}, or
+ * `${Transformation}:${keyId}` where the key id is the certificate thumbprint (RSA, uppercase SHA-1 hex) or
+ * Base64(SHA-256(key)) (AES).
  * E.g. `'RSA/ECB/OAEPwithSHA1andMGF1Padding:80FCBC35…'`, `'AES/GCM/NoPadding:YpQYJpoq…='`.
  */
 export type StorageScheme = string;
@@ -12,8 +13,17 @@ export type StorageScheme = string;
 /** The scheme of a value stored as-is (`enable_token_encryption = false`). */
 export const PLAIN_SCHEME = 'plain';
 
+/**
+ * The scheme of a value stored as its hash only, in WSO2's form `{"hash":"<hex SHA-256>","algorithm":"SHA-256"}`
+ * (`enable_token_hashing` / `hash_tokens_and_secrets`): the secret cannot be read back, only matched.
+ */
+export const HASHED_SCHEME = 'hash:SHA-256';
+
 /** A {@link StorageScheme} taken apart. */
-export type ParsedScheme = { kind: 'plain' } | { kind: 'encrypted'; transformation: Transformation; keyId: string };
+export type ParsedScheme =
+  | { kind: 'plain' }
+  | { kind: 'hashed'; algorithm: 'SHA-256' }
+  | { kind: 'encrypted'; transformation: Transformation; keyId: string };
 
 const THUMBPRINT = /^[0-9A-Fa-f]{40}$/;
 const AES_KEY_ID = /^[A-Za-z0-9+/]{43}=$/;
@@ -31,8 +41,10 @@ const AES_KEY_ID = /^[A-Za-z0-9+/]{43}=$/;
  */
 export function parseScheme(s: string): ParsedScheme {
   if (s === PLAIN_SCHEME) return { kind: 'plain' };
+  if (s === HASHED_SCHEME) return { kind: 'hashed', algorithm: 'SHA-256' };
   const colon = typeof s === 'string' ? s.indexOf(':') : -1;
-  if (colon < 1) throw invalid(s, `expected "${PLAIN_SCHEME}" or "<transformation>:<key id>"`);
+  if (colon < 1) throw invalid(s, `expected "${PLAIN_SCHEME}", "${HASHED_SCHEME}" or "<transformation>:<key id>"`);
+  if (s.slice(0, colon) === 'hash') throw invalid(s, `the only hash scheme is "${HASHED_SCHEME}"`);
   let transformation: Transformation;
   try {
     transformation = parseTransformation(s.slice(0, colon));
@@ -58,7 +70,7 @@ export function parseScheme(s: string): ParsedScheme {
  * ```
  */
 export function formatScheme(p: ParsedScheme): StorageScheme {
-  return p.kind === 'plain' ? PLAIN_SCHEME : `${p.transformation}:${p.keyId}`;
+  return p.kind === 'plain' ? PLAIN_SCHEME : p.kind === 'hashed' ? HASHED_SCHEME : `${p.transformation}:${p.keyId}`;
 }
 
 function invalid(s: unknown, why: string): CryptoError {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CryptoError, Keyring, loadKeystore, parseSymmetricKey, PLAIN_SCHEME, SecretCipher, SecretKinds, TokenProcessor, Transformations, type KeystoreKey, type Transformation } from './index.js';
+import { CryptoError, formatWso2Hash, HASHED_SCHEME, Keyring, loadKeystore, parseSymmetricKey, PLAIN_SCHEME, SecretCipher, SecretKinds, TokenProcessor, Transformations, type KeystoreKey, type Transformation } from './index.js';
 import { PRIMARY } from './test/crypto.fixtures.js';
 
 const TOKEN = 'e5f1b1a2-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -68,5 +68,31 @@ describe('TokenProcessor', () => {
     expect((error as Error).message).toMatch(/^consumer_secret: /);
     expect((error as Error).message).not.toContain('consumer-secret-');
     expect(() => rsa.reveal(SecretKinds.RefreshToken, { stored: 'garbage!', scheme: rsa.cipher.writeScheme })).toThrow(/^refresh_token: /);
+  });
+
+  it('hashing: protects with a hash-only value, which matches and holds but never reveals', () => {
+    const hashing = new TokenProcessor(new SecretCipher(keyring, { enabled: false, hashing: true, transformation: Transformations.RsaOaepSha1 }));
+    const p = hashing.protect(SecretKinds.AccessToken, TOKEN);
+    expect(p).toEqual({ stored: formatWso2Hash(p.hash), scheme: HASHED_SCHEME, hash: processor(false).lookupHash(TOKEN) });
+    expect(hashing.matches(TOKEN, p.hash)).toBe(true);
+    expect(hashing.holds(SecretKinds.AccessToken, p, p.hash)).toBe(true);
+    expect(hashing.holds(SecretKinds.AccessToken, p, hashing.lookupHash('another'))).toBe(false);
+    expect(() => hashing.reveal(SecretKinds.AccessToken, p)).toThrow(expect.objectContaining({ code: 'SECRET_HASH_ONLY', message: expect.stringMatching(/^access_token: /) }));
+    expect(hashing.isCurrent(HASHED_SCHEME)).toBe(true);
+    expect(hashing.profile).toMatchObject({ enabled: false, hashing: true, transformation: null, keyId: null });
+    expect(processor(false).profile.hashing).toBe(false);
+  });
+
+  it('hashOnly: what to store for a secret known only by its SHA-256', () => {
+    const hash = processor(false).lookupHash(TOKEN);
+    expect(TokenProcessor.hashOnly(hash.toUpperCase())).toEqual({ stored: formatWso2Hash(hash), scheme: HASHED_SCHEME, hash });
+    expect(() => TokenProcessor.hashOnly('not-a-hash')).toThrow(expect.objectContaining({ code: 'CIPHER_MALFORMED' }));
+  });
+
+  it('holds: an encrypted value holds the secret of its lookup hash', () => {
+    const rsa = processor(true);
+    const p = rsa.protect(SecretKinds.RefreshToken, TOKEN);
+    expect(rsa.holds(SecretKinds.RefreshToken, p, p.hash)).toBe(true);
+    expect(rsa.holds(SecretKinds.RefreshToken, p, rsa.lookupHash('x'))).toBe(false);
   });
 });

@@ -2,8 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { CryptoError } from './crypto.error.js';
 import { encryptionProfileOf, type EncryptionProfile } from './encryption-profile.util.js';
 import type { SecretCipher } from './secret-cipher.service.js';
-import { parseScheme, type StorageScheme } from './storage-scheme.util.js';
+import { HASHED_SCHEME, parseScheme, type StorageScheme } from './storage-scheme.util.js';
 import { Transformations } from './transformation.util.js';
+import { formatWso2Hash, parseWso2Hash, sha256OfWso2Hash } from './wso2-hash.codec.js';
 
 /** The OAuth2 secrets WSO2 encrypts when `enable_token_encryption = true`. */
 export const SecretKinds = {
@@ -48,9 +49,20 @@ export class TokenProcessor {
     this.cipher = cipher;
     const write = parseScheme(cipher.writeScheme);
     this.profile =
-      write.kind === 'plain'
-        ? encryptionProfileOf({ enabled: false, transformation: Transformations.RsaOaepSha1, keyId: null })
-        : encryptionProfileOf({ enabled: true, transformation: write.transformation, keyId: write.keyId });
+      write.kind === 'encrypted'
+        ? encryptionProfileOf({ enabled: true, transformation: write.transformation, keyId: write.keyId })
+        : encryptionProfileOf({ enabled: false, transformation: Transformations.RsaOaepSha1, keyId: null, hashing: write.kind === 'hashed' });
+  }
+
+  /**
+   * What to store for a secret known only by its SHA-256 (lowercase hex, e.g. WSO2's stored hash of it): the
+   * hash in WSO2's form, under {@link HASHED_SCHEME}. Lookups by hash find it; nothing can read it back.
+   *
+   * @throws {@link CryptoError} `CIPHER_MALFORMED` when `sha256Hex` is not 64 hex digits.
+   */
+  static hashOnly(sha256Hex: string): ProtectedSecret {
+    const stored = formatWso2Hash(sha256Hex);
+    return { stored, scheme: HASHED_SCHEME, hash: sha256Hex.toLowerCase() };
   }
 
   /** Seals a secret for storage and computes its lookup hash. */
@@ -59,14 +71,32 @@ export class TokenProcessor {
     return { stored, scheme, hash: this.lookupHash(secret) };
   }
 
-  /** Reads a stored secret with the scheme recorded beside it. */
+  /**
+   * Reads a stored secret with the scheme recorded beside it.
+   * @throws {@link CryptoError} as {@link SecretCipher.open}; `SECRET_HASH_ONLY` for a value stored as its hash.
+   */
   reveal(kind: SecretKind, value: { stored: string; scheme: StorageScheme }): string {
     return withKind(kind, () => this.cipher.open(value.stored, value.scheme));
   }
 
   /**
-   * Lowercase hex SHA-256 of the secret's UTF-8 bytes, what WSO2's hashing persistence processor stores:
-   * deterministic and key-independent, so lookups survive key rotation and encryption changes.
+   * Whether a stored value is the secret whose lookup hash is `hash`: a value stored as its hash must hold
+   * that hash; any other is read back and hashed. What a migration checks before and after it rewrites.
+   * @throws {@link CryptoError} when the value cannot be read (as {@link reveal}).
+   */
+  holds(kind: SecretKind, value: { stored: string; scheme: StorageScheme }, hash: string): boolean {
+    if (value.scheme === HASHED_SCHEME) {
+      const held = parseWso2Hash(value.stored);
+      return held !== undefined && sha256OfWso2Hash(held) === hash;
+    }
+    return this.lookupHash(this.reveal(kind, value)) === hash;
+  }
+
+  /**
+   * Lowercase hex SHA-256 of the secret's UTF-8 bytes: deterministic and key-independent, so lookups survive
+   * key rotation and encryption changes. It is the hex WSO2's `HashingPersistenceProcessor` computes; WSO2
+   * stores it wrapped in JSON (`{"hash":…,"algorithm":"SHA-256"}`, see `formatWso2Hash`), bare only before
+   * identity-inbound-auth-oauth 6.0.33.
    */
   lookupHash(secret: string): string {
     return createHash('sha256').update(secret, 'utf8').digest('hex');

@@ -11,6 +11,7 @@ export {
   StoredSecretsInspector,
   UnreadableStoredSecretsError,
   countStoredSecrets,
+  storedSecretsState,
   type StoredSecretsReport,
   type StoredSecretsRow,
 } from './encryption/stored-secrets.inspector.js';

@@ -40,7 +40,9 @@ function nodeRows(nodes: NodeStatus[], target: string): string[][] {
     describeProfile(n.profile),
     n.profile.fingerprint === target ? 'yes' : 'NO',
     n.transition ? `${n.transition.phase} ${n.transition.from.fingerprint} → ${n.transition.to.fingerprint}` : '-',
-    n.storedSecrets ? `${n.storedSecrets.notCurrent} to migrate${n.storedSecrets.unreadable ? `, ${n.storedSecrets.unreadable} unreadable` : ''}` : '?',
+    n.storedSecrets
+      ? `${n.storedSecrets.notCurrent} to migrate${n.storedSecrets.unreadable ? `, ${n.storedSecrets.unreadable} unreadable` : ''}${n.storedSecrets.hashOnly ? `, ${n.storedSecrets.hashOnly} hash only` : ''}`
+      : '?',
   ]);
 }
 

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { CryptoError, type TokenProcessor } from '@app/crypto';
+import { CryptoError, HASHED_SCHEME, type TokenProcessor } from '@app/crypto';
 import type { StoredSecretColumn, StoringService } from '@app/contracts';
 import { quoteIdentifier } from '@app/platform';
 
@@ -23,8 +23,10 @@ export interface ColumnResult {
   schema: string;
   table: string;
   column: string;
-  /** Values not under the current settings when the column was reached. */
+  /** Values not under the current settings when the column was reached (hash-only values not counted). */
   pending: number;
+  /** Stored as hashes only under other current settings: nothing can read them back, so they are left as they are. */
+  hashOnly: number;
   /** Rewritten under the current settings (or, in a dry run, that would have been). */
   migrated: number;
   /** Changed by a service between our read and our write: left alone (the service wrote the current settings). */
@@ -42,11 +44,13 @@ export interface MigrationProgress {
 }
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+/** Schemes whose values cannot be read back, so never rewritten (into anything else than themselves). */
+const HASH_ONLY_SCHEMES = [HASHED_SCHEME];
 
 /**
  * Rewrites stored secrets that are not under the current settings into them: encrypt plaintext, decrypt to
- * plaintext, or re-encrypt under a new key or transformation — whatever the recorded scheme and the current
- * settings say.
+ * plaintext, re-encrypt under a new key or transformation, or hash (one way) — whatever the recorded scheme
+ * and the current settings say. Values stored as hashes only cannot be read back: they are counted and left.
  *
  * - Batched (keyset pagination on `id`, `batchSize` rows in memory at a time), each batch written in one
  *   transaction.
@@ -63,8 +67,19 @@ export class TokenMigrator {
 
   async countPending(target: MigrationTarget, column: StoredSecretColumn): Promise<number> {
     const { rows } = await target.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${quoteIdentifier(target.schema)}.${quoteIdentifier(column.table)} WHERE ${quoteIdentifier(column.value)} IS NOT NULL AND ${quoteIdentifier(column.scheme)} <> $1`,
-      [this.processor.cipher.writeScheme],
+      `SELECT count(*)::int AS n FROM ${quoteIdentifier(target.schema)}.${quoteIdentifier(column.table)}
+        WHERE ${quoteIdentifier(column.value)} IS NOT NULL AND ${quoteIdentifier(column.scheme)} <> $1 AND ${quoteIdentifier(column.scheme)} <> ALL($2::text[])`,
+      [this.processor.cipher.writeScheme, HASH_ONLY_SCHEMES],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Values of the column stored as hashes only while the current settings write something else. */
+  async countHashOnly(target: MigrationTarget, column: StoredSecretColumn): Promise<number> {
+    const { rows } = await target.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${quoteIdentifier(target.schema)}.${quoteIdentifier(column.table)}
+        WHERE ${quoteIdentifier(column.value)} IS NOT NULL AND ${quoteIdentifier(column.scheme)} <> $1 AND ${quoteIdentifier(column.scheme)} = ANY($2::text[])`,
+      [this.processor.cipher.writeScheme, HASH_ONLY_SCHEMES],
     );
     return rows[0]?.n ?? 0;
   }
@@ -80,6 +95,7 @@ export class TokenMigrator {
       table: column.table,
       column: column.value,
       pending: pending ?? (await this.countPending(target, column)),
+      hashOnly: await this.countHashOnly(target, column),
       migrated: 0,
       skippedConcurrent: 0,
       unreadable: 0,
@@ -91,8 +107,8 @@ export class TokenMigrator {
     for (;;) {
       const { rows } = await target.pool.query<{ id: string; value: string; scheme: string; hash: string | null }>(
         `SELECT id::text AS id, ${v} AS value, ${s} AS scheme, ${h} AS hash FROM ${table}
-         WHERE ${v} IS NOT NULL AND ${s} <> $1 AND id > $2::uuid ORDER BY id LIMIT $3`,
-        [current, lastId, this.options.batchSize],
+         WHERE ${v} IS NOT NULL AND ${s} <> $1 AND ${s} <> ALL($4::text[]) AND id > $2::uuid ORDER BY id LIMIT $3`,
+        [current, lastId, this.options.batchSize, HASH_ONLY_SCHEMES],
       );
       if (rows.length === 0) break;
       lastId = rows[rows.length - 1]!.id;
@@ -171,9 +187,8 @@ export class TokenMigrator {
     let failures = 0;
     for (const row of rows) {
       try {
-        const plaintext = this.processor.reveal(column.kind, { stored: row.value, scheme: row.scheme });
         // A service may have replaced the value since (under the current settings): still must match its own hash.
-        if (row.hash !== null && this.processor.lookupHash(plaintext) !== row.hash) failures++;
+        if (row.hash !== null && !this.processor.holds(column.kind, { stored: row.value, scheme: row.scheme }, row.hash)) failures++;
       } catch {
         failures++;
       }

@@ -1,7 +1,7 @@
 // The `tokens` commands' work. Loaded only when such a command runs: it needs @app/platform (which loads
 // Nest), and the other commands should start fast.
 import { STORED_SECRETS, type NodeStatus } from '@app/contracts';
-import { countStoredSecrets, type StoredSecretsRow } from '@app/platform';
+import { countStoredSecrets, storedSecretsState, type StoredSecretsRow } from '@app/platform';
 import type { CliIo } from '../cli-io.js';
 import { cliName } from '../cli-name.util.js';
 import { CliError, databaseError } from '../cli.error.js';
@@ -25,6 +25,13 @@ export interface MigrateFlags {
 }
 
 type StatusRow = StoredSecretsRow & { service: string; schema: string };
+
+const STATE_TEXT: Record<ReturnType<typeof storedSecretsState>, string> = {
+  current: 'current',
+  stale: 'to migrate',
+  'hash-only': 'hash only (kept)',
+  unreadable: 'UNREADABLE (key not configured)',
+};
 
 /** `tokens status`: how many values each service schema stores in each way. */
 export async function tokensStatus(io: CliIo, flags: StatusFlags): Promise<void> {
@@ -52,7 +59,7 @@ export async function tokensStatus(io: CliIo, flags: StatusFlags): Promise<void>
           }
         },
         STORED_SECRETS[storage.service],
-        { canRead: (s) => material.processor.cipher.canRead(s), isCurrent: (s) => material.processor.isCurrent(s) },
+        { capability: (s) => material.processor.cipher.capability(s), isCurrent: (s) => material.processor.isCurrent(s) },
       );
       rows.push(...report.rows.map((r) => ({ ...r, service: storage.service, schema: storage.schema })));
     }
@@ -61,16 +68,18 @@ export async function tokensStatus(io: CliIo, flags: StatusFlags): Promise<void>
   } finally {
     await pools.close();
   }
-  const stale = rows.filter((r) => !r.current).reduce((n, r) => n + r.count, 0);
-  const unreadable = rows.filter((r) => !r.readable).reduce((n, r) => n + r.count, 0);
+  const total = (state: ReturnType<typeof storedSecretsState>) => rows.filter((r) => storedSecretsState(r) === state).reduce((n, r) => n + r.count, 0);
+  const unreadable = total('unreadable');
+  const stale = total('stale') + unreadable;
+  const hashOnly = total('hash-only');
   if (flags.json) {
-    io.stdout(`${JSON.stringify({ profile: material.profile, rows, notCurrent: stale, unreadable, missing }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ profile: material.profile, rows, notCurrent: stale, unreadable, hashOnly, missing }, null, 2)}\n`);
   } else {
     io.stdout(`Current settings (${deployment.config.file}): ${describeProfile(material.profile)}\n\n`);
     io.stdout(
       formatTable(
         ['service', 'schema', 'table', 'column', 'stored as', 'values', 'state'],
-        rows.map((r) => [r.service, r.schema, r.table, r.column, r.scheme, String(r.count), !r.readable ? 'UNREADABLE (key not configured)' : r.current ? 'current' : 'to migrate']),
+        rows.map((r) => [r.service, r.schema, r.table, r.column, r.scheme, String(r.count), STATE_TEXT[storedSecretsState(r)]]),
       ),
     );
     for (const m of missing) io.stdout(`(no data yet for ${m})\n`);
@@ -80,6 +89,12 @@ export async function tokensStatus(io: CliIo, flags: StatusFlags): Promise<void>
         : `\n${stale} value(s) are not under the current settings${unreadable ? `, ${unreadable} of them under a key this configuration does not hold` : ''}.\n` +
             `Rewrite them with: ${cliName(io)} tokens migrate --verify\n`,
     );
+    if (hashOnly > 0) {
+      io.stdout(
+        `${hashOnly} value(s) are stored as hashes only (imported from a WSO2 deployment that hashed them, or written while hashing was on): ` +
+          'they keep working, but cannot be read back or rewritten; they leave as their tokens expire or their secrets are regenerated.\n',
+      );
+    }
   }
   if (flags.check && stale > 0) throw new CliError(`${stale} stored value(s) are not under the current settings`);
 }
@@ -123,7 +138,7 @@ export async function tokensMigrate(io: CliIo, flags: MigrateFlags): Promise<voi
   if (!flags.dryRun) await refreshServiceReports(deployment);
   io.stdout(
     formatTable(
-      ['service', 'table', 'column', 'pending', flags.dryRun ? 'would migrate' : 'migrated', 'changed meanwhile', 'unreadable', 'hash mismatch', ...(flags.verify ? ['verify failed'] : [])],
+      ['service', 'table', 'column', 'pending', flags.dryRun ? 'would migrate' : 'migrated', 'changed meanwhile', 'unreadable', 'hash mismatch', 'hash only (kept)', ...(flags.verify ? ['verify failed'] : [])],
       results.map((r) => [
         r.service,
         r.table,
@@ -133,6 +148,7 @@ export async function tokensMigrate(io: CliIo, flags: MigrateFlags): Promise<voi
         String(r.skippedConcurrent),
         String(r.unreadable),
         String(r.hashMismatch),
+        String(r.hashOnly),
         ...(flags.verify ? [String(r.verifyFailures)] : []),
       ]),
     ),
@@ -144,6 +160,8 @@ export async function tokensMigrate(io: CliIo, flags: MigrateFlags): Promise<voi
   const verifyFailures = results.reduce((n, r) => n + r.verifyFailures, 0);
   const concurrent = results.reduce((n, r) => n + r.skippedConcurrent, 0);
   if (concurrent > 0) io.stdout(`${concurrent} value(s) changed while we worked were left as the services wrote them; run again to pick up any still not current.\n`);
+  const hashOnly = results.reduce((n, r) => n + r.hashOnly, 0);
+  if (hashOnly > 0) io.stdout(`${hashOnly} value(s) stored as hashes only were left as they are: nothing can read a hash back to rewrite it.\n`);
   if (unreadable + mismatched + verifyFailures > 0) {
     throw new CliError(
       [

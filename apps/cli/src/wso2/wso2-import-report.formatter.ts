@@ -1,3 +1,4 @@
+import { HASHED_SCHEME } from '@app/crypto';
 import type { ImportResult } from './wso2-importer.service.js';
 
 type Table = (headers: string[], rows: string[][]) => string;
@@ -29,6 +30,12 @@ export function formatImportReport(result: ImportResult, options: { dryRun: bool
   if (stored.length > 0) {
     out.push(`\n${options.dryRun ? 'Would be stored' : 'Stored'} as WSO2 wrote them (tokens migrate rewrites what is not under the current settings):\n`);
     out.push(options.formatTable(['column', 'stored as', 'values'], stored));
+    if (stored.some(([, scheme]) => scheme === HASHED_SCHEME)) {
+      out.push(
+        `Values stored as ${HASHED_SCHEME} are secrets WSO2 kept as hashes only (hash_tokens_and_secrets): they keep working for their holders, ` +
+          'are never shown, and stay hashes (tokens migrate leaves them).\n',
+      );
+    }
   }
   if (!options.dryRun && clients.imported + tokens.imported > 0) {
     out.push('\nNext: tokens status, then tokens migrate (docs/wso2-migration.md).\n');

@@ -29,7 +29,8 @@ export async function wso2Import(io: CliIo, flags: Wso2ImportCommandFlags): Prom
   const keys = material.keyring;
   io.stderr(
     `${flags.dryRun ? 'Dry run: nothing is written. ' : ''}Importing from schema ${flags.sourceSchema} of the WSO2 database into schema ${storage.schema}; ` +
-      `reading WSO2 values as ${flags.sourceEncrypted ? `encrypted (with ${keys.rsaKeys.length} RSA and ${keys.symmetricKeys.length} AES key(s))` : 'plaintext'}; ` +
+      `reading WSO2 values as ${flags.sourceEncrypted ? `encrypted (with ${keys.rsaKeys.length} RSA and ${keys.symmetricKeys.length} AES key(s))` : 'plaintext'}` +
+      `${flags.sourceHashed ? ', bare hex as hashes' : ''} (WSO2's hashes kept as hashes); ` +
       `the Key Manager writes: ${describeProfile(material.profile)}\n`,
   );
 
@@ -48,7 +49,7 @@ export async function wso2Import(io: CliIo, flags: Wso2ImportCommandFlags): Prom
       from,
       to,
       {
-        source: { encrypted: flags.sourceEncrypted, processor: material.processor },
+        source: { encrypted: flags.sourceEncrypted, hashed: flags.sourceHashed, processor: material.processor },
         defaults: {
           owner: keyManager.superAdmin.username || 'admin',
           applicationTokenLifetime: keyManager.oauth.applicationAccessTokenLifetimeSec,

@@ -47,7 +47,10 @@ export interface Wso2TokenRow {
   refreshTokenValidityPeriod: number | null;
   /** ACTIVE, INACTIVE (rotated by a refresh), REVOKED or EXPIRED. */
   tokenState: string | null;
-  /** WSO2's own lookup hash (hex SHA-256 of the token, or of the JWT's jti), when the release has the column. */
+  /**
+   * WSO2's own lookup hash of the token (or of the JWT's jti), when the release has the column: the JSON
+   * `{"hash":"<hex>","algorithm":"SHA-256"}` since identity-inbound-auth-oauth 6.0.33, bare hex before.
+   */
   accessTokenHash: string | null;
   refreshTokenHash: string | null;
   scopes: string[];
@@ -61,8 +64,10 @@ export type ImportFailureCode =
   | 'WSO2_KEY_NOT_CONFIGURED'
   /** `--source-encrypted false`, but the value is one of WSO2's self-contained ciphertexts. */
   | 'WSO2_VALUE_LOOKS_ENCRYPTED'
-  /** The plaintext does not hash to WSO2's own ACCESS_TOKEN_HASH / REFRESH_TOKEN_HASH. */
+  /** The plaintext (or WSO2's stored hash of it) does not match WSO2's own ACCESS_TOKEN_HASH / REFRESH_TOKEN_HASH. */
   | 'WSO2_HASH_MISMATCH'
+  /** WSO2 kept only a hash of the secret, made with another algorithm than SHA-256 (its `hash_token_algorithm`). */
+  | 'WSO2_HASH_UNSUPPORTED'
   /** An empty secret (or a row without its access token): nothing anyone could present. */
   | 'WSO2_VALUE_EMPTY'
   /** A full JWT stored as the access token, but without a `jti` to store in its place. */

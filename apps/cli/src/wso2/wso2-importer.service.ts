@@ -4,7 +4,7 @@ import type { KeyManagerTargetRepository } from './key-manager-target.repository
 import { mapWso2App, type ClientDefaults } from './wso2-client.mapper.js';
 import type { ImportedClient, ImportedToken, ImportFailure, Wso2TokenRow } from './wso2-import.types.js';
 import { jtiOfStoredJwt } from './wso2-jwt.util.js';
-import { HEX_SHA256, readWso2Secret, type SecretSource } from './wso2-secret.util.js';
+import { readWso2Secret, sha256OfHashColumn, type SecretSource } from './wso2-secret.util.js';
 import type { Wso2SourceRepository } from './wso2-source.repository.js';
 import { mapWso2Token } from './wso2-token.mapper.js';
 
@@ -161,8 +161,10 @@ export class Wso2Importer {
       const would = this.wouldImport.get(id);
       if (would && !clients.has(id)) clients.set(id, would);
     }
-    // WSO2's own hash of an access token is ours too (hex SHA-256): rows already here are recognised without decrypting.
-    const known = await this.to.existingAccessHashes(rows.map((r) => r.accessTokenHash).filter((h): h is string => typeof h === 'string' && HEX_SHA256.test(h)).map((h) => h.toLowerCase()));
+    // WSO2's own hash of an access token is ours too (SHA-256, in either of WSO2's forms): rows already here
+    // are recognised without decrypting.
+    const wso2Hashes = new Map(rows.map((r) => [r.tokenId, sha256OfHashColumn(r.accessTokenHash)]));
+    const known = await this.to.existingAccessHashes([...wso2Hashes.values()].filter((h): h is string => h !== undefined));
 
     const candidates: ImportedToken[] = [];
     const subjects = new Map<string, string>();
@@ -185,7 +187,8 @@ export class Wso2Importer {
         counts.skippedNoClient++;
         continue;
       }
-      if (row.accessTokenHash && known.has(row.accessTokenHash.toLowerCase())) {
+      const wso2Hash = wso2Hashes.get(row.tokenId);
+      if (wso2Hash !== undefined && known.has(wso2Hash)) {
         counts.alreadyImported++;
         continue;
       }
@@ -227,7 +230,8 @@ export class Wso2Importer {
     if (!access.ok) return void this.events.failure(`${subject} access token`, access.failure);
     let stored = access.secret;
     let tokenType = clientTokenType;
-    const jti = jtiOfStoredJwt(access.plaintext);
+    // A token WSO2 kept as its hash only has no text to look into: it is whatever its client issues.
+    const jti = access.plaintext === null ? undefined : jtiOfStoredJwt(access.plaintext);
     if (jti === null) return void this.events.failure(`${subject} access token`, { code: 'WSO2_JWT_WITHOUT_JTI', message: 'a JWT access token without a jti claim' });
     if (jti !== undefined) {
       // WSO2 stored the whole JWT (PersistAccessTokenAlias off). We store a JWT's jti, so this one value is

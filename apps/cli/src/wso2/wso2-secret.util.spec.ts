@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Keyring, loadKeystore, parseSymmetricKey, SecretCipher, TokenProcessor, Transformations, type KeystoreKey } from '@app/crypto';
+import { formatWso2Hash, HASHED_SCHEME, Keyring, loadKeystore, parseSymmetricKey, SecretCipher, TokenProcessor, Transformations, type KeystoreKey } from '@app/crypto';
 import { REPO_ROOT, WSO2_VECTOR_KEYSTORE } from '../../../../test/support/test-keystore.js';
 import { jtiOfStoredJwt } from './wso2-jwt.util.js';
 import { readWso2Secret } from './wso2-secret.util.js';
@@ -20,6 +20,8 @@ const { certificateThumbprintSha1: THUMBPRINT, vectors } = JSON.parse(readFileSy
 };
 const vector = (id: string) => vectors.find((v) => v.id === id)!;
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+/** WSO2's hash column / hashed value form (HashingPersistenceProcessor since identity-inbound-auth-oauth 6.0.33). */
+const wso2Hash = formatWso2Hash;
 
 let key: KeystoreKey;
 let processor: TokenProcessor;
@@ -59,11 +61,44 @@ describe('readWso2Secret', () => {
     expect(reading.ok ? '' : reading.failure.message).toContain(THUMBPRINT);
   });
 
-  test("checks WSO2's own hash: a wrong plaintext (or a hash-only column) is refused", () => {
+  test("checks WSO2's own hash, in both of WSO2's forms: a wrong plaintext is refused", () => {
     const v = vector('v3');
-    expect(readWso2Secret(v.stored, { encrypted: true, processor }, sha256('something else'))).toMatchObject({ ok: false, failure: { code: 'WSO2_HASH_MISMATCH' } });
-    const hashOnly = sha256('the-token');
-    expect(readWso2Secret(hashOnly, { encrypted: false, processor }, hashOnly)).toMatchObject({ ok: false, failure: { code: 'WSO2_HASH_MISMATCH' } });
+    for (const column of [sha256('something else'), wso2Hash(sha256('something else'))]) {
+      expect(readWso2Secret(v.stored, { encrypted: true, processor }, column)).toMatchObject({ ok: false, failure: { code: 'WSO2_HASH_MISMATCH' } });
+    }
+    // WSO2's JSON form, as identity-inbound-auth-oauth 6.0.33 and later write it, is matched like bare hex.
+    expect(readWso2Secret(v.stored, { encrypted: true, processor }, wso2Hash(sha256(v.plaintext)))).toMatchObject({ ok: true });
+    expect(readWso2Secret('plain-token-1', { encrypted: false, processor }, wso2Hash(sha256('plain-token-2')))).toMatchObject({ ok: false, failure: { code: 'WSO2_HASH_MISMATCH' } });
+    // A hash made with another algorithm cannot be compared: it is not checked (as a missing column).
+    expect(readWso2Secret('plain-token-1', { encrypted: false, processor }, `{"hash":"${'ab'.repeat(64)}","algorithm":"SHA-512"}`)).toMatchObject({ ok: true });
+  });
+
+  describe("WSO2's hashed secrets (hash_tokens_and_secrets) stay hashes, never credentials", () => {
+    const token = 'a-token-wso2-only-kept-the-hash-of';
+    const hashOnly = { ok: true, plaintext: null, secret: { stored: wso2Hash(sha256(token)), scheme: HASHED_SCHEME, hash: sha256(token) } };
+
+    test.each([true, false])('the JSON hash object, whatever --source-encrypted says (%s), and with or without its hash column', (encrypted) => {
+      for (const column of [undefined, null, wso2Hash(sha256(token)), sha256(token)]) {
+        expect(readWso2Secret(wso2Hash(sha256(token)), { encrypted, processor }, column)).toEqual(hashOnly);
+      }
+      // In any key order or case, as WSO2's isProcessed() accepts it.
+      expect(readWso2Secret(`{"algorithm":"SHA-256","hash":"${sha256(token).toUpperCase()}"}`, { encrypted, processor })).toEqual(hashOnly);
+    });
+
+    test('bare hex (before 6.0.33) when it is the hash its row names, or when --source-hashed says so; never otherwise', () => {
+      expect(readWso2Secret(sha256(token), { encrypted: false, processor }, sha256(token))).toEqual(hashOnly);
+      expect(readWso2Secret(sha256(token), { encrypted: false, processor }, wso2Hash(sha256(token)))).toEqual(hashOnly);
+      expect(readWso2Secret(sha256(token), { encrypted: false, hashed: true, processor })).toEqual(hashOnly);
+      // A consumer secret that happens to be 64 hex digits, from a deployment that did not hash: a secret.
+      expect(readWso2Secret(sha256(token), { encrypted: false, processor })).toMatchObject({ ok: true, plaintext: sha256(token), secret: { scheme: 'plain' } });
+    });
+
+    test("a hash that is not its row's, or not a SHA-256, is refused with a code that says so", () => {
+      expect(readWso2Secret(wso2Hash(sha256(token)), { encrypted: false, processor }, sha256('another'))).toMatchObject({ ok: false, failure: { code: 'WSO2_HASH_MISMATCH' } });
+      const sha512 = readWso2Secret(`{"hash":"${'ab'.repeat(64)}","algorithm":"SHA-512"}`, { encrypted: false, processor });
+      expect(sha512).toMatchObject({ ok: false, failure: { code: 'WSO2_HASH_UNSUPPORTED', message: expect.stringContaining('"SHA-512"') } });
+      expect(readWso2Secret('{"hash":"not-hex","algorithm":"SHA-256"}', { encrypted: false, processor })).toMatchObject({ ok: false, failure: { code: 'WSO2_HASH_UNSUPPORTED' } });
+    });
   });
 
   test('plaintext sources are stored as plain; a WSO2 ciphertext there means --source-encrypted is wrong', () => {

@@ -32,6 +32,12 @@ export function registerWso2Commands(program: Command, io: CliIo): void {
   addSecretOptions(command, SOURCE_URL, 'url', 'required (or its -file / -env form). The WSO2 database holding the IDN_OAUTH* tables: postgres://user:password@host:5432/db')
     .option('--source-schema <schema>', 'the schema of those tables in that database', 'public')
     .requiredOption('--source-encrypted <true|false>', "whether WSO2 encrypted its tokens ([apim.oauth_config] enable_token_encryption)", parseBoolean)
+    .option(
+      '--source-hashed <true|false>',
+      'whether WSO2 hashed its secrets before identity-inbound-auth-oauth 6.0.33, as bare hex ([apim.oauth_config] enable_token_hashing); newer hashes are recognised anyway',
+      parseBoolean,
+      false,
+    )
     .option('--include-inactive', 'also import tokens no one can use any more (expired, revoked, rotated)')
     .option('--default-token-type <JWT|Default>', 'token type of clients for which WSO2 recorded none', parseTokenType, 'JWT')
     .option('--dry-run', 'read, decrypt and check everything, write nothing')
@@ -42,8 +48,10 @@ export function registerWso2Commands(program: Command, io: CliIo): void {
 Reads the deployment.toml named by DEPLOYMENT_CONFIG for the Key Manager's database and schema and for the
 keys: configure the keystore (and symmetric key) WSO2 encrypted with, as the primary or as [[keystore.old]] /
 [encryption] old_key. Values are stored as WSO2 wrote them, with the scheme and lookup hash the Key Manager
-records; run \`tokens migrate\` afterwards to rewrite them under the current settings. Idempotent: rows
-already imported are left alone, so run it again at cut-over to pick up what WSO2 issued meanwhile.
+records; run \`tokens migrate\` afterwards to rewrite them under the current settings. Secrets WSO2 kept as
+hashes only (enable_token_hashing) stay hashes: they keep working, and never become credentials themselves.
+Idempotent: rows already imported are left alone, so run it again at cut-over to pick up what WSO2 issued
+meanwhile.
 Exit 1 when some value could not be imported. See docs/wso2-migration.md.
 
 Examples:
@@ -63,6 +71,7 @@ export interface Wso2ImportCommandFlags {
   sourceUrl: string;
   sourceSchema: string;
   sourceEncrypted: boolean;
+  sourceHashed: boolean;
   includeInactive?: boolean;
   defaultTokenType: 'JWT' | 'Default';
   dryRun?: boolean;

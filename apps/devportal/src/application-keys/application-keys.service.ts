@@ -85,7 +85,7 @@ export class ApplicationKeysService {
     }
     this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId: row.id, keyType: row.keyType, clientId: row.consumerKey }, 'generated application keys');
 
-    const consumerSecret = this.secrets.reveal(client.clientSecret);
+    const consumerSecret = this.secrets.issued(client);
     const token = row.supportedGrantTypes.includes('client_credentials') ? await this.firstToken(caller, row) : undefined;
     return toApplicationKeyDto(row, { consumerSecret, ...(token ? { token } : {}) });
   }
@@ -134,7 +134,7 @@ export class ApplicationKeysService {
     Object.assign(row, storedSecretOf(client), { updatedAt: new Date() });
     await this.keys.save(row);
     this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId, clientId: row.consumerKey }, 'regenerated consumer secret');
-    return { consumerKey: row.consumerKey, consumerSecret: this.secrets.reveal(client.clientSecret) };
+    return { consumerKey: row.consumerKey, consumerSecret: this.secrets.issued(client) };
   }
 
   /**
@@ -181,7 +181,8 @@ export class ApplicationKeysService {
     }
   }
 
-  private revealRow(row: ApplicationKeyEntity): string {
+  /** The consumer secret to show, or undefined when it is stored as its hash only (shown once, when issued). */
+  private revealRow(row: ApplicationKeyEntity): string | undefined {
     return this.secrets.reveal({ stored: row.consumerSecret, scheme: row.consumerSecretScheme });
   }
 

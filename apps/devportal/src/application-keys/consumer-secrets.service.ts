@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { SecretKinds } from '@app/crypto';
-import type { ProtectedSecretView } from '@app/contracts';
+import { CryptoError, SecretKinds } from '@app/crypto';
+import type { ClientView, ProtectedSecretView } from '@app/contracts';
 import { EncryptionService } from '@app/platform';
 
 /**
@@ -12,9 +12,29 @@ import { EncryptionService } from '@app/platform';
 export class ConsumerSecretsService {
   constructor(private readonly encryption: EncryptionService) {}
 
-  /** The plaintext of a stored consumer secret. Throws CryptoError when this node cannot read it. */
-  reveal(value: { stored: string; scheme: string }): string {
-    return this.encryption.processor.reveal(SecretKinds.ConsumerSecret, value);
+  /**
+   * The plaintext of a stored consumer secret, or undefined when it is stored as its hash only: such a
+   * secret is never shown (WSO2 shows hashed secrets only when they are generated).
+   * Throws CryptoError when this node cannot read it.
+   */
+  reveal(value: { stored: string; scheme: string }): string | undefined {
+    try {
+      return this.encryption.processor.reveal(SecretKinds.ConsumerSecret, value);
+    } catch (error) {
+      if (error instanceof CryptoError && error.code === 'SECRET_HASH_ONLY') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The secret the Key Manager has just issued: sent in plaintext when it stores only its hash, otherwise
+   * read from its stored form (the ciphertext crossed the bus).
+   * @throws Error when neither is there: a Key Manager that hashes must send the secret it issued.
+   */
+  issued(client: ClientView): string {
+    const secret = client.issuedSecret ?? this.reveal(client.clientSecret);
+    if (secret === undefined) throw new Error(`the Key Manager issued a secret for ${client.clientId} stored as a hash only, without sending it`);
+    return secret;
   }
 
   /** Whether a presented secret is the one stored, by its lookup hash, in constant time. */

@@ -115,7 +115,8 @@ export class ClientsService implements OnApplicationBootstrap {
   }
 
   /**
-   * The plaintext consumer secret, decrypted with the scheme recorded beside it.
+   * The plaintext consumer secret, decrypted with the scheme recorded beside it; null for a public client,
+   * and for a secret stored as its hash only (it was shown once, when it was issued, and never again).
    * @throws KeyManagerError STORED_SECRET_UNREADABLE when it cannot be decrypted (never a guess).
    */
   revealSecret(client: ClientDetails): string | null {
@@ -123,12 +124,23 @@ export class ClientsService implements OnApplicationBootstrap {
     try {
       return this.encryption.processor.reveal(SecretKinds.ConsumerSecret, client.secret);
     } catch (error) {
+      if (error instanceof CryptoError && error.code === 'SECRET_HASH_ONLY') return null;
       if (error instanceof CryptoError) {
         this.logger.error({ clientId: client.clientId, code: error.code, scheme: client.secret.scheme }, `cannot decrypt the stored consumer secret: ${error.message}`);
         throw new KeyManagerError('STORED_SECRET_UNREADABLE', `the stored consumer secret of ${client.clientId} cannot be decrypted [${error.code}]`);
       }
       throw error;
     }
+  }
+
+  /**
+   * The bus view of a client whose secret was just issued: {@link toView}, plus the plaintext when the
+   * stored form cannot be read back (hash only) — the one moment it can be shown.
+   */
+  toIssuedView(client: ClientDetails, secret: string | null): ClientView {
+    const view = this.toView(client);
+    const hashOnly = secret !== null && client.secret !== null && this.encryption.processor.cipher.capability(client.secret.scheme) === 'hash-only';
+    return hashOnly ? { ...view, issuedSecret: secret } : view;
   }
 
   /** The bus view: the consumer secret in stored form only (a public client's is empty, scheme `none`). */

@@ -88,12 +88,12 @@ export class KeyManagerRpcService {
   }
 
   async createClient(request: CreateClientRequest): Promise<ClientView> {
-    const { client } = await this.clients.create({
+    const { client, secret } = await this.clients.create({
       clientName: request.clientName,
       owner: request.owner,
       ...settingsOf(request),
     });
-    return this.clients.toView(client);
+    return this.clients.toIssuedView(client, secret);
   }
 
   async getClient(request: ClientIdRequest): Promise<ClientView> {
@@ -113,10 +113,10 @@ export class KeyManagerRpcService {
     return { clientId: request.clientId, revokedTokens };
   }
 
-  /** Stored form only: the new secret crosses the bus as its ciphertext when encryption is on. */
+  /** Stored form: the new secret crosses the bus as its ciphertext when encryption is on; in plaintext once when it is stored as a hash only. */
   async regenerateSecret(request: ClientIdRequest): Promise<ClientView> {
-    const { client } = await this.clients.regenerateSecret(request.clientId);
-    return this.clients.toView(client);
+    const { client, secret } = await this.clients.regenerateSecret(request.clientId);
+    return this.clients.toIssuedView(client, secret);
   }
 
   /** client_credentials for a client the portal has authenticated itself (no secret crosses the bus). */

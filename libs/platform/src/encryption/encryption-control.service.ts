@@ -86,7 +86,7 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
       profile: this.encryption.profile,
       readableKeyIds: [...this.encryption.readableKeyIds],
       transition: this.encryption.transition,
-      storedSecrets: report ? { notCurrent: report.notCurrent, unreadable: report.unreadable } : null,
+      storedSecrets: report ? { notCurrent: report.notCurrent, unreadable: report.unreadable, hashOnly: report.hashOnly } : null,
     };
   }
 

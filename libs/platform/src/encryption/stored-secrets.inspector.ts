@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Gauge } from 'prom-client';
-import { parseScheme, type TokenProcessor } from '@app/crypto';
+import { parseScheme, type SchemeCapability, type TokenProcessor } from '@app/crypto';
 import { STORED_SECRETS, type StoredSecretColumn, type StoringService } from '@app/contracts';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
 import { ProcessIdentity } from '../runtime/runtime.module.js';
@@ -15,23 +15,33 @@ export interface StoredSecretsRow {
   column: string;
   scheme: string;
   count: number;
-  /** This node holds the key (or it is plaintext). */
+  /** This node can use these values: it holds the key, or they are plaintext, or they are hashes (matched, never read). */
   readable: boolean;
-  /** Stored exactly as this node writes today; otherwise `tokens migrate` would rewrite it. */
+  /** Stored as their hash only: they keep working by hash, but nothing can read them back or rewrite them. */
+  hashOnly: boolean;
+  /** Stored exactly as this node writes today; otherwise `tokens migrate` would rewrite it (hash-only values excepted). */
   current: boolean;
 }
 
 export interface StoredSecretsReport {
   rows: StoredSecretsRow[];
+  /** Values `tokens migrate` would rewrite: readable, not hash-only, not under the current settings. */
   notCurrent: number;
   unreadable: number;
+  /** Values stored as hash only while the current settings write something else: kept as they are, counted apart. */
+  hashOnly: number;
+}
+
+/** The state of a row in operator words (and the gauge's `state` label). */
+export function storedSecretsState(row: StoredSecretsRow): 'current' | 'stale' | 'hash-only' | 'unreadable' {
+  return !row.readable ? 'unreadable' : row.current ? 'current' : row.hashOnly ? 'hash-only' : 'stale';
 }
 
 /** Counts the values of every secret column by storage scheme: one GROUP BY per column, on the scheme column. */
 export async function countStoredSecrets(
   query: (sql: string) => Promise<Array<{ scheme: string; n: number }>>,
   columns: readonly StoredSecretColumn[],
-  judge: { canRead(scheme: string): boolean; isCurrent(scheme: string): boolean },
+  judge: { capability(scheme: string): SchemeCapability; isCurrent(scheme: string): boolean },
 ): Promise<StoredSecretsReport> {
   const rows: StoredSecretsRow[] = [];
   for (const c of columns) {
@@ -39,14 +49,20 @@ export async function countStoredSecrets(
       `SELECT "${c.scheme}" AS scheme, count(*)::int AS n FROM "${c.table}" WHERE "${c.value}" IS NOT NULL GROUP BY 1 ORDER BY 1`,
     );
     for (const r of result) {
-      rows.push({ table: c.table, column: c.value, scheme: r.scheme, count: r.n, readable: judge.canRead(r.scheme), current: judge.isCurrent(r.scheme) });
+      const capability = judge.capability(r.scheme);
+      rows.push({
+        table: c.table,
+        column: c.value,
+        scheme: r.scheme,
+        count: r.n,
+        readable: capability !== 'unreadable',
+        hashOnly: capability === 'hash-only',
+        current: judge.isCurrent(r.scheme),
+      });
     }
   }
-  return {
-    rows,
-    notCurrent: rows.filter((r) => !r.current).reduce((n, r) => n + r.count, 0),
-    unreadable: rows.filter((r) => !r.readable).reduce((n, r) => n + r.count, 0),
-  };
+  const total = (state: ReturnType<typeof storedSecretsState>) => rows.filter((r) => storedSecretsState(r) === state).reduce((n, r) => n + r.count, 0);
+  return { rows, notCurrent: total('stale') + total('unreadable'), unreadable: total('unreadable'), hashOnly: total('hash-only') };
 }
 
 /** Refusal to start: some stored value is under a key this node does not hold. The message says how to fix it. */
@@ -99,7 +115,7 @@ export class StoredSecretsInspector implements OnApplicationBootstrap, OnModuleD
     this.service = identity.service === 'devportal' ? 'devportal' : 'key-manager';
     this.gauge = new Gauge({
       name: 'token_encryption_stored_values',
-      help: 'Stored secret values by table, column, storage scheme and state (current, stale = readable but not under the current settings, unreadable)',
+      help: 'Stored secret values by table, column, storage scheme and state (current, stale = readable but not under the current settings, hash-only = stored as a hash under other current settings: kept, cannot be rewritten, unreadable)',
       labelNames: ['table', 'column', 'scheme', 'state'],
       registers: [metrics.registry],
     });
@@ -132,7 +148,7 @@ export class StoredSecretsInspector implements OnApplicationBootstrap, OnModuleD
   /** Counts stored values as `processor` would judge them (current settings when omitted). */
   async count(processor: TokenProcessor = this.encryption.processor): Promise<StoredSecretsReport> {
     return countStoredSecrets((sql) => this.dataSource.query(sql), STORED_SECRETS[this.service], {
-      canRead: (s) => processor.cipher.canRead(s),
+      capability: (s) => processor.cipher.capability(s),
       isCurrent: (s) => processor.isCurrent(s),
     });
   }
@@ -141,7 +157,7 @@ export class StoredSecretsInspector implements OnApplicationBootstrap, OnModuleD
     const report = await this.count();
     this.gauge.reset();
     for (const r of report.rows) {
-      this.gauge.set({ table: r.table, column: r.column, scheme: r.scheme, state: !r.readable ? 'unreadable' : r.current ? 'current' : 'stale' }, r.count);
+      this.gauge.set({ table: r.table, column: r.column, scheme: r.scheme, state: storedSecretsState(r) }, r.count);
     }
     this.last = report;
     return report;

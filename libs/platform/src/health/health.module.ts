@@ -62,7 +62,7 @@ class StoredSecretsCheck implements ReadinessCheck {
   async check(): Promise<HealthIndicatorResult> {
     const session = this.indicators.check('storedSecrets');
     const report = this.inspector.lastReport ?? (await this.inspector.refresh());
-    const byScheme = report.rows.map((r) => ({ table: r.table, column: r.column, scheme: r.scheme, count: r.count, current: r.current }));
+    const byScheme = report.rows.map((r) => ({ table: r.table, column: r.column, scheme: r.scheme, count: r.count, current: r.current, ...(r.hashOnly ? { hashOnly: true } : {}) }));
     if (report.unreadable > 0) return session.down({ unreadable: report.unreadable, byScheme });
     if (report.notCurrent > 0) {
       return session.degraded({ notCurrent: report.notCurrent, byScheme, message: 'values not under the current settings: run `tokens migrate`' });
