@@ -254,6 +254,8 @@ describe('validation', () => {
       json: { keyType: 'PRODUCTION', grantTypesToBeSupported: ['implicit'] },
     });
     expect(unknownGrant.status).toBe(400);
+    // WSO2's portal offers implicit; this one says why it does not.
+    expect(unknownGrant.body.description).toMatch(/implicit grant is not supported: RFC 9700/);
     const codeWithoutCallback = await call<ErrorBody>('POST', `/applications/${appId}/generate-keys`, {
       token: alice,
       json: { keyType: 'PRODUCTION', grantTypesToBeSupported: ['authorization_code'] },

@@ -1,5 +1,11 @@
 import * as oauth from 'oauth4webapi';
-import type { KeyManagerUnderTest } from '../../../test/support/key-manager.harness.js';
+import * as openid from 'openid-client';
+import { KeyManagerPatterns } from '@app/contracts';
+import { startKeyManagerForTest, type KeyManagerTestOptions, type KeyManagerUnderTest } from '../../../test/support/key-manager.harness.js';
+import { createKeyManagerClientForTest, type KeyManagerClientUnderTest } from '../../../test/support/key-manager-client.js';
+import { startPrivateNats, type PrivateNats } from '../../../test/support/private-nats.js';
+import { makeTempDir, type TestConfigDir } from '../../../test/support/test-config.js';
+import { createTestKeystore, type TestKeystore } from '../../../test/support/test-keystore.js';
 
 /** oauth4webapi refuses http:// unless told: the test servers listen on loopback without TLS. */
 export const insecure = { [oauth.allowInsecureRequests]: true } as const;
@@ -64,4 +70,48 @@ export async function signInAndAuthorize(authorizationUrl: URL, username: string
 
 function unescapeHtml(value: string): string {
   return value.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+}
+
+/** A Key Manager on a private NATS, with one user signed up over the bus, and what it needs. */
+export interface KeyManagerWithUser {
+  km: KeyManagerUnderTest;
+  tmp: TestConfigDir;
+  keystore: TestKeystore;
+  user: { username: string; password: string };
+  stop(): Promise<void>;
+}
+
+export async function startKeyManagerWithUser(
+  user: { username: string; password: string },
+  options: Pick<KeyManagerTestOptions, 'encryption' | 'configName' | 'toml'> = {},
+): Promise<KeyManagerWithUser> {
+  const tmp = await makeTempDir();
+  let nats: PrivateNats | undefined;
+  let km: KeyManagerUnderTest | undefined;
+  let portal: KeyManagerClientUnderTest | undefined;
+  const stop = async () => {
+    await portal?.close();
+    await km?.stop();
+    await nats?.stop();
+    await tmp.remove();
+  };
+  try {
+    const keystore = await createTestKeystore(tmp.dir);
+    nats = await startPrivateNats();
+    km = await startKeyManagerForTest({ dir: tmp.dir, keystore, nats: nats.url, ...options });
+    portal = await createKeyManagerClientForTest(km.config);
+    await portal.client.call(KeyManagerPatterns.UserCreate, user);
+    return { km, tmp, keystore, user, stop };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * openid-client in its defaults — OIDC discovery, `client_secret_post` with a secret, `none` without — told
+ * only that the test servers speak http.
+ */
+export function discoverWithOpenidClient(issuer: string, clientId: string, secret?: string): Promise<openid.Configuration> {
+  return openid.discovery(new URL(issuer), clientId, secret, secret === undefined ? openid.None() : undefined, { execute: [openid.allowInsecureRequests] });
 }

@@ -256,6 +256,23 @@ describe('client registration errors (RFC 7591)', () => {
     for (const [body, error] of cases) expectOAuthError(await dcr(`dcr ${JSON.stringify(body)}`, 'POST', '', body), 400, error);
   });
 
+  test("WSO2's implicit, saml2-bearer and iwa:ntlm are refused with the reason, at DCR and at the token endpoint", async () => {
+    const reasons: Array<[string, RegExp]> = [
+      ['implicit', /RFC 9700/],
+      ['urn:ietf:params:oauth:grant-type:saml2-bearer', /no SAML identity provider|trusts no SAML/],
+      ['iwa:ntlm', /no Windows domain/],
+    ];
+    for (const [grant, why] of reasons) {
+      const registration = await dcr(`dcr ${grant}`, 'POST', '', { client_name: 'x', grant_types: ['client_credentials', grant] });
+      expectOAuthError(registration, 400, 'invalid_client_metadata');
+      expect(registration.body.error_description).toMatch(why);
+      const cc = (await register(km, { grant_types: ['client_credentials'] })) as RegisteredClient & { client_secret: string };
+      const token = await form(`token ${grant}`, '/oauth2/token', new URLSearchParams({ grant_type: grant }).toString(), { authorization: basic(cc.client_id, cc.client_secret) });
+      expectOAuthError(token, 400, 'unsupported_grant_type');
+      expect(token.body.error_description).toMatch(why);
+    }
+  });
+
   test('unknown clients are 404; delete removes the client and its tokens', async () => {
     expect((await dcr('get unknown', 'GET', '/nobody')).status).toBe(404);
     expect((await dcr('put unknown', 'PUT', '/nobody', { client_name: 'x' })).status).toBe(404);

@@ -2,34 +2,21 @@ import { jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { KeyManagerPatterns } from '@app/contracts';
 import { startKeyManagerForTest, type KeyManagerUnderTest } from '../../../test/support/key-manager.harness.js';
-import { createKeyManagerClientForTest, type KeyManagerClientUnderTest } from '../../../test/support/key-manager-client.js';
 import { freePort } from '../../../test/support/free-port.js';
-import { startPrivateNats, type PrivateNats } from '../../../test/support/private-nats.js';
-import { makeTempDir, type TestConfigDir } from '../../../test/support/test-config.js';
-import { createTestKeystore, type TestKeystore } from '../../../test/support/test-keystore.js';
-import { basic, postForm, register, signInAndAuthorize } from './km-test.helpers.js';
+import { basic, discoverWithOpenidClient as discover, postForm, register, signInAndAuthorize, startKeyManagerWithUser, type KeyManagerWithUser } from './km-test.helpers.js';
 
 jest.setTimeout(60_000);
 
 const REDIRECT_URI = 'https://app.example.com/callback';
 const user = { username: 'olivia', password: 'correct horse 42' };
 
-let tmp: TestConfigDir;
-let keystore: TestKeystore;
-let nats: PrivateNats;
+let system: KeyManagerWithUser;
 let km: KeyManagerUnderTest;
-let portal: KeyManagerClientUnderTest;
 
 /** OIDC Core §3.1.3.6: base64url of the left half of SHA-256 of the value (RS256). */
 function leftHalf(value: string): string {
   return createHash('sha256').update(value).digest().subarray(0, 16).toString('base64url');
-}
-
-/** openid-client in its defaults (OIDC discovery, client_secret_post), told only that the test servers speak http. */
-async function discover(issuer: string, clientId: string, secret?: string): Promise<client.Configuration> {
-  return client.discovery(new URL(issuer), clientId, secret, secret === undefined ? client.None() : undefined, { execute: [client.allowInsecureRequests] });
 }
 
 /** The authorization code flow with openid-client, through the Key Manager's sign-in form. */
@@ -54,19 +41,12 @@ async function signIn(config: client.Configuration, scope: string) {
 }
 
 beforeAll(async () => {
-  tmp = await makeTempDir();
-  keystore = await createTestKeystore(tmp.dir);
-  nats = await startPrivateNats();
-  km = await startKeyManagerForTest({ dir: tmp.dir, keystore, nats: nats.url, encryption: 'rsa-oaep', configName: 'oidc.toml' });
-  portal = await createKeyManagerClientForTest(km.config);
-  await portal.client.call(KeyManagerPatterns.UserCreate, user);
+  system = await startKeyManagerWithUser(user, { encryption: 'rsa-oaep' });
+  km = system.km;
 });
 
 afterAll(async () => {
-  await portal?.close();
-  await km?.stop();
-  await nats?.stop();
-  await tmp?.remove();
+  await system?.stop();
 });
 
 describe('OpenID Connect with openid-client in its default (OIDC) mode', () => {
@@ -156,8 +136,8 @@ describe('OpenID Connect with openid-client in its default (OIDC) mode', () => {
     const baseUrl = `http://127.0.0.1:${port}`;
     const issuer = `${baseUrl}/oauth2/token`;
     const wso2Like = await startKeyManagerForTest({
-      dir: tmp.dir,
-      keystore,
+      dir: system.tmp.dir,
+      keystore: system.keystore,
       nats: 'in-process',
       configName: 'oidc-wso2-issuer.toml',
       toml: { server: { port, public_url: baseUrl }, oauth: { issuer } },

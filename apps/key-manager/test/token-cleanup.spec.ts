@@ -53,6 +53,21 @@ async function code(label: string, c: { expires: number; used?: number }): Promi
   return label;
 }
 
+async function device(label: string, d: { expires: number }): Promise<string> {
+  await sql(
+    `INSERT INTO device_authorizations (id, device_code, device_code_scheme, device_code_hash, user_code_hash, client_id, scopes, issued_at,
+       expires_at, polling_interval)
+     VALUES ($1, 'd', 'plain', $2, $3, $4, $5, now() - interval '30 days', now() + make_interval(secs => $6), 5)`,
+    [randomUUID(), randomBytes(32).toString('hex'), randomBytes(32).toString('hex'), clientId, label, d.expires],
+  );
+  return label;
+}
+
+async function assertion(jti: string, a: { expires: number }): Promise<string> {
+  await sql(`INSERT INTO used_assertions (issuer, jti, expires_at) VALUES ('https://idp.example', $1, now() + make_interval(secs => $2))`, [jti, a.expires]);
+  return jti;
+}
+
 beforeAll(async () => {
   tmp = await makeTempDir();
   const keystore = await createTestKeystore(tmp.dir);
@@ -71,7 +86,7 @@ afterAll(async () => {
   await tmp?.remove();
 });
 
-test('removes expired and revoked tokens and used or expired codes older than the retention, in batches, and nothing else', async () => {
+test('removes expired and revoked tokens, used or expired codes and expired device codes older than the retention, and expired assertions, in batches, and nothing else', async () => {
   const kept = [
     await token('active', { expires: HOUR }),
     await token('expired within retention', { expires: -HOUR / 2 }),
@@ -89,15 +104,22 @@ test('removes expired and revoked tokens and used or expired codes older than th
   ];
   const keptCodes = [await code('fresh', { expires: 60 }), await code('used recently', { expires: 60, used: -60 })];
   const removedCodes = [await code('used long ago', { expires: -HOUR, used: -2 * HOUR }), await code('expired long ago', { expires: -2 * HOUR })];
+  const keptDevices = [await device('device pending', { expires: 60 }), await device('device expired recently', { expires: -60 })];
+  const removedDevices = [await device('device expired long ago', { expires: -2 * HOUR }), await device('device expired longer ago', { expires: -3 * HOUR })];
+  // Assertions go as soon as they expire: past exp they are refused anyway.
+  const keptAssertions = [await assertion('live', { expires: 60 })];
+  const removedAssertions = [await assertion('expired', { expires: -60 }), await assertion('long expired', { expires: -2 * HOUR }), await assertion('older', { expires: -3 * HOUR })];
 
   const report = await km.app.get(TokenCleanupService).runOnce();
-  expect(report).toEqual({ tokens: removed.length, codes: removedCodes.length });
+  expect(report).toEqual({ tokens: removed.length, codes: removedCodes.length, deviceCodes: removedDevices.length, assertions: removedAssertions.length });
 
   const tokens = (await sql('SELECT scopes FROM oauth_tokens')).map((r) => r.scopes);
   expect(tokens.sort()).toEqual([...kept].sort());
   const codes = (await sql('SELECT scopes FROM authorization_codes')).map((r) => r.scopes);
   expect(codes.sort()).toEqual([...keptCodes].sort());
-  expect(await km.app.get(TokenCleanupService).runOnce()).toEqual({ tokens: 0, codes: 0 });
+  expect((await sql('SELECT scopes FROM device_authorizations')).map((r) => r.scopes).sort()).toEqual([...keptDevices].sort());
+  expect((await sql('SELECT jti FROM used_assertions')).map((r) => r.jti)).toEqual(keptAssertions);
+  expect(await km.app.get(TokenCleanupService).runOnce()).toEqual({ tokens: 0, codes: 0, deviceCodes: 0, assertions: 0 });
 });
 
 test('skips the round while another instance holds the lock', async () => {
@@ -111,5 +133,5 @@ test('skips the round while another instance holds the lock', async () => {
   } finally {
     await other.end();
   }
-  expect(await km.app.get(TokenCleanupService).runOnce()).toEqual({ tokens: 1, codes: 0 });
+  expect(await km.app.get(TokenCleanupService).runOnce()).toEqual({ tokens: 1, codes: 0, deviceCodes: 0, assertions: 0 });
 });

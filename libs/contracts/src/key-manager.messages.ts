@@ -30,11 +30,12 @@ export const GRANT_TYPES = [
   'password',
   'refresh_token',
   'authorization_code',
+  DEVICE_CODE_GRANT,
 ] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /** The grants a public client (no secret) may have: the ones a user authorizes in a browser, and refresh. */
-export const PUBLIC_CLIENT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
+export const PUBLIC_CLIENT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT];
 
 /**
  * Grant types WSO2's portal offers that this Key Manager refuses on purpose, with the reason every refusal

@@ -1,4 +1,4 @@
-import { CLIENT_LIMITS, GRANT_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
+import { CLIENT_LIMITS, DEVICE_CODE_GRANT, GRANT_TYPES, PUBLIC_CLIENT_GRANT_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
 import type { MappedClient, Wso2AppRow } from './wso2-import.types.js';
 
 /** What a WSO2 app leaves unsaid, filled from our deployment.toml (and `--default-token-type`). */
@@ -42,13 +42,13 @@ export function mapWso2App(row: Wso2AppRow, defaults: ClientDefaults): ClientMap
 
   let publicClient = false;
   if ((row.bypassClientCredentials ?? '').toLowerCase() === 'true') {
-    if (grantTypes.includes('authorization_code')) {
+    if (grantTypes.includes('authorization_code') || grantTypes.includes(DEVICE_CODE_GRANT)) {
       publicClient = true;
-      const kept: GrantType[] = grantTypes.filter((g) => g === 'authorization_code' || g === 'refresh_token');
-      if (kept.length < grantTypes.length) warnings.push(`public client: only authorization_code and refresh_token kept (dropped ${grantTypes.filter((g) => !kept.includes(g)).join(', ')})`);
+      const kept: GrantType[] = grantTypes.filter((g) => PUBLIC_CLIENT_GRANT_TYPES.includes(g));
+      if (kept.length < grantTypes.length) warnings.push(`public client: only ${PUBLIC_CLIENT_GRANT_TYPES.join(', ')} kept (dropped ${grantTypes.filter((g) => !kept.includes(g)).join(', ')})`);
       grantTypes = kept;
     } else {
-      warnings.push('WSO2 let this app skip client authentication; here it must present its consumer secret (public clients need the authorization_code grant)');
+      warnings.push('WSO2 let this app skip client authentication; here it must present its consumer secret (public clients need the authorization_code or the device code grant)');
     }
   }
   if (grantTypes.length === 0) warnings.push('no supported grant type left: its tokens keep working, but it cannot obtain new ones until grant_types are set (DCR PUT)');

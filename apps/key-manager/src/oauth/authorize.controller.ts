@@ -2,23 +2,14 @@ import { Body, Controller, Get, Ip, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizeService, type AuthorizeOutcome } from './authorize.service.js';
 import { FormBody, formOf } from './form-body.util.js';
-
-// The sign-in page must not be framed (click-jacking) nor cached; it loads nothing from anywhere.
-const PAGE_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-};
+import { sendPage } from './html-page.util.js';
 
 function send(reply: FastifyReply, outcome: AuthorizeOutcome): void {
   if (outcome.kind === 'redirect') {
     void reply.code(302).header('cache-control', 'no-store').header('location', outcome.location).send();
     return;
   }
-  void reply.code(outcome.status).headers(PAGE_HEADERS).send(outcome.html);
+  sendPage(reply, outcome.status, outcome.html);
 }
 
 /** `/oauth2/authorize`: the sign-in form (GET) and its submission (POST). */

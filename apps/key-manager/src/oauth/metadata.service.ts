@@ -18,6 +18,7 @@ export interface AuthorizationServerMetadata {
   registration_endpoint: string;
   revocation_endpoint: string;
   introspection_endpoint: string;
+  device_authorization_endpoint: string;
   scopes_supported: string[];
   response_types_supported: string[];
   response_modes_supported: string[];
@@ -77,6 +78,7 @@ export class MetadataService {
       registration_endpoint: `${base}/keymanager-operations/dcr/register`,
       revocation_endpoint: `${base}/oauth2/revoke`,
       introspection_endpoint: `${base}/oauth2/introspect`,
+      device_authorization_endpoint: `${base}/oauth2/device_authorize`,
       scopes_supported: ['openid'],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],

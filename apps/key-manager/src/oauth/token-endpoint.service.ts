@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DEVICE_CODE_GRANT, GRANT_TYPES, refusedGrantReason } from '@app/contracts';
 import { OAuthError } from '../common/key-manager.errors.js';
 import { IntrospectionService, type IntrospectionResult } from '../tokens/introspection.service.js';
 import { parseScopeParameter } from '../tokens/scopes.util.js';
@@ -16,7 +17,7 @@ export interface TokenResponse {
   id_token?: string;
 }
 
-const GRANTS = new Set(['client_credentials', 'password', 'refresh_token', 'authorization_code']);
+const GRANTS: ReadonlySet<string> = new Set(GRANT_TYPES);
 
 function toResponse(issued: IssuedTokens): TokenResponse {
   return {
@@ -44,9 +45,13 @@ export class TokenEndpointService {
   async token(request: PresentedCredentials): Promise<TokenResponse> {
     const form = request.form.requireNoRepeats();
     const grantType = form.require('grant_type');
-    if (!GRANTS.has(grantType)) throw new OAuthError('unsupported_grant_type', 'grant_type must be client_credentials, password, refresh_token or authorization_code');
+    const refused = refusedGrantReason(grantType);
+    if (refused) throw new OAuthError('unsupported_grant_type', refused);
+    if (!GRANTS.has(grantType)) throw new OAuthError('unsupported_grant_type', `grant_type must be one of ${GRANT_TYPES.join(', ')}`);
     const { client } = await this.authenticator.authenticate(request);
     switch (grantType) {
+      case DEVICE_CODE_GRANT:
+        return toResponse(await this.tokens.deviceCode(client, form.require('device_code')));
       case 'client_credentials':
         if (client.publicClient) throw new OAuthError('unauthorized_client', 'a public client cannot use the client_credentials grant');
         return toResponse(await this.tokens.clientCredentials(client, parseScopeParameter(form.get('scope'))));
@@ -60,10 +65,12 @@ export class TokenEndpointService {
         const scope = form.get('scope');
         return toResponse(await this.tokens.refresh(client, refreshToken, scope === undefined ? undefined : parseScopeParameter(scope)));
       }
-      default: {
+      case 'authorization_code': {
         const code = form.require('code');
         return toResponse(await this.tokens.authorizationCode(client, code, form.get('redirect_uri'), form.get('code_verifier')));
       }
+      default:
+        throw new OAuthError('unsupported_grant_type', `grant_type must be one of ${GRANT_TYPES.join(', ')}`);
     }
   }
 

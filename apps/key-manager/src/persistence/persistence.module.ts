@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthorizationCodesRepository } from './authorization-codes.repository.js';
 import { ClientsRepository } from './clients.repository.js';
+import { DeviceAuthorizationsRepository } from './device-authorizations.repository.js';
 import { AuthorizationCodeEntity } from './entities/authorization-code.entity.js';
 import { DeviceAuthorizationEntity } from './entities/device-authorization.entity.js';
 import { OAuthClientEntity } from './entities/oauth-client.entity.js';
@@ -21,7 +22,7 @@ export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnect
 /** Every table access of the Key Manager, behind repositories. */
 @Module({
   imports: [TypeOrmModule.forFeature(KEY_MANAGER_ENTITIES)],
-  providers: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository],
-  exports: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository],
+  providers: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository],
+  exports: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository],
 })
 export class PersistenceModule {}

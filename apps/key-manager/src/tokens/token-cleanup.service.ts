@@ -7,6 +7,10 @@ import { SqlService, type SqlTransaction } from '../persistence/sql.service.js';
 export interface CleanupReport {
   tokens: number;
   codes: number;
+  /** Device authorizations expired longer ago than the retention (RFC 8628). */
+  deviceCodes: number;
+  /** jwt-bearer assertions remembered against replay whose JWT has expired (they can no longer be presented). */
+  assertions: number;
 }
 
 // Token rows go when revoked, or when both the access token and any refresh token have expired, longer
@@ -23,6 +27,15 @@ const DELETE_TOKENS = `
 const DELETE_CODES = `
   DELETE FROM authorization_codes WHERE id IN (
     SELECT id FROM authorization_codes WHERE used_at < $1 OR expires_at < $1 LIMIT $2)`;
+
+const DELETE_DEVICE_CODES = `
+  DELETE FROM device_authorizations WHERE id IN (
+    SELECT id FROM device_authorizations WHERE expires_at < $1 LIMIT $2)`;
+
+// An assertion past its exp is refused for expiry anyway: remembering its jti any longer protects nothing.
+const DELETE_ASSERTIONS = `
+  DELETE FROM used_assertions WHERE (issuer, jti) IN (
+    SELECT issuer, jti FROM used_assertions WHERE expires_at < $1 LIMIT $2)`;
 
 /**
  * Removes expired and revoked tokens and used or expired authorization codes older than the retention
@@ -71,8 +84,12 @@ export class TokenCleanupService implements OnApplicationBootstrap, OnModuleDest
       try {
         const tokens = await this.deleteInBatches(connection, DELETE_TOKENS, cutoff, batchSize);
         const codes = await this.deleteInBatches(connection, DELETE_CODES, cutoff, batchSize);
-        if (tokens + codes > 0) this.logger.info({ tokens, codes, cutoff: cutoff.toISOString() }, 'token clean-up removed rows');
-        return { tokens, codes };
+        const deviceCodes = await this.deleteInBatches(connection, DELETE_DEVICE_CODES, cutoff, batchSize);
+        const assertions = await this.deleteInBatches(connection, DELETE_ASSERTIONS, now, batchSize);
+        if (tokens + codes + deviceCodes + assertions > 0) {
+          this.logger.info({ tokens, codes, deviceCodes, assertions, cutoff: cutoff.toISOString() }, 'token clean-up removed rows');
+        }
+        return { tokens, codes, deviceCodes, assertions };
       } finally {
         await connection.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
       }

@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SecretKinds } from '@app/crypto';
-import type { GrantType } from '@app/contracts';
+import { DEVICE_CODE_GRANT, type GrantType } from '@app/contracts';
 import { EncryptionService, ROOT_LOGGER } from '@app/platform';
 import { OAuthError } from '../common/key-manager.errors.js';
 import { KeyManagerMetrics } from '../common/key-manager.metrics.js';
 import { AuthorizationCodesRepository } from '../persistence/authorization-codes.repository.js';
+import { DeviceAuthorizationsRepository } from '../persistence/device-authorizations.repository.js';
 import type { ClientRecord } from '../persistence/clients.repository.js';
 import { TokensRepository } from '../persistence/tokens.repository.js';
 import { UsersService } from '../users/users.service.js';
@@ -60,6 +61,7 @@ export class TokensService {
     private readonly minter: TokenMinter,
     private readonly tokens: TokensRepository,
     private readonly codes: AuthorizationCodesRepository,
+    private readonly devices: DeviceAuthorizationsRepository,
     private readonly lookup: TokenLookup,
     private readonly users: UsersService,
     private readonly encryption: EncryptionService,
@@ -198,6 +200,27 @@ export class TokensService {
       nonce: redeemed.nonce,
       code,
     });
+  }
+
+  /**
+   * RFC 8628 §3.4: the device polls with its device code. Answers, with WSO2's codes and descriptions
+   * (DeviceFlowGrant, DeviceErrorCodes): `authorization_pending` until the user decides, `slow_down` when
+   * polled again within the interval, `access_denied` when the user denied, `expired_token` once expired or
+   * redeemed, and `invalid_request` for a device code that is not this client's. Approved: the user's tokens,
+   * once.
+   */
+  async deviceCode(client: ClientRecord, deviceCode: string): Promise<IssuedTokens> {
+    requireGrant(client, DEVICE_CODE_GRANT);
+    const polled = await this.devices.poll(this.encryption.processor.lookupHash(deviceCode), client.clientId);
+    if (!polled) throw new OAuthError('invalid_request', 'The provided device code is not registered or is invalid.');
+    const { authorization, previousPollAt } = polled;
+    const now = Date.now() / 1000;
+    if (authorization.status === 'USED' || authorization.expiresAt <= now) throw new OAuthError('expired_token', 'Forbidden');
+    if (authorization.status === 'DENIED') throw new OAuthError('access_denied', 'the user denied the authorization request');
+    if (previousPollAt !== null && now - previousPollAt < authorization.pollingInterval) throw new OAuthError('slow_down', 'Forbidden');
+    if (authorization.status === 'PENDING') throw new OAuthError('authorization_pending', 'Precondition required');
+    if (!(await this.devices.consume(authorization.id))) throw new OAuthError('expired_token', 'Forbidden');
+    return this.issueForUser(client, DEVICE_CODE_GRANT, authorization.username!, splitScopes(authorization.scopes), { authTime: authorization.authTime });
   }
 
   /**

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { GRANT_TYPES, type GrantType } from '@app/contracts';
-import { EmptyAsAbsent, IsRedirectUri, NumericString } from './validation.util.js';
+import { EmptyAsAbsent, IsOfferedGrantType, IsRedirectUri, NumericString } from './validation.util.js';
 
 export const KEY_TYPES = ['PRODUCTION', 'SANDBOX'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -27,7 +27,7 @@ export class GenerateKeysDto {
   @ArrayMinSize(1)
   @ArrayMaxSize(GRANT_TYPES.length)
   @ArrayUnique()
-  @IsIn(GRANT_TYPES, { each: true })
+  @IsOfferedGrantType()
   grantTypesToBeSupported!: GrantType[];
 
   @ApiPropertyOptional({ example: 'https://app.example.com/callback', description: 'Required with authorization_code' })
@@ -61,7 +61,7 @@ export class UpdateApplicationKeyDto {
   @ArrayMinSize(1)
   @ArrayMaxSize(GRANT_TYPES.length)
   @ArrayUnique()
-  @IsIn(GRANT_TYPES, { each: true })
+  @IsOfferedGrantType()
   supportedGrantTypes?: GrantType[];
 
   @ApiPropertyOptional({ example: 'https://app.example.com/callback', nullable: true, description: 'Empty string or null removes it' })

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { ValidateBy, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { GRANT_TYPES, refusedGrantReason } from '@app/contracts';
 
 /** Seconds as a number or a numeric string (WSO2 clients send `"validityTime": "3600"`). */
 export const NumericString = (): PropertyDecorator =>
@@ -27,5 +28,26 @@ export function IsRedirectUri(options?: ValidationOptions): PropertyDecorator {
       },
     },
     options,
+  );
+}
+
+/**
+ * Each value one of the Key Manager's grant types. WSO2's portal also offers `implicit`, `saml2-bearer` and
+ * `iwa:ntlm`; those are refused with the reason (REFUSED_GRANT_TYPES), anything else with the list.
+ */
+export function IsOfferedGrantType(): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isOfferedGrantType',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && (GRANT_TYPES as readonly string[]).includes(value),
+        defaultMessage: (args?: ValidationArguments) => {
+          const values: unknown[] = Array.isArray(args?.value) ? args.value : [args?.value];
+          const refused = values.map((v) => (typeof v === 'string' ? refusedGrantReason(v) : undefined)).find((reason) => reason !== undefined);
+          return refused ?? `each value in $property must be one of: ${GRANT_TYPES.join(', ')}`;
+        },
+      },
+    },
+    { each: true },
   );
 }
