@@ -1,10 +1,11 @@
 // The whole story of issue #4, over real HTTP, NATS and PostgreSQL: both services started here from ONE
-// deployment.toml, for each of WSO2's three storage settings. A developer signs up, creates an
+// deployment.toml, for each of WSO2's storage settings (plaintext, RSA-OAEP, AES-GCM, hashing). A developer signs up, creates an
 // application, gets keys, uses them at the Key Manager's OAuth2 endpoints (with oauth4webapi, a
 // standards-strict client), rotates the secret, revokes a token and deletes the application.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import * as oauth from 'oauth4webapi';
-import { decodeStoredValue, PLAIN_SCHEME } from '@app/crypto';
+import { createHash } from 'node:crypto';
+import { decodeStoredValue, formatWso2Hash, HASHED_SCHEME, PLAIN_SCHEME } from '@app/crypto';
 import { devportalApi, signUpAndLogIn, startStackForTest, type StackUnderTest } from '../support/devportal.js';
 import { ENCRYPTION_MODES, type EncryptionMode } from '../support/key-manager.harness.js';
 import { keyManagerOAuth, type KeyManagerOAuth } from '../support/oauth-client.js';
@@ -19,6 +20,7 @@ const SCHEME_PREFIX: Record<EncryptionMode, string> = {
   off: PLAIN_SCHEME,
   'rsa-oaep': 'RSA/ECB/OAEPwithSHA1andMGF1Padding:',
   'aes-gcm': 'AES/GCM/NoPadding:',
+  hashing: HASHED_SCHEME,
 };
 
 /**
@@ -117,7 +119,13 @@ describe.each(ENCRYPTION_MODES)('developer portal flow with encryption %s', (mod
     expect((await km.introspect(resourceServer, firstToken)).active).toBe(true);
   });
 
-  it(mode === 'off' ? 'stores the consumer secret as is (encryption off)' : 'stores the consumer secret as ciphertext in the portal database', async () => {
+  it(
+    mode === 'off'
+      ? 'stores the consumer secret as is (encryption off)'
+      : mode === 'hashing'
+        ? 'stores only the hash of the consumer secret, and never shows it again'
+        : 'stores the consumer secret as ciphertext in the portal database',
+    async () => {
     const [row] = await queryTestDatabase<{ consumer_secret: string; consumer_secret_scheme: string; consumer_secret_hash: string }>(
       'SELECT consumer_secret, consumer_secret_scheme, consumer_secret_hash FROM application_keys WHERE id = $1',
       [keyMappingId],
@@ -126,16 +134,23 @@ describe.each(ENCRYPTION_MODES)('developer portal flow with encryption %s', (mod
     expect(row!.consumer_secret_scheme.startsWith(SCHEME_PREFIX[mode])).toBe(true);
     if (mode === 'off') {
       expect(row!.consumer_secret).toBe(consumerSecret);
+    } else if (mode === 'hashing') {
+      // WSO2's hash object, as HashingPersistenceProcessor writes it.
+      expect(row!.consumer_secret).toBe(formatWso2Hash(createHash('sha256').update(consumerSecret).digest('hex')));
     } else {
       expect(row!.consumer_secret).not.toContain(consumerSecret);
       // WSO2's self-contained format, for the transformation configured.
       const decoded = decodeStoredValue(row!.consumer_secret);
       expect(decoded.format).toBe(mode === 'rsa-oaep' ? 'wso2-rsa-self-contained' : 'wso2-aes-gcm-self-contained');
     }
-    // The portal reads it back with its own keys.
-    const listed = await call<{ list: Array<{ consumerSecret: string }> }>('GET', `/applications/${applicationId}/oauth-keys`, { token: portalToken });
-    expect(listed.body.list.map((k) => k.consumerSecret)).toEqual([consumerSecret]);
-  });
+    // The portal reads it back with its own keys — unless it is a hash, which nobody can read back: then the
+    // key is listed without it (it was shown once, when generated).
+    const listed = await call<{ list: Array<{ consumerSecret?: string }> }>('GET', `/applications/${applicationId}/oauth-keys`, { token: portalToken });
+    expect(listed.body.list.map((k) => k.consumerSecret)).toEqual([mode === 'hashing' ? undefined : consumerSecret]);
+    const one = await call<{ consumerSecret?: string }>('GET', `/applications/${applicationId}/oauth-keys/${keyMappingId}`, { token: portalToken });
+    expect(one.body.consumerSecret).toBe(mode === 'hashing' ? undefined : consumerSecret);
+    },
+  );
 
   it("gets a token at the Key Manager's token endpoint with the consumer key and secret, and a resource server introspects it", async () => {
     const tokens = await km.clientCredentials(consumerKey, consumerSecret);

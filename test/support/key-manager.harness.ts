@@ -8,10 +8,10 @@ import { mergeTables, writeTestConfig, type TomlTables } from './test-config.js'
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from './test-database.js';
 import type { TestKeystore } from './test-keystore.js';
 
-/** How the service stores secrets in a test: WSO2's three settings. */
-export type EncryptionMode = 'off' | 'rsa-oaep' | 'aes-gcm';
+/** How the service stores secrets in a test: WSO2's settings — plaintext, encrypted (two ways), or hashed. */
+export type EncryptionMode = 'off' | 'rsa-oaep' | 'aes-gcm' | 'hashing';
 
-export const ENCRYPTION_MODES: readonly EncryptionMode[] = ['off', 'rsa-oaep', 'aes-gcm'];
+export const ENCRYPTION_MODES: readonly EncryptionMode[] = ['off', 'rsa-oaep', 'aes-gcm', 'hashing'];
 
 /** A 256-bit AES key (64 hex digits) for `[encryption] key` in tests. */
 export const TEST_SYMMETRIC_KEY = '8f2c1d4e5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d';
@@ -31,6 +31,8 @@ export function encryptionTables(mode: EncryptionMode): TomlTables {
         'system.parameter': { 'org.wso2.CipherTransformation': 'AES/GCM/NoPadding' },
         encryption: { key: TEST_SYMMETRIC_KEY },
       };
+    case 'hashing':
+      return { 'apim.oauth_config': { enable_token_encryption: false, enable_token_hashing: true } };
   }
 }
 

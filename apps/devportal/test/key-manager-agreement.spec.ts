@@ -97,6 +97,14 @@ describe('a Key Manager with other settings', () => {
     expect(await schemaExists(overlay.schema)).toBe(false);
   });
 
+  it('refuses to start hashing next to a Key Manager that encrypts', async () => {
+    const { error } = await startFailing({ nats: nats.url, encryption: 'hashing', keystore, name: 'dp-hashing.toml' });
+    expect((error as KeyManagerAgreementError).code).toBe('KEY_MANAGER_PROFILE_MISMATCH');
+    expect((error as KeyManagerAgreementError).differences).toEqual(
+      expect.arrayContaining(['enable_token_encryption: true vs false', 'enable_token_hashing: false vs true']),
+    );
+  });
+
   it('refuses to start with another transformation', async () => {
     const { error } = await startFailing({ nats: aesNats.url, encryption: 'rsa-oaep', keystore, name: 'dp-rsa-vs-aes.toml' });
     expect((error as KeyManagerAgreementError).differences).toContain('transformation: AES/GCM/NoPadding vs RSA/ECB/OAEPwithSHA1andMGF1Padding');

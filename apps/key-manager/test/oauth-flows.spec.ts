@@ -252,6 +252,27 @@ describe.each(ENCRYPTION_MODES)('OAuth2 flows with token encryption %s', (mode: 
     expect((await introspect(tokens.access_token)).active).toBe(false);
   });
 
+  test(
+    mode === 'hashing' ? 'DCR shows a consumer secret stored as a hash only when it issues it, and never again' : 'DCR shows the consumer secret on registration, read and update',
+    async () => {
+      const registered = await confidential({ grant_types: ['client_credentials'], client_name: `shown-${mode}` });
+      expect(registered.client_secret.length).toBeGreaterThan(16);
+      const read = (await (await fetch(`${km.baseUrl}/keymanager-operations/dcr/register/${registered.client_id}`, { headers: { authorization: adminAuth(km) } })).json()) as Record<string, unknown>;
+      const updated = (await (
+        await fetch(`${km.baseUrl}/keymanager-operations/dcr/register/${registered.client_id}`, {
+          method: 'PUT',
+          headers: { authorization: adminAuth(km), 'content-type': 'application/json' },
+          body: JSON.stringify({ client_name: `shown-${mode}-2` }),
+        })
+      ).json()) as Record<string, unknown>;
+      for (const body of [read, updated]) {
+        expect(body).toMatchObject({ client_id: registered.client_id });
+        if (mode === 'hashing') expect(body).not.toHaveProperty('client_secret');
+        else expect(body).toMatchObject({ client_secret: registered.client_secret });
+      }
+    },
+  );
+
   test(mode === 'off' ? 'with encryption off, secrets are stored as they are, under scheme "plain"' : 'the database holds none of the issued secrets in plaintext, yet every look-up works', async () => {
     expect(issued.length).toBeGreaterThan(10);
     const { stdout } = await run('pg_dump', ['--schema', km.schema, '--data-only', TEST_DATABASE_URL], { maxBuffer: 64 * 1024 * 1024 });
@@ -266,7 +287,7 @@ describe.each(ENCRYPTION_MODES)('OAuth2 flows with token encryption %s', (mode: 
       // Opaque values and jtis are stored as issued (a JWT itself is never stored, only its jti).
       for (const secret of issued.filter((s) => s.what !== 'access token' || !s.value.includes('.'))) expect(stdout).toContain(secret.value);
     } else {
-      const expected = mode === 'aes-gcm' ? /^AES\/GCM\/NoPadding:/ : /^RSA\/ECB\/OAEPwithSHA1andMGF1Padding:[0-9A-F]{40}$/;
+      const expected = mode === 'aes-gcm' ? /^AES\/GCM\/NoPadding:/ : mode === 'hashing' ? /^hash:SHA-256$/ : /^RSA\/ECB\/OAEPwithSHA1andMGF1Padding:[0-9A-F]{40}$/;
       for (const { scheme } of schemes) expect(scheme).toMatch(expected);
       const leaked = issued.filter((s) => stdout.includes(s.value));
       expect(leaked.map((s) => s.what)).toEqual([]);

@@ -134,6 +134,7 @@ describe('loadConfig: a complete file', () => {
       },
       encryption: {
         enabled: true,
+        hashing: false,
         transformation: 'RSA/ECB/OAEPwithSHA1andMGF1Padding',
         key: FULL_ENV.SYMMETRIC_KEY,
         oldKey: FULL_ENV.OLD_SYMMETRIC_KEY,
@@ -178,7 +179,7 @@ describe('loadConfig: defaults', () => {
     expect(config.server).toEqual({ host: '0.0.0.0', port: 9443, publicUrl: 'http://localhost:9443', bodyLimitBytes: 65536, trustProxy: false });
     expect(config.database).toEqual({ url: `postgres://apim:${SECRETS.DB_PASSWORD}@postgres:5432/apim`, schema: 'key_manager', poolSize: 10 });
     expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], requestTimeoutMs: 5000, queue: 'key-manager', subjectPrefix: '' });
-    expect(config.encryption).toEqual({ enabled: false, transformation: 'RSA/ECB/OAEPwithSHA1andMGF1Padding', sealedSecretReserve: 256 });
+    expect(config.encryption).toEqual({ enabled: false, hashing: false, transformation: 'RSA/ECB/OAEPwithSHA1andMGF1Padding', sealedSecretReserve: 256 });
     expect(config.oauth).toEqual({
       issuer: 'http://localhost:9443',
       applicationAccessTokenLifetimeSec: 3600,

@@ -294,7 +294,9 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   const old = oldKeystores.map((data) => keystore(data, data.key, folder, issues));
   reportDuplicateKeystores([primary, ...old], ['keystore.primary', ...oldKeystores.map((d) => d.key)], issues);
 
-  const enabled = layer('apim.oauth_config').get<boolean>('enable_token_encryption') ?? false;
+  const oauthConfig = layer('apim.oauth_config');
+  const enabled = oauthConfig.get<boolean>('enable_token_encryption') ?? false;
+  const hashing = tokenHashing(oauthConfig.get<boolean>('enable_token_hashing'), layer('oauth').get<boolean>('hash_tokens_and_secrets'), enabled, issues);
   const configuredTransformation = layer('system.parameter').get<string>(CIPHER_TRANSFORMATION_KEY);
   const transformation = configuredTransformation
     ? (checkTransformation(configuredTransformation).canonical ?? configuredTransformation)
@@ -352,6 +354,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
     keystore: { primary: primary!, old: old.filter((k): k is KeystoreSettings => k !== undefined) },
     encryption: {
       enabled,
+      hashing,
       transformation,
       ...(key !== undefined ? { key } : {}),
       ...(oldKey !== undefined ? { oldKey } : {}),
@@ -395,6 +398,30 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
 
   if (issues.all.length > 0) throw new ConfigError('CONFIG_INVALID', context.file, issues.all, `for ${service}`);
   return deepFreeze(config);
+}
+
+/**
+ * WSO2's token hashing, set by either of its names: API Manager's `[apim.oauth_config] enable_token_hashing`
+ * or Identity Server's `[oauth] hash_tokens_and_secrets`. Both given must agree; and a secret is stored either
+ * encrypted or hashed, never both.
+ */
+function tokenHashing(apim: boolean | undefined, identity: boolean | undefined, encryption: boolean, issues: Issues): boolean {
+  if (apim !== undefined && identity !== undefined && apim !== identity) {
+    issues.add(
+      'oauth.hash_tokens_and_secrets',
+      `is ${identity}, but [apim.oauth_config] enable_token_hashing is ${apim}`,
+      'one of the two (they are two names for the same switch), or both with the same value',
+    );
+  }
+  const hashing = apim ?? identity ?? false;
+  if (hashing && encryption) {
+    issues.add(
+      apim !== undefined ? 'apim.oauth_config.enable_token_hashing' : 'oauth.hash_tokens_and_secrets',
+      'is true, and so is [apim.oauth_config] enable_token_encryption',
+      'one of them: a secret is stored either encrypted or as its hash only',
+    );
+  }
+  return hashing;
 }
 
 /** Runs the section class's class-validator rules over one table; keeps the valid values. */

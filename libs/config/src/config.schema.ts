@@ -79,7 +79,7 @@ export const WSO2_HINTS: Readonly<Record<string, string>> = {
   'database.shared_db': 'use [database] url; each service has its own schema in one database',
   'keystore.tls': 'TLS is terminated in front of the services; only [keystore.primary] and [[keystore.old]] are read',
   truststore: 'TLS is terminated in front of the services; there is no truststore',
-  'apim.oauth_config.enable_token_hashing': 'token hashing is not supported; use enable_token_encryption',
+  'oauth.extensions': 'the persistence processor follows from [apim.oauth_config] enable_token_encryption / enable_token_hashing; remove it',
   'super_admin.create_admin_account': 'the key manager always manages the [super_admin] account; remove it',
   'super_admin.admin_role': 'roles are not configurable; remove it',
   'cors.allow_generic_http_requests': 'always so here: requests without an Origin header are never refused; remove it',

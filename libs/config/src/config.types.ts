@@ -70,6 +70,11 @@ export interface DeploymentConfig {
   encryption: {
     /** `[apim.oauth_config] enable_token_encryption`. */
     enabled: boolean;
+    /**
+     * `[apim.oauth_config] enable_token_hashing` (or Identity Server's `[oauth] hash_tokens_and_secrets`):
+     * store every secret as its SHA-256 only. Never together with `enabled`.
+     */
+    hashing: boolean;
     /** Canonical transformation name, from `[system.parameter] "org.wso2.CipherTransformation"`. */
     transformation: string;
     key?: string;

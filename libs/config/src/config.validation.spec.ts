@@ -37,7 +37,7 @@ describe('loadConfig: unknown keys', () => {
     );
 
     expect(issue.problem).toBe('is not a known key (did you mean "enable_token_encryption"?)');
-    expect(issue.expected).toBe('one of the keys of [apim.oauth_config]: enable_token_encryption');
+    expect(issue.expected).toBe('one of the keys of [apim.oauth_config]: enable_token_encryption, enable_token_hashing');
   });
 
   it('points to the table a known key belongs in', () => {
@@ -175,6 +175,39 @@ describe('loadConfig: keystores', () => {
   });
 });
 
+describe("loadConfig: token hashing (WSO2's third way of storing secrets)", () => {
+  it("reads API Manager's enable_token_hashing, or Identity Server's hash_tokens_and_secrets, as the same switch", () => {
+    expect(load(toml({}, '[apim.oauth_config]\nenable_token_hashing = true')).encryption).toMatchObject({ enabled: false, hashing: true });
+    expect(load(toml({}, '[oauth]\nhash_tokens_and_secrets = true\nhash_token_algorithm = "SHA-256"')).encryption.hashing).toBe(true);
+    expect(load(toml({}, '[apim.oauth_config]\nenable_token_hashing = true\n[oauth]\nhash_tokens_and_secrets = true')).encryption.hashing).toBe(true);
+    expect(load(toml({})).encryption.hashing).toBe(false);
+  });
+
+  it('refuses the two names disagreeing, and hashing together with encryption', () => {
+    const disagree = issueAt(issuesOf(toml({}, '[apim.oauth_config]\nenable_token_hashing = true\n[oauth]\nhash_tokens_and_secrets = false')), 'oauth.hash_tokens_and_secrets');
+    expect(disagree.problem).toBe('is false, but [apim.oauth_config] enable_token_hashing is true');
+    const both = issueAt(issuesOf(toml({}, '[apim.oauth_config]\nenable_token_encryption = true\nenable_token_hashing = true')), 'apim.oauth_config.enable_token_hashing');
+    expect(both).toEqual({
+      key: 'apim.oauth_config.enable_token_hashing',
+      problem: 'is true, and so is [apim.oauth_config] enable_token_encryption',
+      expected: 'one of them: a secret is stored either encrypted or as its hash only',
+    });
+  });
+
+  it('accepts SHA-256 as the hash algorithm, in any case, and nothing else', () => {
+    expect(load(toml({}, '[oauth]\nhash_token_algorithm = "sha-256"')).encryption.hashing).toBe(false);
+    expect(issueAt(issuesOf(toml({}, '[oauth]\nhash_token_algorithm = "SHA-512"')), 'oauth.hash_token_algorithm').problem).toBe('is "SHA-512"');
+  });
+
+  it("points WSO2's persistence processor setting at the switches that replace it", () => {
+    const issue = issueAt(
+      issuesOf(toml({}, '[oauth.extensions]\ntoken_persistence_processor = "org.wso2.carbon.identity.oauth.tokenprocessor.HashingPersistenceProcessor"')),
+      'oauth.extensions',
+    );
+    expect(issue.problem).toContain('enable_token_hashing');
+  });
+});
+
 describe('loadConfig: transformation and symmetric keys', () => {
   const withTransformation = (name: string, extra = '') =>
     toml({}, `[apim.oauth_config]\nenable_token_encryption = true\n[system.parameter]\n"org.wso2.CipherTransformation" = "${name}"\n${extra}`);
@@ -209,7 +242,7 @@ describe('loadConfig: transformation and symmetric keys', () => {
   it('does not require a key for AES while encryption is off, nor for RSA', () => {
     const off = toml({}, '[system.parameter]\n"org.wso2.CipherTransformation" = "AES/GCM/NoPadding"');
 
-    expect(load(off).encryption).toEqual({ enabled: false, transformation: 'AES/GCM/NoPadding', sealedSecretReserve: 256 });
+    expect(load(off).encryption).toEqual({ enabled: false, hashing: false, transformation: 'AES/GCM/NoPadding', sealedSecretReserve: 256 });
     expect(load(withTransformation('RSA/ECB/OAEPwithSHA1andMGF1Padding')).encryption.enabled).toBe(true);
   });
 

@@ -211,10 +211,14 @@ export class KeystoreSection {
   keyPassword?: string;
 }
 
-/** `[apim.oauth_config]`: WSO2's switch. */
+/** `[apim.oauth_config]`: WSO2 API Manager's switches. */
 export class OauthConfigSection {
   @BooleanKey('enable_token_encryption')
   enableTokenEncryption?: boolean;
+
+  /** API Manager's name for Identity Server's `[oauth] hash_tokens_and_secrets` (product-apim infer.json sets one from the other). */
+  @BooleanKey('enable_token_hashing')
+  enableTokenHashing?: boolean;
 }
 
 export const CIPHER_TRANSFORMATION_KEY = 'org.wso2.CipherTransformation';
@@ -268,6 +272,15 @@ export class SuperAdminSection {
 export class OauthSection {
   @HttpUrl('issuer', 'isIssuerUrl')
   issuer?: string;
+
+  /** Identity Server's switch for token hashing; API Manager's `[apim.oauth_config] enable_token_hashing` means the same. */
+  @BooleanKey('hash_tokens_and_secrets')
+  hashTokensAndSecrets?: boolean;
+
+  @TomlKey('hash_token_algorithm', { kind: 'string', expected: '"SHA-256": every lookup of a token or secret goes by its SHA-256' })
+  @Matches(/^SHA-?256$/i, valueIs)
+  @IsString(valueIs)
+  hashTokenAlgorithm?: string;
 }
 
 export class TokenExpirySection {

@@ -25,7 +25,7 @@ describe('deploy/config/deployment.toml', () => {
       alias: 'wso2carbon',
       keyPassword: 'sample-keystore-pass',
     });
-    expect(config.encryption).toEqual({ enabled: true, transformation: 'RSA/ECB/OAEPwithSHA1andMGF1Padding', sealedSecretReserve: 256 });
+    expect(config.encryption).toEqual({ enabled: true, hashing: false, transformation: 'RSA/ECB/OAEPwithSHA1andMGF1Padding', sealedSecretReserve: 256 });
     expect(config.superAdmin).toEqual({ username: 'admin', password: 'sample-admin-pass' });
   });
 

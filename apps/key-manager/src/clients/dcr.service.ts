@@ -44,7 +44,8 @@ function toResponse(client: ClientDetails, secret: string | null): DcrClientResp
 
 /**
  * WSO2's Key Manager DCR API (`/keymanager-operations/dcr/register`). Like WSO2's, it answers with the
- * consumer secret in plaintext — on registration, and on read and update (decrypted then).
+ * consumer secret in plaintext — on registration, and on read and update (decrypted then), except a secret
+ * stored as its hash only (`enable_token_hashing`), which is shown on registration and never again.
  */
 @Injectable()
 export class DcrService {

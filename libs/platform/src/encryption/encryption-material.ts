@@ -53,6 +53,7 @@ export async function loadEncryptionMaterial(config: DeploymentConfig, logger?: 
   const transformation = parseTransformation(config.encryption.transformation);
   const write: WriteSettings = {
     enabled: config.encryption.enabled,
+    hashing: config.encryption.hashing,
     transformation,
     rsaKeyId: primary.thumbprint,
     ...(key ? { symmetricKeyId: key.keyId } : {}),
