@@ -17,7 +17,7 @@ import { startPrivateNats, type PrivateNats } from '../../../test/support/privat
 import { makeTempDir, type TestConfigDir } from '../../../test/support/test-config.js';
 import { dropSchema, queryTestDatabase, uniqueSchema } from '../../../test/support/test-database.js';
 import { REPO_ROOT, WSO2_VECTOR_KEYSTORE } from '../../../test/support/test-keystore.js';
-import { createWso2Schema as createWso2SourceSchema, HOUR, MINUTE, sha256, wso2HashOf, type Wso2App, type Wso2Token } from './wso2-source.fixture.js';
+import { createWso2Schema as createWso2SourceSchema, HOUR, MINUTE, sha256, WSO2_CURRENT_LAYOUT, wso2HashOf, type Wso2App, type Wso2Token } from './wso2-source.fixture.js';
 
 jest.setTimeout(180_000);
 
@@ -43,7 +43,8 @@ function tampered(vector: Vector): string {
   return Buffer.from(JSON.stringify({ ...envelope, c: Buffer.alloc(256, 0x5a).toString('base64') })).toString('base64');
 }
 
-const createWso2Schema = (schema: string, apps: Wso2App[], tokens: Wso2Token[]) => createWso2SourceSchema(schema, apps, tokens, { now: NOW_MS });
+const createWso2Schema = (schema: string, apps: Wso2App[], tokens: Wso2Token[], then?: string) =>
+  createWso2SourceSchema(schema, apps, tokens, { now: NOW_MS, ...(then ? { then } : {}) });
 
 let dir: TestConfigDir;
 let nats: PrivateNats;
@@ -54,6 +55,7 @@ let env: NodeJS.ProcessEnv;
 const encryptedSource = uniqueSchema('wso2_enc');
 const plainSource = uniqueSchema('wso2_plain');
 const hashedSource = uniqueSchema('wso2_hashed');
+const currentSource = uniqueSchema('wso2_current');
 /** The secrets behind the hashes of the hashed source: WSO2 never stored them, their holders present them. */
 const HASHED = { secret: 'hashed-consumer-secret-0001', access: 'hashed-access-token-0001', refresh: 'hashed-refresh-token-0001', appToken: 'hashed-app-token-0001' };
 const HASHED_BEFORE_6033 = 'a-token-hashed-before-6-0-33';
@@ -281,6 +283,52 @@ beforeAll(async () => {
     ],
   );
 
+  // WSO2's current layout: consumer keys unique per tenant only, GRACEFULLY_ROTATED rows, tokens of sub-organizations.
+  await createWso2Schema(
+    currentSource,
+    [
+      { id: 1, key: 'ck_shared', secret: 'shared-secret-tenant-a', grants: 'client_credentials', tokenType: 'Default', tenantId: -1234 },
+      { id: 2, key: 'ck_shared', secret: 'shared-secret-tenant-b', grants: 'client_credentials', tokenType: 'Default', tenantId: 5 },
+      { id: 3, key: 'ck_twin', secret: 'twin-secret-active', grants: 'client_credentials password refresh_token', tokenType: 'Default', tenantId: -1234 },
+      { id: 4, key: 'ck_twin', secret: 'twin-secret-revoked', grants: 'client_credentials', tokenType: 'Default', tenantId: 5, state: 'REVOKED' },
+      { id: 5, key: 'ck_tenant_b', secret: 'tenant-b-secret', grants: 'client_credentials', tokenType: 'JWT', tenantId: 5 },
+    ],
+    [
+      { id: 'c1', app: 1, access: 'shared-app-token-0001', accessPlain: 'shared-app-token-0001', userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: MINUTE, validityMs: HOUR, withHash: true },
+      // A refresh with graceful rotation on: the old row GRACEFULLY_ROTATED, its successor ACTIVE.
+      {
+        id: 'c3',
+        app: 3,
+        access: 'twin-rotated-access-0001',
+        accessPlain: 'twin-rotated-access-0001',
+        refresh: 'twin-rotated-refresh-0001',
+        refreshPlain: 'twin-rotated-refresh-0001',
+        user: 'ivan',
+        grant: 'password',
+        createdAgoMs: 3 * MINUTE,
+        validityMs: HOUR,
+        state: 'GRACEFULLY_ROTATED',
+        withHash: true,
+      },
+      {
+        id: 'c2',
+        app: 3,
+        access: 'twin-access-0002',
+        accessPlain: 'twin-access-0002',
+        refresh: 'twin-refresh-0002',
+        refreshPlain: 'twin-refresh-0002',
+        user: 'ivan',
+        grant: 'refresh_token',
+        createdAgoMs: MINUTE,
+        validityMs: HOUR,
+        withHash: true,
+      },
+      { id: 'c4', app: 5, access: 'tenant-b-jti-0001', accessPlain: 'tenant-b-jti-0001', userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: MINUTE, validityMs: HOUR, withHash: true, tenantId: 5 },
+      { id: 'c5', app: 3, access: 'org-token-0001', accessPlain: 'org-token-0001', user: 'judy', grant: 'password', createdAgoMs: MINUTE, validityMs: HOUR, withHash: true, organization: '10084a8d-113f-4211-a0d5-efe36b082211' },
+    ],
+    WSO2_CURRENT_LAYOUT,
+  );
+
   secrets.push(
     ...Object.values(SECRET).flatMap((x) => [x.plaintext, x.stored]),
     ...Object.values(TOKEN).flatMap((x) => [x.plaintext, x.stored]),
@@ -289,6 +337,11 @@ beforeAll(async () => {
     'plain-consumer-secret-0001',
     'plain-access-token-0001',
     'plain-refresh-token-0001',
+    'shared-secret-tenant-a',
+    'shared-secret-tenant-b',
+    'twin-secret-active',
+    'twin-refresh-0002',
+    'tenant-b-secret',
     HASHED_BEFORE_6033,
     ...Object.values(HASHED),
     SOURCE_PASSWORD,
@@ -315,6 +368,7 @@ afterAll(async () => {
   await dropSchema(encryptedSource).catch(() => undefined);
   await dropSchema(plainSource).catch(() => undefined);
   await dropSchema(hashedSource).catch(() => undefined);
+  await dropSchema(currentSource).catch(() => undefined);
   await dir?.remove();
 });
 
@@ -496,6 +550,28 @@ describe('cli wso2 import', () => {
     // Re-running finds every row by WSO2's own hash: nothing twice.
     const again = await cli(importArgs(hashedSource, false));
     expect(again.stdout).toMatch(/^tokens\s+2\s+0\s+2\s+0\s+0$/m);
+  });
+
+  test("WSO2's current layout: a consumer key in several tenants is imported for none; GRACEFULLY_ROTATED rows are rotated; organization tokens fail", async () => {
+    const run = await cli(importArgs(currentSource, false));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^clients\s+5\s+2\s+0\s+1\s+2$/m);
+    expect(run.stdout).toMatch(/^tokens\s+5\s+2\s+0\s+2\s+1$/m);
+    expect(run.stderr).toContain('failed: client ck_shared (tenant -1234): WSO2_CONSUMER_KEY_AMBIGUOUS: tenants -1234, 5 each have an active app with this consumer key');
+    expect(run.stderr).toContain('failed: client ck_shared (tenant 5): WSO2_CONSUMER_KEY_AMBIGUOUS');
+    expect(run.stderr).toContain('failed: token c5 (client ck_twin): WSO2_TOKEN_ORGANIZATION');
+    // Neither tenant's app, nor any token of that key, is here.
+    expect(await authenticates('ck_shared', 'shared-secret-tenant-a')).toBe(false);
+    expect(await authenticates('ck_shared', 'shared-secret-tenant-b')).toBe(false);
+    expect(await api.introspect(resourceServer, 'shared-app-token-0001')).toEqual({ active: false });
+    // A revoked twin in another tenant takes nothing from the active one.
+    expect(await authenticates('ck_twin', 'twin-secret-active')).toBe(true);
+    expect(await authenticates('ck_tenant_b', 'tenant-b-secret')).toBe(true);
+    expect(await tokenRow('tenant-b-jti-0001')).toMatchObject({ client_id: 'ck_tenant_b', token_type: 'JWT' });
+    // The successor of a graceful rotation works; the rotated row was not imported.
+    expect(await api.introspect(resourceServer, 'twin-access-0002')).toMatchObject({ active: true, client_id: 'ck_twin', username: 'ivan' });
+    expect(await api.introspect(resourceServer, 'twin-rotated-refresh-0001')).toEqual({ active: false });
+    expect(await tokenRow('twin-rotated-access-0001')).toBeUndefined();
   });
 
   test('once the broken rows are dealt with in WSO2, the import completes with exit 0 and imports nothing twice', async () => {

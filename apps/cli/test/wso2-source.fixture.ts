@@ -15,6 +15,9 @@ import { REPO_ROOT } from '../../../test/support/test-keystore.js';
 /** WSO2's DDL for IDN_OAUTH_CONSUMER_APPS, IDN_OAUTH2_ACCESS_TOKEN, IDN_OAUTH2_ACCESS_TOKEN_SCOPE, IDN_OIDC_PROPERTY. */
 export const WSO2_DDL = readFileSync(resolve(REPO_ROOT, 'apps/cli/test/fixtures/wso2-identity-postgresql.sql'), 'utf8');
 
+/** From that DDL to WSO2's current layout: consumer keys unique per tenant, IDN_OAUTH_CONSUMER_SECRETS, AUTHORIZED_ORGANIZATION. */
+export const WSO2_CURRENT_LAYOUT = readFileSync(resolve(REPO_ROOT, 'apps/cli/test/fixtures/wso2-current-layout.sql'), 'utf8');
+
 export const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
 /** What WSO2 (identity-inbound-auth-oauth 6.0.33 and later) writes into ACCESS_TOKEN_HASH / REFRESH_TOKEN_HASH, and into the secret columns when it hashes them. */
@@ -59,6 +62,8 @@ export interface Wso2Token {
   /** Fill ACCESS_TOKEN_HASH / REFRESH_TOKEN_HASH: WSO2's JSON form (the default), or bare hex as before 6.0.33. */
   withHash?: boolean | 'hex';
   tenantId?: number;
+  /** AUTHORIZED_ORGANIZATION, in the current layout only. */
+  organization?: string;
 }
 
 /** Creates the schema with WSO2's DDL (and the statements in `then`, e.g. WSO2's migration to a newer layout) and fills it. */
@@ -110,6 +115,7 @@ export async function createWso2Schema(schema: string, apps: Wso2App[], tokens: 
       ],
       schema,
     );
+    if (t.organization) await queryTestDatabase('UPDATE IDN_OAUTH2_ACCESS_TOKEN SET AUTHORIZED_ORGANIZATION = $2 WHERE TOKEN_ID = $1', [t.id, t.organization], schema);
     for (const scope of scopes) {
       await queryTestDatabase(`INSERT INTO IDN_OAUTH2_ACCESS_TOKEN_SCOPE (TOKEN_ID, TOKEN_SCOPE, TENANT_ID) VALUES ($1, $2, $3)`, [t.id, scope, t.tenantId ?? -1234], schema);
     }

@@ -53,6 +53,8 @@ export interface Wso2TokenRow {
    */
   accessTokenHash: string | null;
   refreshTokenHash: string | null;
+  /** AUTHORIZED_ORGANIZATION (newer releases): `NONE`, or the sub-organization the token was issued for. */
+  authorizedOrganization: string | null;
   scopes: string[];
 }
 
@@ -74,8 +76,12 @@ export type ImportFailureCode =
   | 'WSO2_JWT_WITHOUT_JTI'
   /** A token row without its creation time or validity: its expiry cannot be known. */
   | 'WSO2_TOKEN_INCOMPLETE'
+  /** A token issued for a sub-organization (AUTHORIZED_ORGANIZATION): this Key Manager has no organizations. */
+  | 'WSO2_TOKEN_ORGANIZATION'
   /** A TOKEN_STATE this import does not know. */
   | 'WSO2_TOKEN_STATE_UNKNOWN'
+  /** Apps of several tenants share this consumer key (unique per tenant in WSO2's current DDL, not here). */
+  | 'WSO2_CONSUMER_KEY_AMBIGUOUS'
   /** Another client here already has this consumer secret (secrets are unique by hash). */
   | 'WSO2_SECRET_TAKEN'
   /** The refresh token is already stored here with another access token. */

@@ -54,7 +54,7 @@ export interface ImportResult {
 }
 
 /** The repositories' methods the importer uses (tests may hand in others). */
-export type ImportSource = Pick<Wso2SourceRepository, 'apps' | 'tokens'>;
+export type ImportSource = Pick<Wso2SourceRepository, 'apps' | 'tokens' | 'ambiguousConsumerKeys'>;
 export type ImportTarget = Pick<KeyManagerTargetRepository, 'clientTokenTypes' | 'existingAccessHashes' | 'insertClients' | 'insertTokens'>;
 
 const zero = (): ImportCounts => ({ read: 0, imported: 0, alreadyImported: 0, skipped: 0, failed: 0 });
@@ -109,6 +109,11 @@ export class Wso2Importer {
     for (const row of rows) {
       counts.read++;
       const subject = `client ${row.consumerKey}`;
+      const tenants = this.from.ambiguousConsumerKeys.get(row.consumerKey);
+      if (tenants) {
+        this.fail(counts, `${subject} (tenant ${row.tenantId ?? '?'})`, ambiguous(tenants));
+        continue;
+      }
       const mapping = mapWso2App(row, this.options.defaults);
       if (mapping.kind === 'skip') {
         counts.skipped++;
@@ -179,6 +184,12 @@ export class Wso2Importer {
       }
       if (mapping.kind === 'fail') {
         this.fail(counts, subject, mapping.failure);
+        continue;
+      }
+      // Never attach a token to a client of the same id from another tenant (one imported by an earlier run).
+      if (this.from.ambiguousConsumerKeys.has(row.consumerKey)) {
+        counts.skipped++;
+        counts.skippedNoClient++;
         continue;
       }
       const tokenType = clients.get(row.consumerKey);
@@ -270,4 +281,13 @@ export class Wso2Importer {
     if (!schemes) this.result.stored.set(column, (schemes = new Map()));
     schemes.set(scheme, (schemes.get(scheme) ?? 0) + 1);
   }
+}
+
+function ambiguous(tenants: number[]): ImportFailure {
+  return {
+    code: 'WSO2_CONSUMER_KEY_AMBIGUOUS',
+    message:
+      `tenants ${tenants.join(', ')} each have an active app with this consumer key (WSO2 makes consumer keys unique per tenant); ` +
+      'the Key Manager has one namespace of client ids, so neither is imported, nor their tokens: remove or rename all but one in WSO2, then import again',
+  };
 }

@@ -41,7 +41,9 @@ export function sha256OfHashColumn(column: string | null | undefined): string | 
 }
 
 /**
- * Reads one stored WSO2 secret and says how to store it here:
+ * Reads one stored WSO2 secret and says how to store it here. Every WSO2 secret column an import reads must go
+ * through here (consumer secrets of IDN_OAUTH_CONSUMER_SECRETS too, with its hash column as `wso2Hash`), so
+ * that WSO2's hashes are recognised wherever they are and never become credentials:
  * - WSO2's hash of the secret (`hash_tokens_and_secrets` on: the JSON object WSO2's own `isProcessed()`
  *   recognises, bare hex equal to the row's own hash column, or bare hex with `source.hashed`): kept as a
  *   hash only (scheme `hash:SHA-256`). It keeps working here as it did in WSO2 — the holder of the secret

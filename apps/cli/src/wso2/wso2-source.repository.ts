@@ -43,7 +43,7 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
 };
 const OPTIONAL: Readonly<Record<string, readonly string[]>> = {
   [APPS]: ['user_domain', 'tenant_id'],
-  [TOKENS]: ['user_domain', 'access_token_hash', 'refresh_token_hash'],
+  [TOKENS]: ['user_domain', 'access_token_hash', 'refresh_token_hash', 'authorized_organization'],
   [PROPERTIES]: ['consumer_key', 'property_key', 'property_value', 'tenant_id'],
 };
 
@@ -60,6 +60,12 @@ export interface SourceSize {
 export class Wso2SourceRepository {
   /** Whether the schema has IDN_OIDC_PROPERTY (where WSO2 keeps each app's token type). */
   readonly hasProperties: boolean;
+  /**
+   * Consumer keys that more than one active app uses, with the tenants of those apps. WSO2's current DDL makes
+   * consumer keys unique per tenant only (`CONSUMER_KEY_CONSTRAINT UNIQUE (TENANT_ID, CONSUMER_KEY)`); the Key
+   * Manager has one namespace of client ids, so such a key cannot be imported for either app.
+   */
+  ambiguousConsumerKeys: ReadonlyMap<string, number[]> = new Map();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -97,7 +103,19 @@ export class Wso2SourceRepository {
           'Check --source-url and --source-schema (WSO2 API Manager 3.x/4.x and Identity Server 5.x keep these tables in the shared or identity database)',
       );
     }
-    return new Wso2SourceRepository(pool, schema, columns);
+    const repository = new Wso2SourceRepository(pool, schema, columns);
+    repository.ambiguousConsumerKeys = await repository.findAmbiguousConsumerKeys();
+    return repository;
+  }
+
+  /** See {@link ambiguousConsumerKeys}: one grouped scan of the apps table, typically finding nothing. */
+  private async findAmbiguousConsumerKeys(): Promise<Map<string, number[]>> {
+    if (!this.has(APPS, 'tenant_id')) return new Map();
+    const { rows } = await this.pool.query<{ consumer_key: string; tenants: number[] }>(
+      `SELECT consumer_key, array_agg(DISTINCT tenant_id ORDER BY tenant_id) AS tenants FROM ${this.table(APPS)}
+        WHERE upper(coalesce(app_state, 'ACTIVE')) = 'ACTIVE' GROUP BY consumer_key HAVING count(*) > 1`,
+    );
+    return new Map(rows.map((r) => [r.consumer_key, r.tenants]));
   }
 
   async size(): Promise<SourceSize> {
@@ -152,7 +170,8 @@ export class Wso2SourceRepository {
               t.grant_type, (extract(epoch FROM t.time_created) * 1000)::float8 AS created,
               (extract(epoch FROM t.refresh_token_time_created) * 1000)::float8 AS refresh_created,
               t.validity_period::float8 AS validity, t.refresh_token_validity_period::float8 AS refresh_validity, t.token_state,
-              ${t('access_token_hash')} AS access_hash, ${t('refresh_token_hash')} AS refresh_hash
+              ${t('access_token_hash')} AS access_hash, ${t('refresh_token_hash')} AS refresh_hash,
+              ${t('authorized_organization')} AS organization
          FROM ${this.table(TOKENS)} t JOIN ${this.table(APPS)} a ON a.id = t.consumer_key_id
         WHERE t.token_id > $1 ORDER BY t.token_id LIMIT $2`,
       [afterTokenId, limit],
@@ -185,6 +204,7 @@ export class Wso2SourceRepository {
       tokenState: r.token_state as string | null,
       accessTokenHash: r.access_hash as string | null,
       refreshTokenHash: r.refresh_hash as string | null,
+      authorizedOrganization: r.organization as string | null,
       scopes: scopes.get(r.token_id as string) ?? [],
     }));
   }

@@ -21,6 +21,7 @@ function row(overrides: Partial<Wso2TokenRow> = {}): Wso2TokenRow {
     tokenState: 'ACTIVE',
     accessTokenHash: null,
     refreshTokenHash: null,
+    authorizedOrganization: null,
     scopes: ['write', 'default', 'read'],
     ...overrides,
   };
@@ -74,5 +75,15 @@ describe('mapWso2Token', () => {
   test('reports rows whose expiry cannot be known, and states it does not know', () => {
     expect(mapWso2Token(row({ timeCreated: null }), options)).toMatchObject({ kind: 'fail', failure: { code: 'WSO2_TOKEN_INCOMPLETE' } });
     expect(mapWso2Token(row({ tokenState: 'SUSPENDED' }), options)).toMatchObject({ kind: 'fail', failure: { code: 'WSO2_TOKEN_STATE_UNKNOWN' } });
+  });
+
+  test("GRACEFULLY_ROTATED (WSO2's graceful refresh token rotation) is a rotated row: skipped, or INACTIVE when asked for", () => {
+    expect(mapWso2Token(row({ tokenState: 'GRACEFULLY_ROTATED' }), options)).toEqual({ kind: 'skip' });
+    expect(mapWso2Token(row({ tokenState: 'gracefully_rotated' }), { ...options, includeInactive: true })).toMatchObject({ kind: 'token', fields: { state: 'INACTIVE', revokedAt: null } });
+  });
+
+  test("a token issued for a sub-organization (AUTHORIZED_ORGANIZATION) fails; WSO2's 'NONE' is an ordinary token", () => {
+    expect(mapWso2Token(row({ authorizedOrganization: 'NONE' }), options)).toMatchObject({ kind: 'token' });
+    expect(mapWso2Token(row({ authorizedOrganization: '10084a8d-113f-4211-a0d5-efe36b082211' }), options)).toMatchObject({ kind: 'fail', failure: { code: 'WSO2_TOKEN_ORGANIZATION' } });
   });
 });

@@ -30,11 +30,14 @@ export const NEVER_EXPIRES = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
 
 /**
  * Maps one IDN_OAUTH2_ACCESS_TOKEN row to our token fields, or says to skip it: a row no one can use any
- * more (REVOKED, INACTIVE, or with its access and refresh token both expired) is skipped unless
+ * more (REVOKED, INACTIVE, GRACEFULLY_ROTATED, or with its access and refresh token both expired) is skipped unless
  * `includeInactive`. WSO2's EXPIRED state only says the access token expired; its refresh token may still be
  * valid (WSO2 accepts it), so such a row stays ACTIVE here and the times decide, as they do for every row.
  */
 export function mapWso2Token(row: Wso2TokenRow, options: TokenMappingOptions): TokenMapping {
+  if (row.authorizedOrganization && row.authorizedOrganization.toUpperCase() !== 'NONE') {
+    return fail('WSO2_TOKEN_ORGANIZATION', 'issued for a sub-organization (AUTHORIZED_ORGANIZATION): this Key Manager has no organizations, so it cannot honour it');
+  }
   if (row.timeCreated === null || row.validityPeriod === null) {
     return fail('WSO2_TOKEN_INCOMPLETE', 'TIME_CREATED or VALIDITY_PERIOD is missing, so its expiry is unknown');
   }
@@ -57,8 +60,15 @@ export function mapWso2Token(row: Wso2TokenRow, options: TokenMappingOptions): T
       state = wso2State;
       usable = false;
       break;
+    case 'GRACEFULLY_ROTATED':
+      // Graceful refresh token rotation (identity-inbound-auth-oauth 7.5.46+): the row was refreshed; its access
+      // token is no longer accepted, its refresh token only within a grace window of at most 60 s after the
+      // rotation. That window is not carried over: the row is rotated, as INACTIVE.
+      state = 'INACTIVE';
+      usable = false;
+      break;
     default:
-      return fail('WSO2_TOKEN_STATE_UNKNOWN', `TOKEN_STATE ${wso2State.slice(0, 25)} is not one of ACTIVE, INACTIVE, REVOKED, EXPIRED`);
+      return fail('WSO2_TOKEN_STATE_UNKNOWN', `TOKEN_STATE ${wso2State.slice(0, 25)} is not one of ACTIVE, INACTIVE, REVOKED, EXPIRED, GRACEFULLY_ROTATED`);
   }
   if (!usable && !options.includeInactive) return { kind: 'skip' };
 
