@@ -271,6 +271,17 @@ describe('validation', () => {
     // No client_credentials: no first token, and generate-token is refused.
     expect(ok.body.token).toBeUndefined();
   });
+
+  it('offers the jwt-bearer, token-exchange and device code grants at key generation', async () => {
+    const appId = await createApplication(alice, 'extension-grants');
+    const grants = ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:device_code'];
+    const generated = await call<{ supportedGrantTypes: string[] }>('POST', `/applications/${appId}/generate-keys`, {
+      token: alice,
+      json: { keyType: 'PRODUCTION', grantTypesToBeSupported: grants },
+    });
+    expect(generated.status).toBe(200);
+    expect(generated.body.supportedGrantTypes).toEqual(grants);
+  });
 });
 
 describe("another user's resources", () => {

@@ -30,6 +30,8 @@ export const GRANT_TYPES = [
   'password',
   'refresh_token',
   'authorization_code',
+  JWT_BEARER_GRANT,
+  TOKEN_EXCHANGE_GRANT,
   DEVICE_CODE_GRANT,
 ] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];

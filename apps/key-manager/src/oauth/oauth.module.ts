@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { KeyManagerCommonModule } from '../common/key-manager-common.module.js';
+import { GrantsModule } from '../grants/grants.module.js';
 import { PersistenceModule } from '../persistence/persistence.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -16,7 +17,7 @@ import { TokenEndpointService } from './token-endpoint.service.js';
 
 /** The OAuth2 HTTP endpoints: token, revoke, introspect, authorize, device authorization and verification, metadata and JWKS. */
 @Module({
-  imports: [PersistenceModule, TokensModule, UsersModule, KeyManagerCommonModule],
+  imports: [PersistenceModule, TokensModule, UsersModule, KeyManagerCommonModule, GrantsModule],
   controllers: [OAuthController, AuthorizeController, DeviceAuthorizationController, DeviceVerificationController, MetadataController],
   providers: [ClientAuthenticator, TokenEndpointService, AuthorizeService, DeviceFlowService, MetadataService],
 })

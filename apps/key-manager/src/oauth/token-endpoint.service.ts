@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DEVICE_CODE_GRANT, GRANT_TYPES, refusedGrantReason } from '@app/contracts';
+import { DEVICE_CODE_GRANT, GRANT_TYPES, JWT_BEARER_GRANT, refusedGrantReason, TOKEN_EXCHANGE_GRANT } from '@app/contracts';
 import { OAuthError } from '../common/key-manager.errors.js';
+import { JwtBearerGrant } from '../grants/jwt-bearer.grant.js';
+import { TokenExchangeGrant } from '../grants/token-exchange.grant.js';
 import { IntrospectionService, type IntrospectionResult } from '../tokens/introspection.service.js';
 import { parseScopeParameter } from '../tokens/scopes.util.js';
 import type { IssuedTokens } from '../tokens/token-minter.service.js';
@@ -15,11 +17,13 @@ export interface TokenResponse {
   refresh_token?: string;
   scope: string;
   id_token?: string;
+  /** Token exchange only (RFC 8693 §2.2.1). */
+  issued_token_type?: string;
 }
 
 const GRANTS: ReadonlySet<string> = new Set(GRANT_TYPES);
 
-function toResponse(issued: IssuedTokens): TokenResponse {
+function toResponse(issued: IssuedTokens & { issuedTokenType?: string }): TokenResponse {
   return {
     access_token: issued.accessToken,
     token_type: issued.tokenType,
@@ -27,6 +31,7 @@ function toResponse(issued: IssuedTokens): TokenResponse {
     ...(issued.refreshToken !== undefined ? { refresh_token: issued.refreshToken } : {}),
     scope: issued.scopes.join(' '),
     ...(issued.idToken !== undefined ? { id_token: issued.idToken } : {}),
+    ...(issued.issuedTokenType !== undefined ? { issued_token_type: issued.issuedTokenType } : {}),
   };
 }
 
@@ -40,6 +45,8 @@ export class TokenEndpointService {
     private readonly authenticator: ClientAuthenticator,
     private readonly tokens: TokensService,
     private readonly introspection: IntrospectionService,
+    private readonly jwtBearer: JwtBearerGrant,
+    private readonly tokenExchange: TokenExchangeGrant,
   ) {}
 
   async token(request: PresentedCredentials): Promise<TokenResponse> {
@@ -52,6 +59,21 @@ export class TokenEndpointService {
     switch (grantType) {
       case DEVICE_CODE_GRANT:
         return toResponse(await this.tokens.deviceCode(client, form.require('device_code')));
+      case JWT_BEARER_GRANT:
+        return toResponse(await this.jwtBearer.issue(client, form.require('assertion'), parseScopeParameter(form.get('scope'))));
+      case TOKEN_EXCHANGE_GRANT: {
+        const scope = form.get('scope');
+        return toResponse(
+          await this.tokenExchange.issue(client, {
+            subjectToken: form.require('subject_token'),
+            subjectTokenType: form.require('subject_token_type'),
+            requestedTokenType: form.get('requested_token_type'),
+            audience: form.get('audience'),
+            actorToken: form.get('actor_token'),
+            scopes: scope === undefined ? undefined : parseScopeParameter(scope),
+          }),
+        );
+      }
       case 'client_credentials':
         if (client.publicClient) throw new OAuthError('unauthorized_client', 'a public client cannot use the client_credentials grant');
         return toResponse(await this.tokens.clientCredentials(client, parseScopeParameter(form.get('scope'))));

@@ -13,6 +13,7 @@ import { InitialSchema1732600000000 } from './migrations/initial-schema.migratio
 import { OpenIdConnectAndGrants1796606441320 } from './migrations/openid-connect-and-grants.migration.js';
 import { SqlService } from './sql.service.js';
 import { TokensRepository } from './tokens.repository.js';
+import { UsedAssertionsRepository } from './used-assertions.repository.js';
 import { UsersRepository } from './users.repository.js';
 
 /** What `DatabaseModule.forRoot` needs for this service. */
@@ -22,7 +23,7 @@ export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnect
 /** Every table access of the Key Manager, behind repositories. */
 @Module({
   imports: [TypeOrmModule.forFeature(KEY_MANAGER_ENTITIES)],
-  providers: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository],
-  exports: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository],
+  providers: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository, UsedAssertionsRepository],
+  exports: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository, UsedAssertionsRepository],
 })
 export class PersistenceModule {}

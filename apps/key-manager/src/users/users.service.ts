@@ -30,6 +30,12 @@ export class UsersService {
     return { username, createdAt: now.toISOString() };
   }
 
+  /** The user of this name (any case), as stored; undefined when there is none. */
+  async find(username: string): Promise<AuthenticatedUser | undefined> {
+    const user = username.length <= 64 ? await this.users.findByUsername(username) : undefined;
+    return user ? { username: user.username } : undefined;
+  }
+
   /** The user when the password is right; undefined otherwise (unknown name and wrong password look alike). */
   async verify(username: string, password: string): Promise<AuthenticatedUser | undefined> {
     const user = username.length <= 64 ? await this.users.findByUsername(username) : undefined;
