@@ -62,9 +62,9 @@ describe('mapWso2App', () => {
   });
 
   test('drops grant types the Key Manager does not support, and says which', () => {
-    const { client, warnings } = mapped({ grantTypes: 'client_credentials implicit urn:ietf:params:oauth:grant-type:jwt-bearer' });
-    expect(client.grantTypes).toEqual(['client_credentials']);
-    expect(warnings).toEqual(['grant types not supported here, dropped: implicit, urn:ietf:params:oauth:grant-type:jwt-bearer']);
+    const { client, warnings } = mapped({ grantTypes: 'client_credentials implicit urn:ietf:params:oauth:grant-type:jwt-bearer iwa:ntlm' });
+    expect(client.grantTypes).toEqual(['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
+    expect(warnings).toEqual(['grant types not supported here, dropped: implicit, iwa:ntlm']);
   });
 
   test('uses --default-token-type when WSO2 recorded no token type, and maps OAUTH/Default to opaque', () => {
