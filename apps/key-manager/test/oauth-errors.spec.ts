@@ -137,7 +137,12 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
     const anonymous = await form('introspect anon', '/oauth2/introspect', 'token=x');
     expectOAuthError(anonymous, 401, 'invalid_client');
     expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="key-manager"');
-    expectOAuthError(await form('introspect post auth', '/oauth2/introspect', `token=x&client_id=${cc.client_id}&client_secret=${cc.client_secret}`), 401, 'invalid_client');
+    // client_secret_post is listed for introspection, so it works there as at the token endpoint; `none` is not.
+    expect((await form('introspect post auth', '/oauth2/introspect', `token=x&client_id=${cc.client_id}&client_secret=${encodeURIComponent(cc.client_secret)}`)).body).toEqual({ active: false });
+    expectOAuthError(await form('introspect post bad', '/oauth2/introspect', `token=x&client_id=${cc.client_id}&client_secret=nope`), 401, 'invalid_client');
+    const idOnly = await form('introspect id only', '/oauth2/introspect', `token=x&client_id=${cc.client_id}`);
+    expectOAuthError(idOnly, 401, 'invalid_client');
+    expect(idOnly.body.error_description).toBe('authenticate with client_secret_basic or client_secret_post');
     expectOAuthError(await form('introspect no token', '/oauth2/introspect', '', { authorization: adminAuth(km) }), 400, 'invalid_request');
     expectOAuthError(await form('introspect bad admin', '/oauth2/introspect', 'token=x', { authorization: basic(km.admin.username, 'nope') }), 401, 'invalid_client');
     expectOAuthError(await form('revoke no token', '/oauth2/revoke', '', { authorization: auth }), 400, 'invalid_request');

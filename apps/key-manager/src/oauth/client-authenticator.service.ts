@@ -18,9 +18,13 @@ export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'n
  */
 export const CLIENT_AUTH_METHODS = {
   token: ['client_secret_basic', 'client_secret_post', 'none'],
+  device_authorization: ['client_secret_basic', 'client_secret_post', 'none'],
   revocation: ['client_secret_basic', 'client_secret_post', 'none'],
   introspection: ['client_secret_basic', 'client_secret_post'],
 } as const satisfies Record<string, readonly ClientAuthMethod[]>;
+
+/** An endpoint that authenticates clients. */
+export type ClientAuthEndpoint = keyof typeof CLIENT_AUTH_METHODS;
 
 export interface AuthenticatedClient {
   client: ClientRecord;
@@ -34,13 +38,20 @@ export interface PresentedCredentials {
   ip: string;
 }
 
+/** The credentials a request presents, once its method is known (before anything is checked). */
+type Presented =
+  | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string }
+  | { method: 'none'; clientId: string };
+
 const MAX_CLIENT_ID = 128;
 
 /**
- * Client authentication at the token and revocation endpoints: `client_secret_basic`, `client_secret_post`,
- * or `none` for public clients (client_id only). Secrets are checked against their stored SHA-256 in
- * constant time — never decrypted. Failures are counted per client id and per address, and refused early
- * once over the limit.
+ * Client authentication — the one mechanism behind every endpoint that authenticates a client (token,
+ * device authorization, revocation, introspection): it tells which method a request uses
+ * (`client_secret_basic`, `client_secret_post`, or `none` for public clients: client_id only), refuses a
+ * method the endpoint does not list in `CLIENT_AUTH_METHODS` (= the metadata), and checks the secret
+ * against its stored SHA-256 in constant time — never decrypted. Failures are counted per client id and
+ * per address, and refused early once over the limit.
  */
 @Injectable()
 export class ClientAuthenticator {
@@ -52,30 +63,24 @@ export class ClientAuthenticator {
     private readonly admin: AdminAuthenticator,
   ) {}
 
-  async authenticate({ authorization, form, ip }: PresentedCredentials): Promise<AuthenticatedClient> {
-    const basic = parseBasicAuthorization(authorization);
-    const formId = form.get('client_id');
-    const formSecret = form.get('client_secret');
-    if (basic === null) throw this.failure('malformed', 'the Authorization header is not valid Basic credentials', true);
-    if (basic) {
-      if (formSecret !== undefined) throw new OAuthError('invalid_request', 'use one client authentication method: Basic or client_secret in the body, not both');
-      if (formId !== undefined && formId !== basic.username) throw new OAuthError('invalid_request', 'client_id in the body differs from the Basic credentials');
-      return { client: await this.verifySecret(basic.username, basic.password, ip, true), method: 'client_secret_basic' };
+  async authenticate(endpoint: ClientAuthEndpoint, { authorization, form, ip }: PresentedCredentials): Promise<AuthenticatedClient> {
+    const presented = this.presented(authorization, form);
+    const viaBasic = presented.method === 'client_secret_basic';
+    if (!(CLIENT_AUTH_METHODS[endpoint] as readonly ClientAuthMethod[]).includes(presented.method)) {
+      throw this.failure('missing', `authenticate with ${CLIENT_AUTH_METHODS[endpoint].join(' or ')}`, viaBasic);
     }
-    if (formId === undefined) throw this.failure('missing', 'client authentication is required', false);
-    if (formSecret !== undefined) return { client: await this.verifySecret(formId, formSecret, ip, false), method: 'client_secret_post' };
-    return { client: await this.verifyPublic(formId, ip), method: 'none' };
+    if (presented.method === 'none') return { client: await this.verifyPublic(presented.clientId, ip), method: 'none' };
+    return { client: await this.verifySecret(presented.clientId, presented.secret, ip, viaBasic), method: presented.method };
   }
 
   /**
-   * A caller of the introspection endpoint: the super admin or a confidential client, with Basic only.
-   * Returns null for the super admin.
+   * A caller of the introspection endpoint: the super admin (HTTP Basic, as WSO2's default), or a client by
+   * any method introspection lists. Returns null for the super admin.
    */
-  async authenticateIntrospectionCaller(authorization: string | undefined, ip: string): Promise<ClientRecord | null> {
-    const basic = parseBasicAuthorization(authorization);
-    if (!basic) throw this.failure(basic === null ? 'malformed' : 'missing', 'authenticate with HTTP Basic as a client or the super admin', true);
-    if (this.admin.isAdminName(basic.username)) {
-      const keys = [`admin:${basic.username}`, `ip:${ip}`];
+  async authenticateIntrospectionCaller(presented: PresentedCredentials): Promise<ClientRecord | null> {
+    const basic = parseBasicAuthorization(presented.authorization);
+    if (basic && this.admin.isAdminName(basic.username)) {
+      const keys = [`admin:${basic.username}`, `ip:${presented.ip}`];
       this.guard(keys);
       if (!this.admin.verify(basic.username, basic.password)) {
         this.throttle.fail(keys);
@@ -83,7 +88,30 @@ export class ClientAuthenticator {
       }
       return null;
     }
-    return this.verifySecret(basic.username, basic.password, ip, true);
+    if (basic === undefined && !presented.form.has('client_id')) {
+      throw this.failure('missing', 'authenticate as a client (HTTP Basic, or client_id and client_secret in the body) or as the super admin (HTTP Basic)', true);
+    }
+    return (await this.authenticate('introspection', presented)).client;
+  }
+
+  /** Which method the request uses, and its credentials; refuses a request that mixes or garbles them. */
+  private presented(authorization: string | undefined, form: FormBody): Presented {
+    const basic = parseBasicAuthorization(authorization);
+    const formId = form.get('client_id');
+    const formSecret = form.get('client_secret');
+    if (basic === null) throw this.failure('malformed', 'the Authorization header is not valid Basic credentials', true);
+    // private_key_jwt / client_secret_jwt are not listed: an assertion is refused, never read as `none`.
+    if (form.has('client_assertion') || form.has('client_assertion_type')) {
+      throw this.failure('unsupported_method', 'client_assertion (private_key_jwt, client_secret_jwt) is not a supported client authentication method: use client_secret_basic or client_secret_post', basic !== undefined);
+    }
+    if (basic) {
+      if (formSecret !== undefined) throw new OAuthError('invalid_request', 'use one client authentication method: Basic or client_secret in the body, not both');
+      if (formId !== undefined && formId !== basic.username) throw new OAuthError('invalid_request', 'client_id in the body differs from the Basic credentials');
+      return { method: 'client_secret_basic', clientId: basic.username, secret: basic.password };
+    }
+    if (formId === undefined) throw this.failure('missing', 'client authentication is required', false);
+    if (formSecret !== undefined) return { method: 'client_secret_post', clientId: formId, secret: formSecret };
+    return { method: 'none', clientId: formId };
   }
 
   private async verifySecret(clientId: string, secret: string, ip: string, viaBasic: boolean): Promise<ClientRecord> {

@@ -55,7 +55,7 @@ export class TokenEndpointService {
     const refused = refusedGrantReason(grantType);
     if (refused) throw new OAuthError('unsupported_grant_type', refused);
     if (!GRANTS.has(grantType)) throw new OAuthError('unsupported_grant_type', `grant_type must be one of ${GRANT_TYPES.join(', ')}`);
-    const { client } = await this.authenticator.authenticate(request);
+    const { client } = await this.authenticator.authenticate('token', request);
     switch (grantType) {
       case DEVICE_CODE_GRANT:
         return toResponse(await this.tokens.deviceCode(client, form.require('device_code')));
@@ -100,13 +100,13 @@ export class TokenEndpointService {
   async revoke(request: PresentedCredentials): Promise<void> {
     const form = request.form.requireNoRepeats();
     const token = form.require('token');
-    const { client } = await this.authenticator.authenticate(request);
+    const { client } = await this.authenticator.authenticate('revocation', request);
     await this.tokens.revoke(client.clientId, token);
   }
 
   async introspect(request: PresentedCredentials): Promise<IntrospectionResult> {
-    const caller = await this.authenticator.authenticateIntrospectionCaller(request.authorization, request.ip);
     const form = request.form.requireNoRepeats();
+    const caller = await this.authenticator.authenticateIntrospectionCaller(request);
     const token = form.require('token');
     const hint = form.get('token_type_hint');
     return this.introspection.introspect(

@@ -18,7 +18,7 @@ export class DeviceAuthorizationController {
   @Header('Pragma', 'no-cache')
   async start(@Body() body: unknown, @Headers('authorization') authorization: string | undefined, @Ip() ip: string): Promise<DeviceAuthorizationResponse> {
     const form = formOf(body).requireNoRepeats();
-    const { client } = await this.authenticator.authenticate({ form, authorization, ip });
+    const { client } = await this.authenticator.authenticate('device_authorization', { form, authorization, ip });
     return this.flow.start(client, parseScopeParameter(form.get('scope')));
   }
 }
