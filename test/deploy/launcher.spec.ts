@@ -1,36 +1,13 @@
 // `npm start` (apps/launcher), run as a child process the way a developer runs it: in a fresh folder (its
 // own .dev/), with the compiled code. Checks the modes it chooses and prints, that both services answer,
 // and that SIGTERM stops everything with exit 0.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ensureBuilt, REPO_ROOT } from './support/built-dist.js';
-import { freePort, freePortPair, LocalProcess } from './support/local-process.js';
+import { ensureBuilt } from './support/built-dist.js';
+import { READY, readiness, startLauncher, workFolder } from './support/launcher-process.js';
+import { freePort, freePortPair, type LocalProcess } from './support/local-process.js';
 import { startPrivateNats, type PrivateNats } from './support/nats-fixture.js';
 import { createScratchDatabase, uniqueName, type ScratchDatabase } from './support/postgres-fixture.js';
-
-const LAUNCHER = path.join(REPO_ROOT, 'dist/apps/launcher/src/main.js');
-const READY = /^Ready\.$/m;
-
-function startLauncher(cwd: string, env: Record<string, string>): LocalProcess {
-  return new LocalProcess('launcher', process.execPath, [LAUNCHER], {
-    cwd,
-    env: { PATH: `${path.dirname(process.execPath)}:/usr/sbin:/usr/bin:/bin`, HOME: cwd, ...env },
-  });
-}
-
-async function readiness(url: string): Promise<number> {
-  const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(5000) });
-  await response.body?.cancel();
-  return response.status;
-}
-
-/** A folder the `postgres` user can enter (embedded PostgreSQL runs as that user when we are root). */
-function workFolder(prefix: string): string {
-  const folder = mkdtempSync(path.join(tmpdir(), prefix));
-  chmodSync(folder, 0o755);
-  return folder;
-}
 
 describe('npm start (launcher)', () => {
   beforeAll(() => ensureBuilt(['dist/apps/launcher/src/main.js']), 180_000);
@@ -101,7 +78,7 @@ describe('npm start (launcher)', () => {
       launcher = startLauncher(cwd, { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: String(port) });
       await launcher.waitForOutput(READY, 90_000);
 
-      expect(launcher.log).toMatch(new RegExp(`^mode: bus\\s+NATS at ${nats.url.replace(/\./g, '\\.')}`, 'm'));
+      expect(launcher.log).toMatch(new RegExp(`^mode: bus\\s+NATS at ${nats.url.replace(/\./g, '\\.')}, subjects dev\\.[0-9a-f]{10}\\.\\*$`, 'm'));
       expect(launcher.log).not.toContain(secrets.adminPassword);
       expect(readFileSync(path.join(cwd, '.dev/primary.p12')).equals(keystore)).toBe(true);
       expect(await readiness(`http://127.0.0.1:${port + 1}`)).toBe(200);

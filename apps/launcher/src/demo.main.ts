@@ -6,18 +6,11 @@ import { ApiCallError, DemoApiClient } from './demo-api.client.js';
 import { runDemoStory } from './demo-story.runner.js';
 import { devFolderOf, readDevSecrets } from './dev-workspace.store.js';
 import { LauncherError } from './launcher.error.js';
+import { processAlive } from './launcher-lock.store.js';
 import { readLauncherState, type LauncherState } from './launcher-state.store.js';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function ensureRunning(state: LauncherState): Promise<void> {
   const api = new DemoApiClient(state.keyManager.url, state.devportal.url);

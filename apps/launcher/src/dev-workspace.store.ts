@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createPkcs12Keystore } from '@app/crypto';
-import { DEV_FOLDER, DEV_KEYSTORE_ALIAS, DevFiles, renderDevConfig } from './dev-config.template.js';
+import {
+  DEV_FOLDER,
+  DEV_KEYSTORE_ALIAS,
+  DevFiles,
+  newDevSubjectPrefix,
+  renderDevConfig,
+  RunFiles,
+  upgradeDevConfig,
+  type RunValues,
+} from './dev-config.template.js';
 import { LauncherError } from './launcher.error.js';
 
 /** Passwords generated once, when `.dev/` is created, and kept in `.dev/secrets.json` (mode 0600). */
@@ -109,6 +118,49 @@ export async function openDevWorkspace(root: string): Promise<DevWorkspace> {
     );
   }
 
-  if (!existsSync(paths.configFile)) await writeFile(paths.configFile, renderDevConfig(), { mode: 0o644 });
+  // The passwords once more, one file each, for the config's $file{} references (earlier workspaces lack them).
+  for (const [name, value] of [
+    [DevFiles.keystorePassword, secrets.keystorePassword],
+    [DevFiles.adminPassword, secrets.adminPassword],
+  ] as const) {
+    if (!existsSync(path.join(paths.folder, name))) await writeFileAtomically(path.join(paths.folder, name), value, 0o600);
+  }
+  const prefix = newDevSubjectPrefix(randomBytes);
+  if (!existsSync(paths.configFile)) {
+    await writeFile(paths.configFile, renderDevConfig(prefix), { mode: 0o644 });
+  } else {
+    const text = await readFile(paths.configFile, 'utf8');
+    const upgraded = upgradeDevConfig(text, prefix);
+    if (upgraded !== text) await writeFileAtomically(paths.configFile, upgraded, 0o644);
+  }
   return { ...paths, secrets, created };
+}
+
+/** Writes beside the target and renames over it: a reader sees the old content or the new, never half. */
+export async function writeFileAtomically(file: string, content: string, mode: number): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, content, { mode });
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** The files `$file{}` reads the running start's values from, by absolute path, with those values. */
+export function runFileContents(folder: string, values: RunValues): Map<string, string> {
+  return new Map((Object.keys(RunFiles) as Array<keyof RunValues>).map((key) => [path.join(folder, RunFiles[key]), values[key]]));
+}
+
+/**
+ * Writes the values of a start that succeeded into `.dev/run/` (mode 0600: the database URL holds a
+ * password), each file atomically. Until then they live in memory only, so a start that fails leaves the
+ * files of the one before alone.
+ */
+export async function writeRunValues(folder: string, values: RunValues): Promise<void> {
+  await mkdir(path.join(folder, DevFiles.run), { recursive: true, mode: 0o700 });
+  for (const [file, value] of runFileContents(folder, values)) await writeFileAtomically(file, `${value}\n`, 0o600);
+  // Earlier launchers kept these values in run.env; nothing reads it now.
+  await rm(path.join(folder, 'run.env'), { force: true });
 }

@@ -20,9 +20,15 @@ describe('launcher output', () => {
   it('names the chosen config, database and bus without their passwords', () => {
     const text = modeLines(state, ['a note']);
     expect(text).toMatch(/^mode: database\s+DATABASE_URL: postgres:\/\/apim:\*\*\*\*@db\.example:5432\/apim$/m);
-    expect(text).toMatch(/^mode: bus\s+NATS at nats:\/\/user:\*\*\*\*@127\.0\.0\.1:4222$/m);
+    expect(text).toMatch(/^mode: bus\s+NATS at nats:\/\/user:\*\*\*\*@127\.0\.0\.1:4222, subjects without a prefix$/m);
     expect(text).toMatch(/^note: a note$/m);
     expect(text).not.toMatch(/s3cret|natspw/);
+  });
+
+  it("names the workspace's subject prefix", () => {
+    expect(modeLines({ ...state, bus: { kind: 'nats', natsUrl: 'nats://127.0.0.1:4222', subjectPrefix: 'dev.0a1b2c3d4e' } })).toMatch(
+      /^mode: bus\s+NATS at nats:\/\/127\.0\.0\.1:4222, subjects dev\.0a1b2c3d4e\.\*$/m,
+    );
   });
 
   it('says in-process when there is no NATS', () => {

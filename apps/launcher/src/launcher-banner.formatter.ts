@@ -31,7 +31,8 @@ export function modeLines(state: Pick<LauncherState, 'config' | 'configFile' | '
     state.database.kind === 'embedded'
       ? `embedded PostgreSQL at ${describeDatabaseUrl(state.database.url)}`
       : `${state.database.kind === 'external' ? 'DATABASE_URL' : 'as configured'}: ${redactUrl(state.database.url)}`;
-  const bus = state.bus.kind === 'nats' ? `NATS at ${redactUrl(state.bus.natsUrl ?? '')}` : 'in-process (both services in this process, no NATS)';
+  const subjects = state.bus.subjectPrefix ? `, subjects ${state.bus.subjectPrefix}.*` : ', subjects without a prefix';
+  const bus = state.bus.kind === 'nats' ? `NATS at ${redactUrl(state.bus.natsUrl ?? '')}${subjects}` : 'in-process (both services in this process, no NATS)';
   return [
     `mode: config    ${state.configFile} (${state.config})`,
     `mode: database  ${database}`,

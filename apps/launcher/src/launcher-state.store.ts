@@ -15,7 +15,8 @@ export interface LauncherState {
   /** development: `.dev/deployment.toml`; deployment: the file named by DEPLOYMENT_CONFIG. */
   config: 'development' | 'deployment';
   database: { kind: 'embedded' | 'external' | 'configured'; url: string; keyManagerSchema: string; devportalSchema: string };
-  bus: { kind: 'nats' | 'in-process'; natsUrl?: string };
+  /** `subjectPrefix`: `[transport.nats] subject_prefix` ('' for none); a development workspace has its own. */
+  bus: { kind: 'nats' | 'in-process'; natsUrl?: string; subjectPrefix?: string };
   keyManager: { url: string };
   devportal: { url: string; apiUrl: string };
   admin: { username: string };

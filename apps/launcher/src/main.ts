@@ -5,7 +5,7 @@
 //                             when reachable, else the in-process bus.
 // Ctrl-C (or SIGTERM) stops the services, then the embedded database, and exits 0.
 import 'reflect-metadata';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pino, type DestinationStream } from 'pino';
 import { ConfigError, EX_CONFIG, loadConfig, loadConfigFor, readLauncherEnv, type DeploymentConfig, type LauncherEnv } from '@app/config';
@@ -18,11 +18,13 @@ import {
   DEV_FOLDER,
   DevFiles,
   type DevConfigEnv,
+  type RunValues,
 } from './dev-config.template.js';
-import { devFolderOf, openDevWorkspace, type DevWorkspace } from './dev-workspace.store.js';
+import { devFolderOf, openDevWorkspace, runFileContents, writeRunValues, type DevWorkspace } from './dev-workspace.store.js';
 import { startEmbeddedPostgres } from './embedded-postgres.runner.js';
 import { developmentWarning, firstRunNotice, modeLines, readyBanner } from './launcher-banner.formatter.js';
 import { LauncherError } from './launcher.error.js';
+import { acquireLauncherLock } from './launcher-lock.store.js';
 import { DEVPORTAL_API_BASE, removeLauncherState, writeLauncherState, type LauncherState } from './launcher-state.store.js';
 import { natsReachable } from './nats.probe.js';
 import { startServices, type ServiceConfigs } from './services.runner.js';
@@ -88,6 +90,8 @@ interface Plan {
   logDestination?: (service: 'key-manager' | 'devportal') => DestinationStream;
   /** How to point the operator CLI at this system. */
   cliHint?: string;
+  /** Runs once the services are up, before the banner (writes the files describing this start). */
+  afterStart?: () => Promise<void>;
 }
 
 /** DEPLOYMENT_CONFIG mode: everything as the file says. */
@@ -98,19 +102,17 @@ async function planFromDeploymentConfig(env: LauncherEnv & { deploymentConfig: s
   const notes = (['databaseUrl', 'natsUrl', 'port'] as const)
     .filter((key) => env[key] !== undefined)
     .map((key) => `${{ databaseUrl: 'DATABASE_URL', natsUrl: 'NATS_URL', port: 'PORT' }[key]} is ignored: ${file} decides`);
-  const folder = devFolderOf(process.cwd());
-  await mkdir(folder, { recursive: true });
   return {
     state: {
       configFile: file,
       config: 'deployment',
       database: { kind: 'configured', url: keyManager.database.url, keyManagerSchema: keyManager.database.schema, devportalSchema: devportal.database.schema },
-      bus: { kind: 'nats', natsUrl: keyManager.nats.servers.join(',') },
+      bus: { kind: 'nats', natsUrl: keyManager.nats.servers.join(','), subjectPrefix: keyManager.nats.subjectPrefix },
     },
     configs: { keyManager, devportal },
     bus: { kind: 'nats' },
     notes,
-    stateFile: path.join(folder, DevFiles.state),
+    stateFile: path.join(devFolderOf(process.cwd()), DevFiles.state),
     adminPasswordHint: `[super_admin] in ${file}`,
   };
 }
@@ -142,19 +144,20 @@ async function planDevelopment(env: LauncherEnv, workspace: DevWorkspace): Promi
   const useNats = await natsReachable(natsUrl);
   if (!useNats) notes.push(`no NATS server answers at ${redactUrl(natsUrl)}${env.natsUrl ? ' (NATS_URL)' : ''}: using the in-process bus`);
 
+  const run: RunValues = { databaseUrl: database.url, natsUrl, keyManagerPort: String(port), devportalPort: String(port + 1) };
+  // .dev/deployment.toml reads these from .dev/run/ with $file{}; they are written there only once the start
+  // succeeded (a failed start leaves the files of the previous one alone), so until then the config lib gets
+  // them from memory, and keeps them for the rollout's reload. The $env{} values serve a config of an
+  // earlier version that still references them.
   const configEnv: DevConfigEnv = {
-    DATABASE_URL: database.url,
-    NATS_URL: natsUrl,
-    KEY_MANAGER_PORT: String(port),
-    DEVPORTAL_PORT: String(port + 1),
+    DATABASE_URL: run.databaseUrl,
+    NATS_URL: run.natsUrl,
+    KEY_MANAGER_PORT: run.keyManagerPort,
+    DEVPORTAL_PORT: run.devportalPort,
     KEYSTORE_PASSWORD: workspace.secrets.keystorePassword,
     ADMIN_PASSWORD: workspace.secrets.adminPassword,
   };
-  // The config lib reads these instead of process.env: the launcher decided them. The same values go to
-  // .dev/run.env (owner-only, like secrets.json), so the operator CLI can read .dev/deployment.toml too.
-  const runEnv = path.join(path.dirname(workspace.configFile), 'run.env');
-  await writeFile(runEnv, Object.entries(configEnv).map(([k, v]) => `${k}='${String(v).replaceAll("'", "'\\''")}'\n`).join(''), { mode: 0o600 });
-  const keyManager = loadConfig({ service: 'key-manager', file: workspace.configFile, env: { ...configEnv } });
+  const keyManager = loadConfig({ service: 'key-manager', file: workspace.configFile, env: { ...configEnv }, files: runFileContents(workspace.folder, run) });
   const devportal = loadConfigFor('devportal', keyManager);
   database.keyManagerSchema = keyManager.database.schema;
   database.devportalSchema = devportal.database.schema;
@@ -164,7 +167,7 @@ async function planDevelopment(env: LauncherEnv, workspace: DevWorkspace): Promi
       configFile: workspace.configFile,
       config: 'development',
       database,
-      bus: useNats ? { kind: 'nats', natsUrl } : { kind: 'in-process' },
+      bus: useNats ? { kind: 'nats', natsUrl, subjectPrefix: keyManager.nats.subjectPrefix } : { kind: 'in-process' },
     },
     configs: { keyManager, devportal },
     bus: useNats ? { kind: 'nats' } : { kind: 'in-process', bus: new InProcessBus() },
@@ -173,7 +176,8 @@ async function planDevelopment(env: LauncherEnv, workspace: DevWorkspace): Promi
     logs: `${path.join(DEV_FOLDER, DevFiles.logs)}/ (key-manager.log, devportal.log${database.kind === 'embedded' ? ', postgres.log' : ''})`,
     adminPasswordHint: `in ${path.join(DEV_FOLDER, DevFiles.secrets)}`,
     logDestination: developmentLogs(workspace.logs),
-    cliHint: `(set -a; . ${path.join(DEV_FOLDER, 'run.env')}; DEPLOYMENT_CONFIG=${path.join(DEV_FOLDER, DevFiles.config)} npx token-encryption tokens status)`,
+    cliHint: `DEPLOYMENT_CONFIG=${path.join(DEV_FOLDER, DevFiles.config)} npx token-encryption ${useNats ? 'encryption status' : 'tokens status'}`,
+    afterStart: () => writeRunValues(workspace.folder, run),
   };
 }
 
@@ -184,6 +188,10 @@ async function main(): Promise<void> {
   setInterval(() => process.ppid !== parent && onSignal('parent exit'), 1000).unref();
 
   const env = readLauncherEnv();
+  const folder = devFolderOf(process.cwd());
+  await mkdir(folder, { recursive: true, mode: 0o755 });
+  const lock = await acquireLauncherLock(path.join(folder, DevFiles.lock), path.join(folder, DevFiles.state));
+  cleanups.push({ name: 'the launcher lock', run: lock.release });
   let plan: Plan;
   if (env.deploymentConfig) {
     plan = await planFromDeploymentConfig({ ...env, deploymentConfig: env.deploymentConfig });
@@ -200,6 +208,7 @@ async function main(): Promise<void> {
 
   const services = await startServices(plan.configs, plan.bus, plan.logDestination);
   cleanups.push({ name: 'the services', run: services.stop });
+  await plan.afterStart?.();
 
   const km: DeploymentConfig = plan.configs.keyManager;
   const portal: DeploymentConfig = plan.configs.devportal;

@@ -11,7 +11,7 @@ export const EX_CONFIG = 78;
 type Document = Record<string, unknown>;
 
 /** The parsed file behind each config handed out, so `loadConfigFor` sees exactly the same content. */
-const sources = new WeakMap<DeploymentConfig, { document: Document; env: NodeJS.ProcessEnv }>();
+const sources = new WeakMap<DeploymentConfig, { document: Document; env: NodeJS.ProcessEnv; files?: ReadonlyMap<string, string> }>();
 
 interface Located {
   file: string;
@@ -84,8 +84,9 @@ export function loadConfig(options: LoadConfigOptions): DeploymentConfig {
   const env = options.env ?? process.env;
   const located = locate(options, env);
   const document = parseDocument(read(located), located.file);
-  const config = resolveConfig(document, { file: located.file, service: options.service, env });
-  sources.set(config, { document, env });
+  const files = options.files;
+  const config = resolveConfig(document, { file: located.file, service: options.service, env, ...(files ? { files } : {}) });
+  sources.set(config, { document, env, ...(files ? { files } : {}) });
   return config;
 }
 
@@ -111,8 +112,8 @@ export function loadConfigOrExit(options: LoadConfigOptions): DeploymentConfig {
 }
 
 /**
- * Reads the file `config` came from again (and every `$file{}` it references), with the environment it was
- * first loaded with: a running service re-reads its deployment.toml when `cli encryption rollout` asks it
+ * Reads the file `config` came from again (and every `$file{}` it references), with the environment (and
+ * the `files` override) it was first loaded with: a running service re-reads its deployment.toml when `cli encryption rollout` asks it
  * to, but its environment is the one it started with — for a service, its process environment; for the
  * services `npm start` runs, the values the launcher gave them.
  *
@@ -123,8 +124,8 @@ export function loadConfigOrExit(options: LoadConfigOptions): DeploymentConfig {
  * ```
  */
 export function reloadConfig(config: DeploymentConfig): DeploymentConfig {
-  const env = sources.get(config)?.env;
-  return loadConfig({ service: config.service, file: config.file, ...(env ? { env } : {}) });
+  const source = sources.get(config);
+  return loadConfig({ service: config.service, file: config.file, ...(source ? { env: source.env } : {}), ...(source?.files ? { files: source.files } : {}) });
 }
 
 /**
@@ -144,7 +145,8 @@ export function reloadConfig(config: DeploymentConfig): DeploymentConfig {
 export function loadConfigFor(service: ServiceName, from: DeploymentConfig, env?: NodeJS.ProcessEnv): DeploymentConfig {
   const source = sources.get(from);
   if (!source) return loadConfig({ service, file: from.file, ...(env ? { env } : {}) });
-  const config = resolveConfig(source.document, { file: from.file, service, env: env ?? source.env });
-  sources.set(config, { document: source.document, env: env ?? source.env });
+  const files = source.files ? { files: source.files } : {};
+  const config = resolveConfig(source.document, { file: from.file, service, env: env ?? source.env, ...files });
+  sources.set(config, { document: source.document, env: env ?? source.env, ...files });
   return config;
 }

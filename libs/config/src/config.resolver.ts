@@ -19,6 +19,8 @@ export interface ResolveContext {
   file: string;
   service: ServiceName;
   env: NodeJS.ProcessEnv;
+  /** Contents to use for `$file{}` references (by absolute path) instead of reading those files. */
+  files?: ReadonlyMap<string, string>;
 }
 
 /** What one TOML table held, once substituted and validated. */
@@ -80,7 +82,7 @@ class Issues {
 }
 
 /** Substitutes `$env{}` and turns the string forms of numbers and booleans into their types. */
-function coerce(kind: KeyKind, value: unknown, env: NodeJS.ProcessEnv, baseDir: string) {
+function coerce(kind: KeyKind, value: unknown, env: NodeJS.ProcessEnv, baseDir: string, files?: ReadonlyMap<string, string>) {
   const variables: string[] = [];
   const unset: string[] = [];
   const empty: string[] = [];
@@ -92,9 +94,12 @@ function coerce(kind: KeyKind, value: unknown, env: NodeJS.ProcessEnv, baseDir: 
     unset.push(...result.unset);
     empty.push(...result.empty);
     malformed ??= result.malformed;
-    const files = substituteFiles(result.value, (path) => readFileSync(resolve(baseDir, path), 'utf8'));
-    unreadable.push(...files.unreadable);
-    return files.value;
+    const substituted = substituteFiles(result.value, (path) => {
+      const absolute = resolve(baseDir, path);
+      return files?.get(absolute) ?? readFileSync(absolute, 'utf8');
+    });
+    unreadable.push(...substituted.unreadable);
+    return substituted.value;
   };
 
   let coerced: unknown = value;
@@ -146,7 +151,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   };
 
   const readLeaf = (data: TableData, spec: KeySpec, value: unknown, key: string): void => {
-    const result = coerce(spec.kind, value, context.env, dirname(context.file));
+    const result = coerce(spec.kind, value, context.env, dirname(context.file), context.files);
     if (result.unreadable.length > 0) {
       issues.add(
         key,

@@ -8,6 +8,12 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Explicit path; wins over `DEPLOYMENT_CONFIG`. Relative paths resolve against the working directory. */
   file?: string;
+  /**
+   * Contents to use for `$file{}` references instead of reading those files, by absolute path: values a
+   * program has decided but not yet written (the launcher writes its per-start values only once the start
+   * succeeded). Kept for {@link reloadConfig}, like `env`.
+   */
+  files?: ReadonlyMap<string, string>;
 }
 
 /** One problem in the configuration. Never contains a secret value. */
