@@ -1,9 +1,29 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { createHttpApplication, type ServiceContext } from '@app/platform';
 import { DevportalModule } from './devportal.module.js';
 import { KeyManagerAgreementService } from './key-manager-agreement/key-manager-agreement.service.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
+
+/**
+ * WSO2's generated client, Postman collections and WSO2's curl examples send `Content-Type: application/json`
+ * with no body on `DELETE` and on body-less `POST`s (`regenerate-secret`). Fastify's JSON parser refuses an
+ * empty body; this one reads it as no body (an endpoint that needs one still says so) and parses anything
+ * else with Fastify's own parser (prototype poisoning refused).
+ */
+function acceptEmptyJsonBodies(fastify: FastifyInstance): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') {
+      done(null, undefined);
+      return;
+    }
+    void parseJson(request, text, done);
+  });
+}
 
 /**
  * Starts the Developer Portal: migrations and the stored-secrets check (Nest init), then the agreement
@@ -18,8 +38,10 @@ export async function startDevportal(ctx: ServiceContext): Promise<INestApplicat
     nest: { abortOnError: false, bodyParser: false },
   });
   try {
+    const fastify = app.getHttpAdapter().getInstance();
     // Fastify parses text/plain by default; without it, other bodies get a 415 instead of reaching validation as strings.
-    app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+    fastify.removeContentTypeParser('text/plain');
+    acceptEmptyJsonBodies(fastify);
     OpenApiModule.publish(app);
     await app.init();
     await app.get(KeyManagerAgreementService).verifyAtStartup();

@@ -203,10 +203,10 @@ describe('authentication', () => {
 });
 
 describe('validation', () => {
-  it('refuses unknown fields instead of dropping them, naming them', async () => {
-    const res = await call<ErrorBody>('POST', '/applications', { token: alice, json: { name: 'extra-field', owner: 'bob' } });
+  it('refuses fields that are in no WSO2 DTO instead of dropping them, naming them', async () => {
+    const res = await call<ErrorBody>('POST', '/applications', { token: alice, json: { name: 'extra-field', ownerName: 'bob' } });
     expect(res.status).toBe(400);
-    expect(res.body.error).toEqual([{ code: 'whitelistValidation', message: 'property owner should not exist' }]);
+    expect(res.body.error).toEqual([{ code: 'whitelistValidation', message: 'property ownerName should not exist' }]);
     const listed = await call<{ list: Array<{ name: string }> }>('GET', '/applications', { token: alice });
     expect(listed.body.list.map((a) => a.name)).not.toContain('extra-field');
   });
@@ -236,6 +236,25 @@ describe('validation', () => {
     expect(big.body).toMatchObject({ code: 413, message: 'Payload Too Large' });
   });
 
+  // Issue 16 item 6: each message says what is wrong, not a rule the value happened to break first.
+  it('says what is wrong: a limit that is not a number, a missing password, an empty name, every broken password rule', async () => {
+    const limit = await call<ErrorBody>('GET', '/applications?limit=abc', { token: alice });
+    expect(limit.status).toBe(400);
+    expect(limit.body.description).toBe('limit must be a whole number');
+    expect((await call<ErrorBody>('GET', '/applications?limit=500', { token: alice })).body.description).toBe('limit must be at most 100');
+    const noPassword = await call<ErrorBody>('POST', '/login', { json: { username: 'alice' } });
+    expect(noPassword.status).toBe(400);
+    expect(noPassword.body.description).toBe('password is required');
+    const emptyName = await call<ErrorBody>('POST', '/applications', { token: alice, json: { name: '' } });
+    expect(emptyName.status).toBe(400);
+    expect(emptyName.body.description).toBe('name must not be empty');
+    const spaced = await call<ErrorBody>('POST', '/applications', { token: alice, json: { name: ' padded ' } });
+    expect(spaced.body.description).toMatch(/^Application name cannot contain leading or trailing white spaces/);
+    const weak = await call<ErrorBody>('POST', '/signup', { json: { username: 'weakling', password: 'abc' } });
+    expect(weak.status).toBe(400);
+    expect(weak.body.description).toContain('the password must be at least 8 characters long and contain a digit');
+  });
+
   it('refuses ids that are not UUIDs with 400, and unknown paths with a WSO2 404', async () => {
     const badApp = await call<ErrorBody>('GET', '/applications/not-a-uuid', { token: alice });
     expect(badApp.status).toBe(400);
@@ -261,7 +280,7 @@ describe('validation', () => {
       json: { keyType: 'PRODUCTION', grantTypesToBeSupported: ['authorization_code'] },
     });
     expect(codeWithoutCallback.status).toBe(400);
-    expect(codeWithoutCallback.body.description).toMatch(/callbackUrl/);
+    expect(codeWithoutCallback.body.description).toBe('The callback url must have at least one URI value when using Authorization code or implicit grant types.');
     const ok = await call<{ callbackUrl: string; token?: unknown }>('POST', `/applications/${appId}/generate-keys`, {
       token: alice,
       json: { keyType: 'SANDBOX', grantTypesToBeSupported: ['authorization_code'], callbackUrl: 'https://app.example.com/cb', validityTime: '1800' },
@@ -384,8 +403,10 @@ describe('applications', () => {
     const updated = await call<Record<string, unknown>>('PUT', `/applications/${id}`, { token: alice, json: { description: 'after', tokenType: 'OAUTH' } });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ name: 'Updatable', description: 'after', throttlingPolicy: '10PerMin', tokenType: 'OAUTH' });
-    // PUT validates like POST: unknown fields and bad values are refused, and nothing changes.
-    expect((await call('PUT', `/applications/${id}`, { token: alice, json: { owner: 'bob' } })).status).toBe(400);
+    // PUT validates like POST: fields in no WSO2 DTO and bad values are refused, and nothing changes;
+    // WSO2's read-only owner is ignored.
+    expect((await call('PUT', `/applications/${id}`, { token: alice, json: { ownerName: 'bob' } })).status).toBe(400);
+    expect((await call('PUT', `/applications/${id}`, { token: alice, json: { owner: 'bob' } })).status).toBe(200);
     expect((await call('PUT', `/applications/${id}`, { token: alice, json: { name: '' } })).status).toBe(400);
     expect((await call('PUT', `/applications/${id}`, { token: alice, json: { tokenType: 'SAML' } })).status).toBe(400);
     const got = await call<{ name: string; owner: string; keys: Array<Record<string, unknown>> }>('GET', `/applications/${id}`, { token: alice });

@@ -149,7 +149,7 @@ describe('every listed method at every endpoint (oauth4webapi)', () => {
         await oauth.deviceAuthorizationRequest(as, client, auth, {}, insecure),
       ]) {
         expect(response.status).toBe(401);
-        expect(await response.json()).toEqual({ error: 'invalid_client', error_description: 'client authentication failed' });
+        expect(await response.json()).toEqual({ error: 'invalid_client', error_description: 'Client credentials are invalid.' });
       }
     }
   });

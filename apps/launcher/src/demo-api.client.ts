@@ -143,7 +143,7 @@ export class DemoApiClient {
   }
 
   async deleteApplication(bearer: string, applicationId: string): Promise<void> {
-    await this.expect('delete application', `${this.portalApi}/applications/${applicationId}`, { method: 'DELETE', headers: { authorization: `Bearer ${bearer}` } }, 204);
+    await this.expect('delete application', `${this.portalApi}/applications/${applicationId}`, { method: 'DELETE', headers: { authorization: `Bearer ${bearer}` } }, 200);
   }
 
   /** client_credentials at the Key Manager; the raw response, so callers can show a refusal too. */

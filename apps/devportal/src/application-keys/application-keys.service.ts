@@ -21,6 +21,7 @@ import { ConsumerSecretsService } from './consumer-secrets.service.js';
 import type { ApplicationKeyDto, ApplicationKeyListDto, ApplicationTokenDto, RegeneratedSecretDto } from './dto/application-key.dto.js';
 import type { GenerateKeysDto, UpdateApplicationKeyDto } from './dto/generate-keys.dto.js';
 import type { GenerateTokenDto } from './dto/generate-token.dto.js';
+import { parseKeyAdditionalProperties, type KeyAdditionalProperties } from './dto/additional-properties.util.js';
 import { clientNameOf, deleteClientIfPresent, keyManagerTokenType } from './key-manager-clients.util.js';
 
 /**
@@ -46,6 +47,9 @@ export class ApplicationKeysService {
     const application = await this.ownedApplication(caller, applicationId);
     if (await this.keys.findByType(application.id, dto.keyType)) throw new KeysAlreadyGeneratedError(dto.keyType);
     requireCallbackForCodeGrant(dto.grantTypesToBeSupported, dto.callbackUrl ?? null);
+    const properties = parseKeyAdditionalProperties(dto.additionalProperties);
+    // WSO2's application_access_token_expiry_time sets the client's lifetime; validityTime does when it is absent.
+    const applicationTokenLifetime = properties.applicationTokenLifetime ?? dto.validityTime;
 
     const client = await this.keyManager.call(
       KeyManagerPatterns.ClientCreate,
@@ -55,7 +59,7 @@ export class ApplicationKeysService {
         grantTypes: dto.grantTypesToBeSupported,
         redirectUris: dto.callbackUrl ? [dto.callbackUrl] : [],
         tokenType: keyManagerTokenType(application.tokenType),
-        ...(dto.validityTime !== undefined ? { applicationTokenLifetime: dto.validityTime } : {}),
+        ...clientSettingsOf({ ...properties, applicationTokenLifetime }),
       },
       caller.requestId,
     );
@@ -107,11 +111,13 @@ export class ApplicationKeysService {
     const grantTypes = dto.supportedGrantTypes ?? (row.supportedGrantTypes as GrantType[]);
     const callbackUrl = dto.callbackUrl === undefined ? row.callbackUrl : dto.callbackUrl;
     requireCallbackForCodeGrant(grantTypes, callbackUrl);
+    const properties = parseKeyAdditionalProperties(dto.additionalProperties);
     const client = await this.keyManager.call(
       KeyManagerPatterns.ClientUpdate,
-      { clientId: row.consumerKey, grantTypes, redirectUris: callbackUrl ? [callbackUrl] : [] },
+      { clientId: row.consumerKey, grantTypes, redirectUris: callbackUrl ? [callbackUrl] : [], ...clientSettingsOf(properties) },
       caller.requestId,
     );
+    if (client.applicationTokenLifetime !== row.validityTime) row.validityTime = client.applicationTokenLifetime;
     row.supportedGrantTypes = [...client.grantTypes];
     row.callbackUrl = client.redirectUris[0] ?? null;
     row.updatedAt = new Date();
@@ -205,10 +211,20 @@ function storedSecretOf(client: ClientView): Pick<ApplicationKeyEntity, 'consume
   return { consumerSecret: client.clientSecret.stored, consumerSecretScheme: client.clientSecret.scheme, consumerSecretHash: client.clientSecret.hash };
 }
 
+/** WSO2's words (carbon-apimgt, for a code grant without a callback URL). */
+export const CALLBACK_REQUIRED_MESSAGE = 'The callback url must have at least one URI value when using Authorization code or implicit grant types.';
+
 function requireCallbackForCodeGrant(grantTypes: readonly string[], callbackUrl: string | null): void {
-  if (grantTypes.includes('authorization_code') && !callbackUrl) {
-    throw new InvalidRequestError('callbackUrl is required when authorization_code is among the grant types');
-  }
+  if (grantTypes.includes('authorization_code') && !callbackUrl) throw new InvalidRequestError(CALLBACK_REQUIRED_MESSAGE);
+}
+
+/** The Key Manager client settings the key's additional properties set (those left out keep their values). */
+function clientSettingsOf(properties: KeyAdditionalProperties): { applicationTokenLifetime?: number; userTokenLifetime?: number; refreshTokenLifetime?: number } {
+  return {
+    ...(properties.applicationTokenLifetime !== undefined ? { applicationTokenLifetime: properties.applicationTokenLifetime } : {}),
+    ...(properties.userTokenLifetime !== undefined ? { userTokenLifetime: properties.userTokenLifetime } : {}),
+    ...(properties.refreshTokenLifetime !== undefined ? { refreshTokenLifetime: properties.refreshTokenLifetime } : {}),
+  };
 }
 
 /** An error for a log line: its type, code and message (Key Manager and crypto messages hold no secrets). */

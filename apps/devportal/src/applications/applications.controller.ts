@@ -4,7 +4,6 @@ import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
@@ -14,10 +13,9 @@ import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { CurrentCaller, type Caller } from '../auth/caller.js';
 import { API_BASE } from '../common/api-base.js';
 import { ErrorDto } from '../common/error.dto.js';
-import { PaginationQueryDto } from '../common/pagination.dto.js';
 import { uuidParam } from '../common/uuid-param.pipe.js';
 import { ApplicationsService } from './applications.service.js';
-import { CreateApplicationDto, UpdateApplicationDto } from './dto/application-request.dto.js';
+import { ApplicationListQueryDto, CreateApplicationDto, UpdateApplicationDto } from './dto/application-request.dto.js';
 import { ApplicationDto, ApplicationListDto } from './dto/application-response.dto.js';
 
 @ApiTags('Applications')
@@ -38,8 +36,8 @@ export class ApplicationsController {
 
   @Get()
   @ApiOkResponse({ type: ApplicationListDto })
-  list(@CurrentCaller() caller: Caller, @Query() page: PaginationQueryDto): Promise<ApplicationListDto> {
-    return this.applications.list(caller, page);
+  list(@CurrentCaller() caller: Caller, @Query() query: ApplicationListQueryDto): Promise<ApplicationListDto> {
+    return this.applications.list(caller, query);
   }
 
   @Get(':applicationId')
@@ -61,9 +59,10 @@ export class ApplicationsController {
     return this.applications.update(caller, applicationId, dto);
   }
 
+  // WSO2's devportal-api.yaml answers 200 with no body.
   @Delete(':applicationId')
-  @HttpCode(204)
-  @ApiNoContentResponse({ description: "Deleted, with its keys: their clients are removed from the Key Manager and their tokens revoked" })
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'Deleted, with its keys: their clients are removed from the Key Manager and their tokens revoked. No body.' })
   @ApiNotFoundResponse({ type: ErrorDto })
   delete(@CurrentCaller() caller: Caller, @Param('applicationId', uuidParam('applicationId')) applicationId: string): Promise<void> {
     return this.applications.delete(caller, applicationId);

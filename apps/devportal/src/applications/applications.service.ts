@@ -6,12 +6,12 @@ import { KeyManagerClient, ROOT_LOGGER } from '@app/platform';
 import type { Caller } from '../auth/caller.js';
 import { clientNameOf, deleteClientIfPresent, keyManagerTokenType } from '../application-keys/key-manager-clients.util.js';
 import { ApplicationNameTakenError, ApplicationNotFoundError } from '../common/devportal.errors.js';
-import { paginate, type PaginationQueryDto } from '../common/pagination.dto.js';
+import { paginate } from '../common/pagination.dto.js';
 import { ApplicationKeysRepository } from '../persistence/application-keys.repository.js';
 import { ApplicationEntity } from '../persistence/application.entity.js';
 import { ApplicationsRepository } from '../persistence/applications.repository.js';
 import { toApplicationDto, toApplicationInfoDto } from './application.mapper.js';
-import { DEFAULT_THROTTLING_POLICY, type CreateApplicationDto, type UpdateApplicationDto } from './dto/application-request.dto.js';
+import { DEFAULT_THROTTLING_POLICY, type ApplicationListQueryDto, type CreateApplicationDto, type UpdateApplicationDto } from './dto/application-request.dto.js';
 import type { ApplicationDto, ApplicationListDto } from './dto/application-response.dto.js';
 
 /** A user's applications. All reads and writes are scoped to the caller: another user's application is "not found". */
@@ -48,9 +48,11 @@ export class ApplicationsService {
     return toApplicationDto(row, []);
   }
 
-  async list(caller: Caller, page: PaginationQueryDto): Promise<ApplicationListDto> {
-    const { rows, total } = await this.applications.listOwned(caller.username, page);
-    return { count: rows.length, list: rows.map(toApplicationInfoDto), pagination: paginate('/applications', page, total) };
+  async list(caller: Caller, query: ApplicationListQueryDto): Promise<ApplicationListDto> {
+    const { limit, offset, sortBy, sortOrder } = query;
+    const { rows, total } = await this.applications.listOwned(caller.username, { limit, offset, sortBy, sortOrder, name: query.query });
+    const pagination = paginate('/applications', query, total, { query: query.query, sortBy, sortOrder });
+    return { count: rows.length, list: rows.map(toApplicationInfoDto), pagination };
   }
 
   async get(caller: Caller, applicationId: string): Promise<ApplicationDto> {

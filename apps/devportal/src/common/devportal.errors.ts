@@ -40,7 +40,8 @@ export class ApplicationNotFoundError extends DevportalError {
 
 export class ApplicationNameTakenError extends DevportalError {
   constructor(name: string) {
-    super('APPLICATION_NAME_TAKEN', `an application named "${name}" already exists for this user`);
+    // WSO2's words (ApplicationsApiServiceImpl: "An application already exists with name " + name).
+    super('APPLICATION_NAME_TAKEN', `An application already exists with name ${name}`);
   }
 }
 
@@ -72,6 +73,29 @@ export class GrantNotSupportedError extends DevportalError {
 export class InvalidRequestError extends DevportalError {
   constructor(message: string) {
     super('INVALID_REQUEST', message);
+  }
+}
+
+/**
+ * An error WSO2 answers with one of its ExceptionCodes (carbon-apimgt `ExceptionCodes`): the ErrorDTO's
+ * `code` is WSO2's error code and `message` its fixed text, the HTTP status is the code's status.
+ */
+export class Wso2CodedError extends DevportalError {
+  constructor(
+    readonly wso2: { code: number; message: string; status: number },
+    description: string,
+  ) {
+    super('INVALID_REQUEST', description);
+  }
+}
+
+/**
+ * carbon-apimgt ExceptionCodes.INVALID_APPLICATION_ADDITIONAL_PROPERTIES: (900970, "Invalid application
+ * additional properties", 400, "Invalid additional properties. %s").
+ */
+export class InvalidAdditionalPropertiesError extends Wso2CodedError {
+  constructor(problem: string) {
+    super({ code: 900970, message: 'Invalid application additional properties', status: 400 }, `Invalid additional properties. ${problem}`);
   }
 }
 

@@ -5,6 +5,14 @@ import { ApplicationNameTakenError } from '../common/devportal.errors.js';
 import { ApplicationEntity } from './application.entity.js';
 import { uniqueViolation } from './persistence.js';
 
+export interface ApplicationListPage {
+  limit: number;
+  offset: number;
+  name?: string;
+  sortBy?: 'name' | 'throttlingPolicy' | 'status';
+  sortOrder?: 'asc' | 'desc';
+}
+
 /** The `applications` table. Every read is scoped to an owner: one user never sees another's rows. */
 @Injectable()
 export class ApplicationsRepository {
@@ -14,16 +22,19 @@ export class ApplicationsRepository {
     return this.rows.findOneBy({ owner, id });
   }
 
-  /** One page of the owner's applications, by name (case-insensitively), and how many there are. */
-  async listOwned(owner: string, page: { limit: number; offset: number }): Promise<{ rows: ApplicationEntity[]; total: number }> {
-    const [rows, total] = await this.rows
-      .createQueryBuilder('a')
-      .where('a.owner = :owner', { owner })
-      .orderBy('lower(a.name)', 'ASC')
-      .addOrderBy('a.id', 'ASC')
-      .limit(page.limit)
-      .offset(page.offset)
-      .getManyAndCount();
+  /**
+   * One page of the owner's applications and how many there are: sorted by name (case-insensitively),
+   * throttling policy or status, then by name and id so pages never overlap; `name` keeps only the
+   * application of exactly that name (case-insensitively), as WSO2's `query`.
+   */
+  async listOwned(owner: string, page: ApplicationListPage): Promise<{ rows: ApplicationEntity[]; total: number }> {
+    const direction = page.sortOrder === 'desc' ? 'DESC' : 'ASC';
+    const q = this.rows.createQueryBuilder('a').where('a.owner = :owner', { owner });
+    if (page.name !== undefined) q.andWhere('lower(a.name) = lower(:name)', { name: page.name });
+    if (page.sortBy === 'throttlingPolicy') q.orderBy('a.throttling_policy', direction).addOrderBy('lower(a.name)', direction);
+    else if (page.sortBy === 'status') q.orderBy('a.status', direction).addOrderBy('lower(a.name)', direction);
+    else q.orderBy('lower(a.name)', direction);
+    const [rows, total] = await q.addOrderBy('a.id', 'ASC').limit(page.limit).offset(page.offset).getManyAndCount();
     return { rows, total };
   }
 

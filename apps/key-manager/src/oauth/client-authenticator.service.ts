@@ -46,6 +46,12 @@ type Presented =
 const MAX_CLIENT_ID = 128;
 
 /**
+ * WSO2's error_description for a wrong or unknown client (identity-inbound-auth-oauth AccessTokenIssuer;
+ * product-apim integration-v2 key-manager/token_issuance.feature asserts it).
+ */
+export const CLIENT_CREDENTIALS_INVALID = 'Client credentials are invalid.';
+
+/**
  * Client authentication — the one mechanism behind every endpoint that authenticates a client (token,
  * device authorization, revocation, introspection): it tells which method a request uses
  * (`client_secret_basic`, `client_secret_post`, or `none` for public clients: client_id only), refuses a
@@ -84,7 +90,7 @@ export class ClientAuthenticator {
       this.guard(keys);
       if (!this.admin.verify(basic.username, basic.password)) {
         this.throttle.fail(keys);
-        throw this.failure('bad_secret', 'client authentication failed', true);
+        throw this.failure('bad_secret', CLIENT_CREDENTIALS_INVALID, true);
       }
       return null;
     }
@@ -121,7 +127,7 @@ export class ClientAuthenticator {
     const ok = client !== undefined && client.secretHash !== null && this.encryption.processor.matches(secret, client.secretHash);
     if (!ok) {
       this.throttle.fail(keys);
-      throw this.failure(client ? 'bad_secret' : 'unknown_client', 'client authentication failed', viaBasic);
+      throw this.failure(client ? 'bad_secret' : 'unknown_client', CLIENT_CREDENTIALS_INVALID, viaBasic);
     }
     return client;
   }
@@ -132,7 +138,7 @@ export class ClientAuthenticator {
     const client = clientId.length <= MAX_CLIENT_ID ? await this.clients.find(clientId) : undefined;
     if (!client?.publicClient) {
       this.throttle.fail(keys);
-      throw this.failure(client ? 'missing' : 'unknown_client', client ? 'this client must authenticate with its secret' : 'client authentication failed', false);
+      throw this.failure(client ? 'missing' : 'unknown_client', client ? 'this client must authenticate with its secret' : CLIENT_CREDENTIALS_INVALID, false);
     }
     return client;
   }

@@ -29,6 +29,11 @@ describe('passwordPolicyProblem', () => {
     expect(passwordPolicyProblem('alice123', password)).toContain(reason);
   });
 
+  test('names every rule a password breaks, not only the first', () => {
+    expect(passwordPolicyProblem('alice', 'abc')).toBe('the password must be at least 8 characters long and contain a digit');
+    expect(passwordPolicyProblem('alice', '!!')).toBe('the password must be at least 8 characters long, contain a letter and contain a digit');
+  });
+
   test('a password with letters and digits, 8 or more characters, not the name, passes', () => {
     expect(passwordPolicyProblem('alice', 'blue horse 7')).toBeUndefined();
   });

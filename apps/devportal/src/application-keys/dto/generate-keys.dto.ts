@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Allow, ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { GRANT_TYPES, type GrantType } from '@app/contracts';
 import { EmptyAsAbsent, IsOfferedGrantType, IsRedirectUri, NumericString } from './validation.util.js';
 
@@ -51,9 +51,31 @@ export class GenerateKeysDto {
   @IsString({ each: true })
   @Matches(SCOPE_TOKEN, { each: true, message: 'each scope must be an RFC 6749 scope token (printable, no spaces or quotes)' })
   scopes?: string[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { application_access_token_expiry_time: '3600', user_access_token_expiry_time: 'N/A', pkceMandatory: 'false', pkceSupportPlain: 'false', bypassClientCredentials: 'false' },
+    description:
+      "WSO2's key manager application configurations: application_access_token_expiry_time, user_access_token_expiry_time, refresh_token_expiry_time (seconds; id_token_expiry_time accepted and not applied), pkceMandatory, pkceSupportPlain, bypassClientCredentials (true/false). Blank or N/A means not set. A bad value is ErrorDTO 900970.",
+  })
+  @Allow()
+  additionalProperties?: unknown;
+
+  @ApiPropertyOptional({ readOnly: true, description: 'Read-only in WSO2: ignored' })
+  @Allow()
+  clientId?: unknown;
+
+  @ApiPropertyOptional({ readOnly: true, description: 'Read-only in WSO2: ignored' })
+  @Allow()
+  clientSecret?: unknown;
 }
 
-/** PUT oauth-keys/{keyMappingId}: what can change on an existing key. */
+/**
+ * PUT oauth-keys/{keyMappingId}: WSO2's ApplicationKeyDTO. What can change: the grant types, the callback
+ * URL and the additional properties; the other fields (consumer key and secret included, as WSO2 says) are
+ * ignored, so the key can be sent back as `GET` returned it.
+ */
 export class UpdateApplicationKeyDto {
   @ApiPropertyOptional({ enum: GRANT_TYPES, isArray: true })
   @IsOptional()
@@ -69,4 +91,28 @@ export class UpdateApplicationKeyDto {
   @IsOptional()
   @IsRedirectUri()
   callbackUrl?: string | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { application_access_token_expiry_time: '3600', user_access_token_expiry_time: 'N/A', pkceMandatory: 'false', pkceSupportPlain: 'false', bypassClientCredentials: 'false' },
+    description:
+      "WSO2's key manager application configurations: application_access_token_expiry_time, user_access_token_expiry_time, refresh_token_expiry_time (seconds; id_token_expiry_time accepted and not applied), pkceMandatory, pkceSupportPlain, bypassClientCredentials (true/false). Blank or N/A means not set. A bad value is ErrorDTO 900970.",
+  })
+  @Allow()
+  additionalProperties?: unknown;
+
+  @ApiPropertyOptional({ readOnly: true, description: 'Ignored: keyMappingId, keyManager, consumerKey, consumerSecret, consumerSecrets, keyState, keyType, mode, groupId, token' })
+  @Allow()
+  keyMappingId?: unknown;
+
+  @Allow() keyManager?: unknown;
+  @Allow() consumerKey?: unknown;
+  @Allow() consumerSecret?: unknown;
+  @Allow() consumerSecrets?: unknown;
+  @Allow() keyState?: unknown;
+  @Allow() keyType?: unknown;
+  @Allow() mode?: unknown;
+  @Allow() groupId?: unknown;
+  @Allow() token?: unknown;
 }

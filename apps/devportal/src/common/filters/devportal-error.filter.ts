@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
-import { BearerAuthError, DevportalError, RequestValidationError, type DevportalErrorCode } from '../devportal.errors.js';
+import { BearerAuthError, DevportalError, RequestValidationError, Wso2CodedError, type DevportalErrorCode } from '../devportal.errors.js';
 import { errorBody } from '../error.dto.js';
 import { sendError } from './reply.util.js';
 
@@ -23,6 +23,10 @@ export class DevportalErrorFilter implements ExceptionFilter<DevportalError> {
     if (error instanceof BearerAuthError) {
       // RFC 6750 §3: a request without a token gets the bare challenge, a bad token names the error.
       headers['www-authenticate'] = error.code === 'INVALID_ACCESS_TOKEN' ? 'Bearer error="invalid_token"' : 'Bearer';
+    }
+    if (error instanceof Wso2CodedError) {
+      sendError(host, { code: error.wso2.code, message: error.wso2.message, description: error.message }, headers, error.wso2.status);
+      return;
     }
     const extra = error instanceof RequestValidationError ? { error: error.problems.map((p) => ({ code: p.code, message: p.message })) } : {};
     sendError(host, errorBody(STATUS[error.code], error.message, extra), headers);

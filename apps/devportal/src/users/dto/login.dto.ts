@@ -1,23 +1,27 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsDefined, IsOptional, IsString, Length } from 'class-validator';
 
 export class LoginDto {
+  // The lowest decorator is checked first: a missing field says it is missing.
   @ApiProperty({ example: 'alice' })
-  @IsString()
-  @Length(1, 64)
+  @Length(1, 64, { message: 'username must be 1 to 64 characters' })
+  @IsString({ message: 'username must be a string' })
+  @IsDefined({ message: 'username is required' })
   username!: string;
 
   @ApiProperty({ format: 'password' })
-  @IsString()
-  @Length(1, 256)
+  @Length(1, 256, { message: 'password must be 1 to 256 characters' })
+  @IsString({ message: 'password must be a string' })
+  @IsDefined({ message: 'password is required' })
   password!: string;
 }
 
 /** Renews a log-in: the refresh token of the last token response (it is replaced by a new one). */
 export class RefreshLoginDto {
   @ApiProperty({ format: 'password' })
-  @IsString()
-  @Length(1, 8192)
+  @Length(1, 8192, { message: 'refresh_token must be 1 to 8192 characters' })
+  @IsString({ message: 'refresh_token must be a string' })
+  @IsDefined({ message: 'refresh_token is required' })
   refresh_token!: string;
 }
 
