@@ -6,6 +6,7 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiParam,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -17,7 +18,8 @@ import { ErrorDto } from '../common/error.dto.js';
 import { uuidParam } from '../common/uuid-param.pipe.js';
 import { ApplicationKeysService } from './application-keys.service.js';
 import { ApplicationKeyDto, ApplicationKeyListDto, ApplicationTokenDto, RegeneratedSecretDto } from './dto/application-key.dto.js';
-import { GenerateKeysDto, UpdateApplicationKeyDto } from './dto/generate-keys.dto.js';
+import { GenerateKeysDto, KEY_TYPES, type KeyType, UpdateApplicationKeyDto } from './dto/generate-keys.dto.js';
+import { keyTypeParam } from './key-type-param.pipe.js';
 import { GenerateTokenDto } from './dto/generate-token.dto.js';
 
 @ApiTags('Application Keys')
@@ -83,6 +85,31 @@ export class ApplicationKeysController {
     @Param('keyMappingId', uuidParam('keyMappingId')) keyMappingId: string,
   ): Promise<void> {
     return this.keys.delete(caller, applicationId, keyMappingId);
+  }
+
+  /** WSO2's "clean up keys after failed key generation": the key's client and row are removed, as by DELETE. */
+  @Post('oauth-keys/:keyMappingId/clean-up')
+  @HttpCode(200)
+  @ApiOkResponse({ description: "Clean up is performed (WSO2): the key's client is deleted in the Key Manager and the key removed. No body." })
+  cleanUp(
+    @CurrentCaller() caller: Caller,
+    @Param('applicationId', uuidParam('applicationId')) applicationId: string,
+    @Param('keyMappingId', uuidParam('keyMappingId')) keyMappingId: string,
+  ): Promise<void> {
+    return this.keys.delete(caller, applicationId, keyMappingId);
+  }
+
+  /** WSO2's deprecated clean-up by key type; nothing to clean up is not an error. */
+  @Post('keys/:keyType/clean-up')
+  @HttpCode(200)
+  @ApiParam({ name: 'keyType', enum: KEY_TYPES })
+  @ApiOkResponse({ description: 'Clean up is performed (WSO2, deprecated): the key of this type is removed if there is one. No body.' })
+  cleanUpByType(
+    @CurrentCaller() caller: Caller,
+    @Param('applicationId', uuidParam('applicationId')) applicationId: string,
+    @Param('keyType', keyTypeParam) keyType: KeyType,
+  ): Promise<void> {
+    return this.keys.cleanUpByType(caller, applicationId, keyType);
   }
 
   @Post('oauth-keys/:keyMappingId/regenerate-secret')

@@ -19,7 +19,7 @@ import { ApplicationsRepository } from '../persistence/applications.repository.j
 import { toApplicationKeyDto } from './application-key.mapper.js';
 import { ConsumerSecretsService } from './consumer-secrets.service.js';
 import type { ApplicationKeyDto, ApplicationKeyListDto, ApplicationTokenDto, RegeneratedSecretDto } from './dto/application-key.dto.js';
-import type { GenerateKeysDto, UpdateApplicationKeyDto } from './dto/generate-keys.dto.js';
+import type { GenerateKeysDto, KeyType, UpdateApplicationKeyDto } from './dto/generate-keys.dto.js';
 import type { GenerateTokenDto } from './dto/generate-token.dto.js';
 import { parseKeyAdditionalProperties, type KeyAdditionalProperties } from './dto/additional-properties.util.js';
 import { clientNameOf, deleteClientIfPresent, keyManagerTokenType } from './key-manager-clients.util.js';
@@ -131,6 +131,16 @@ export class ApplicationKeysService {
     await deleteClientIfPresent(this.keyManager, row.consumerKey, caller.requestId);
     await this.keys.delete(row.applicationId, row.id);
     this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId, clientId: row.consumerKey }, 'deleted application keys');
+  }
+
+  /** Removes the application's key of this type, if there is one (WSO2's clean-up by key type). */
+  async cleanUpByType(caller: Caller, applicationId: string, keyType: KeyType): Promise<void> {
+    const application = await this.ownedApplication(caller, applicationId);
+    const row = await this.keys.findByType(application.id, keyType);
+    if (!row) return;
+    await deleteClientIfPresent(this.keyManager, row.consumerKey, caller.requestId);
+    await this.keys.delete(row.applicationId, row.id);
+    this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId: row.id, clientId: row.consumerKey }, 'cleaned up application keys');
   }
 
   /** A new consumer secret from the Key Manager; the old one stops working there at once. */

@@ -23,7 +23,7 @@ const APPLICATION_NAME = /^[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?$/u;
  * WSO2's ApplicationDTO as a request body (devportal-api.yaml `Application`). WSO2's generated client sends
  * the whole DTO — `status: ""` on every create, and a `PUT` sends back what `GET` returned — so every field
  * of it is accepted. Read-only fields (`applicationId`, `status`, `subscriptionCount`, `keys`, `owner`,
- * `hashEnabled`) are ignored, as WSO2 ignores them; `groups`, `attributes`, `subscriptionScopes` and
+ * `hashEnabled`, and this portal's `createdTime` / `updatedTime`) are ignored, as WSO2 ignores them; `groups`, `attributes`, `subscriptionScopes` and
  * `visibility` are checked for their type and ignored (no application sharing, attributes or
  * subscriptions here: docs/devportal.md "WSO2 compatibility"). A field that is in no WSO2 DTO is refused.
  */
@@ -98,6 +98,15 @@ export class CreateApplicationDto {
   @ApiPropertyOptional({ readOnly: true, description: 'Read-only: ignored' })
   @Allow()
   hashEnabled?: unknown;
+
+  // This portal's own read-only fields, so that a PUT may send back exactly what GET returned.
+  @ApiPropertyOptional({ readOnly: true, description: 'Read-only: ignored' })
+  @Allow()
+  createdTime?: unknown;
+
+  @ApiPropertyOptional({ readOnly: true, description: 'Read-only: ignored' })
+  @Allow()
+  updatedTime?: unknown;
 }
 
 /** PUT: the fields given replace the current ones; fields left out keep their values. */
