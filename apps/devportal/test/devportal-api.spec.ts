@@ -495,12 +495,18 @@ describe('OpenAPI and health', () => {
         '/applications/{applicationId}/oauth-keys/{keyMappingId}',
         '/applications/{applicationId}/oauth-keys/{keyMappingId}/regenerate-secret',
         '/applications/{applicationId}/oauth-keys/{keyMappingId}/generate-token',
+        '/applications/{applicationId}/oauth-keys/{keyMappingId}/clean-up',
+        '/applications/{applicationId}/keys/{keyType}/clean-up',
       ]
         .map((p) => base + p)
         .sort(),
     );
     expect(Object.keys(doc.paths[`${base}/applications/{applicationId}/oauth-keys/{keyMappingId}`]!).sort()).toEqual(['delete', 'get', 'put']);
     expect(doc.components.schemas).toHaveProperty('GenerateKeysDto');
+    // WSO2's request fields are in the document (issue 12: the OpenAPI document carries the accepted WSO2 fields).
+    const schemas = doc.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
+    expect(Object.keys(schemas['CreateApplicationDto']?.properties ?? {})).toEqual(expect.arrayContaining(['status', 'groups', 'attributes', 'owner', 'keys']));
+    expect(Object.keys(schemas['GenerateKeysDto']?.properties ?? {})).toEqual(expect.arrayContaining(['additionalProperties', 'clientId', 'clientSecret']));
     expect(doc.components.schemas).toHaveProperty('ErrorDto');
   });
 
