@@ -16,6 +16,12 @@ export interface PeerInfo {
 export interface RpcRequest<T> {
   sender: PeerInfo;
   requestId: string;
+  /**
+   * Random per call (the same on every retry of it), on the commands of `IDEMPOTENT_COMMANDS`: the
+   * Key Manager answers a repeated key with the first answer. A secret of the caller: only its hash is
+   * stored, and the stored answer is encrypted with a key derived from it.
+   */
+  idempotencyKey?: string;
   data: T;
 }
 

@@ -33,6 +33,23 @@ export const KeyManagerPatterns = {
 export type KeyManagerPattern = (typeof KeyManagerPatterns)[keyof typeof KeyManagerPatterns];
 
 /**
+ * The commands whose repetition would do something twice (a second user, client, secret or token, or a
+ * refresh token spent twice). Each request of one carries an idempotency key: the Key Manager stores the
+ * first answer under it, so a retry after a lost reply, or a second copy sent while the first is slow,
+ * gets that answer instead of a second effect. Every other pattern is a read or sets a state and is
+ * safe to repeat as it is.
+ */
+export const IDEMPOTENT_COMMANDS: ReadonlySet<KeyManagerPattern> = new Set<KeyManagerPattern>([
+  KeyManagerPatterns.UserCreate,
+  KeyManagerPatterns.UserAuthenticate,
+  KeyManagerPatterns.UserRefresh,
+  KeyManagerPatterns.ClientCreate,
+  KeyManagerPatterns.ClientDelete,
+  KeyManagerPatterns.ClientRegenerateSecret,
+  KeyManagerPatterns.TokenIssue,
+]);
+
+/**
  * The client the Key Manager issues portal log-in tokens to (`km.users.authenticate`). The portal accepts
  * only user tokens of this client as bearer tokens, so a token a user gave some other application does
  * not open the user's portal account.

@@ -11,6 +11,7 @@ import { UsedAssertionEntity } from './entities/used-assertion.entity.js';
 import { UserEntity } from './entities/user.entity.js';
 import { InitialSchema1732600000000 } from './migrations/initial-schema.migration.js';
 import { OpenIdConnectAndGrants1796606441320 } from './migrations/openid-connect-and-grants.migration.js';
+import { RpcIdempotency1796700000000 } from './migrations/rpc-idempotency.migration.js';
 import { SqlService } from './sql.service.js';
 import { TokensRepository } from './tokens.repository.js';
 import { UsedAssertionsRepository } from './used-assertions.repository.js';
@@ -18,7 +19,7 @@ import { UsersRepository } from './users.repository.js';
 
 /** What `DatabaseModule.forRoot` needs for this service. */
 export const KEY_MANAGER_ENTITIES = [UserEntity, OAuthClientEntity, OAuthTokenEntity, AuthorizationCodeEntity, DeviceAuthorizationEntity, UsedAssertionEntity];
-export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnectAndGrants1796606441320];
+export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnectAndGrants1796606441320, RpcIdempotency1796700000000];
 
 /** Every table access of the Key Manager, behind repositories. */
 @Module({

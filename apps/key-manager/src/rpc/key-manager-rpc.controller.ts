@@ -20,12 +20,16 @@ import {
   type UserView,
 } from '@app/contracts';
 import { EncryptionService, RpcData, RpcEnvelopeInterceptor, rpcValidationPipe, SkipProfileCheck } from '@app/platform';
+import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { KeyManagerRpcErrorFilter } from './rpc-error.mapper.js';
 import { KeyManagerRpcService } from './key-manager-rpc.service.js';
 
-/** Every pattern of `KeyManagerContract` on the bus. Payloads are validated against the contract classes. */
+/**
+ * Every pattern of `KeyManagerContract` on the bus. Payloads are validated against the contract classes;
+ * commands sent with an idempotency key are done once (IdempotencyInterceptor).
+ */
 @Controller()
-@UseInterceptors(RpcEnvelopeInterceptor)
+@UseInterceptors(RpcEnvelopeInterceptor, IdempotencyInterceptor)
 @UseFilters(KeyManagerRpcErrorFilter)
 export class KeyManagerRpcController {
   constructor(

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
 import {
+  IDEMPOTENT_COMMANDS,
   isRpcErrorBody,
   RpcErrorCodes,
   type KeyManagerContract,
@@ -30,15 +30,35 @@ export class KeyManagerCallError extends Error {
   }
 }
 
+/** Parsed reply of one attempt. */
+type WireReply<T> = { err?: unknown; response?: RpcReply<T> };
+
+/** At most this many copies of one call are out at a time (the first and two hedges). */
+const MAX_IN_FLIGHT = 3;
+
 /**
  * The typed client of the Key Manager's bus API. Every request carries this node's identity and encryption
  * profile; every reply's profile is checked in turn, so two services that would store secrets differently
- * never exchange them silently. While no Key Manager is subscribed (a restart, a rolling update) requests
- * are retried until the configured request timeout, so a restart does not fail callers.
+ * never exchange them silently.
+ *
+ * Every call survives the loss of one Key Manager instance or one NATS node, within the configured request
+ * timeout:
+ * - **no responders** (no Key Manager subscribed right now: a restart, a rolling update) and an instance
+ *   answering `UNAVAILABLE` (draining) — sent again after a short backoff, reaching another instance;
+ * - **the NATS connection dropped** — sent again at once; the NATS client holds it until it is connected
+ *   to another node of the cluster;
+ * - **no answer yet** after {@link hedgeAfterMs} (the instance that took it may have died: a process killed
+ *   with -9 tells no-one) — a second copy goes out, and a third later; the first answer of any copy wins.
+ *
+ * Sending a call twice is safe: reads and settings are repeatable as they are, and the commands of
+ * `IDEMPOTENT_COMMANDS` carry one idempotency key on every copy, so the Key Manager does them once and
+ * answers every copy with the first result.
  */
 @Injectable()
 export class KeyManagerClient {
   private readonly logger: Logger;
+  /** How long a call waits for an answer before sending a second copy: a fifth of the request timeout, 200 ms to 1 s. */
+  readonly hedgeAfterMs: number;
 
   constructor(
     @Inject(RPC_TRANSPORT) private readonly transport: RpcTransport,
@@ -48,6 +68,7 @@ export class KeyManagerClient {
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'key-manager-client' });
+    this.hedgeAfterMs = Math.min(1000, Math.max(200, Math.round(config.nats.requestTimeoutMs / 5)));
   }
 
   /** This node as the Key Manager sees it. */
@@ -56,44 +77,112 @@ export class KeyManagerClient {
   }
 
   async call<P extends keyof KeyManagerContract>(pattern: P, data: RequestOf<P>, requestId: string = randomUUID()): Promise<ResponseOf<P>> {
-    const deadline = Date.now() + this.config.nats.requestTimeoutMs;
-    const request: RpcRequest<RequestOf<P>> = { sender: this.self(), requestId, data };
+    const request: RpcRequest<RequestOf<P>> = {
+      sender: this.self(),
+      requestId,
+      ...(IDEMPOTENT_COMMANDS.has(pattern) ? { idempotencyKey: randomUUID() } : {}),
+      data,
+    };
     const body = JSON.stringify({ id: requestId, pattern, data: request });
-    for (let attempt = 0; ; attempt++) {
-      const remaining = deadline - Date.now();
-      let text: string;
-      try {
-        text = await this.transport.request(pattern, body, Math.max(remaining, 1));
-      } catch (e) {
-        if (e instanceof RpcTransportError && e.reason === 'no-responders' && remaining > 150) {
-          await sleep(Math.min(50 * 2 ** attempt, 500, remaining - 100));
-          continue;
-        }
-        if (e instanceof RpcTransportError && e.reason === 'timeout') {
-          throw new KeyManagerCallError('TIMEOUT', `the Key Manager did not answer ${pattern} within ${this.config.nats.requestTimeoutMs} ms`);
-        }
-        throw new KeyManagerCallError(RpcErrorCodes.Unavailable, `the Key Manager is unreachable (${e instanceof Error ? e.message : String(e)})`);
+    const reply = await this.exchange<ResponseOf<P>>(pattern, body);
+    if (reply.err !== undefined && reply.err !== null) {
+      const err = isRpcErrorBody(reply.err) ? reply.err : { code: RpcErrorCodes.Internal, message: 'the Key Manager failed to handle the request' };
+      if (err.code === RpcErrorCodes.ProfileMismatch) {
+        this.logger.error({ pattern, requestId, details: err.details }, `the Key Manager refused the request: ${err.message}`);
       }
-      const reply = JSON.parse(text) as { err?: unknown; response?: RpcReply<ResponseOf<P>> };
-      if (reply.err !== undefined && reply.err !== null) {
-        const err = isRpcErrorBody(reply.err) ? reply.err : { code: RpcErrorCodes.Internal, message: 'the Key Manager failed to handle the request' };
-        if (err.code === RpcErrorCodes.Unavailable && Date.now() < deadline - 150) {
-          await sleep(Math.min(50 * 2 ** attempt, 500));
-          continue;
-        }
-        if (err.code === RpcErrorCodes.ProfileMismatch) {
-          this.logger.error({ pattern, requestId, details: err.details }, `the Key Manager refused the request: ${err.message}`);
-        }
-        throw new KeyManagerCallError(err.code, err.message, err.details);
-      }
-      const response = reply.response as RpcReply<ResponseOf<P>>;
-      const check = this.encryption.check(response.responder.profile);
-      if (!check.compatible) {
-        const message = `encryption settings differ from Key Manager instance ${response.responder.instanceId}: ${check.differences.join('; ')}`;
-        this.logger.error({ pattern, requestId, responder: response.responder.instanceId, differences: check.differences }, message);
-        throw new KeyManagerCallError(RpcErrorCodes.ProfileMismatch, message, { differences: check.differences, responder: response.responder.instanceId });
-      }
-      return response.data;
+      throw new KeyManagerCallError(err.code, err.message, err.details);
     }
+    const response = reply.response as RpcReply<ResponseOf<P>>;
+    const check = this.encryption.check(response.responder.profile);
+    if (!check.compatible) {
+      const message = `encryption settings differ from Key Manager instance ${response.responder.instanceId}: ${check.differences.join('; ')}`;
+      this.logger.error({ pattern, requestId, responder: response.responder.instanceId, differences: check.differences }, message);
+      throw new KeyManagerCallError(RpcErrorCodes.ProfileMismatch, message, { differences: check.differences, responder: response.responder.instanceId });
+    }
+    return response.data;
+  }
+
+  /**
+   * Sends `body` until one copy is answered (anything but UNAVAILABLE) or the request timeout passes;
+   * see the class comment for when a copy is sent again.
+   */
+  private exchange<T>(pattern: string, body: string): Promise<WireReply<T>> {
+    const timeoutMs = this.config.nats.requestTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    return new Promise<WireReply<T>>((resolve, reject) => {
+      let settled = false;
+      let pending = 0;
+      let retries = 0;
+      let lastProblem = '';
+      let hedgeTimer: NodeJS.Timeout | undefined;
+      let retryTimer: NodeJS.Timeout | undefined;
+      const finish = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(hedgeTimer);
+        clearTimeout(retryTimer);
+        clearTimeout(deadlineTimer);
+        outcome();
+      };
+      const deadlineTimer = setTimeout(
+        () =>
+          finish(() =>
+            reject(
+              lastProblem === 'no-responders' || lastProblem === 'unavailable' || lastProblem === 'disconnected'
+                ? new KeyManagerCallError(RpcErrorCodes.Unavailable, `no Key Manager answered ${pattern} within ${timeoutMs} ms (${lastProblem})`)
+                : new KeyManagerCallError('TIMEOUT', `the Key Manager did not answer ${pattern} within ${timeoutMs} ms`),
+            ),
+          ),
+        timeoutMs,
+      );
+      /** After a failed copy: send again (after `delayMs`) unless another copy is still out. */
+      const again = (problem: string, delayMs: number) => {
+        lastProblem = problem;
+        if (settled || pending > 0 || retryTimer) return;
+        const wait = Math.min(delayMs, Math.max(0, deadline - Date.now() - 50));
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          send();
+        }, wait);
+      };
+      const backoff = () => Math.min(50 * 2 ** retries++, 500);
+      const send = () => {
+        const remaining = deadline - Date.now();
+        if (settled || remaining <= 0) return;
+        pending++;
+        clearTimeout(hedgeTimer);
+        hedgeTimer = setTimeout(() => {
+          if (!settled && pending > 0 && pending < MAX_IN_FLIGHT) {
+            this.logger.debug({ pattern, pending }, 'no answer yet: sending the call again');
+            send();
+          }
+        }, this.hedgeAfterMs);
+        this.transport.request(pattern, body, remaining).then(
+          (text) => {
+            pending--;
+            const reply = JSON.parse(text) as WireReply<T>;
+            if (isRpcErrorBody(reply.err) && reply.err.code === RpcErrorCodes.Unavailable) return again('unavailable', backoff());
+            finish(() => resolve(reply));
+          },
+          (error: unknown) => {
+            pending--;
+            if (!(error instanceof RpcTransportError)) return finish(() => reject(error));
+            switch (error.reason) {
+              case 'no-responders':
+                return again('no-responders', backoff());
+              case 'disconnected':
+                return again('disconnected', 0);
+              case 'timeout':
+                return again('timeout', 0);
+              default:
+                return finish(() =>
+                  reject(new KeyManagerCallError(RpcErrorCodes.Unavailable, `the Key Manager is unreachable (${error.message})`)),
+                );
+            }
+          },
+        );
+      };
+      send();
+    });
   }
 }

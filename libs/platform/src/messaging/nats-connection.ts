@@ -3,13 +3,27 @@ import type { DeploymentConfig } from '@app/config';
 import { busSubject } from '@app/contracts';
 import { type RpcTransport, RpcTransportError } from './rpc-transport.js';
 
+/**
+ * How a service connects to NATS, on the portal's side and the Key Manager's alike: every configured server
+ * (plus those a cluster announces), reconnecting forever and at once to another node when the one in use
+ * goes (the wait applies only before trying the same server again), and a dead peer noticed within
+ * seconds by pings even when no TCP reset arrives.
+ */
+export const NATS_CONNECTION_DEFAULTS = {
+  maxReconnectAttempts: -1,
+  reconnectTimeWait: 250,
+  reconnectJitter: 100,
+  pingInterval: 5000,
+  maxPingOut: 2,
+  waitOnFirstConnect: false,
+} as const;
+
 /** Opens a NATS connection with the deployment's servers and credentials; reconnects forever. */
 export async function connectNats(config: Pick<DeploymentConfig, 'nats'>, name: string): Promise<NatsConnection> {
   return connect({
     servers: config.nats.servers,
     name,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
+    ...NATS_CONNECTION_DEFAULTS,
     ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password ?? '' } : {}),
   });
 }
@@ -17,24 +31,47 @@ export async function connectNats(config: Pick<DeploymentConfig, 'nats'>, name: 
 /**
  * Request/reply over NATS with `request()` (a shared reply inbox; "no responders" reported at once), on
  * the subjects of `[transport.nats] subject_prefix`.
+ *
+ * When the connection to the NATS node drops, every request in flight on it fails at once with
+ * `disconnected` (its reply would have come back through that node): the caller sends it again, and the
+ * client holds it until it is connected to another node, instead of each one waiting out its timeout.
  */
 export class NatsRpcTransport implements RpcTransport {
+  private readonly inFlight = new Set<(error: RpcTransportError) => void>();
+
   constructor(
     private readonly nc: NatsConnection,
     private readonly subjectPrefix = '',
-  ) {}
+  ) {
+    void this.watch();
+  }
 
-  async request(pattern: string, body: string, timeoutMs: number): Promise<string> {
-    try {
-      const msg = await this.nc.request(busSubject(this.subjectPrefix, pattern), body, { timeout: timeoutMs });
-      return msg.string();
-    } catch (e) {
-      throw toTransportError(e, pattern, timeoutMs);
-    }
+  request(pattern: string, body: string, timeoutMs: number): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const fail = (error: RpcTransportError) => reject(error);
+      this.inFlight.add(fail);
+      this.nc
+        .request(busSubject(this.subjectPrefix, pattern), body, { timeout: timeoutMs })
+        .then(
+          (msg) => resolve(msg.string()),
+          (e: unknown) => reject(toTransportError(e, pattern, timeoutMs)),
+        )
+        .finally(() => this.inFlight.delete(fail));
+    });
   }
 
   async close(): Promise<void> {
     if (!this.nc.isClosed()) await this.nc.drain();
+  }
+
+  private async watch(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'staleConnection') {
+        const lost = [...this.inFlight];
+        this.inFlight.clear();
+        for (const fail of lost) fail(new RpcTransportError('disconnected', `the connection to NATS ${'server' in status ? status.server : ''} dropped`));
+      }
+    }
   }
 }
 

@@ -10,10 +10,13 @@ export interface RpcTransport {
   close(): Promise<void>;
 }
 
-/** `no-responders`: nobody serves the pattern right now (restart, scale-to-zero) — retryable. */
+/**
+ * `no-responders`: nobody serves the pattern right now (restart, scale-to-zero); `disconnected`: the
+ * connection the request went out on dropped before its reply came — both retryable.
+ */
 export class RpcTransportError extends Error {
   constructor(
-    readonly reason: 'no-responders' | 'timeout' | 'closed' | 'failed',
+    readonly reason: 'no-responders' | 'disconnected' | 'timeout' | 'closed' | 'failed',
     message: string,
   ) {
     super(message);

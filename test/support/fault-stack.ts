@@ -1,0 +1,87 @@
+import { freePort } from './free-port.js';
+import { encryptionTables, TEST_ADMIN, type EncryptionMode } from './key-manager.harness.js';
+import { startNatsCluster, type NatsCluster } from './nats-cluster.js';
+import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
+import { serviceProcess, type ServiceProcess } from './service-process.js';
+import { mergeTables, writeTestConfig, type TomlTables } from './test-config.js';
+import type { TestKeystore } from './test-keystore.js';
+
+export interface FaultStack {
+  cluster: NatsCluster;
+  postgres: PrivatePostgres;
+  keyManagers: ServiceProcess[];
+  portals: ServiceProcess[];
+  admin: typeof TEST_ADMIN;
+  /** Stops every process the stack started (services first), and removes the database. */
+  stop(): Promise<void>;
+}
+
+export interface FaultStackOptions {
+  dir: string;
+  keystore: TestKeystore;
+  encryption?: EncryptionMode;
+  keyManagers?: number;
+  portals?: number;
+  toml?: TomlTables;
+}
+
+/**
+ * A scaled deployment in processes of its own, for fault tests: a 3-node NATS cluster, a private
+ * PostgreSQL, `keyManagers` Key Manager and `portals` portal processes (built `dist/`, one
+ * deployment.toml per instance pair that differs only in ports). Every service lists every NATS node.
+ * All instances of a service share its schema, as a real deployment does.
+ */
+export async function startFaultStack(options: FaultStackOptions): Promise<FaultStack> {
+  const cluster = await startNatsCluster();
+  let postgres: PrivatePostgres | undefined;
+  const keyManagers: ServiceProcess[] = [];
+  const portals: ServiceProcess[] = [];
+  const stop = async () => {
+    await Promise.all(portals.map((p) => p.stop('SIGKILL')));
+    await Promise.all(keyManagers.map((k) => k.stop('SIGKILL')));
+    await cluster.stop();
+    await postgres?.destroy();
+  };
+  try {
+    postgres = await startPrivatePostgres();
+    const instances = Math.max(options.keyManagers ?? 2, options.portals ?? 2);
+    const ports = await Promise.all(Array.from({ length: instances }, async () => ({ km: await freePort(), dp: await freePort() })));
+    // Every Key Manager instance has the same public URL (the deployment's, behind its load balancer): it is
+    // the issuer of the tokens, which every instance must accept.
+    const publicUrl = `http://127.0.0.1:${ports[0]!.km}`;
+    for (let i = 0; i < instances; i++) {
+      const { km: kmPort, dp: dpPort } = ports[i]!;
+      const tables = mergeTables(
+        {
+          server: { host: '127.0.0.1', port: kmPort, public_url: publicUrl },
+          database: { url: postgres.url, schema: 'key_manager', pool_size: 4 },
+          'transport.nats': { servers: cluster.urls, request_timeout: 5000 },
+          'keystore.primary': { file_name: options.keystore.file, type: options.keystore.type, password: options.keystore.password, alias: options.keystore.alias },
+          super_admin: { ...TEST_ADMIN },
+          'oauth.client_auth_throttle': { max_failures: 100000, window: 60 },
+          'oauth.token_cleanup': { enable: false },
+          log: { level: 'warn' },
+          devportal: { key_manager_wait: 60, token_cache_ttl: 5 },
+          'devportal.server': { host: '127.0.0.1', port: dpPort, public_url: `http://127.0.0.1:${dpPort}` },
+          'devportal.database': { schema: 'devportal', pool_size: 4 },
+        },
+        encryptionTables(options.encryption ?? 'rsa-oaep'),
+        options.toml,
+      );
+      const config = await writeTestConfig(options.dir, 'key-manager', tables, `deployment-${i + 1}.toml`);
+      if (i < (options.keyManagers ?? 2)) {
+        keyManagers.push(serviceProcess({ service: 'key-manager', name: `key-manager-${i + 1}`, configFile: config.file, baseUrl: `http://127.0.0.1:${kmPort}`, logDir: options.dir }));
+      }
+      if (i < (options.portals ?? 2)) {
+        portals.push(serviceProcess({ service: 'devportal', name: `devportal-${i + 1}`, configFile: config.file, baseUrl: `http://127.0.0.1:${dpPort}`, logDir: options.dir }));
+      }
+    }
+    // The first Key Manager migrates alone; the others start beside each other.
+    await keyManagers[0]!.start();
+    await Promise.all([...keyManagers.slice(1).map((k) => k.start()), ...portals.map((p) => p.start())]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { cluster, postgres, keyManagers, portals, admin: TEST_ADMIN, stop };
+}
