@@ -11,7 +11,7 @@ function newestSource(dir) {
     if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
     if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+    else if (/\.(ts|tsx|css|html)$/.test(e.name) && !e.name.endsWith('.spec.ts') && !e.name.endsWith('.gen.d.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }

@@ -5,6 +5,7 @@ import { createHttpApplication, type ServiceContext } from '@app/platform';
 import { DevportalModule } from './devportal.module.js';
 import { KeyManagerAgreementService } from './key-manager-agreement/key-manager-agreement.service.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
+import { serveWebApp } from './web/web-app.js';
 
 /**
  * WSO2's generated client, Postman collections and WSO2's curl examples send `Content-Type: application/json`
@@ -43,6 +44,7 @@ export async function startDevportal(ctx: ServiceContext): Promise<INestApplicat
     fastify.removeContentTypeParser('text/plain');
     acceptEmptyJsonBodies(fastify);
     OpenApiModule.publish(app);
+    serveWebApp(app, ctx.logger);
     await app.init();
     await app.get(KeyManagerAgreementService).verifyAtStartup();
     await app.listen({ port: ctx.config.server.port, host: ctx.config.server.host });

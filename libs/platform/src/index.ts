@@ -2,6 +2,7 @@
 // the HTTP application factory, database and migrations, encryption state, the bus (NATS or in-process),
 // health and metrics. Apps import it as `@app/platform`.
 export { createHttpApplication, pathOf, type HttpAppOptions } from './http/http-app.factory.js';
+export { applySecurityHeaders, DEFAULT_CSP, SECURITY_HEADERS } from './http/security-headers.js';
 export { DatabaseModule, SchemaMigrator, quoteIdentifier, type DatabaseModuleOptions } from './database/database.module.js';
 export { EncryptionModule } from './encryption/encryption.module.js';
 export { EncryptionControlService } from './encryption/encryption-control.service.js';

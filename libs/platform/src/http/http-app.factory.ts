@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
 import { NestLoggerAdapter } from '../logging/nest-logger.adapter.js';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
+import { applySecurityHeaders } from './security-headers.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -31,7 +32,7 @@ export interface HttpAppOptions {
 
 /**
  * Creates a Nest application on Fastify with the house defaults: body size limit from `[server] body_limit`,
- * request ids (`X-Request-Id` in and out), one access-log line per request (method, path without query,
+ * request ids (`X-Request-Id` in and out), security headers on every response (security-headers.ts), one access-log line per request (method, path without query,
  * status, duration — never headers or bodies) and HTTP metrics.
  */
 export async function createHttpApplication(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
@@ -56,6 +57,7 @@ export async function createHttpApplication(module: unknown, options: HttpAppOpt
   const metrics = app.get(MetricsRegistry, { strict: false }).http;
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
+    applySecurityHeaders(reply);
     return payload;
   });
   fastify.addHook('onResponse', async (request, reply) => {
