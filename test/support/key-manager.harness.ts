@@ -43,7 +43,7 @@ export interface KeyManagerTestOptions {
   encryption?: EncryptionMode;
   /** `nats://…` of a server the test owns (see startPrivateNats), or the in-process bus. */
   nats: string | 'in-process';
-  /** Tables merged over the defaults, e.g. `{ 'oauth.client_auth_throttle': { max_failures: 3 } }`. */
+  /** Tables merged over the defaults, e.g. `{ 'oauth.auth_throttle': { account_address_max_failures: 3 } }`. */
   toml?: TomlTables;
   /** Reuse a schema (e.g. to restart on the same data); a fresh one otherwise. */
   schema?: string;
@@ -78,7 +78,7 @@ export async function startKeyManagerForTest(options: KeyManagerTestOptions): Pr
       'transport.nats': { servers: [options.nats === 'in-process' ? 'nats://127.0.0.1:4222' : options.nats], request_timeout: 3000 },
       'keystore.primary': { file_name: options.keystore.file, type: options.keystore.type, password: options.keystore.password, alias: options.keystore.alias },
       super_admin: { ...TEST_ADMIN },
-      'oauth.client_auth_throttle': { max_failures: 1000, window: 60 },
+      'oauth.auth_throttle': { account_address_max_failures: 1000, account_max_failures: 1000, address_max_accounts: 1000 },
       'oauth.token_cleanup': { enable: false },
       log: { level: options.logLevel ?? 'warn' },
     },

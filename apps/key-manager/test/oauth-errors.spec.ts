@@ -308,37 +308,3 @@ describe('a stored secret that cannot be decrypted', () => {
   });
 });
 
-describe('throttling of failed client authentication', () => {
-  let throttled: KeyManagerUnderTest;
-
-  beforeAll(async () => {
-    throttled = await startKeyManagerForTest({ dir: tmp.dir, keystore, nats: 'in-process', configName: 'throttle.toml',
-      // Behind a proxy: the client address comes from X-Forwarded-For, so the test can act as several addresses.
-      toml: { 'oauth.client_auth_throttle': { max_failures: 3, window: 60 }, server: { trust_proxy: true } },
-    });
-  });
-  afterAll(() => throttled?.stop());
-
-  const attempt = async (authorization: string, ip: string) => {
-    const response = await postForm(`${throttled.baseUrl}/oauth2/token`, 'grant_type=client_credentials', { authorization, 'x-forwarded-for': ip });
-    statuses.push({ what: 'throttle', status: response.status });
-    return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Record<string, unknown> };
-  };
-
-  test('per client id: after max_failures, even the right secret gets 429 with Retry-After until the window ends', async () => {
-    const client = (await register(throttled, { grant_types: ['client_credentials'] })) as RegisteredClient & { client_secret: string };
-    for (let i = 0; i < 3; i++) expect((await attempt(basic(client.client_id, 'wrong'), `10.0.0.${i + 1}`)).status).toBe(401);
-    const blocked = await attempt(basic(client.client_id, client.client_secret), '10.0.0.9');
-    expect(blocked.status).toBe(429);
-    expect(Number(blocked.retryAfter)).toBeGreaterThan(0);
-    expect(Number(blocked.retryAfter)).toBeLessThanOrEqual(60);
-    expect(blocked.body).toMatchObject({ error: 'invalid_client' });
-  });
-
-  test('per address: one address failing for many client ids is stopped; others are not', async () => {
-    const client = (await register(throttled, { grant_types: ['client_credentials'] })) as RegisteredClient & { client_secret: string };
-    for (let i = 0; i < 3; i++) expect((await attempt(basic(`guess-${i}`, 'x'), '192.0.2.7')).status).toBe(401);
-    expect((await attempt(basic(client.client_id, client.client_secret), '192.0.2.7')).status).toBe(429);
-    expect((await attempt(basic(client.client_id, client.client_secret), '192.0.2.8')).status).toBe(200);
-  });
-});

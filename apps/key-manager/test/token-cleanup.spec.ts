@@ -111,7 +111,7 @@ test('removes expired and revoked tokens, used or expired codes and expired devi
   const removedAssertions = [await assertion('expired', { expires: -60 }), await assertion('long expired', { expires: -2 * HOUR }), await assertion('older', { expires: -3 * HOUR })];
 
   const report = await km.app.get(TokenCleanupService).runOnce();
-  expect(report).toEqual({ tokens: removed.length, codes: removedCodes.length, deviceCodes: removedDevices.length, assertions: removedAssertions.length });
+  expect(report).toEqual({ tokens: removed.length, codes: removedCodes.length, deviceCodes: removedDevices.length, assertions: removedAssertions.length, authFailures: 0 });
 
   const tokens = (await sql('SELECT scopes FROM oauth_tokens')).map((r) => r.scopes);
   expect(tokens.sort()).toEqual([...kept].sort());
@@ -119,7 +119,7 @@ test('removes expired and revoked tokens, used or expired codes and expired devi
   expect(codes.sort()).toEqual([...keptCodes].sort());
   expect((await sql('SELECT scopes FROM device_authorizations')).map((r) => r.scopes).sort()).toEqual([...keptDevices].sort());
   expect((await sql('SELECT jti FROM used_assertions')).map((r) => r.jti)).toEqual(keptAssertions);
-  expect(await km.app.get(TokenCleanupService).runOnce()).toEqual({ tokens: 0, codes: 0, deviceCodes: 0, assertions: 0 });
+  expect(await km.app.get(TokenCleanupService).runOnce()).toEqual({ tokens: 0, codes: 0, deviceCodes: 0, assertions: 0, authFailures: 0 });
 });
 
 test('skips the round while another instance holds the lock', async () => {
@@ -133,5 +133,5 @@ test('skips the round while another instance holds the lock', async () => {
   } finally {
     await other.end();
   }
-  expect(await km.app.get(TokenCleanupService).runOnce()).toEqual({ tokens: 1, codes: 0, deviceCodes: 0, assertions: 0 });
+  expect(await km.app.get(TokenCleanupService).runOnce()).toEqual({ tokens: 1, codes: 0, deviceCodes: 0, assertions: 0, authFailures: 0 });
 });

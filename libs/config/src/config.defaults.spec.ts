@@ -66,9 +66,14 @@ enable = false
 interval = 600
 retention = 7200
 batch_size = 500
-[oauth.client_auth_throttle]
-max_failures = 5
-window = 30
+[oauth.auth_throttle]
+enable = false
+window = 600
+account_address_max_failures = 3
+account_max_failures = 30
+address_max_accounts = 12
+lock = 10
+max_lock = 600
 
 [devportal]
 token_cache_ttl = 10
@@ -148,7 +153,7 @@ describe('loadConfig: a complete file', () => {
         refreshTokenLifetimeSec: 43200,
         authorizationCodeLifetimeSec: 120,
         cleanup: { enabled: false, intervalSec: 600, retentionSec: 7200, batchSize: 500 },
-        throttle: { maxFailures: 5, windowSec: 30 },
+        throttle: { enabled: false, windowSec: 600, accountAddressMaxFailures: 3, accountMaxFailures: 30, addressMaxAccounts: 12, lockSec: 10, maxLockSec: 600 },
         idTokenLifetimeSec: 3600,
         deviceFlow: { expirySec: 600, intervalSec: 5 },
         trustedIssuers: [],
@@ -187,7 +192,7 @@ describe('loadConfig: defaults', () => {
       refreshTokenLifetimeSec: 86400,
       authorizationCodeLifetimeSec: 300,
       cleanup: { enabled: true, intervalSec: 300, retentionSec: 3600, batchSize: 1000 },
-      throttle: { maxFailures: 10, windowSec: 60 },
+      throttle: { enabled: true, windowSec: 900, accountAddressMaxFailures: 5, accountMaxFailures: 20, addressMaxAccounts: 10, lockSec: 30, maxLockSec: 900 },
       idTokenLifetimeSec: 3600,
       deviceFlow: { expirySec: 600, intervalSec: 5 },
       trustedIssuers: [],

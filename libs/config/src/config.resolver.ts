@@ -326,7 +326,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   const oauth = layer('oauth');
   const expiry = layer('oauth.token_expiry');
   const cleanup = layer('oauth.token_cleanup');
-  const throttle = layer('oauth.client_auth_throttle');
+  const throttle = layer('oauth.auth_throttle');
   const deviceFlow = layer('oauth.device_flow');
   const cors = layer('cors');
   const trustedIssuers = (arrays.get('oauth.trusted_issuer') ?? []).map((data) => trustedIssuer(data, folder, issues));
@@ -379,8 +379,13 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
         batchSize: cleanup.get<number>('batch_size') ?? 1000,
       },
       throttle: {
-        maxFailures: throttle.get<number>('max_failures') ?? 10,
-        windowSec: throttle.get<number>('window') ?? 60,
+        enabled: throttle.get<boolean>('enable') ?? true,
+        windowSec: throttle.get<number>('window') ?? 900,
+        accountAddressMaxFailures: throttle.get<number>('account_address_max_failures') ?? 5,
+        accountMaxFailures: throttle.get<number>('account_max_failures') ?? 20,
+        addressMaxAccounts: throttle.get<number>('address_max_accounts') ?? 10,
+        lockSec: throttle.get<number>('lock') ?? 30,
+        maxLockSec: throttle.get<number>('max_lock') ?? 900,
       },
       idTokenLifetimeSec: expiry.get<number>('id_token') ?? 3600,
       deviceFlow: {

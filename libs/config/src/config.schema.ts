@@ -1,6 +1,6 @@
 import type { ServiceName } from './config.types.js';
 import {
-  ClientAuthThrottleSection,
+  AuthThrottleSection,
   CorsSection,
   DatabaseSection,
   DeviceFlowSection,
@@ -53,7 +53,7 @@ export const SECTIONS: readonly SectionSpec[] = [
   spec('oauth', OauthSection),
   spec('oauth.token_expiry', TokenExpirySection),
   spec('oauth.token_cleanup', TokenCleanupSection),
-  spec('oauth.client_auth_throttle', ClientAuthThrottleSection),
+  spec('oauth.auth_throttle', AuthThrottleSection),
   spec('oauth.device_flow', DeviceFlowSection),
   spec('oauth.trusted_issuer', TrustedIssuerSection, { array: true }),
   spec('cors', CorsSection),
@@ -90,6 +90,7 @@ export const WSO2_HINTS: Readonly<Record<string, string>> = {
   'cors.exposed_headers': 'the Key Manager exposes WWW-Authenticate and Retry-After; remove it',
   'cors.supports_credentials': 'the OAuth2 endpoints use no cookies, so credentials are never allowed; remove it',
   'cors.tag_requests': 'not supported; remove it',
+  'oauth.client_auth_throttle': 'renamed [oauth.auth_throttle], with limits per account, per account and address, and per address (docs/configuration.md)',
   'encryption.internal_crypto_provider':
     'the provider follows from [system.parameter] "org.wso2.CipherTransformation"; remove it',
 };

@@ -101,8 +101,8 @@ export interface DeploymentConfig {
     refreshTokenLifetimeSec: number;
     authorizationCodeLifetimeSec: number;
     cleanup: { enabled: boolean; intervalSec: number; retentionSec: number; batchSize: number };
-    /** Failed client authentications allowed per client and IP address within the window. */
-    throttle: { maxFailures: number; windowSec: number };
+    /** `[oauth.auth_throttle]`: failed password and client-secret checks (docs/security.md, "Throttling"). */
+    throttle: AuthThrottleSettings;
     idTokenLifetimeSec: number;
     /** RFC 8628: how long a device code lives, and the least interval between a device's polls. */
     deviceFlow: { expirySec: number; intervalSec: number };
@@ -115,6 +115,23 @@ export interface DeploymentConfig {
   cors: { allowedOrigins: string[]; allowAnyOrigin: boolean; maxAgeSec: number };
   devportal: { tokenCacheTtlSec: number; keyManagerWaitSec: number };
   log: { level: LogLevel };
+}
+
+/**
+ * The authentication throttle. Failures are forgotten `windowSec` after the last one. A limit reached locks
+ * for `lockSec`, doubled by every further failure, at most `maxLockSec`.
+ */
+export interface AuthThrottleSettings {
+  enabled: boolean;
+  windowSec: number;
+  /** Failures of one account (user, client, super admin) from one address. */
+  accountAddressMaxFailures: number;
+  /** Failures of one account from all addresses together (distributed guessing). */
+  accountMaxFailures: number;
+  /** Distinct accounts failing from one address (password spraying, credential stuffing). */
+  addressMaxAccounts: number;
+  lockSec: number;
+  maxLockSec: number;
 }
 
 /** What the development launcher (`npm start`) may take from its environment. */

@@ -401,12 +401,28 @@ export class TokenCleanupSection {
   batchSize?: number;
 }
 
-export class ClientAuthThrottleSection {
-  @IntegerKey('max_failures', 1, MAX_INT32, 'failures')
-  maxFailures?: number;
+/** `[oauth.auth_throttle]`: the one throttle of every password and client-secret check (see docs/security.md). */
+export class AuthThrottleSection {
+  @BooleanKey('enable')
+  enable?: boolean;
 
   @IntegerKey('window', 1, MAX_INT32, 'seconds')
   window?: number;
+
+  @IntegerKey('account_address_max_failures', 1, MAX_INT32, 'failures')
+  accountAddressMaxFailures?: number;
+
+  @IntegerKey('account_max_failures', 1, MAX_INT32, 'failures')
+  accountMaxFailures?: number;
+
+  @IntegerKey('address_max_accounts', 1, MAX_INT32, 'accounts')
+  addressMaxAccounts?: number;
+
+  @IntegerKey('lock', 1, MAX_INT32, 'seconds')
+  lock?: number;
+
+  @IntegerKey('max_lock', 1, MAX_INT32, 'seconds')
+  maxLock?: number;
 }
 
 /** `[devportal]` itself: settings only the Developer Portal reads (its sub-tables are its overlay). */

@@ -12,6 +12,7 @@
 export { ConfigError, type ConfigErrorCode } from './config.error.js';
 export { EX_CONFIG, loadConfig, loadConfigFor, loadConfigOrExit, reloadConfig } from './config.loader.js';
 export type {
+  AuthThrottleSettings,
   ConfigIssue,
   DeploymentConfig,
   KeystoreSettings,

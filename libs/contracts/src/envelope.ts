@@ -40,6 +40,8 @@ export const RpcErrorCodes = {
   Conflict: 'CONFLICT',
   InvalidCredentials: 'INVALID_CREDENTIALS',
   WeakPassword: 'WEAK_PASSWORD',
+  /** The authentication throttle holds the attempt; `details.retryAfterSec` says for how long. */
+  Throttled: 'THROTTLED',
   /** The receiver is draining or not ready yet; the caller may retry elsewhere. */
   Unavailable: 'UNAVAILABLE',
   Internal: 'INTERNAL',

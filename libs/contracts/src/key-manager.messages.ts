@@ -101,6 +101,13 @@ export class AuthenticateUserRequest {
   password!: string;
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Matches(SCOPE_PATTERN, { each: true })
   scopes?: string[];
+  /**
+   * The address the log-in came from, as the caller's HTTP edge saw it (honouring its `trust_proxy`): the
+   * Key Manager's authentication throttle counts failures per address with it. Without it only the
+   * per-account limit applies.
+   */
+  @IsOptional() @IsString() @Length(1, 64)
+  sourceAddress?: string;
 }
 
 /** A refresh token from a portal log-in (`km.users.authenticate` or an earlier `km.users.refresh`). */

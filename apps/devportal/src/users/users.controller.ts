@@ -1,4 +1,4 @@
-import { Body, Controller, Header, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -7,6 +7,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { bearerTokenOf } from '../auth/bearer-auth.guard.js';
@@ -35,8 +36,9 @@ export class UsersController {
   @Header('Cache-Control', 'no-store')
   @ApiOkResponse({ type: LoginTokenDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'Wrong user name or password' })
-  login(@Body() dto: LoginDto, @RequestId() requestId: string): Promise<LoginTokenDto> {
-    return this.users.login(dto, requestId);
+  @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Too many failed log-ins for this user or from this address; Retry-After says when to try again' })
+  login(@Body() dto: LoginDto, @Ip() ip: string, @RequestId() requestId: string): Promise<LoginTokenDto> {
+    return this.users.login(dto, ip, requestId);
   }
 
   @Post('login/refresh')

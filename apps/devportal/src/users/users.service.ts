@@ -28,8 +28,11 @@ export class UsersService {
     return { username: user.username };
   }
 
-  async login(dto: LoginDto, requestId: string): Promise<LoginTokenDto> {
-    return toLoginToken(await this.keyManager.call(KeyManagerPatterns.UserAuthenticate, { username: dto.username, password: dto.password }, requestId));
+  /** `sourceAddress`: the caller's address (honouring `[server] trust_proxy`), for the Key Manager's throttle. */
+  async login(dto: LoginDto, sourceAddress: string, requestId: string): Promise<LoginTokenDto> {
+    return toLoginToken(
+      await this.keyManager.call(KeyManagerPatterns.UserAuthenticate, { username: dto.username, password: dto.password, sourceAddress }, requestId),
+    );
   }
 
   /** A new token set for the refresh token; the old refresh token and its access token stop working. */

@@ -2,19 +2,26 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { DeploymentConfig } from '@app/config';
 import { DEPLOYMENT_CONFIG } from '@app/platform';
+import { AuthThrottle } from './auth-throttle.service.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-/** Checks the `[super_admin]` credentials, in constant time (fixed-length digests, both parts always compared). */
+/**
+ * Checks the `[super_admin]` credentials, in constant time (fixed-length digests, both parts always
+ * compared), under the authentication throttle.
+ */
 @Injectable()
 export class AdminAuthenticator {
   private readonly username: string;
   private readonly usernameDigest: Buffer;
   private readonly passwordDigest: Buffer;
 
-  constructor(@Inject(DEPLOYMENT_CONFIG) config: DeploymentConfig) {
+  constructor(
+    @Inject(DEPLOYMENT_CONFIG) config: DeploymentConfig,
+    private readonly throttle: AuthThrottle,
+  ) {
     this.username = config.superAdmin.username;
     this.usernameDigest = digest(config.superAdmin.username);
     this.passwordDigest = digest(config.superAdmin.password);
@@ -25,7 +32,17 @@ export class AdminAuthenticator {
     return this.username !== '' && username === this.username;
   }
 
-  verify(username: string, password: string): boolean {
+  /**
+   * Whether these are the super admin's credentials. `address`: the caller's.
+   *
+   * @throws AuthThrottledError while a throttle counter of the attempt is locked.
+   */
+  async authenticate(username: string, password: string, address: string): Promise<boolean> {
+    const ok = await this.throttle.verify({ kind: 'admin', account: username, address }, async () => (this.matches(username, password) ? true : undefined), { alongside: true });
+    return ok === true;
+  }
+
+  private matches(username: string, password: string): boolean {
     const nameOk = timingSafeEqual(digest(username), this.usernameDigest);
     const passwordOk = timingSafeEqual(digest(password), this.passwordDigest);
     return this.username !== '' && nameOk && passwordOk;

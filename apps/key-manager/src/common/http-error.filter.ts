@@ -61,7 +61,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof AuthThrottledError) {
       reply.header('Retry-After', String(exception.retryAfterSec));
-      return this.send(reply, 429, { error: dcr ? 'access_denied' : 'invalid_client', error_description: exception.message });
+      const error = dcr ? 'access_denied' : exception.credential === 'user' || exception.credential === 'user_code' ? 'invalid_grant' : 'invalid_client';
+      return this.send(reply, 429, { error, error_description: exception.message });
     }
     if (exception instanceof KeyManagerError && exception.code !== 'STORED_SECRET_UNREADABLE') {
       const status = KEY_MANAGER_STATUS[exception.code] ?? 400;

@@ -69,13 +69,19 @@ export class BearerError extends Error {
   }
 }
 
-/** Too many failed authentications for a client id or address: 429 with `Retry-After`. */
+/**
+ * An attempt held by the authentication throttle: 429 with `Retry-After`. `credential` says what was being
+ * checked (a user's password answers `invalid_grant` at the token endpoint, a client's secret `invalid_client`).
+ */
 export class AuthThrottledError extends Error {
   override readonly name = 'AuthThrottledError';
   readonly code = 'THROTTLED';
 
-  constructor(readonly retryAfterSec: number) {
-    super('too many failed authentication attempts; retry later');
+  constructor(
+    readonly retryAfterSec: number,
+    readonly credential: 'user' | 'client' | 'admin' | 'user_code' = 'client',
+  ) {
+    super(`too many failed authentication attempts; retry in ${retryAfterSec} seconds`);
   }
 }
 

@@ -9,6 +9,9 @@ export class KeyManagerMetrics {
   readonly introspections: Counter<'result' | 'via'>;
   readonly clientAuthFailures: Counter<'reason'>;
   readonly secretsSealed: Counter<'when'>;
+  readonly authFailures: Counter<'credential'>;
+  readonly authThrottled: Counter<'credential' | 'limit'>;
+  readonly authLocks: Counter<'credential' | 'limit'>;
 
   constructor(@Inject(MetricsRegistry) metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -26,7 +29,7 @@ export class KeyManagerMetrics {
     });
     this.clientAuthFailures = new Counter({
       name: 'key_manager_client_authentication_failures_total',
-      help: 'Failed client (and super_admin) authentications, by reason; throttled = refused by the throttle',
+      help: 'Failed client (and super_admin) authentications, by reason; throttled = refused by the authentication throttle',
       labelNames: ['reason'],
       registers,
     });
@@ -34,6 +37,24 @@ export class KeyManagerMetrics {
       name: 'key_manager_secrets_sealed_total',
       help: 'Issued secrets sealed with RSA-OAEP: ahead (from the sealed-secret reserve) or on_request (the reserve was empty)',
       labelNames: ['when'],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: 'key_manager_auth_failures_total',
+      help: 'Wrong credentials counted by the authentication throttle, by credential (user, client, admin, user_code)',
+      labelNames: ['credential'],
+      registers,
+    });
+    this.authThrottled = new Counter({
+      name: 'key_manager_auth_throttled_total',
+      help: 'Authentication attempts refused by the throttle (429), by credential and the limit that held them (account, account_address, address)',
+      labelNames: ['credential', 'limit'],
+      registers,
+    });
+    this.authLocks = new Counter({
+      name: 'key_manager_auth_locks_total',
+      help: 'Failures that locked (or lengthened the lock of) a throttle counter, by credential and limit',
+      labelNames: ['credential', 'limit'],
       registers,
     });
   }

@@ -9,7 +9,7 @@ function send(reply: FastifyReply, outcome: AuthorizeOutcome): void {
     void reply.code(302).header('cache-control', 'no-store').header('location', outcome.location).send();
     return;
   }
-  sendPage(reply, outcome.status, outcome.html);
+  sendPage(reply, outcome.status, outcome.html, outcome.headers);
 }
 
 /** `/oauth2/authorize`: the sign-in form (GET) and its submission (POST). */

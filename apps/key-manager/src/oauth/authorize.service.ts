@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeploymentConfig } from '@app/config';
 import { DEPLOYMENT_CONFIG } from '@app/platform';
-import { AuthThrottle } from '../common/auth-throttle.service.js';
 import { refusedGrantReason } from '@app/contracts';
 import { AuthThrottledError, OAuthError, type OAuthErrorCode } from '../common/key-manager.errors.js';
 import { ClientsRepository, type ClientRecord } from '../persistence/clients.repository.js';
@@ -12,7 +11,7 @@ import type { FormBody } from './form-body.util.js';
 import { renderErrorPage, renderLoginPage } from './login-page.view.js';
 
 /** What the controller writes: an HTML page, or a redirect to the client. */
-export type AuthorizeOutcome = { kind: 'page'; status: number; html: string } | { kind: 'redirect'; location: string };
+export type AuthorizeOutcome = { kind: 'page'; status: number; html: string; headers?: Record<string, string> } | { kind: 'redirect'; location: string };
 
 /** A validated authorization request. */
 interface AuthorizationRequest {
@@ -62,7 +61,6 @@ export class AuthorizeService {
     private readonly clients: ClientsRepository,
     private readonly users: UsersService,
     private readonly tokens: TokensService,
-    private readonly throttle: AuthThrottle,
     @Inject(DEPLOYMENT_CONFIG) private readonly config: DeploymentConfig,
   ) {}
 
@@ -78,18 +76,14 @@ export class AuthorizeService {
       const username = params.get('username');
       const password = params.get('password');
       if (username === undefined || password === undefined) return this.loginPage(params, request, 400, 'Enter your user name and password.');
-      const keys = [`user:${username.toLowerCase()}`, `ip:${ip}`];
+      let user;
       try {
-        this.throttle.check(keys);
+        user = await this.users.verify(username, password, ip);
       } catch (error) {
-        if (error instanceof AuthThrottledError) return this.loginPage(params, request, 429, 'Too many failed attempts. Try again later.');
-        throw error;
+        if (!(error instanceof AuthThrottledError)) throw error;
+        return { ...this.loginPage(params, request, 429, 'Too many failed attempts. Try again later.'), headers: { 'retry-after': String(error.retryAfterSec) } };
       }
-      const user = await this.users.verify(username, password);
-      if (!user) {
-        this.throttle.fail(keys);
-        return this.loginPage(params, request, 401, 'Invalid user name or password.');
-      }
+      if (!user) return this.loginPage(params, request, 401, 'Invalid user name or password.');
       const code = await this.tokens.createAuthorizationCode({
         client: request.client,
         username: user.username,

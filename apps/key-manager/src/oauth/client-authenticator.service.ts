@@ -56,8 +56,8 @@ export const CLIENT_CREDENTIALS_INVALID = 'Client credentials are invalid.';
  * device authorization, revocation, introspection): it tells which method a request uses
  * (`client_secret_basic`, `client_secret_post`, or `none` for public clients: client_id only), refuses a
  * method the endpoint does not list in `CLIENT_AUTH_METHODS` (= the metadata), and checks the secret
- * against its stored SHA-256 in constant time — never decrypted. Failures are counted per client id and
- * per address, and refused early once over the limit.
+ * against its stored SHA-256 in constant time — never decrypted. Every attempt goes through the
+ * authentication throttle (AuthThrottle).
  */
 @Injectable()
 export class ClientAuthenticator {
@@ -86,12 +86,7 @@ export class ClientAuthenticator {
   async authenticateIntrospectionCaller(presented: PresentedCredentials): Promise<ClientRecord | null> {
     const basic = parseBasicAuthorization(presented.authorization);
     if (basic && this.admin.isAdminName(basic.username)) {
-      const keys = [`admin:${basic.username}`, `ip:${presented.ip}`];
-      this.guard(keys);
-      if (!this.admin.verify(basic.username, basic.password)) {
-        this.throttle.fail(keys);
-        throw this.failure('bad_secret', CLIENT_CREDENTIALS_INVALID, true);
-      }
+      if (!(await this.guard(this.admin.authenticate(basic.username, basic.password, presented.ip)))) throw this.failure('bad_secret', CLIENT_CREDENTIALS_INVALID, true);
       return null;
     }
     if (basic === undefined && !presented.form.has('client_id')) {
@@ -121,31 +116,32 @@ export class ClientAuthenticator {
   }
 
   private async verifySecret(clientId: string, secret: string, ip: string, viaBasic: boolean): Promise<ClientRecord> {
-    const keys = [`client:${clientId}`, `ip:${ip}`];
-    this.guard(keys);
-    const client = clientId.length <= MAX_CLIENT_ID ? await this.clients.find(clientId) : undefined;
-    const ok = client !== undefined && client.secretHash !== null && this.encryption.processor.matches(secret, client.secretHash);
-    if (!ok) {
-      this.throttle.fail(keys);
-      throw this.failure(client ? 'bad_secret' : 'unknown_client', CLIENT_CREDENTIALS_INVALID, viaBasic);
-    }
-    return client;
+    const { verified, client } = await this.verifyClient(clientId, ip, (c) => c.secretHash !== null && this.encryption.processor.matches(secret, c.secretHash));
+    if (!verified) throw this.failure(client ? 'bad_secret' : 'unknown_client', CLIENT_CREDENTIALS_INVALID, viaBasic);
+    return verified;
   }
 
   private async verifyPublic(clientId: string, ip: string): Promise<ClientRecord> {
-    const keys = [`client:${clientId}`, `ip:${ip}`];
-    this.guard(keys);
-    const client = clientId.length <= MAX_CLIENT_ID ? await this.clients.find(clientId) : undefined;
-    if (!client?.publicClient) {
-      this.throttle.fail(keys);
-      throw this.failure(client ? 'missing' : 'unknown_client', client ? 'this client must authenticate with its secret' : CLIENT_CREDENTIALS_INVALID, false);
-    }
-    return client;
+    const { verified, client } = await this.verifyClient(clientId, ip, (c) => c.publicClient);
+    if (!verified) throw this.failure(client ? 'missing' : 'unknown_client', client ? 'this client must authenticate with its secret' : CLIENT_CREDENTIALS_INVALID, false);
+    return verified;
   }
 
-  private guard(keys: string[]): void {
+  /** Looks the client up and asks `accepts`, under the throttle; `client` is what the look-up found, for the failure's reason. */
+  private async verifyClient(clientId: string, ip: string, accepts: (client: ClientRecord) => boolean): Promise<{ verified: ClientRecord | undefined; client: ClientRecord | undefined }> {
+    let client: ClientRecord | undefined;
+    const check = async () => {
+      client = clientId.length <= MAX_CLIENT_ID ? await this.clients.find(clientId) : undefined;
+      return client && accepts(client) ? client : undefined;
+    };
+    const verified = await this.guard(this.throttle.verify({ kind: 'client', account: clientId, address: ip }, check, { alongside: true }));
+    return { verified, client };
+  }
+
+  /** Counts a throttled attempt among the client authentication failures (reason `throttled`). */
+  private async guard<T>(attempt: Promise<T>): Promise<T> {
     try {
-      this.throttle.check(keys);
+      return await attempt;
     } catch (error) {
       if (error instanceof AuthThrottledError) this.metrics.clientAuthFailures.inc({ reason: 'throttled' });
       throw error;

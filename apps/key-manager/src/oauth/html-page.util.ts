@@ -10,6 +10,7 @@ export const PAGE_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
 } as const;
 
-export function sendPage(reply: FastifyReply, status: number, html: string): void {
-  void reply.code(status).headers(PAGE_HEADERS).send(html);
+/** `headers`: more, e.g. `retry-after` on a 429 page. */
+export function sendPage(reply: FastifyReply, status: number, html: string, headers: Record<string, string> = {}): void {
+  void reply.code(status).headers({ ...PAGE_HEADERS, ...headers }).send(html);
 }

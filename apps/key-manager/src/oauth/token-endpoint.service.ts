@@ -80,7 +80,7 @@ export class TokenEndpointService {
       case 'password': {
         const username = form.require('username');
         const password = form.require('password');
-        return toResponse(await this.tokens.password(client, username, password, parseScopeParameter(form.get('scope'))));
+        return toResponse(await this.tokens.password(client, username, password, parseScopeParameter(form.get('scope')), request.ip));
       }
       case 'refresh_token': {
         const refreshToken = form.require('refresh_token');

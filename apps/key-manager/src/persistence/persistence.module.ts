@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthFailuresRepository } from './auth-failures.repository.js';
 import { AuthorizationCodesRepository } from './authorization-codes.repository.js';
 import { ClientsRepository } from './clients.repository.js';
 import { DeviceAuthorizationsRepository } from './device-authorizations.repository.js';
+import { AuthFailureEntity } from './entities/auth-failure.entity.js';
 import { AuthorizationCodeEntity } from './entities/authorization-code.entity.js';
 import { DeviceAuthorizationEntity } from './entities/device-authorization.entity.js';
 import { OAuthClientEntity } from './entities/oauth-client.entity.js';
 import { OAuthTokenEntity } from './entities/oauth-token.entity.js';
 import { UsedAssertionEntity } from './entities/used-assertion.entity.js';
 import { UserEntity } from './entities/user.entity.js';
+import { AuthThrottle1796900000000 } from './migrations/auth-throttle.migration.js';
 import { InitialSchema1732600000000 } from './migrations/initial-schema.migration.js';
 import { OpenIdConnectAndGrants1796606441320 } from './migrations/openid-connect-and-grants.migration.js';
 import { RpcIdempotency1796700000000 } from './migrations/rpc-idempotency.migration.js';
@@ -18,13 +21,13 @@ import { UsedAssertionsRepository } from './used-assertions.repository.js';
 import { UsersRepository } from './users.repository.js';
 
 /** What `DatabaseModule.forRoot` needs for this service. */
-export const KEY_MANAGER_ENTITIES = [UserEntity, OAuthClientEntity, OAuthTokenEntity, AuthorizationCodeEntity, DeviceAuthorizationEntity, UsedAssertionEntity];
-export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnectAndGrants1796606441320, RpcIdempotency1796700000000];
+export const KEY_MANAGER_ENTITIES = [UserEntity, OAuthClientEntity, OAuthTokenEntity, AuthorizationCodeEntity, DeviceAuthorizationEntity, UsedAssertionEntity, AuthFailureEntity];
+export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnectAndGrants1796606441320, RpcIdempotency1796700000000, AuthThrottle1796900000000];
 
 /** Every table access of the Key Manager, behind repositories. */
 @Module({
   imports: [TypeOrmModule.forFeature(KEY_MANAGER_ENTITIES)],
-  providers: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository, UsedAssertionsRepository],
-  exports: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository, UsedAssertionsRepository],
+  providers: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository, UsedAssertionsRepository, AuthFailuresRepository],
+  exports: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository, UsedAssertionsRepository, AuthFailuresRepository],
 })
 export class PersistenceModule {}

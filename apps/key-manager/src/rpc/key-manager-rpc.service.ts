@@ -18,7 +18,6 @@ import type {
 } from '@app/contracts';
 import { DEVPORTAL_CLIENT_ID } from '@app/contracts';
 import { ClientsService } from '../clients/clients.service.js';
-import { AuthThrottle } from '../common/auth-throttle.service.js';
 import { KeyManagerError } from '../common/key-manager.errors.js';
 import { IntrospectionService } from '../tokens/introspection.service.js';
 import { checkScopes } from '../tokens/scopes.util.js';
@@ -44,22 +43,19 @@ export class KeyManagerRpcService {
     private readonly clients: ClientsService,
     private readonly tokens: TokensService,
     private readonly introspection: IntrospectionService,
-    private readonly throttle: AuthThrottle,
   ) {}
 
   createUser(request: CreateUserRequest): Promise<UserView> {
     return this.users.create(request.username, request.password);
   }
 
-  /** The portal's log-in: the password grant, for the Key Manager's own portal client. */
+  /**
+   * The portal's log-in: the password grant, for the Key Manager's own portal client, under the same
+   * authentication throttle as every password check (with the address the portal saw).
+   */
   async authenticateUser(request: AuthenticateUserRequest): Promise<TokenSetView> {
-    const keys = [`user:${request.username.toLowerCase()}`];
-    this.throttle.check(keys);
-    const user = await this.users.verify(request.username, request.password);
-    if (!user) {
-      this.throttle.fail(keys);
-      throw new KeyManagerError('INVALID_CREDENTIALS', 'invalid username or password');
-    }
+    const user = await this.users.verify(request.username, request.password, request.sourceAddress);
+    if (!user) throw new KeyManagerError('INVALID_CREDENTIALS', 'invalid username or password');
     const client = await this.clients.record(DEVPORTAL_CLIENT_ID);
     return toTokenSet(await this.tokens.issueForUser(client, 'password', user.username, checkScopes(request.scopes), { authTime: Math.floor(Date.now() / 1000) }));
   }

@@ -25,7 +25,7 @@ export function mapKeyManagerRpcError(error: unknown): RpcErrorBody | undefined 
     return { code: error.code === 'invalid_grant' ? RpcErrorCodes.InvalidCredentials : RpcErrorCodes.InvalidRequest, message: error.message };
   }
   if (error instanceof AuthThrottledError) {
-    return { code: RpcErrorCodes.InvalidCredentials, message: error.message, details: { retryAfterSec: error.retryAfterSec } };
+    return { code: RpcErrorCodes.Throttled, message: error.message, details: { retryAfterSec: error.retryAfterSec } };
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
 import { DEPLOYMENT_CONFIG, ROOT_LOGGER } from '@app/platform';
+import { DELETE_STALE_AUTH_FAILURES } from '../persistence/auth-failures.repository.js';
 import { SqlService, type SqlTransaction } from '../persistence/sql.service.js';
 
 export interface CleanupReport {
@@ -11,6 +12,8 @@ export interface CleanupReport {
   deviceCodes: number;
   /** jwt-bearer assertions remembered against replay whose JWT has expired (they can no longer be presented). */
   assertions: number;
+  /** Authentication throttle counters with no failure within the window and no lock in force. */
+  authFailures: number;
 }
 
 // Token rows go when revoked, or when both the access token and any refresh token have expired, longer
@@ -86,10 +89,12 @@ export class TokenCleanupService implements OnApplicationBootstrap, OnModuleDest
         const codes = await this.deleteInBatches(connection, DELETE_CODES, cutoff, batchSize);
         const deviceCodes = await this.deleteInBatches(connection, DELETE_DEVICE_CODES, cutoff, batchSize);
         const assertions = await this.deleteInBatches(connection, DELETE_ASSERTIONS, now, batchSize);
-        if (tokens + codes + deviceCodes + assertions > 0) {
-          this.logger.info({ tokens, codes, deviceCodes, assertions, cutoff: cutoff.toISOString() }, 'token clean-up removed rows');
+        const throttleCutoff = new Date(now.getTime() - this.config.oauth.throttle.windowSec * 1000);
+        const authFailures = await this.deleteInBatches(connection, DELETE_STALE_AUTH_FAILURES, throttleCutoff, batchSize);
+        if (tokens + codes + deviceCodes + assertions + authFailures > 0) {
+          this.logger.info({ tokens, codes, deviceCodes, assertions, authFailures, cutoff: cutoff.toISOString() }, 'token clean-up removed rows');
         }
-        return { tokens, codes, deviceCodes, assertions };
+        return { tokens, codes, deviceCodes, assertions, authFailures };
       } finally {
         await connection.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
       }

@@ -86,10 +86,13 @@ export class TokensService {
     });
   }
 
-  /** password: checks the user's password, then a user token (and a refresh token when the client may refresh). */
-  async password(client: ClientRecord, username: string, password: string, scopes: string[]): Promise<IssuedTokens> {
+  /**
+   * password: checks the user's password (under the authentication throttle, as every password check), then
+   * a user token (and a refresh token when the client may refresh). `address`: the caller's.
+   */
+  async password(client: ClientRecord, username: string, password: string, scopes: string[], address: string): Promise<IssuedTokens> {
     requireGrant(client, 'password');
-    const user = await this.users.verify(username, password);
+    const user = await this.users.verify(username, password, address);
     if (!user) throw new OAuthError('invalid_grant', 'invalid username or password');
     return this.issueForUser(client, 'password', user.username, scopes, { authTime: Math.floor(Date.now() / 1000) });
   }

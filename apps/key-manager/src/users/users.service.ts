@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { USERNAME_PATTERN, type UserView } from '@app/contracts';
+import { AuthThrottle } from '../common/auth-throttle.service.js';
 import { KeyManagerError } from '../common/key-manager.errors.js';
 import { UsersRepository } from '../persistence/users.repository.js';
 import { PasswordHasher } from './password-hasher.service.js';
@@ -17,6 +18,7 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
+    private readonly throttle: AuthThrottle,
   ) {}
 
   async create(username: string, password: string, now = new Date()): Promise<UserView> {
@@ -36,10 +38,18 @@ export class UsersService {
     return user ? { username: user.username } : undefined;
   }
 
-  /** The user when the password is right; undefined otherwise (unknown name and wrong password look alike). */
-  async verify(username: string, password: string): Promise<AuthenticatedUser | undefined> {
-    const user = username.length <= 64 ? await this.users.findByUsername(username) : undefined;
-    if (!user) return this.hasher.verifyDecoy(password).then(() => undefined);
-    return (await this.hasher.verify(password, user.passwordHash)) ? { username: user.username } : undefined;
+  /**
+   * The user when the password is right; undefined otherwise (unknown name and wrong password look alike).
+   * Every password check goes through here, so through the authentication throttle: `address` is the
+   * caller's (undefined when it is not known, e.g. a bus caller that did not send one).
+   *
+   * @throws AuthThrottledError while a throttle counter of the attempt is locked (the password is not checked).
+   */
+  verify(username: string, password: string, address: string | undefined): Promise<AuthenticatedUser | undefined> {
+    return this.throttle.verify({ kind: 'user', account: username, address }, async () => {
+      const user = username.length <= 64 ? await this.users.findByUsername(username) : undefined;
+      if (!user) return this.hasher.verifyDecoy(password).then(() => undefined);
+      return (await this.hasher.verify(password, user.passwordHash)) ? { username: user.username } : undefined;
+    });
   }
 }

@@ -26,11 +26,19 @@ export class KeyManagerErrorFilter implements ExceptionFilter<KeyManagerCallErro
         return sendError(host, errorBody(400, error.message));
       case RpcErrorCodes.InvalidCredentials:
         return sendError(host, errorBody(401, error.message));
+      case RpcErrorCodes.Throttled:
+        // The Key Manager's authentication throttle holds this log-in (docs/security.md, "Throttling").
+        return sendError(host, errorBody(429, error.message), { 'retry-after': String(retryAfterOf(error)) });
       default:
         // INTERNAL: the Key Manager logged it with an error id, which its message carries.
         return sendError(host, errorBody(502, `The Key Manager failed to handle the request: ${error.message}`));
     }
   }
+}
+
+function retryAfterOf(error: KeyManagerCallError): number {
+  const seconds = error.details?.['retryAfterSec'];
+  return typeof seconds === 'number' && Number.isInteger(seconds) && seconds > 0 ? seconds : 1;
 }
 
 function describeMismatch(error: KeyManagerCallError): string {

@@ -5,7 +5,7 @@ import { SecretKinds } from '@app/crypto';
 import { DEVICE_CODE_GRANT } from '@app/contracts';
 import { DEPLOYMENT_CONFIG } from '@app/platform';
 import { AuthThrottle } from '../../common/auth-throttle.service.js';
-import { AuthThrottledError, OAuthError } from '../../common/key-manager.errors.js';
+import { OAuthError } from '../../common/key-manager.errors.js';
 import { ClientsRepository, type ClientRecord } from '../../persistence/clients.repository.js';
 import { DeviceAuthorizationsRepository, type DeviceAuthorizationRecord } from '../../persistence/device-authorizations.repository.js';
 import { FreshSecrets } from '../../tokens/fresh-secrets.service.js';
@@ -32,7 +32,7 @@ export interface PendingDeviceRequest {
 }
 
 /** The outcome of the verification page's form. */
-export type DeviceDecision = 'approved' | 'denied' | 'bad_credentials' | 'throttled';
+export type DeviceDecision = 'approved' | 'denied' | 'bad_credentials';
 
 /** Why a user code cannot be used: unknown, expired or already decided — told apart only as "not valid". */
 export class UnusableUserCodeError extends Error {
@@ -109,45 +109,33 @@ export class DeviceFlowService {
     return { userCode, clientId: record.clientId, clientName: client?.clientName ?? record.clientId, scopes: splitScopes(record.scopes) };
   }
 
-  /** The user's answer on the verification page: deny, or approve after signing in. */
+  /**
+   * The user's answer on the verification page: deny, or approve after signing in.
+   *
+   * @throws UnusableUserCodeError, AuthThrottledError (the code or the sign-in is held by the throttle)
+   */
   async decide(typed: string, ip: string, answer: { approve: false } | { approve: true; username: string; password: string }): Promise<DeviceDecision> {
-    let record: DeviceAuthorizationRecord;
-    try {
-      ({ record } = await this.find(typed, ip));
-    } catch (error) {
-      if (error instanceof AuthThrottledError) return 'throttled';
-      throw error;
-    }
+    const { record } = await this.find(typed, ip);
     if (!answer.approve) {
       if (!(await this.devices.decide(record.id, { approved: false }))) throw new UnusableUserCodeError('the code is no longer pending');
       return 'denied';
     }
-    const keys = [`user:${answer.username.toLowerCase()}`, `ip:${ip}`];
-    try {
-      this.throttle.check(keys);
-    } catch (error) {
-      if (error instanceof AuthThrottledError) return 'throttled';
-      throw error;
-    }
-    const user = await this.users.verify(answer.username, answer.password);
-    if (!user) {
-      this.throttle.fail(keys);
-      return 'bad_credentials';
-    }
+    const user = await this.users.verify(answer.username, answer.password, ip);
+    if (!user) return 'bad_credentials';
     const approved = await this.devices.decide(record.id, { approved: true, username: user.username, authTime: Math.floor(Date.now() / 1000) });
     if (!approved) throw new UnusableUserCodeError('the code is no longer pending');
     return 'approved';
   }
 
+  /** A typed user code under the throttle: each wrong code is a failed attempt (guessing codes is guessing credentials). */
   private async find(typed: string, ip: string): Promise<{ record: DeviceAuthorizationRecord; userCode: string }> {
-    const keys = [`ip:${ip}`];
-    this.throttle.check(keys);
     const code = normalizeUserCode(typed);
-    const record = code === undefined ? undefined : await this.devices.findByUserCode(userCodeHash(code));
-    if (!record || record.status !== 'PENDING' || record.expiresAt <= Date.now() / 1000) {
-      this.throttle.fail(keys);
-      throw new UnusableUserCodeError('unknown, expired or already used');
-    }
+    const hash = code === undefined ? createHash('sha256').update(typed, 'utf8').digest('hex') : userCodeHash(code);
+    const record = await this.throttle.verify({ kind: 'user_code', account: hash, address: ip }, async () => {
+      const found = code === undefined ? undefined : await this.devices.findByUserCode(hash);
+      return found && found.status === 'PENDING' && found.expiresAt > Date.now() / 1000 ? found : undefined;
+    });
+    if (!record) throw new UnusableUserCodeError('unknown, expired or already used');
     return { record, userCode: `${code!.slice(0, 4)}-${code!.slice(4)}` };
   }
 }

@@ -39,10 +39,17 @@ export class DeviceVerificationController {
       if (approve && (username === undefined || password === undefined)) {
         return sendPage(reply, 400, renderApprovePage({ ...(await this.flow.pending(typed, ip)), error: 'Enter your user name and password.' }));
       }
-      const decision = await this.flow.decide(typed, ip, approve ? { approve, username: username!, password: password! } : { approve });
+      let decision;
+      try {
+        decision = await this.flow.decide(typed, ip, approve ? { approve, username: username!, password: password! } : { approve });
+      } catch (error) {
+        // The sign-in is held, not the code: show the approval page again, with the wait.
+        if (!(error instanceof AuthThrottledError) || !approve) throw error;
+        const pending = await this.flow.pending(typed, ip);
+        return sendPage(reply, 429, renderApprovePage({ ...pending, ...(username ? { username } : {}), error: THROTTLED }), { 'retry-after': String(error.retryAfterSec) });
+      }
       if (decision === 'approved' || decision === 'denied') return sendPage(reply, 200, renderDonePage(decision === 'approved'));
       const pending = await this.flow.pending(typed, ip);
-      if (decision === 'throttled') return sendPage(reply, 429, renderApprovePage({ ...pending, ...(username ? { username } : {}), error: THROTTLED }));
       sendPage(reply, 401, renderApprovePage({ ...pending, ...(username ? { username } : {}), error: 'Invalid user name or password.' }));
     } catch (error) {
       this.sendRefusal(reply, error, typed);
@@ -51,7 +58,7 @@ export class DeviceVerificationController {
 
   private sendRefusal(reply: FastifyReply, error: unknown, typed: string): void {
     if (error instanceof UnusableUserCodeError) return sendPage(reply, 400, renderEnterCodePage({ error: NOT_VALID, typed: typed.slice(0, 32) }));
-    if (error instanceof AuthThrottledError) return sendPage(reply, 429, renderEnterCodePage({ error: THROTTLED }));
+    if (error instanceof AuthThrottledError) return sendPage(reply, 429, renderEnterCodePage({ error: THROTTLED }), { 'retry-after': String(error.retryAfterSec) });
     throw error;
   }
 }
