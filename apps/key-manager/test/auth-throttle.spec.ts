@@ -3,7 +3,11 @@
 // addresses. The throttle's limits are the product defaults (5 per account and address, 20 per account,
 // 10 accounts per address, locks from 30 s doubling to 15 min).
 import { afterAll, beforeAll, describe, expect, test, jest } from '@jest/globals';
+import { connect } from '@nats-io/transport-node';
+import { randomUUID } from 'node:crypto';
+import { KeyManagerPatterns, RpcErrorCodes } from '@app/contracts';
 import { MetricsRegistry } from '@app/platform';
+import { createKeyManagerClientForTest } from '../../../test/support/key-manager-client.js';
 import { devportalApi, startStackForTest, type StackUnderTest } from '../../../test/support/devportal.js';
 import { startKeyManagerForTest, type KeyManagerUnderTest } from '../../../test/support/key-manager.harness.js';
 import { captureLogs, type LogCapture } from '../../../test/support/log-capture.js';
@@ -189,6 +193,29 @@ describe('one throttle for every password check', () => {
     expectThrottled(await passwordGrant(second, VICTIM.username, VICTIM.password, sprayer));
     // ...and nowhere else.
     expect((await portalLogin(VICTIM.username, VICTIM.password, '198.51.100.3')).status).toBe(200);
+  });
+});
+
+describe('the bus', () => {
+  test('copies of one log-in (a retry, a hedge) are one attempt: the failure is counted once, and the refusal answered alike', async () => {
+    const portalClient = await createKeyManagerClientForTest(km.config);
+    const nc = await connect({ servers: nats.url });
+    try {
+      const key = randomUUID();
+      const request = { username: OTHER.username, password: WRONG_PASSWORDS[30]!, sourceAddress: '203.0.113.77' };
+      const send = async () => {
+        const body = { id: randomUUID(), pattern: KeyManagerPatterns.UserAuthenticate, data: { sender: portalClient.client.self(), requestId: randomUUID(), idempotencyKey: key, data: request } };
+        return (await nc.request(KeyManagerPatterns.UserAuthenticate, JSON.stringify(body), { timeout: 10_000 })).json<{ err?: { code: string } }>();
+      };
+      const copies = await Promise.all([send(), send(), send()]);
+      for (const copy of copies) expect(copy.err).toMatchObject({ code: RpcErrorCodes.InvalidCredentials });
+      expect((await send()).err).toMatchObject({ code: RpcErrorCodes.InvalidCredentials });
+      const [pair] = await queryTestDatabase<{ failures: number }>(`SELECT failures FROM auth_failures WHERE key = $1`, [`user:${OTHER.username}|ip:203.0.113.77`], km.schema);
+      expect(pair?.failures).toBe(1);
+    } finally {
+      await nc.close();
+      await portalClient.close();
+    }
   });
 });
 

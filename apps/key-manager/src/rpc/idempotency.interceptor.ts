@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { RpcErrorCodes, type RpcErrorBody, type RpcRequest } from '@app/contracts';
 import { ROOT_LOGGER } from '@app/platform';
+import { mapKeyManagerRpcError } from './rpc-error.mapper.js';
 
 /** How long a command's first answer is kept: far beyond any retry (a call gives up after its request timeout). */
 export const IDEMPOTENCY_TTL_SECONDS = 600;
@@ -37,6 +38,15 @@ function open(key: string, sealed: string): unknown {
   return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as unknown;
 }
 
+/** Marks a stored refusal (a domain error's reply body) among stored results. */
+const REFUSAL = '__rpcRefusal';
+
+/** A stored result as the handler's answer: a stored refusal is thrown again as the same coded reply. */
+function answer(result: unknown): unknown {
+  if (typeof result === 'object' && result !== null && REFUSAL in result) throw new RpcException((result as Record<string, RpcErrorBody>)[REFUSAL]!);
+  return result;
+}
+
 /**
  * Does each bus command sent with an idempotency key once, on every Key Manager instance together
  * (`rpc_idempotency` in the Key Manager's schema):
@@ -48,7 +58,10 @@ function open(key: string, sealed: string): unknown {
  *    rolled back (the handler failed, or its Key Manager died: PostgreSQL ends the transaction of a closed
  *    connection) → it runs the command itself.
  *
- * A failed command stores nothing (the next copy tries again). A key sent with another request is refused.
+ * A command that fails on the way stores nothing (the next copy tries again); a domain refusal (wrong
+ * password, throttled, taken name …) is an answer like any other and is stored, so a copy does not run the
+ * check again — the authentication throttle counts one failed log-in once. A key sent with another
+ * request is refused.
  * The stored answer holds secrets (a token, a consumer secret): it is sealed with AES-256-GCM under a key
  * derived from the idempotency key, which only the caller holds, and looked up by the key's SHA-256.
  *
@@ -99,8 +112,13 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationShu
           try {
             result = await run();
           } catch (error) {
-            await client.query('ROLLBACK').catch(() => (broken = true));
-            throw error;
+            const refusal = mapKeyManagerRpcError(error);
+            if (refusal) {
+              result = { [REFUSAL]: refusal };
+            } else {
+              await client.query('ROLLBACK').catch(() => (broken = true));
+              throw error;
+            }
           }
           try {
             await client.query('UPDATE rpc_idempotency SET result = $2 WHERE key_hash = $1', [hash, seal(key, result)]);
@@ -110,7 +128,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationShu
             broken = true;
             this.logger.warn({ pattern, err: error }, 'could not record the answer of a command for its retries');
           }
-          return result;
+          return answer(result);
         }
         await client.query('ROLLBACK');
         const rows = await client.query<{ request_hash: string; result: string | null }>('SELECT request_hash, result FROM rpc_idempotency WHERE key_hash = $1', [hash]);
@@ -123,7 +141,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationShu
         if (row.request_hash !== requestHash) {
           throw new RpcException({ code: RpcErrorCodes.InvalidRequest, message: 'idempotencyKey was already used for another request' } satisfies RpcErrorBody);
         }
-        return open(key, row.result);
+        return answer(open(key, row.result));
       } catch (error) {
         if (!(error instanceof RpcException)) broken = true;
         throw error;
