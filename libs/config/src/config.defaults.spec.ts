@@ -157,6 +157,7 @@ describe('loadConfig: a complete file', () => {
         idTokenLifetimeSec: 3600,
         deviceFlow: { expirySec: 600, intervalSec: 5 },
         trustedIssuers: [],
+        wso2JwtIssuers: [],
       },
       cors: { allowedOrigins: [], allowAnyOrigin: false, maxAgeSec: 3600 },
       devportal: { tokenCacheTtlSec: 10, keyManagerWaitSec: 30 },
@@ -196,6 +197,7 @@ describe('loadConfig: defaults', () => {
       idTokenLifetimeSec: 3600,
       deviceFlow: { expirySec: 600, intervalSec: 5 },
       trustedIssuers: [],
+      wso2JwtIssuers: [],
     });
     expect(config.cors).toEqual({ allowedOrigins: [], allowAnyOrigin: false, maxAgeSec: 3600 });
     expect(config.devportal).toEqual({ tokenCacheTtlSec: 5, keyManagerWaitSec: 60 });

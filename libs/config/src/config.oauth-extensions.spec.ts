@@ -97,3 +97,16 @@ subjects = "anyone"`,
     expect(issues.map((i) => i.key).sort()).toEqual(['oauth.trusted_issuer[1].issuer', 'oauth.trusted_issuer[2].name', 'oauth.trusted_issuer[2].subjects']);
   });
 });
+
+describe('[[oauth.wso2_jwt_issuer]]', () => {
+  it('none by default; reads WSO2 issuers with their certificate, relative to the file', () => {
+    expect(load(toml()).oauth.wso2JwtIssuers).toEqual([]);
+    const config = load(toml({}, '[[oauth.wso2_jwt_issuer]]\nissuer = "https://wso2.example.com:9443/oauth2/token"\ncertificate = "certs/wso2.pem"'));
+    expect(config.oauth.wso2JwtIssuers).toEqual([{ issuer: 'https://wso2.example.com:9443/oauth2/token', certificateFile: join(dirname(config.file), 'certs/wso2.pem') }]);
+  });
+
+  it('wants both keys', () => {
+    const issues = issuesOf(toml({}, '[[oauth.wso2_jwt_issuer]]\nissuer = "https://wso2.example.com:9443/oauth2/token"'));
+    expect(issueAt(issues, 'oauth.wso2_jwt_issuer[0].certificate').problem).toMatch(/missing/);
+  });
+});

@@ -4,7 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ConfigError } from './config.error.js';
 import { ALL_KEYS, OVERLAY_ROOT, OVERLAYABLE, SCHEMA, WSO2_HINTS, type SchemaNode, type SectionSpec } from './config.schema.js';
-import type { ConfigIssue, DeploymentConfig, KeystoreSettings, LogLevel, ServiceName, TrustedIssuerSettings } from './config.types.js';
+import type { ConfigIssue, DeploymentConfig, KeystoreSettings, LogLevel, ServiceName, TrustedIssuerSettings, Wso2JwtIssuerSettings } from './config.types.js';
 import { checkTransformation, DEFAULT_TRANSFORMATION, SYMMETRIC_TRANSFORMATION } from './crypto-checks.util.js';
 import { CIPHER_TRANSFORMATION_KEY } from './deployment-config.sections.js';
 import { didYouMean } from './did-you-mean.util.js';
@@ -331,6 +331,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   const cors = layer('cors');
   const trustedIssuers = (arrays.get('oauth.trusted_issuer') ?? []).map((data) => trustedIssuer(data, folder, issues));
   reportDuplicateIssuers(trustedIssuers, arrays.get('oauth.trusted_issuer') ?? [], issues);
+  const wso2JwtIssuers = (arrays.get('oauth.wso2_jwt_issuer') ?? []).map((data) => wso2JwtIssuer(data, folder, issues));
   const devportal = layer('devportal');
 
   const config: DeploymentConfig = {
@@ -393,6 +394,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
         intervalSec: deviceFlow.get<number>('polling_interval') ?? 5,
       },
       trustedIssuers: trustedIssuers.filter((t): t is TrustedIssuerSettings => t !== undefined),
+      wso2JwtIssuers: wso2JwtIssuers.filter((t): t is Wso2JwtIssuerSettings => t !== undefined),
     },
     cors: {
       allowedOrigins: (cors.get<string[]>('allowed_origins') ?? []).map((origin) => new URL(origin).origin),
@@ -539,6 +541,14 @@ function trustedIssuer(data: TableData, folder: string, issues: Issues): Trusted
     audiences: entry.get<string[]>('audiences') ?? [],
     subjects: entry.get<'local' | 'federated'>('subjects') ?? 'local',
   };
+}
+
+function wso2JwtIssuer(data: TableData, folder: string, issues: Issues): Wso2JwtIssuerSettings | undefined {
+  const entry = new Layer('oauth.wso2_jwt_issuer', data, undefined, issues);
+  const issuer = entry.require<string>('issuer');
+  const certificate = entry.require<string>('certificate');
+  if (issuer === undefined || certificate === undefined) return undefined;
+  return { issuer, certificateFile: resolve(folder, certificate) };
 }
 
 function reportDuplicateIssuers(settings: ReadonlyArray<TrustedIssuerSettings | undefined>, data: readonly TableData[], issues: Issues): void {

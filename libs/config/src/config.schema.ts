@@ -17,6 +17,7 @@ import {
   TokenCleanupSection,
   TokenExpirySection,
   TrustedIssuerSection,
+  Wso2JwtIssuerSection,
 } from './deployment-config.sections.js';
 import { keysOf, type KeySpec } from './toml-key.decorator.js';
 
@@ -56,6 +57,7 @@ export const SECTIONS: readonly SectionSpec[] = [
   spec('oauth.auth_throttle', AuthThrottleSection),
   spec('oauth.device_flow', DeviceFlowSection),
   spec('oauth.trusted_issuer', TrustedIssuerSection, { array: true }),
+  spec('oauth.wso2_jwt_issuer', Wso2JwtIssuerSection, { array: true }),
   spec('cors', CorsSection),
   spec('devportal', DevportalSection),
   spec('log', LogSection, { overlay: true }),

@@ -52,6 +52,17 @@ export interface TrustedIssuerSettings {
   subjects: 'local' | 'federated';
 }
 
+/**
+ * `[[oauth.wso2_jwt_issuer]]`: a WSO2 Key Manager whose JWT access tokens, imported by `cli wso2 import`,
+ * keep verifying here — signed by `certificateFile`'s key, under WSO2's `kid`, with `iss` = `issuer`.
+ */
+export interface Wso2JwtIssuerSettings {
+  /** WSO2's `iss`, e.g. `https://wso2.example.com:9443/oauth2/token`. */
+  issuer: string;
+  /** Absolute path of WSO2's signing certificate (PEM). */
+  certificateFile: string;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /** The validated, typed configuration of one service. Deeply frozen. */
@@ -107,6 +118,7 @@ export interface DeploymentConfig {
     /** RFC 8628: how long a device code lives, and the least interval between a device's polls. */
     deviceFlow: { expirySec: number; intervalSec: number };
     trustedIssuers: TrustedIssuerSettings[];
+    wso2JwtIssuers: Wso2JwtIssuerSettings[];
   };
   /**
    * `[cors]`: origins whose browser scripts may call the Key Manager's public OAuth2 endpoints. Empty and

@@ -387,6 +387,23 @@ export class TrustedIssuerSection {
   subjects?: 'local' | 'federated';
 }
 
+/** `[[oauth.wso2_jwt_issuer]]`: a WSO2 Key Manager whose imported JWT access tokens keep verifying. */
+export class Wso2JwtIssuerSection {
+  @TomlKey('issuer', { kind: 'string', expected: 'the "iss" of the WSO2 JWTs, e.g. "https://wso2.example.com:9443/oauth2/token"' })
+  @MaxLength(2048, valueIs)
+  @MinLength(1, valueIs)
+  @IsString(valueIs)
+  issuer?: string;
+
+  @TomlKey('certificate', {
+    kind: 'string',
+    expected: "WSO2's signing certificate, a PEM file: an absolute path, or a path relative to the folder of deployment.toml",
+  })
+  @MinLength(1, valueIs)
+  @IsString(valueIs)
+  certificate?: string;
+}
+
 export class TokenCleanupSection {
   @BooleanKey('enable')
   enable?: boolean;

@@ -21,5 +21,6 @@ export type {
   LogLevel,
   ServiceName,
   TrustedIssuerSettings,
+  Wso2JwtIssuerSettings,
 } from './config.types.js';
 export { readLauncherEnv } from './launcher-env.util.js';

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import type { DeploymentConfig } from '@app/config';
 import { GRANT_TYPES } from '@app/contracts';
 import { DEPLOYMENT_CONFIG, EncryptionService } from '@app/platform';
+import { Wso2JwtKeys } from '../tokens/wso2-jwt-keys.service.js';
 import { CLIENT_AUTH_METHODS } from './client-authenticator.service.js';
 
 /**
@@ -57,6 +58,7 @@ export class MetadataService {
   constructor(
     private readonly encryption: EncryptionService,
     @Inject(DEPLOYMENT_CONFIG) private readonly config: DeploymentConfig,
+    private readonly wso2Keys: Wso2JwtKeys,
   ) {}
 
   private document: AuthorizationServerMetadata | undefined;
@@ -97,22 +99,27 @@ export class MetadataService {
     };
   }
 
-  /** Every verification key (current and old), so tokens signed before a key rotation still verify. */
+  /**
+   * Every verification key (current and old), so tokens signed before a key rotation still verify; and the
+   * signing keys of imported WSO2 Key Managers under WSO2's own `kid`s, so WSO2's JWTs verify here too.
+   */
   jwks(): JsonWebKeySet {
-    return {
-      keys: this.encryption.verificationKeys.map((key) => {
-        const jwk = key.publicKey.export({ format: 'jwk' }) as { n: string; e: string };
-        return {
-          kty: 'RSA',
-          n: jwk.n,
-          e: jwk.e,
-          kid: key.thumbprint,
-          x5t: createHash('sha1').update(key.certificateDer).digest('base64url'),
-          x5c: [key.certificateDer.toString('base64')],
-          use: 'sig',
-          alg: 'RS256',
-        };
-      }),
-    };
+    const own = this.encryption.verificationKeys.map((key) => jwkOf(key.thumbprint, key.publicKey, key.certificateDer));
+    const wso2 = this.wso2Keys.all().map((key) => jwkOf(key.kid, key.publicKey, key.certificateDer));
+    return { keys: [...own, ...wso2] };
   }
+}
+
+function jwkOf(kid: string, publicKey: KeyObject, certificateDer: Buffer): PublicJwk {
+  const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
+  return {
+    kty: 'RSA',
+    n: jwk.n,
+    e: jwk.e,
+    kid,
+    x5t: createHash('sha1').update(certificateDer).digest('base64url'),
+    x5c: [certificateDer.toString('base64')],
+    use: 'sig',
+    alg: 'RS256',
+  };
 }

@@ -68,7 +68,8 @@ export class IntrospectionService {
       nbf: record.issuedAt,
       sub: username ?? record.clientId,
       aud: record.clientId,
-      iss: this.jwt.issuer,
+      // A WSO2 JWT (imported) keeps WSO2's issuer; everything else is ours.
+      iss: claims?.iss ?? this.jwt.issuer,
       jti: claims?.jti ?? record.id,
     };
   }

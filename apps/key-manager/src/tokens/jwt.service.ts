@@ -3,6 +3,7 @@ import { createHash, sign, verify, type KeyObject } from 'node:crypto';
 import type { DeploymentConfig } from '@app/config';
 import type { KeystoreKey } from '@app/crypto';
 import { DEPLOYMENT_CONFIG, EncryptionService } from '@app/platform';
+import { Wso2JwtKeys } from './wso2-jwt-keys.service.js';
 
 /** The claims of a JWT access token (RFC 9068 plus WSO2's `azp`). Times in seconds since the epoch. */
 export interface AccessTokenClaims {
@@ -50,6 +51,32 @@ function isClaims(value: Record<string, unknown>): value is Record<string, unkno
 }
 
 /**
+ * The claims of a WSO2 JWT access token, as `JWTTokenIssuer.createJWTClaimSet` writes them
+ * (wso2-extensions/identity-inbound-auth-oauth @ c4c32bb3): `client_id` (older releases: `azp` only),
+ * `scope` as a space-separated string, a list (`isJwtScopeAsArrayEnabled`), or absent when empty; `aud` a
+ * string or a list. Undefined when a claim this Key Manager relies on is missing.
+ */
+function wso2Claims(claims: Record<string, unknown>): AccessTokenClaims | undefined {
+  const clientId = typeof claims.client_id === 'string' ? claims.client_id : claims.azp;
+  const scope = claims.scope === undefined ? '' : Array.isArray(claims.scope) ? claims.scope.join(' ') : claims.scope;
+  const aud = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
+  if (typeof clientId !== 'string' || typeof scope !== 'string' || typeof claims.iss !== 'string' || typeof claims.sub !== 'string' || typeof claims.jti !== 'string') return undefined;
+  if (!Number.isInteger(claims.iat) || !Number.isInteger(claims.exp)) return undefined;
+  return {
+    iss: claims.iss,
+    sub: claims.sub,
+    aud: typeof aud === 'string' ? aud : clientId,
+    azp: typeof claims.azp === 'string' ? claims.azp : clientId,
+    client_id: clientId,
+    scope,
+    iat: claims.iat as number,
+    nbf: Number.isInteger(claims.nbf) ? (claims.nbf as number) : (claims.iat as number),
+    exp: claims.exp as number,
+    jti: claims.jti,
+  };
+}
+
+/**
  * RS256 JWT access tokens, signed with the primary keystore's key (`kid` = its certificate thumbprint) and
  * verified with any key in `EncryptionService.verificationKeys` — a public-key operation only. Keys are
  * fetched from the EncryptionService at each use, so a key change takes effect at once.
@@ -73,6 +100,7 @@ export class JwtService {
   constructor(
     private readonly encryption: EncryptionService,
     @Inject(DEPLOYMENT_CONFIG) config: DeploymentConfig,
+    private readonly wso2Keys: Wso2JwtKeys,
   ) {
     this.issuer = config.oauth.issuer;
   }
@@ -100,8 +128,10 @@ export class JwtService {
   }
 
   /**
-   * The claims of a JWT this Key Manager signed, or undefined when it is not one: wrong shape, algorithm
-   * other than RS256, unknown `kid`, bad signature, another issuer. Expiry and revocation are the caller's
+   * The claims of a JWT this Key Manager signed — or an imported WSO2 Key Manager signed, under WSO2's `kid`
+   * and with that WSO2 issuer (`[[oauth.wso2_jwt_issuer]]`; only those keys accept that issuer, and they
+   * accept no other) — or undefined when it is not one: wrong shape, algorithm other than RS256, unknown
+   * `kid`, bad signature, another issuer. Expiry and revocation are the caller's
    * business (the token's row says whether it is still active).
    */
   verify(token: string): AccessTokenClaims | undefined {
@@ -134,12 +164,16 @@ export class JwtService {
     const header = decodeJsonObject(headerSegment);
     if (!header || header.alg !== 'RS256' || typeof header.kid !== 'string' || header.crit !== undefined) return undefined;
     const kid = header.kid;
-    const key = keys.find((k) => k.thumbprint === kid);
-    if (!key || !BASE64URL.test(signatureSegment)) return undefined;
+    const own = keys.find((k) => k.thumbprint === kid);
+    const wso2 = own ? undefined : this.wso2Keys.find(kid);
+    const publicKey = own?.publicKey ?? wso2?.publicKey;
+    if (!publicKey || !BASE64URL.test(signatureSegment)) return undefined;
     const signed = Buffer.from(`${headerSegment}.${payloadSegment}`);
-    if (!verify('sha256', signed, key.publicKey, Buffer.from(signatureSegment, 'base64url'))) return undefined;
+    if (!verify('sha256', signed, publicKey, Buffer.from(signatureSegment, 'base64url'))) return undefined;
     const claims = decodeJsonObject(payloadSegment);
-    if (!claims || !isClaims(claims) || claims.iss !== this.issuer) return undefined;
+    if (!claims) return undefined;
+    if (wso2) return claims.iss === wso2.issuer ? wso2Claims(claims) : undefined;
+    if (!isClaims(claims) || claims.iss !== this.issuer) return undefined;
     return claims;
   }
 

@@ -11,10 +11,11 @@ import { TokenCleanupService } from './token-cleanup.service.js';
 import { TokenLookup } from './token-lookup.service.js';
 import { TokenMinter } from './token-minter.service.js';
 import { TokensService } from './tokens.service.js';
+import { Wso2JwtKeys } from './wso2-jwt-keys.service.js';
 
 @Module({
   imports: [PersistenceModule, UsersModule, KeyManagerCommonModule],
-  providers: [FreshSecrets, JwtService, IdTokenService, TokenMinter, TokenLookup, TokensService, IntrospectionService, TokenCleanupService, SigningKeyRetirementCheck],
-  exports: [JwtService, TokensService, IntrospectionService, TokenCleanupService, TokenLookup, FreshSecrets],
+  providers: [FreshSecrets, JwtService, IdTokenService, TokenMinter, TokenLookup, TokensService, IntrospectionService, TokenCleanupService, SigningKeyRetirementCheck, Wso2JwtKeys],
+  exports: [JwtService, TokensService, IntrospectionService, TokenCleanupService, TokenLookup, FreshSecrets, Wso2JwtKeys],
 })
 export class TokensModule {}
