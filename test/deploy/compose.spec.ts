@@ -1,8 +1,11 @@
 // docker-compose.yml, statically: valid against the Compose Specification and consistent with
 // deploy/Dockerfile and deploy/config/deployment.toml. Running it on a real engine is
 // test/deploy/stack/compose-stack.spec.ts (`npm run test:compose`).
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, type DeploymentConfig } from '@app/config';
+import { type ConfigError, loadConfig, type DeploymentConfig } from '@app/config';
 import { REPO_ROOT } from './support/built-dist.js';
 import {
   argvOf,
@@ -19,10 +22,28 @@ import { readDockerfileStages } from './support/dockerfile.js';
 
 const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
 const ENV_EXAMPLE = path.join(REPO_ROOT, 'deploy/.env.example');
-const SECRETS = ['DB_PASSWORD', 'KEYSTORE_PASSWORD', 'ADMIN_PASSWORD'] as const;
+const SECRETS = ['db_password', 'keystore_password', 'admin_password'] as const;
 
 const envExample = readEnvFile(ENV_EXAMPLE);
-const { raw, resolved: compose } = loadComposeFile(COMPOSE_FILE, envExample);
+const { resolved: compose } = loadComposeFile(COMPOSE_FILE, envExample);
+// What deploy/init-secrets.sh makes: one file per secret.
+const FRESH: Record<(typeof SECRETS)[number], string> = { db_password: '5c0ffee0d1b2a3', keystore_password: '6bead5e7f8a9b0', admin_password: '7a11ce4b3c2d1e' };
+const SECRET_MOUNT = '/run/secrets/';
+
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+const temporary: string[] = [];
+
+/** deployment.toml as a service reads it, with its /run/secrets/ files taken from a folder holding `values`. */
+function withSecrets(values: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'compose-spec-'));
+  temporary.push(dir);
+  for (const [name, value] of Object.entries(values)) writeFileSync(path.join(dir, name), `${value}\n`);
+  const file = path.join(dir, 'deployment.toml');
+  writeFileSync(file, readFileSync(path.join(REPO_ROOT, 'deploy/config/deployment.toml'), 'utf8').replaceAll(`$file{${SECRET_MOUNT}`, `$file{${dir}/`));
+  return file;
+}
 const service = (name: string): ComposeService => {
   const found = compose.services[name];
   if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
@@ -46,9 +67,10 @@ function configMount(name: string) {
   return { mount, file: path.resolve(REPO_ROOT, mount.source!, path.relative(mount.target, file)) };
 }
 
-/** The config a service gets in its container: the mounted file, read with the service's environment. */
-function containerConfig(name: 'key-manager' | 'devportal'): DeploymentConfig {
-  return loadConfig({ service: name, file: configMount(name).file, env: { ...runtime.env, ...environmentOf(service(name)) } });
+/** The config a service gets in its container: the mounted file, read with the service's environment and secrets. */
+function containerConfig(name: 'key-manager' | 'devportal', secrets: Record<string, string> = FRESH): DeploymentConfig {
+  expect(configMount(name).file).toBe(path.join(REPO_ROOT, 'deploy/config/deployment.toml'));
+  return loadConfig({ service: name, file: withSecrets(secrets), env: { ...runtime.env, ...environmentOf(service(name)) } });
 }
 
 describe('docker-compose.yml', () => {
@@ -61,34 +83,93 @@ describe('docker-compose.yml', () => {
     expect(validateCompose(broken).length).toBeGreaterThan(0);
   });
 
-  it('refuses to start when a secret is missing from .env, naming it', () => {
-    for (const name of SECRETS) {
-      const { [name]: _omitted, ...without } = envExample;
-      expect(() => loadComposeFile(COMPOSE_FILE, without)).toThrow(new RegExp(`required variable ${name} is missing a value: set ${name} in .env`));
-      expect(() => loadComposeFile(COMPOSE_FILE, { ...without, [name]: '' })).toThrow(new RegExp(`required variable ${name}`));
+  it('hands the passwords to the services as Compose secret files, never through the environment or a command line', () => {
+    const declared = compose['secrets'] as Record<string, { file: string }>;
+    expect(Object.keys(declared).sort()).toEqual([...SECRETS].sort());
+    for (const name of SECRETS) expect(declared[name]!.file).toBe(`./deploy/secrets/${name}`);
+    for (const name of [...longRunning, 'cli'] as const) expect(service(name)['secrets']).toEqual([...SECRETS]);
+    expect(service('postgres')['secrets']).toEqual(['db_password']);
+    expect(environmentOf(service('postgres'))['POSTGRES_PASSWORD_FILE']).toBe('/run/secrets/db_password');
+    expect(service('keystore-init')['secrets']).toEqual(['keystore_password']);
+    expect(argvOf(service('keystore-init').command).join(' ')).toContain('--password-file /run/secrets/keystore_password');
+    // deployment.toml reads each from the file the services get.
+    const toml = readFileSync(path.join(REPO_ROOT, 'deploy/config/deployment.toml'), 'utf8');
+    const referenced = [...toml.matchAll(/^[^#\n]*\$file\{\/run\/secrets\/([a-z_]+)\}/gm)].map((m) => m[1]);
+    expect(new Set(referenced)).toEqual(new Set(SECRETS));
+    // No password, secret or key in any service's environment or command.
+    for (const [name, entry] of Object.entries(compose.services)) {
+      const env = Object.entries(environmentOf(entry)).filter(([key]) => /PASSWORD|SECRET|_KEY$/i.test(key) && !key.endsWith('_FILE'));
+      expect({ service: name, env }).toEqual({ service: name, env: [] });
+      expect(JSON.stringify(entry.command ?? '')).not.toMatch(/--password[ "]|--password=/);
+    }
+    // The secret folder is git-ignored, and deploy/init-secrets.sh makes exactly these files.
+    expect(readFileSync(path.join(REPO_ROOT, '.gitignore'), 'utf8')).toMatch(/^deploy\/secrets\/$/m);
+    expect(readFileSync(path.join(REPO_ROOT, 'deploy/init-secrets.sh'), 'utf8')).toContain(`for name in ${SECRETS.join(' ')}; do`);
+  });
+
+  it('refuses to start the services with placeholder passwords', () => {
+    for (const name of longRunning) {
+      let error: unknown;
+      try {
+        containerConfig(name, { db_password: 'example-db-password-change-me', keystore_password: 'example-keystore-password-change-me', admin_password: 'example-admin-password-change-me' });
+      } catch (caught) {
+        error = caught;
+      }
+      expect((error as ConfigError).issues.filter((i) => i.problem.includes('placeholder')).map((i) => i.key).sort()).toEqual(['database.url', 'keystore.primary.password', 'super_admin.password']);
     }
   });
 
-  it('takes every required variable from deploy/.env.example', () => {
-    const required = [...JSON.stringify(raw).matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?\?/g)].map((m) => m[1]!);
-    expect(new Set(required)).toEqual(new Set(SECRETS));
-    for (const name of required) expect(envExample[name]).toBeTruthy();
+  it('needs no variable from .env: every one the file reads has a default, and deploy/.env.example names each', () => {
+    const text = readFileSync(COMPOSE_FILE, 'utf8');
+    expect([...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?\?/g)]).toEqual([]);
+    const example = readFileSync(ENV_EXAMPLE, 'utf8');
+    for (const [, name] of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)) expect({ name, documented: example.includes(`# ${name}=`) }).toEqual({ name, documented: true });
   });
 
-  it('lets the Key Manager scale: no container_name, a host port range that the portal does not use', () => {
+  it('lets the Key Manager scale: no container_name, no host port; the proxy is the only published port', () => {
     const km = service('key-manager');
     expect(km.container_name).toBeUndefined();
-    const kmPorts = publishedPortsOf(km);
-    const portalPorts = publishedPortsOf(service('devportal')).map((p) => Number(p.host));
-    for (const port of kmPorts) {
-      // A fixed host port would make the second instance fail with "port is already allocated".
-      expect(port.host).toMatch(/^\d+-\d+$/);
-      const [low, high] = port.host!.split('-').map(Number) as [number, number];
-      expect(high - low).toBeGreaterThanOrEqual(4);
-      for (const portal of portalPorts) expect(portal >= low && portal <= high).toBe(false);
-    }
+    const published = Object.entries(compose.services).filter(([, s]) => publishedPortsOf(s).length > 0).map(([name]) => name);
+    expect(published).toEqual(['proxy']);
+    expect(publishedPortsOf(service('proxy'))).toEqual([{ container: 8443, host: '8443' }]);
     // Instances share the bus as one NATS queue group.
     expect(containerConfig('key-manager').nats.queue).toBeTruthy();
+  });
+
+  it('puts the proxy in front: it balances over every replica it finds in DNS, checks readiness, and terminates TLS', () => {
+    const cfg = readFileSync(path.join(REPO_ROOT, 'deploy/proxy/haproxy.cfg'), 'utf8');
+    const proxyMounts = mountsOf(service('proxy'));
+    expect(proxyMounts.find((m) => m.source === './deploy/proxy/haproxy.cfg')).toMatchObject({ type: 'bind', read_only: true });
+    for (const name of longRunning) {
+      const port = containerConfig(name).server.port;
+      expect(cfg).toMatch(new RegExp(`server-template \\S+ \\d+ ${name}:${port}\\n`));
+      expect(service(name).expose).toEqual([String(port)]);
+      expect(dependenciesOf(service('proxy'))[name]).toBe('service_healthy');
+    }
+    expect(cfg).toContain('http-check send meth GET uri /health/ready');
+    expect(cfg).toContain('resolvers docker');
+    expect(cfg).toMatch(/bind :8443 ssl crt \/usr\/local\/etc\/haproxy\/certs\//);
+    // The certificate folder the proxy serves is the one tls-init fills on first start.
+    const certs = proxyMounts.find((m) => m.target === '/usr/local/etc/haproxy/certs')!;
+    expect(certs.read_only).toBe(true);
+    expect(mountsOf(service('tls-init')).find((m) => m.target === '/certs')?.source).toBe(certs.source);
+    expect(argvOf(service('tls-init').command).join(' ')).toContain('tls dev-certificate --out /certs/dev.pem');
+    expect(dependenciesOf(service('proxy'))['tls-init']).toBe('service_completed_successfully');
+    // Client-supplied forwarding headers are dropped before the proxy sets its own (the services trust them).
+    for (const header of ['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host', 'Forwarded']) expect(cfg).toContain(`http-request del-header ${header}\n`);
+  });
+
+  it('names the published address as issuer and public URL, and trusts the proxy', () => {
+    for (const name of longRunning) {
+      const config = containerConfig(name);
+      expect(config.server.publicUrl).toBe('https://localhost:8443');
+      expect(config.server.trustProxy).toBe(true);
+      expect(config.oauth.issuer).toBe('https://localhost:8443');
+    }
+    // Another published port or host name follows into the URL.
+    const moved = loadComposeFile(COMPOSE_FILE, { ...envExample, HTTPS_PORT: '443', PUBLIC_URL: 'https://apim.example.com' }).resolved;
+    expect(environmentOf(moved.services['key-manager']!)['PUBLIC_URL']).toBe('https://apim.example.com');
+    expect(environmentOf(loadComposeFile(COMPOSE_FILE, { ...envExample, HTTPS_PORT: '9443' }).resolved.services['devportal']!)['PUBLIC_URL']).toBe('https://localhost:9443');
   });
 
   it('starts the services after healthy infrastructure and a created keystore', () => {
@@ -127,11 +208,12 @@ describe('docker-compose.yml', () => {
     for (const name of longRunning) {
       const config = containerConfig(name);
       const db = new URL(config.database.url);
+      expect(postgres['POSTGRES_PASSWORD_FILE']).toBe(`${SECRET_MOUNT}db_password`);
       expect({ host: db.hostname, port: db.port, user: db.username, password: decodeURIComponent(db.password), database: db.pathname.slice(1) }).toEqual({
         host: 'postgres',
         port: '5432',
         user: postgres['POSTGRES_USER'],
-        password: postgres['POSTGRES_PASSWORD'],
+        password: FRESH.db_password,
         database: postgres['POSTGRES_DB'],
       });
       expect(config.nats.servers).toEqual(['nats://nats:4222']);
@@ -140,13 +222,46 @@ describe('docker-compose.yml', () => {
       expect(config.keystore.primary.file.startsWith(`${keystoreMount.target}/`)).toBe(true);
       expect(keystoreInit).toContain(`--out ${config.keystore.primary.file}`);
       expect(keystoreInit).toContain(`--alias ${config.keystore.primary.alias}`);
-      // Published, health-checked and listened-on ports are the same container port.
-      expect(publishedPortsOf(service(name)).map((p) => p.container)).toEqual([config.server.port]);
+      // Exposed (to the proxy), health-checked and listened-on ports are the same container port.
+      expect(service(name).expose).toEqual([String(config.server.port)]);
       const check = JSON.stringify(service(name).healthcheck?.test);
       expect(check).toContain(`/dev/tcp/127.0.0.1/${config.server.port}`);
       expect(check).toContain('GET /health/ready');
     }
     expect(JSON.stringify(service('nats').healthcheck?.test)).toContain(`:${natsCommand[natsCommand.indexOf('--http_port') + 1]}/healthz`);
+  });
+
+  it('monitors on demand: Prometheus (profile monitoring) scrapes the ports the services and the proxy listen on', () => {
+    const prometheus = service('prometheus');
+    expect(prometheus.profiles).toEqual(['monitoring']);
+    expect(publishedPortsOf(prometheus)).toEqual([]);
+    const mount = mountsOf(prometheus).find((m) => m.target === '/etc/prometheus')!;
+    expect(mount).toMatchObject({ type: 'bind', source: './deploy/monitoring', read_only: true });
+    const scrape = parse(readFileSync(path.join(REPO_ROOT, 'deploy/monitoring/prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[];
+    };
+    const jobs = Object.fromEntries(scrape.scrape_configs.map((job) => [job.job_name, job.dns_sd_configs?.[0]]));
+    for (const name of longRunning) expect(jobs[name]).toEqual(expect.objectContaining({ names: [name], port: containerConfig(name).server.port }));
+    expect(jobs['proxy']).toEqual(expect.objectContaining({ names: ['proxy'], port: 8404 }));
+    expect(readFileSync(path.join(REPO_ROOT, 'deploy/proxy/haproxy.cfg'), 'utf8')).toMatch(/bind :8404\n[\s\S]*prometheus-exporter/);
+    for (const file of scrape.rule_files) expect(existsSync(path.join(REPO_ROOT, 'deploy/monitoring', path.relative(mount.target, file)))).toBe(true);
+    const dashboard = JSON.parse(readFileSync(path.join(REPO_ROOT, 'deploy/monitoring/grafana/apim-dashboard.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    expect(dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).every((expr) => expr.length > 0)).toBe(true);
+  });
+
+  it('restarts, limits and rotates the logs of every long-running service; one-shots run once', () => {
+    for (const name of ['postgres', 'nats', 'key-manager', 'devportal', 'proxy', 'prometheus']) {
+      const entry = service(name);
+      expect({ name, restart: entry.restart }).toEqual({ name, restart: 'unless-stopped' });
+      const limits = (entry['deploy'] as { resources: { limits: { cpus: string; memory: string } } }).resources.limits;
+      expect(Number(limits.cpus)).toBeGreaterThan(0);
+      expect(limits.memory).toMatch(/^\d+[mg]$/);
+    }
+    for (const name of ['postgres', 'nats', 'keystore-init', 'tls-init', 'key-manager', 'devportal', 'proxy', 'prometheus']) {
+      expect(service(name)['logging']).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '5' } });
+    }
+    for (const name of ['keystore-init', 'tls-init', 'cli']) expect(service(name).restart).toBe('no');
   });
 
   it('builds a non-root image from the compiled code only, with no key or secret in it', () => {

@@ -5,6 +5,7 @@ import { ExitCode, toCliError } from './cli.error.js';
 import { registerCryptoCommands } from './crypto/crypto.commands.js';
 import { registerEncryptionCommands } from './encryption/encryption.commands.js';
 import { registerKeystoreCommands } from './keystore/keystore.commands.js';
+import { registerTlsCommands } from './tls/tls.commands.js';
 import { registerTokensCommands } from './tokens/tokens.commands.js';
 import { registerWso2Commands } from './wso2/wso2.commands.js';
 
@@ -42,6 +43,7 @@ See docs/cli.md.`,
   registerTokensCommands(program, io);
   registerEncryptionCommands(program, io);
   registerWso2Commands(program, io);
+  registerTlsCommands(program, io);
   return program;
 }
 

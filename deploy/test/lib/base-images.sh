@@ -1,6 +1,6 @@
 # Base images for the compose tests: the real ones when a registry answers, local stand-ins otherwise.
 # Sourced by deploy/test/compose-smoke.sh after lib/engine.sh. Exports NODE_IMAGE (build argument of
-# deploy/Dockerfile), POSTGRES_IMAGE and NATS_IMAGE (read by docker-compose.yml).
+# deploy/Dockerfile), POSTGRES_IMAGE, NATS_IMAGE, PROXY_IMAGE and PROMETHEUS_IMAGE (read by docker-compose.yml).
 #
 # Stand-ins (deploy/test/standin/README.md) get their own names, never the official ones, and a label with
 # the hash of their inputs: an image whose label matches is reused, not rebuilt.
@@ -12,6 +12,8 @@ NPM_VERSION=${NPM_VERSION:-11.21.3}
 OFFICIAL_NODE_IMAGE=$(sed -n 's/^ARG NODE_IMAGE=//p' deploy/Dockerfile)
 OFFICIAL_POSTGRES_IMAGE=$(sed -n 's/.*image: \${POSTGRES_IMAGE:-\([^}]*\)}.*/\1/p' docker-compose.yml | head -n 1)
 OFFICIAL_NATS_IMAGE=$(sed -n 's/.*image: \${NATS_IMAGE:-\([^}]*\)}.*/\1/p' docker-compose.yml | head -n 1)
+OFFICIAL_PROXY_IMAGE=$(sed -n 's/.*image: \${PROXY_IMAGE:-\([^}]*\)}.*/\1/p' docker-compose.yml | head -n 1)
+OFFICIAL_PROMETHEUS_IMAGE=$(sed -n 's/.*image: \${PROMETHEUS_IMAGE:-\([^}]*\)}.*/\1/p' docker-compose.yml | head -n 1)
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 image_label() { docker image inspect --format "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true; }
@@ -64,16 +66,21 @@ ensure_standin_node() {
 }
 
 ensure_base_images() {
-  if have_or_pull "$OFFICIAL_NODE_IMAGE" && have_or_pull "$OFFICIAL_POSTGRES_IMAGE" && have_or_pull "$OFFICIAL_NATS_IMAGE"; then
+  if have_or_pull "$OFFICIAL_NODE_IMAGE" && have_or_pull "$OFFICIAL_POSTGRES_IMAGE" && have_or_pull "$OFFICIAL_NATS_IMAGE" && have_or_pull "$OFFICIAL_PROXY_IMAGE" \
+    && have_or_pull "$OFFICIAL_PROMETHEUS_IMAGE"; then
     log "using the official base images"
-    NODE_IMAGE=$OFFICIAL_NODE_IMAGE POSTGRES_IMAGE=$OFFICIAL_POSTGRES_IMAGE NATS_IMAGE=$OFFICIAL_NATS_IMAGE
+    NODE_IMAGE=$OFFICIAL_NODE_IMAGE POSTGRES_IMAGE=$OFFICIAL_POSTGRES_IMAGE NATS_IMAGE=$OFFICIAL_NATS_IMAGE PROXY_IMAGE=$OFFICIAL_PROXY_IMAGE \
+      PROMETHEUS_IMAGE=$OFFICIAL_PROMETHEUS_IMAGE
   else
     log "no registry answers: using local stand-ins for the base images ($STANDIN_DIR/README.md)"
     ensure_standin_debian
     ensure_standin_node
     build_standin apim-standin/postgres:15 "$STANDIN_DIR/postgres" "$(inputs_hash "$STANDIN_DIR"/postgres/*)"
     build_standin apim-standin/nats:2.9 "$STANDIN_DIR/nats" "$(inputs_hash "$STANDIN_DIR"/nats/*)"
-    POSTGRES_IMAGE=apim-standin/postgres:15 NATS_IMAGE=apim-standin/nats:2.9
+    build_standin apim-standin/haproxy:2.6 "$STANDIN_DIR/haproxy" "$(inputs_hash "$STANDIN_DIR"/haproxy/*)"
+    build_standin apim-standin/prometheus:2.42 "$STANDIN_DIR/prometheus" "$(inputs_hash "$STANDIN_DIR"/prometheus/*)"
+    POSTGRES_IMAGE=apim-standin/postgres:15 NATS_IMAGE=apim-standin/nats:2.9 PROXY_IMAGE=apim-standin/haproxy:2.6
+    PROMETHEUS_IMAGE=apim-standin/prometheus:2.42
   fi
-  export NODE_IMAGE POSTGRES_IMAGE NATS_IMAGE
+  export NODE_IMAGE POSTGRES_IMAGE NATS_IMAGE PROXY_IMAGE PROMETHEUS_IMAGE
 }

@@ -81,6 +81,17 @@ class Issues {
   }
 }
 
+/**
+ * Placeholders such as deploy/.env.example's "example-db-password-change-me": anyone can read them, so a
+ * service refuses to start with one in a secret key (also inside a URL).
+ */
+const PLACEHOLDER_SECRET = /change[-_ ]?me/i;
+
+export function isPlaceholderSecret(value: unknown): boolean {
+  if (typeof value === 'string') return PLACEHOLDER_SECRET.test(value);
+  return Array.isArray(value) && value.some((item) => typeof item === 'string' && PLACEHOLDER_SECRET.test(item));
+}
+
 /** Substitutes `$env{}` and turns the string forms of numbers and booleans into their types. */
 function coerce(kind: KeyKind, value: unknown, env: NodeJS.ProcessEnv, baseDir: string, files?: ReadonlyMap<string, string>) {
   const variables: string[] = [];
@@ -172,6 +183,14 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
       data.reported.add(spec.name);
     } else if (result.blank) {
       data.blank.set(spec.name, result.variables);
+    } else if (spec.secret && isPlaceholderSecret(result.value)) {
+      // The value itself is never echoed (a placeholder is public, but this path must not learn to print secrets).
+      issues.add(
+        key,
+        `holds a placeholder ("…change-me"), not a secret${result.variables.length > 0 ? ` (from ${references(result.variables)})` : ''}`,
+        'a fresh secret of your own, e.g. from `openssl rand -hex 24` — the values in deploy/.env.example are public',
+      );
+      data.reported.add(spec.name);
     } else {
       data.raw.set(spec.name, result.value);
       data.variables.set(spec.name, result.variables);

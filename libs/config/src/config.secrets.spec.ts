@@ -95,3 +95,46 @@ describe('loadConfig: secrets never reach a message', () => {
     expect((error as ConfigError).message).not.toContain('syntaxSecret');
   });
 });
+
+describe('loadConfig: placeholder secrets are refused', () => {
+  // The example values earlier versions of deploy/.env.example shipped, which a platform team could forget to replace.
+  const example = {
+    DB_PASSWORD: 'example-db-password-change-me',
+    KEYSTORE_PASSWORD: 'example-keystore-password-change-me',
+    ADMIN_PASSWORD: 'example-admin-password-change-me',
+  };
+
+  it('refuses example passwords, naming the key and the variable, not the value', () => {
+    const error = loadError(toml(), 'key-manager', { ...ENV, ...example });
+    const placeholders = error.issues.filter((issue) => issue.problem.includes('placeholder'));
+    expect(placeholders.map((issue) => issue.key).sort()).toEqual(['database.url', 'keystore.primary.password', 'super_admin.password']);
+    expect(error.format()).toContain('holds a placeholder ("…change-me"), not a secret (from $env{DB_PASSWORD})');
+    expect(error.format()).toContain('openssl rand -hex 24');
+    for (const value of Object.values(example)) expect(error.format()).not.toContain(value);
+  });
+
+  it('refuses one in a $file{} secret too, and any spelling of "change me" in a secret key', () => {
+    const folder = tempFolder();
+    writeFileSync(join(folder, 'admin_password'), 'ChangeMe-please\n');
+    const file = join(folder, 'deployment.toml');
+    writeFileSync(file, toml({ super_admin: 'username = "admin"\npassword = "$file{admin_password}"' }));
+    let error: unknown;
+    try {
+      loadConfig({ service: 'key-manager', file, env: ENV });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).issues.map((issue) => issue.key)).toEqual(['super_admin.password']);
+    expect(loadError(toml({}, '[transport.nats]\nuser = "apim"\npassword = "nats_change_me"')).issues.map((i) => i.key)).toEqual(['transport.nats.password']);
+  });
+
+  it('accepts real secrets, and "change me" in keys that are not secret', () => {
+    expect(() => loadConfig({ service: 'key-manager', file: writeToml(toml({ super_admin: 'username = "change-me"\npassword = "$env{ADMIN_PASSWORD}"' })), env: ENV })).not.toThrow();
+  });
+});
+
+function writeToml(text: string): string {
+  const file = join(tempFolder(), 'deployment.toml');
+  writeFileSync(file, text);
+  return file;
+}

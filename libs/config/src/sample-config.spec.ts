@@ -1,21 +1,36 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from './index.js';
 
 // The sample shipped for Docker Compose must keep loading: it is what operators copy.
 const SAMPLE = fileURLToPath(new URL('../../../deploy/config/deployment.toml', import.meta.url));
 
-// The variables the sample references (deploy/.env.example lists them).
-const ENV = {
-  DB_PASSWORD: 'sample-db-pass',
-  KEYSTORE_PASSWORD: 'sample-keystore-pass',
-  ADMIN_PASSWORD: 'sample-admin-pass',
-};
+// Its secrets are Compose secret files under /run/secrets/ (deploy/init-secrets.sh makes them); here they
+// sit in a temporary folder that a copy of the sample points at. PUBLIC_URL comes from docker-compose.yml.
+const SECRETS = { db_password: 'sample-db-pass', keystore_password: 'sample-keystore-pass', admin_password: 'sample-admin-pass' };
+const ENV = { PUBLIC_URL: 'https://localhost:8443' };
+const dir = mkdtempSync(join(tmpdir(), 'sample-config-'));
+const file = join(dir, 'deployment.toml');
+writeFileSync(file, readFileSync(SAMPLE, 'utf8').replaceAll('$file{/run/secrets/', `$file{${dir}/`));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('deploy/config/deployment.toml', () => {
-  it('loads for the key manager', () => {
-    const config = loadConfig({ service: 'key-manager', file: SAMPLE, env: ENV });
+  beforeEach(() => {
+    for (const [name, value] of Object.entries(SECRETS)) writeFileSync(join(dir, name), `${value}\n`);
+  });
 
-    expect(config.server).toMatchObject({ port: 9443, publicUrl: 'http://localhost:9443' });
+  it('reads every secret from /run/secrets/ and the public URL from the environment', () => {
+    const text = readFileSync(SAMPLE, 'utf8');
+    expect([...text.matchAll(/^[^#\n]*\$file\{\/run\/secrets\/([a-z_]+)\}/gm)].map((m) => m[1]).sort()).toEqual(Object.keys(SECRETS).sort());
+    expect([...text.matchAll(/^[^#\n]*\$env\{([A-Z_]+)\}/gm)].map((m) => m[1])).toEqual(['PUBLIC_URL']);
+  });
+
+  it('loads for the key manager', () => {
+    const config = loadConfig({ service: 'key-manager', file, env: ENV });
+
+    expect(config.server).toMatchObject({ port: 9443, publicUrl: 'https://localhost:8443', trustProxy: true });
     expect(config.database).toEqual({ url: 'postgres://apim:sample-db-pass@postgres:5432/apim', schema: 'key_manager', poolSize: 10 });
     expect(config.nats.servers).toEqual(['nats://nats:4222']);
     expect(config.keystore.primary).toEqual({
@@ -27,23 +42,31 @@ describe('deploy/config/deployment.toml', () => {
     });
     expect(config.encryption).toEqual({ enabled: true, hashing: false, transformation: 'RSA/ECB/OAEPwithSHA1andMGF1Padding', sealedSecretReserve: 256 });
     expect(config.superAdmin).toEqual({ username: 'admin', password: 'sample-admin-pass' });
+    expect(config.oauth.issuer).toBe('https://localhost:8443');
   });
 
   it('loads for the developer portal, with its port and schema', () => {
-    const config = loadConfig({ service: 'devportal', file: SAMPLE, env: ENV });
+    const config = loadConfig({ service: 'devportal', file, env: ENV });
 
     expect(config.server.port).toBe(9444);
     expect(config.database.schema).toBe('devportal');
-    expect(config.oauth.issuer).toBe('http://localhost:9443');
+    expect(config.oauth.issuer).toBe('https://localhost:8443');
   });
 
   it('loads for the CLI', () => {
-    expect(loadConfig({ service: 'cli', file: SAMPLE, env: ENV }).database.schema).toBe('key_manager');
+    expect(loadConfig({ service: 'cli', file, env: ENV }).database.schema).toBe('key_manager');
   });
 
-  it('names the variables it needs when they are missing', () => {
-    expect(() => loadConfig({ service: 'devportal', file: SAMPLE, env: {} })).toThrow(
-      /\$env\{DB_PASSWORD\}[\s\S]*\$env\{KEYSTORE_PASSWORD\}[\s\S]*\$env\{ADMIN_PASSWORD\}/,
-    );
+  it('names the files and variables it needs when they are missing, never their contents', () => {
+    rmSync(join(dir, 'keystore_password'));
+    let message = '';
+    try {
+      loadConfig({ service: 'devportal', file, env: {} });
+    } catch (error) {
+      message = (error as Error & { format(): string }).format();
+    }
+    expect(message).toMatch(/\$file\{[^}]*keystore_password\}, which cannot be read \(ENOENT\)/);
+    expect(message).toContain('$env{PUBLIC_URL}');
+    expect(message).not.toContain('sample-db-pass');
   });
 });

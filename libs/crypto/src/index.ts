@@ -7,6 +7,7 @@ export { CryptoError, type CryptoErrorCode } from './crypto.error.js';
 export type { CreateKeystoreOptions, KeystoreEntryInfo, KeystoreKey, KeystoreOptions, KeystoreType } from './keystore.types.js';
 export { inspectKeystore, loadKeystore } from './keystore.loader.js';
 export { createPkcs12Keystore } from './keystore.factory.js';
+export { createSelfSignedTlsCertificate, type SelfSignedTls, type SelfSignedTlsOptions } from './tls-certificate.factory.js';
 export { isWritableTransformation, parseTransformation, Transformations, type Transformation } from './transformation.util.js';
 export { parseSymmetricKey, type SymmetricKey } from './symmetric-key.util.js';
 export { decodeStoredValue, type DecodedValue } from './stored-value.codec.js';

@@ -5,7 +5,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DemoApiClient, type ClientCredentials } from '../../../apps/launcher/src/demo-api.client.js';
 import { jwtClaims } from '../../../apps/launcher/src/demo-output.formatter.js';
-import { ComposeStack, counterTotal, freePortRange, run } from './support/compose-stack.js';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../support/built-dist.js';
+import { ComposeStack, counterTotal, firstCertificate, freePortRange, run, trustCertificate } from './support/compose-stack.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const timings: string[] = [];
@@ -23,17 +27,23 @@ describe('docker-compose.yml on a real Docker engine', () => {
   let accessToken: string;
   let resourceServer: ClientCredentials;
   let keystoreDigest: string;
+  let publicUrl: string;
+  let certificate: X509Certificate;
 
   beforeAll(async () => {
-    const base = await freePortRange(6);
-    stack = await ComposeStack.create({ env: { KEY_MANAGER_HTTP_PORTS: `${base}-${base + 4}`, DEVPORTAL_HTTP_PORT: String(base + 5) } });
+    const port = await freePortRange(1);
+    stack = await ComposeStack.create({ env: { HTTPS_PORT: String(port) } });
     const started = Date.now();
     await stack.up();
     timings.push(`stack up until healthy: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const kmUrl = `http://127.0.0.1:${await stack.port('key-manager', 9443)}`;
-    const portalUrl = `http://127.0.0.1:${await stack.port('devportal', 9444)}`;
-    api = new DemoApiClient(kmUrl, portalUrl);
-    portalApi = `${portalUrl}/api/am/devportal/v3`;
+    // Everything goes through the proxy, over TLS, with the development certificate tls-init made.
+    expect(await stack.port('proxy', 8443)).toBe(port);
+    publicUrl = `https://localhost:${port}`;
+    const pem = firstCertificate(await stack.must(['exec', '-T', 'proxy', 'cat', '/usr/local/etc/haproxy/certs/dev.pem']));
+    certificate = new X509Certificate(pem);
+    await trustCertificate(pem);
+    api = new DemoApiClient(publicUrl, publicUrl);
+    portalApi = `${publicUrl}/api/am/devportal/v3`;
   }, 900_000);
 
   afterAll(async () => {
@@ -48,17 +58,44 @@ describe('docker-compose.yml on a real Docker engine', () => {
   it('starts every service: postgres, nats, key-manager and devportal healthy, keystore-init completed', async () => {
     keystoreDigest = await stack.must(['exec', '-T', 'key-manager', 'sha256sum', '/keystore/primary.p12']);
     expect(keystoreDigest).toMatch(/^[0-9a-f]{64} /);
-    for (const service of ['postgres', 'nats', 'key-manager', 'devportal']) {
+    for (const service of ['postgres', 'nats', 'key-manager', 'devportal', 'proxy']) {
       expect(await stack.containers(service)).toEqual([expect.objectContaining({ state: 'running', health: 'healthy' })]);
     }
-    expect(await stack.containers('keystore-init')).toEqual([expect.objectContaining({ state: 'exited' })]);
-    expect((await stack.compose(['ps', '--all', '--format', '{{.Status}}', 'keystore-init'])).stdout).toMatch(/Exited \(0\)/);
+    for (const oneShot of ['keystore-init', 'tls-init']) {
+      expect(await stack.containers(oneShot)).toEqual([expect.objectContaining({ state: 'exited' })]);
+      expect((await stack.compose(['ps', '--all', '--format', '{{.Status}}', oneShot])).stdout).toMatch(/Exited \(0\)/);
+    }
+  });
+
+  it('publishes one port, the proxy\'s: TLS with the development certificate, issuer and discovery on the published address', async () => {
+    const published = (await stack.must(['ps', '--format', '{{.Service}} {{.Ports}}'])).split('\n').filter((line) => line.includes('->')).map((line) => line.split(' ')[0]);
+    expect(published).toEqual(['proxy']);
+    expect(certificate.checkHost('localhost')).toBe('localhost');
+    expect(certificate.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    const discovery = (await (await fetch(`${publicUrl}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    expect(discovery['issuer']).toBe(publicUrl);
+    expect(discovery['token_endpoint']).toBe(`${publicUrl}/oauth2/token`);
+    expect(discovery['introspection_endpoint']).toBe(`${publicUrl}/oauth2/introspect`);
+    const response = await fetch(`${publicUrl}/oauth2/token`, { method: 'POST' });
+    expect(response.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    await response.body?.cancel();
+    // The services' metrics stay inside the deployment network.
+    expect((await fetch(`${publicUrl}/metrics`)).status).toBe(404);
+    // Plain HTTP on the TLS port gets no service.
+    await expect(fetch(`http://localhost:${new URL(publicUrl).port}/health/ready`)).rejects.toThrow();
   });
 
   it('runs the services on Node.js 24 as the unprivileged node user, on a read-only root, without npm or dev dependencies', async () => {
     const [container] = await stack.containers('key-manager');
-    const inspect = JSON.parse((await run('docker', ['inspect', container!.name])).stdout) as { Config: { User: string }; HostConfig: { ReadonlyRootfs: boolean } }[];
+    const inspect = JSON.parse((await run('docker', ['inspect', container!.name])).stdout) as { Config: { User: string; Env: string[]; Cmd: string[] }; HostConfig: { ReadonlyRootfs: boolean } }[];
     expect(inspect[0]).toMatchObject({ Config: { User: 'node' }, HostConfig: { ReadonlyRootfs: true } });
+    // Passwords are Compose secrets (files), never in a container's environment or command line.
+    for (const name of ['key-manager', 'devportal', 'postgres', 'keystore-init']) {
+      const [c] = await stack.containers(name);
+      const config = (JSON.parse((await run('docker', ['inspect', c!.name])).stdout) as typeof inspect)[0]!.Config;
+      for (const secret of Object.values(stack.secrets)) expect(JSON.stringify([config.Env, config.Cmd])).not.toContain(secret);
+    }
+    expect(await stack.must(['exec', '-T', 'key-manager', 'cat', '/run/secrets/admin_password'])).toBe(stack.secrets.ADMIN_PASSWORD);
     const probe = [
       'echo "node $(node --version) uid $(id -u)"',
       'touch /app/probe 2>/dev/null && echo "root writable" || echo "root read-only"',
@@ -130,6 +167,79 @@ describe('docker-compose.yml on a real Docker engine', () => {
     expect(served.reduce((a, b) => a + b, 0)).toBe(requests);
     expect(served.filter((count) => count > 0).length).toBeGreaterThanOrEqual(2);
     timings.push(`portal token requests served per Key Manager instance: ${served.join('/')}`);
+
+    // Over HTTP, the proxy finds the new replicas through Docker's DNS and sends requests to each of them
+    // once their readiness checks pass (seconds after scaling).
+    const httpBefore = await issued();
+    const balancingStarted = Date.now();
+    let httpServed = [0, 0, 0];
+    while (httpServed.some((count) => count === 0) && Date.now() - balancingStarted < 90_000) {
+      for (let i = 0; i < 10; i++) await api.clientCredentialsToken(consumer);
+      httpServed = (await issued()).map((count, i) => count - httpBefore[i]!);
+    }
+    expect(httpServed.every((count) => count > 0)).toBe(true);
+    timings.push(`token requests through the proxy per instance: ${httpServed.join('/')} (all three within ${((Date.now() - balancingStarted) / 1000).toFixed(1)} s)`);
+  });
+
+  it('takes a stopped replica out of the proxy\'s rotation: no failed request while it stops', async () => {
+    const [, , third] = await stack.containers('key-manager');
+    const stopping = run('docker', ['stop', '--time', '30', third!.name]);
+    const failures: string[] = [];
+    let requests = 0;
+    const started = Date.now();
+    try {
+      while (Date.now() - started < 8_000) {
+        requests += 1;
+        const response = await api.tokenAttempt(consumer).catch((error: Error) => ({ status: `${error.message}: ${String((error.cause as Error | undefined)?.message)}` }));
+        if (response.status !== 200) failures.push(String(response.status));
+      }
+      expect((await stopping).code).toBe(0);
+      expect({ requests, failures }).toEqual({ requests, failures: [] });
+      timings.push(`requests while a replica stopped: ${requests}, none failed`);
+    } finally {
+      await stopping;
+      await stack.up(['--scale', 'key-manager=3']);
+    }
+  });
+
+  it('is monitored: promtool passes the config, rules and alert tests; Prometheus scrapes every replica and the proxy; every dashboard query runs', async () => {
+    const promtool = async (args: string[]) => {
+      const result = await stack.compose(['--profile', 'monitoring', 'run', '--rm', '--no-deps', '--entrypoint', 'promtool', 'prometheus', ...args]);
+      expect({ args, code: result.code, output: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ args, code: 0, output: '' });
+      return result.stdout + result.stderr;
+    };
+    expect(await promtool(['check', 'config', '/etc/prometheus/prometheus.yml'])).toMatch(/SUCCESS: 9 rules found/);
+    expect(await promtool(['test', 'rules', '/etc/prometheus/alerts.test.yml'])).toMatch(/SUCCESS/);
+
+    const started = Date.now();
+    await stack.must(['--profile', 'monitoring', 'up', '-d', '--no-build', '--no-deps', '--wait', 'prometheus']);
+    const query = async (promql: string) => {
+      const out = await stack.must(['exec', '-T', 'prometheus', 'wget', '-qO-', `http://127.0.0.1:9090/api/v1/query?query=${encodeURIComponent(promql)}`]);
+      const body = JSON.parse(out) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      expect(body.status).toBe('success');
+      return body.data.result;
+    };
+    const value = async (promql: string) => Number((await query(promql))[0]?.value[1] ?? NaN);
+    // Three Key Manager replicas, the portal and the proxy, all found through DNS and scraped.
+    let up: Record<string, number> = {};
+    while (Date.now() - started < 120_000) {
+      up = Object.fromEntries((await query('sum by (job) (up)')).map((r) => [r.metric['job']!, Number(r.value[1])]));
+      if (up['key-manager'] === 3 && up['devportal'] === 1 && up['proxy'] === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    expect(up).toMatchObject({ 'key-manager': 3, devportal: 1, proxy: 1, prometheus: 1 });
+    timings.push(`Prometheus scraping every target: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    expect(await value('sum(key_manager_tokens_issued_total)')).toBeGreaterThan(0);
+    expect(await value('haproxy_backend_active_servers{proxy="key-manager"}')).toBe(3);
+    expect(await value('sum(token_encryption_stored_values{state="current"})')).toBeGreaterThan(0);
+    // The rules are loaded, and none fires on a healthy stack.
+    expect(await value('count(ALERTS{alertstate="firing"})')).toBeNaN();
+    // Every query of the Grafana dashboard is valid PromQL against this Prometheus.
+    const dashboard = JSON.parse(readFileSync(path.join(REPO_ROOT, 'deploy/monitoring/grafana/apim-dashboard.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+    expect(dashboard.panels.length).toBeGreaterThanOrEqual(10);
+    for (const panel of dashboard.panels) for (const target of panel.targets) await query(target.expr);
+    // Issuance shows on the dashboard's first panel.
+    expect((await query(dashboard.panels[0]!.targets[0]!.expr)).length).toBeGreaterThan(0);
   });
 
   it('runs the operator CLI in the deployment network: encryption status lists every instance', async () => {

@@ -2,9 +2,10 @@
 // (test/deploy/stack/*.spec.ts, run by deploy/test/compose-smoke.sh = `npm run test:compose`).
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import tls from 'node:tls';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../../support/built-dist.js';
@@ -12,10 +13,10 @@ import { REPO_ROOT } from '../../support/built-dist.js';
 export const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
 
 /** What compose-smoke.sh prepared: the images to run. The stack tests need it; they do not build. */
-export function preparedImages(): { app: string; postgres: string; nats: string } {
+export function preparedImages(): { app: string; postgres: string; nats: string; proxy: string; prometheus: string } {
   const app = process.env['APIM_IMAGE'];
   if (!app) throw new Error('APIM_IMAGE is not set: run the stack tests through `npm run test:compose` (deploy/test/compose-smoke.sh), which builds the image');
-  return { app, postgres: process.env['POSTGRES_IMAGE'] ?? '', nats: process.env['NATS_IMAGE'] ?? '' };
+  return { app, postgres: process.env['POSTGRES_IMAGE'] ?? '', nats: process.env['NATS_IMAGE'] ?? '', proxy: process.env['PROXY_IMAGE'] ?? '', prometheus: process.env['PROMETHEUS_IMAGE'] ?? '' };
 }
 
 export interface CommandResult {
@@ -101,10 +102,12 @@ export class ComposeStack {
   static async create(options: StackOptions = {}): Promise<ComposeStack> {
     const images = preparedImages();
     const stack = new ComposeStack({});
-    Object.assign(stack.env, stack.secrets, {
+    Object.assign(stack.env, {
       APIM_IMAGE: images.app,
       ...(images.postgres ? { POSTGRES_IMAGE: images.postgres } : {}),
       ...(images.nats ? { NATS_IMAGE: images.nats } : {}),
+      ...(images.proxy ? { PROXY_IMAGE: images.proxy } : {}),
+      ...(images.prometheus ? { PROMETHEUS_IMAGE: images.prometheus } : {}),
       ...options.env,
     });
     if (olderThan(await engineApiVersion(), '1.44')) {
@@ -113,8 +116,19 @@ export class ComposeStack {
       stack.files.push(override);
     }
     stack.files.push(...(options.files ?? []));
+    stack.writeSecrets();
     stack.writeEnv();
     return stack;
+  }
+
+  /** The Compose secret files (as deploy/init-secrets.sh makes them: mode 0600, owned by the services' uid 1000). */
+  writeSecrets(): void {
+    const dir = path.join(this.dir, 'secrets');
+    mkdirSync(dir, { mode: 0o700 });
+    const files = { db_password: this.secrets.DB_PASSWORD, keystore_password: this.secrets.KEYSTORE_PASSWORD, admin_password: this.secrets.ADMIN_PASSWORD };
+    for (const [name, value] of Object.entries(files)) writeFileSync(path.join(dir, name), value, { mode: 0o600 });
+    if (process.getuid?.() === 0) for (const name of ['', ...Object.keys(files)]) chownSync(path.join(dir, name), 1000, 1000);
+    this.env['SECRETS_DIR'] = dir;
   }
 
   writeEnv(): void {
@@ -182,13 +196,31 @@ export class ComposeStack {
 
   /** Stops and removes the project's containers, networks and volumes, and its temporary folder. */
   async down(): Promise<void> {
-    await this.compose(['--profile', 'tools', 'down', '--volumes', '--remove-orphans', '--timeout', '10']);
+    await this.compose(['--profile', 'tools', '--profile', 'monitoring', 'down', '--volumes', '--remove-orphans', '--timeout', '10']);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
 function hex(): string {
   return randomBytes(16).toString('hex');
+}
+
+/**
+ * Makes the global `fetch` (which the demo client uses) trust one more CA certificate — the stack's
+ * development certificate — for the rest of the test file: undici's own fetch with an agent that adds it.
+ */
+export async function trustCertificate(pem: string): Promise<void> {
+  const { Agent, fetch: undiciFetch } = await import('undici');
+  const dispatcher = new Agent({ connect: { ca: [...tls.rootCertificates, pem] } });
+  globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as typeof fetch;
+}
+
+/** The first certificate of a PEM text (a PEM file may also hold the private key, which stays out). */
+export function firstCertificate(pem: string): string {
+  const match = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/.exec(pem);
+  if (!match) throw new Error('no certificate in the PEM text');
+  return match[0];
 }
 
 /** Reads one Prometheus counter's total over all label sets from a /metrics text. */
