@@ -2,6 +2,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsIn,
+  IsBoolean,
   IsInt,
   IsOptional,
   IsString,
@@ -160,6 +161,11 @@ class ClientSettings {
   userTokenLifetime?: number;
   @IsOptional() @IsInt() @Min(1) @Max(CLIENT_LIMITS.maxLifetimeSeconds)
   refreshTokenLifetime?: number;
+  /** WSO2's `pkceMandatory` / `pkceSupportPlain` application settings. */
+  @IsOptional() @IsBoolean()
+  pkceMandatory?: boolean;
+  @IsOptional() @IsBoolean()
+  pkceSupportPlain?: boolean;
 }
 
 export class CreateClientRequest extends ClientSettings {
@@ -200,6 +206,9 @@ export interface ClientView {
   applicationTokenLifetime: number;
   userTokenLifetime: number;
   refreshTokenLifetime: number;
+  /** Absent in replies of a Key Manager older than these settings. */
+  pkceMandatory?: boolean;
+  pkceSupportPlain?: boolean;
   createdAt: string;
   updatedAt: string;
 }

@@ -99,6 +99,33 @@ export class ApplicationKeysController {
     return this.keys.delete(caller, applicationId, keyMappingId);
   }
 
+  /** WSO2's deprecated `GET keys/{keyType}`: the key of that type, as `oauth-keys/{keyMappingId}`. */
+  @Get('keys/:keyType')
+  @Header('Cache-Control', 'no-store')
+  @ApiParam({ name: 'keyType', enum: KEY_TYPES })
+  @ApiOkResponse({ type: ApplicationKeyDto, description: "WSO2's deprecated key-type resource" })
+  async getByType(
+    @CurrentCaller() caller: Caller,
+    @Param('applicationId', uuidParam('applicationId')) applicationId: string,
+    @Param('keyType', keyTypeParam) keyType: KeyType,
+  ): Promise<ApplicationKeyDto> {
+    return this.keys.get(caller, applicationId, await this.keys.keyMappingIdOfType(caller, applicationId, keyType));
+  }
+
+  /** WSO2's deprecated `PUT keys/{keyType}`: grant types and callback URL of the key of that type. */
+  @Put('keys/:keyType')
+  @Header('Cache-Control', 'no-store')
+  @ApiParam({ name: 'keyType', enum: KEY_TYPES })
+  @ApiOkResponse({ type: ApplicationKeyDto, description: "WSO2's deprecated key-type resource" })
+  async updateByType(
+    @CurrentCaller() caller: Caller,
+    @Param('applicationId', uuidParam('applicationId')) applicationId: string,
+    @Param('keyType', keyTypeParam) keyType: KeyType,
+    @Body() dto: UpdateApplicationKeyDto,
+  ): Promise<ApplicationKeyDto> {
+    return this.keys.update(caller, applicationId, await this.keys.keyMappingIdOfType(caller, applicationId, keyType), dto);
+  }
+
   /** WSO2's deprecated clean-up by key type; nothing to clean up is not an error. */
   @Post('keys/:keyType/clean-up')
   @HttpCode(200)

@@ -91,7 +91,7 @@ export class ApplicationKeysService {
 
     const consumerSecret = this.secrets.issued(client);
     const token = row.supportedGrantTypes.includes('client_credentials') ? await this.firstToken(caller, row) : undefined;
-    return toApplicationKeyDto(row, { consumerSecret, ...(token ? { token } : {}) });
+    return toApplicationKeyDto(row, { consumerSecret, client, ...(token ? { token } : {}) });
   }
 
   async list(caller: Caller, applicationId: string): Promise<ApplicationKeyListDto> {
@@ -122,7 +122,7 @@ export class ApplicationKeysService {
     row.callbackUrl = client.redirectUris[0] ?? null;
     row.updatedAt = new Date();
     await this.keys.save(row);
-    return toApplicationKeyDto(row, { consumerSecret: this.revealRow(row) });
+    return toApplicationKeyDto(row, { consumerSecret: this.revealRow(row), client });
   }
 
   /** Deletes the client in the Key Manager (which revokes its tokens), then the row. */
@@ -131,6 +131,14 @@ export class ApplicationKeysService {
     await deleteClientIfPresent(this.keyManager, row.consumerKey, caller.requestId);
     await this.keys.delete(row.applicationId, row.id);
     this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId, clientId: row.consumerKey }, 'deleted application keys');
+  }
+
+  /** The key mapping id of the application's key of this type (WSO2's deprecated key-type resources); 404 when there is none. */
+  async keyMappingIdOfType(caller: Caller, applicationId: string, keyType: KeyType): Promise<string> {
+    const application = await this.ownedApplication(caller, applicationId);
+    const row = await this.keys.findByType(application.id, keyType);
+    if (!row) throw new KeyNotFoundError(keyType);
+    return row.id;
   }
 
   /** Removes the application's key of this type, if there is one (WSO2's clean-up by key type). */
@@ -229,8 +237,21 @@ function requireCallbackForCodeGrant(grantTypes: readonly string[], callbackUrl:
 }
 
 /** The Key Manager client settings the key's additional properties set (those left out keep their values). */
-function clientSettingsOf(properties: KeyAdditionalProperties): { applicationTokenLifetime?: number; userTokenLifetime?: number; refreshTokenLifetime?: number } {
+function clientSettingsOf(properties: KeyAdditionalProperties): {
+  applicationTokenLifetime?: number;
+  userTokenLifetime?: number;
+  refreshTokenLifetime?: number;
+  pkceMandatory?: boolean;
+  pkceSupportPlain?: boolean;
+} {
+  if (properties.bypassClientCredentials === true) {
+    throw new InvalidRequestError(
+      'bypassClientCredentials=true is not supported for portal keys: a public client (no consumer secret, PKCE) is registered through the Key Manager DCR endpoint with ext_public_client',
+    );
+  }
   return {
+    ...(properties.pkceMandatory !== undefined ? { pkceMandatory: properties.pkceMandatory } : {}),
+    ...(properties.pkceSupportPlain !== undefined ? { pkceSupportPlain: properties.pkceSupportPlain } : {}),
     ...(properties.applicationTokenLifetime !== undefined ? { applicationTokenLifetime: properties.applicationTokenLifetime } : {}),
     ...(properties.userTokenLifetime !== undefined ? { userTokenLifetime: properties.userTokenLifetime } : {}),
     ...(properties.refreshTokenLifetime !== undefined ? { refreshTokenLifetime: properties.refreshTokenLifetime } : {}),

@@ -111,6 +111,8 @@ export function wso2StoreClient(apiUrl: string, accessToken: string) {
     generateConsumerSecret: <T = Record<string, unknown>>(id: string, keyMappingId: string, dto: Record<string, unknown>) => send<T>('POST', `${key(id, keyMappingId)}/generate-secret`, dto),
     getConsumerSecrets: <T = Record<string, unknown>>(id: string, keyMappingId: string) => send<T>('GET', `${key(id, keyMappingId)}/secrets`),
     revokeConsumerSecret: (id: string, keyMappingId: string, dto: Record<string, unknown>) => send('POST', `${key(id, keyMappingId)}/revoke-secret`, dto),
+    /** Any other call, as the generated client would send it. */
+    send,
   };
 }
 

@@ -15,6 +15,8 @@ describe('resolveClientSettings', () => {
       refreshTokenLifetime: 86400,
       publicClient: false,
       resourceServer: false,
+      pkceMandatory: false,
+      pkceSupportPlain: false,
     });
   });
 

@@ -1,5 +1,8 @@
 import { CLIENT_LIMITS, GRANT_TYPES, PUBLIC_CLIENT_GRANT_TYPES, refusedGrantReason, TOKEN_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
 import { KeyManagerError } from '../common/key-manager.errors.js';
+import { registeredRedirectProblem } from './redirect-uri.util.js';
+
+export { redirectUriProblem } from './redirect-uri.util.js';
 
 /** Everything configurable about a client, as DCR and NATS both describe it (all optional on input). */
 export interface ClientSettingsInput {
@@ -13,6 +16,8 @@ export interface ClientSettingsInput {
   refreshTokenLifetime?: number;
   publicClient?: boolean;
   resourceServer?: boolean;
+  pkceMandatory?: boolean;
+  pkceSupportPlain?: boolean;
 }
 
 /** Settings after defaults and validation. */
@@ -27,6 +32,8 @@ export interface ClientSettings {
   refreshTokenLifetime: number;
   publicClient: boolean;
   resourceServer: boolean;
+  pkceMandatory: boolean;
+  pkceSupportPlain: boolean;
 }
 
 export interface SettingDefaults {
@@ -38,7 +45,6 @@ export interface SettingDefaults {
 
 const MAX_LIFETIME = CLIENT_LIMITS.maxLifetimeSeconds;
 const MAX_REDIRECT_URIS = CLIENT_LIMITS.maxRedirectUris;
-const FORBIDDEN_SCHEMES = new Set<string>(CLIENT_LIMITS.forbiddenRedirectSchemes);
 
 function metadataError(message: string): KeyManagerError {
   return new KeyManagerError('INVALID_CLIENT_METADATA', message);
@@ -48,20 +54,6 @@ function lifetime(name: string, value: number | undefined, fallback: number): nu
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1 || value > MAX_LIFETIME) throw metadataError(`${name} must be a whole number of seconds from 1 to ${MAX_LIFETIME}`);
   return value;
-}
-
-/** RFC 6749 §3.1.2: an absolute URI without a fragment; no scheme that runs code or reads local files. */
-export function redirectUriProblem(uri: string): string | undefined {
-  if (uri.length > CLIENT_LIMITS.maxRedirectUriLength) return `a redirect URI is longer than ${CLIENT_LIMITS.maxRedirectUriLength} characters`;
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return 'a redirect URI is not an absolute URI';
-  }
-  if (uri.includes('#')) return 'a redirect URI must not contain a fragment';
-  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `redirect URIs with the ${url.protocol} scheme are not allowed`;
-  return undefined;
 }
 
 /**
@@ -94,7 +86,7 @@ export function resolveClientSettings(input: ClientSettingsInput, defaults: Sett
   const redirectUris = [...new Set(input.redirectUris ?? [])];
   if (redirectUris.length > MAX_REDIRECT_URIS) throw new KeyManagerError('INVALID_REDIRECT_URI', `at most ${MAX_REDIRECT_URIS} redirect URIs`);
   for (const uri of redirectUris) {
-    const problem = redirectUriProblem(uri);
+    const problem = registeredRedirectProblem(uri);
     if (problem) throw new KeyManagerError('INVALID_REDIRECT_URI', problem);
   }
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
@@ -115,5 +107,7 @@ export function resolveClientSettings(input: ClientSettingsInput, defaults: Sett
     refreshTokenLifetime: lifetime('ext_refresh_token_lifetime', input.refreshTokenLifetime, defaults.refreshTokenLifetime),
     publicClient,
     resourceServer: input.resourceServer ?? false,
+    pkceMandatory: input.pkceMandatory ?? false,
+    pkceSupportPlain: input.pkceSupportPlain ?? false,
   };
 }

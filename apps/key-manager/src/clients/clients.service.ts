@@ -89,6 +89,8 @@ export class ClientsService implements OnApplicationBootstrap {
         refreshTokenLifetime: input.refreshTokenLifetime ?? current.refreshTokenLifetime,
         publicClient: current.publicClient,
         resourceServer: input.resourceServer ?? current.resourceServer,
+        pkceMandatory: input.pkceMandatory ?? current.pkceMandatory,
+        pkceSupportPlain: input.pkceSupportPlain ?? current.pkceSupportPlain,
       },
       this.defaults(),
     );
@@ -156,6 +158,8 @@ export class ClientsService implements OnApplicationBootstrap {
       applicationTokenLifetime: client.applicationTokenLifetime,
       userTokenLifetime: client.userTokenLifetime,
       refreshTokenLifetime: client.refreshTokenLifetime,
+      pkceMandatory: client.pkceMandatory,
+      pkceSupportPlain: client.pkceSupportPlain,
       createdAt: client.createdAt.toISOString(),
       updatedAt: client.updatedAt.toISOString(),
     };

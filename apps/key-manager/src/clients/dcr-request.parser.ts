@@ -39,7 +39,7 @@ function booleanField(body: Record<string, unknown>, name: string): boolean | un
 /**
  * Reads a DCR request body with WSO2's field names (`client_name`, `grant_types`, `redirect_uris` or WSO2's
  * `callback_url`, `token_type_extension`, `ext_application_owner`, `ext_*_token_lifetime`) and ours
- * (`ext_resource_server`, `ext_public_client`). Unknown fields are ignored (RFC 7591 §2); fields of the
+ * (`ext_resource_server`, `ext_public_client`, and WSO2 IS's `ext_pkce_mandatory`, `ext_pkce_support_plain`). Unknown fields are ignored (RFC 7591 §2); fields of the
  * wrong type are refused with `invalid_client_metadata`.
  */
 export function parseDcrRequest(body: unknown): ClientSettingsInput & { clientId?: string } {
@@ -62,5 +62,7 @@ export function parseDcrRequest(body: unknown): ClientSettingsInput & { clientId
   assign('refreshTokenLifetime', integerField(b, 'ext_refresh_token_lifetime'));
   assign('resourceServer', booleanField(b, 'ext_resource_server'));
   assign('publicClient', booleanField(b, 'ext_public_client'));
+  assign('pkceMandatory', booleanField(b, 'ext_pkce_mandatory'));
+  assign('pkceSupportPlain', booleanField(b, 'ext_pkce_support_plain'));
   return input;
 }

@@ -21,6 +21,8 @@ export interface DcrClientResponse {
   ext_refresh_token_lifetime: number;
   ext_resource_server: boolean;
   ext_public_client: boolean;
+  ext_pkce_mandatory: boolean;
+  ext_pkce_support_plain: boolean;
 }
 
 function toResponse(client: ClientDetails, secret: string | null): DcrClientResponse {
@@ -39,6 +41,8 @@ function toResponse(client: ClientDetails, secret: string | null): DcrClientResp
     ext_refresh_token_lifetime: client.refreshTokenLifetime,
     ext_resource_server: client.resourceServer,
     ext_public_client: client.publicClient,
+    ext_pkce_mandatory: client.pkceMandatory,
+    ext_pkce_support_plain: client.pkceSupportPlain,
   };
 }
 

@@ -7,6 +7,8 @@ import { ClientsRepository, type ClientRecord } from '../persistence/clients.rep
 import { parseScopeParameter } from '../tokens/scopes.util.js';
 import { TokensService } from '../tokens/tokens.service.js';
 import { UsersService } from '../users/users.service.js';
+import { hasPattern, matchesRegisteredRedirect } from '../clients/redirect-uri.util.js';
+import { PLAIN_PREFIX } from '../tokens/pkce.util.js';
 import type { FormBody } from './form-body.util.js';
 import { renderErrorPage, renderLoginPage } from './login-page.view.js';
 
@@ -30,6 +32,8 @@ const FORWARDED = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state
 const MAX_NONCE_LENGTH = 512;
 // RFC 7636: the S256 challenge is BASE64URL(SHA-256(verifier)) = 43 characters.
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+const PLAIN_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
+export const PKCE_MANDATORY_MESSAGE = 'PKCE is mandatory for this application. PKCE Challenge is not provided or is not upto RFC 7636 specification.';
 
 class PageError extends Error {
   constructor(
@@ -126,9 +130,9 @@ export class AuthorizeService {
     const given = single('redirect_uri');
     let redirectUri: string;
     if (given !== undefined) {
-      if (!client.redirectUris.includes(given)) throw new PageError('Invalid redirect URI', 'The redirect URI is not registered for this application.');
+      if (!matchesRegisteredRedirect(client.redirectUris, given)) throw new PageError('Invalid redirect URI', 'The redirect URI is not registered for this application.');
       redirectUri = given;
-    } else if (client.redirectUris.length === 1) {
+    } else if (client.redirectUris.length === 1 && !hasPattern(client.redirectUris)) {
       redirectUri = client.redirectUris[0]!;
     } else {
       throw new PageError('Invalid redirect URI', 'The request must name one of the application’s registered redirect URIs.');
@@ -162,14 +166,24 @@ export class AuthorizeService {
     }
     const challenge = params.get('code_challenge');
     const method = params.get('code_challenge_method');
+    let codeChallenge: string | null = null;
     if (challenge === undefined) {
       if (client.publicClient) throw fail('invalid_request', 'PKCE is required for public clients: send code_challenge with code_challenge_method=S256');
+      // WSO2's words for an application with pkceMandatory (identity-inbound-auth-oauth OAuth2AuthzEndpoint).
+      if (client.pkceMandatory) throw fail('invalid_request', PKCE_MANDATORY_MESSAGE);
       if (method !== undefined) throw fail('invalid_request', 'code_challenge_method without code_challenge');
-    } else {
-      if (method !== 'S256') throw fail('invalid_request', 'code_challenge_method must be S256');
+    } else if (method === 'S256') {
       if (!S256_CHALLENGE.test(challenge)) throw fail('invalid_request', 'code_challenge is not a base64url SHA-256 value');
+      codeChallenge = challenge;
+    } else if (method === undefined || method === 'plain') {
+      // RFC 7636 §4.3: no method means plain. Only for an application with WSO2's pkceSupportPlain.
+      if (!client.pkceSupportPlain) throw fail('invalid_request', 'code_challenge_method must be S256 (this application does not allow plain)');
+      if (!PLAIN_CHALLENGE.test(challenge)) throw fail('invalid_request', 'a plain code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636)');
+      codeChallenge = `${PLAIN_PREFIX}${challenge}`;
+    } else {
+      throw fail('invalid_request', 'code_challenge_method must be S256 or plain');
     }
-    return { client, redirectUri, redirectUriInRequest: given !== undefined, scopes, state, codeChallenge: challenge ?? null, nonce: nonce ?? null };
+    return { client, redirectUri, redirectUriInRequest: given !== undefined, scopes, state, codeChallenge, nonce: nonce ?? null };
   }
 
   private loginPage(params: FormBody, request: AuthorizationRequest, status: number, error?: string): AuthorizeOutcome {

@@ -20,6 +20,10 @@ export interface ClientRecord {
   refreshTokenLifetime: number;
   publicClient: boolean;
   resourceServer: boolean;
+  /** WSO2's `pkceMandatory`: the authorization code grant needs a PKCE challenge even for a confidential client. */
+  pkceMandatory: boolean;
+  /** WSO2's `pkceSupportPlain`: the `plain` challenge method is allowed besides S256. */
+  pkceSupportPlain: boolean;
 }
 
 /** A client with everything stored about it, for management (DCR, NATS). */
@@ -44,12 +48,14 @@ interface ClientRow {
   refresh_token_lifetime: number;
   public_client: boolean;
   resource_server: boolean;
+  pkce_mandatory: boolean;
+  pkce_support_plain: boolean;
 }
 
 const LOAD_CLIENTS = {
   name: 'km_load_clients',
   text: `SELECT client_id, client_secret_hash, owner, grant_types, redirect_uris, token_type, application_token_lifetime,
-                user_token_lifetime, refresh_token_lifetime, public_client, resource_server
+                user_token_lifetime, refresh_token_lifetime, public_client, resource_server, pkce_mandatory, pkce_support_plain
            FROM oauth_clients WHERE client_id = ANY($1::text[])`,
 };
 
@@ -66,6 +72,8 @@ function toRecord(row: ClientRow): ClientRecord {
     refreshTokenLifetime: row.refresh_token_lifetime,
     publicClient: row.public_client,
     resourceServer: row.resource_server,
+    pkceMandatory: row.pkce_mandatory,
+    pkceSupportPlain: row.pkce_support_plain,
   };
 }
 
@@ -85,6 +93,8 @@ function toDetails(entity: OAuthClientEntity): ClientDetails {
     refreshTokenLifetime: entity.refreshTokenLifetime,
     publicClient: entity.publicClient,
     resourceServer: entity.resourceServer,
+    pkceMandatory: entity.pkceMandatory,
+    pkceSupportPlain: entity.pkceSupportPlain,
     createdAt: entity.createdAt,
     updatedAt: entity.updatedAt,
   };
@@ -97,7 +107,7 @@ export type NewClient = Omit<ClientDetails, 'secretHash' | 'secret' | 'createdAt
 export type ClientChanges = Partial<
   Pick<
     ClientDetails,
-    'clientName' | 'owner' | 'grantTypes' | 'redirectUris' | 'tokenType' | 'applicationTokenLifetime' | 'userTokenLifetime' | 'refreshTokenLifetime' | 'publicClient' | 'resourceServer'
+    'clientName' | 'owner' | 'grantTypes' | 'redirectUris' | 'tokenType' | 'applicationTokenLifetime' | 'userTokenLifetime' | 'refreshTokenLifetime' | 'publicClient' | 'resourceServer' | 'pkceMandatory' | 'pkceSupportPlain'
   >
 >;
 
@@ -147,6 +157,8 @@ export class ClientsRepository {
       refreshTokenLifetime: client.refreshTokenLifetime,
       publicClient: client.publicClient,
       resourceServer: client.resourceServer,
+      pkceMandatory: client.pkceMandatory,
+      pkceSupportPlain: client.pkceSupportPlain,
       createdAt: now,
       updatedAt: now,
     });

@@ -137,5 +137,7 @@ function settingsOf(request: CreateClientRequest | UpdateClientRequest) {
     ...(request.applicationTokenLifetime !== undefined ? { applicationTokenLifetime: request.applicationTokenLifetime } : {}),
     ...(request.userTokenLifetime !== undefined ? { userTokenLifetime: request.userTokenLifetime } : {}),
     ...(request.refreshTokenLifetime !== undefined ? { refreshTokenLifetime: request.refreshTokenLifetime } : {}),
+    ...(request.pkceMandatory !== undefined ? { pkceMandatory: request.pkceMandatory } : {}),
+    ...(request.pkceSupportPlain !== undefined ? { pkceSupportPlain: request.pkceSupportPlain } : {}),
   };
 }

@@ -16,6 +16,7 @@ import { IdTokenService, OPENID_SCOPE } from './id-token.service.js';
 import { formatScopes, splitScopes } from './scopes.util.js';
 import { refreshTokenActive, TokenLookup } from './token-lookup.service.js';
 import { TokenMinter, type IssuedTokens, type MintRequest } from './token-minter.service.js';
+import { PLAIN_PREFIX } from './pkce.util.js';
 
 // RFC 7636 §4.1: code_verifier = 43*128unreserved
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -191,7 +192,10 @@ export class TokensService {
     if (!redirectMatches) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
     if (redeemed.codeChallenge !== null) {
       if (codeVerifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required (PKCE)');
-      if (!CODE_VERIFIER.test(codeVerifier) || !sameText(s256(codeVerifier), redeemed.codeChallenge)) {
+      // A `plain:` challenge (an application with WSO2's pkceSupportPlain) is the verifier itself (RFC 7636 §4.6).
+      const expected = redeemed.codeChallenge.startsWith(PLAIN_PREFIX) ? redeemed.codeChallenge.slice(PLAIN_PREFIX.length) : undefined;
+      const computed = expected === undefined ? s256(codeVerifier) : codeVerifier;
+      if (!CODE_VERIFIER.test(codeVerifier) || !sameText(computed, expected ?? redeemed.codeChallenge)) {
         throw new OAuthError('invalid_grant', 'code_verifier does not match the code challenge');
       }
     } else if (codeVerifier !== undefined) {

@@ -45,6 +45,14 @@ export class ApplicationKeyDto {
 
   @ApiPropertyOptional({ type: ApplicationTokenDto, description: 'When client_credentials is supported, a first access token' })
   token?: ApplicationTokenDto;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { application_access_token_expiry_time: 3600, user_access_token_expiry_time: 3600, refresh_token_expiry_time: 86400, pkceMandatory: false, pkceSupportPlain: false, bypassClientCredentials: false },
+    description: "WSO2's key manager application configurations of the key's client, in the answers of generate-keys and PUT (the ones that talk to the Key Manager)",
+  })
+  additionalProperties?: Record<string, number | boolean>;
 }
 
 export class ApplicationKeyListDto {

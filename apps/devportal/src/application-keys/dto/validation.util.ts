@@ -9,7 +9,11 @@ export const NumericString = (): PropertyDecorator =>
 /** WSO2 clients send `"callbackUrl": ""` for none. */
 export const EmptyAsAbsent = (): PropertyDecorator => Transform(({ value }: { value: unknown }) => (value === '' ? undefined : value));
 
-/** An absolute URL without a fragment (RFC 6749 §3.1.2); custom schemes are allowed for native apps. */
+/**
+ * A callback URL in WSO2's forms: an absolute URL without a fragment (RFC 6749 §3.1.2; custom schemes are
+ * allowed for native apps), or `regexp=<pattern>` for several (WSO2's `regexp=(url1|url2)`), whose pattern
+ * the Key Manager checks (docs/key-manager.md "Redirect URIs").
+ */
 export function IsRedirectUri(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
@@ -17,6 +21,7 @@ export function IsRedirectUri(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value: unknown) => {
           if (typeof value !== 'string' || value.length > 2048) return false;
+          if (value.startsWith('regexp=')) return value.length > 'regexp='.length;
           try {
             const url = new URL(value);
             return url.hash === '' && !value.includes('#') && url.protocol !== 'javascript:' && url.protocol !== 'data:';
@@ -24,7 +29,7 @@ export function IsRedirectUri(options?: ValidationOptions): PropertyDecorator {
             return false;
           }
         },
-        defaultMessage: () => '$property must be an absolute URL without a fragment, at most 2048 characters',
+        defaultMessage: () => '$property must be an absolute URL without a fragment or regexp=<pattern>, at most 2048 characters',
       },
     },
     options,

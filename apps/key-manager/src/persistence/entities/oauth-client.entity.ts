@@ -50,6 +50,14 @@ export class OAuthClientEntity {
   @Column('boolean', { name: 'resource_server' })
   resourceServer!: boolean;
 
+  /** WSO2's `pkceMandatory` (migration PkceSettings). */
+  @Column('boolean', { name: 'pkce_mandatory', default: false })
+  pkceMandatory!: boolean;
+
+  /** WSO2's `pkceSupportPlain`. */
+  @Column('boolean', { name: 'pkce_support_plain', default: false })
+  pkceSupportPlain!: boolean;
+
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
 
