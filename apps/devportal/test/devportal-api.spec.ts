@@ -497,6 +497,7 @@ describe('OpenAPI and health', () => {
         '/applications/{applicationId}/oauth-keys/{keyMappingId}/generate-token',
         '/applications/{applicationId}/oauth-keys/{keyMappingId}/clean-up',
         '/applications/{applicationId}/keys/{keyType}/clean-up',
+        '/applications/{applicationId}/keys/{keyType}',
       ]
         .map((p) => base + p)
         .sort(),

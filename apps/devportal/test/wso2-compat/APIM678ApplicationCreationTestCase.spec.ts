@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { startCompatStack, type CompatStack } from './compat-stack.js';
 import { applicationDto, type Wso2StoreClient } from './wso2-store-client.js';
 
-jest.setTimeout(60_000);
+// Each file starts a Key Manager and a portal: generous for a loaded machine.
+jest.setTimeout(180_000);
 
 const description = 'NewApplicationCreation';
 const appTier = '10PerMin'; // APIMIntegrationConstants.APPLICATION_TIER.TEN_PER_MIN

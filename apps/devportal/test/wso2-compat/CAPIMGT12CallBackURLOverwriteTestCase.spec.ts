@@ -12,7 +12,8 @@ import { signInAndAuthorize } from '../../../key-manager/test/km-test.helpers.js
 import { startCompatStack, type CompatStack } from './compat-stack.js';
 import { applicationDto, keyGenerateDto, type Wso2StoreClient } from './wso2-store-client.js';
 
-jest.setTimeout(60_000);
+// Each file starts a Key Manager and a portal: generous for a loaded machine.
+jest.setTimeout(180_000);
 
 const USER_1_TEST_APP_INITIAL_CBU = 'http://localhost:9764/user1-initial';
 const USER_2_TEST_APP_INITIAL_CBU = 'http://localhost:9764/user2-initial';

@@ -14,7 +14,8 @@ import { signInAndAuthorize } from '../../../key-manager/test/km-test.helpers.js
 import { startCompatStack, type CompatStack } from './compat-stack.js';
 import { applicationDto, keyGenerateDto, type Wso2StoreClient } from './wso2-store-client.js';
 
-jest.setTimeout(60_000);
+// Each file starts a Key Manager and a portal: generous for a loaded machine.
+jest.setTimeout(180_000);
 
 const CALLBACK_URL = 'http://localhost:9443/store/';
 const grantTypes = ['authorization_code'];
