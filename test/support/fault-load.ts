@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEVPORTAL_API } from './devportal.js';
-import type { ServiceProcess } from './service-process.js';
 
 export type LoadOp = 'portal-generate-token' | 'portal-read' | 'km-client-credentials' | 'km-introspect';
 
@@ -30,9 +29,14 @@ export interface PhaseReport {
   slowestMs: number;
 }
 
+/** Anything that serves HTTP at a base URL: a service process, or a service started in the test's process. */
+export interface LoadTarget {
+  baseUrl: string;
+}
+
 export interface LoadTargets {
-  keyManagers: ServiceProcess[];
-  portals: ServiceProcess[];
+  keyManagers: LoadTarget[];
+  portals: LoadTarget[];
   admin: { username: string; password: string };
 }
 
@@ -245,7 +249,7 @@ export class FaultLoad {
   }
 
   /** The load balancer: next instance in turn; refused → next instance; reset after sending → next instance for safe requests only. */
-  private async send(instances: ServiceProcess[], safe: boolean, request: (base: string) => Promise<Response>): Promise<Response> {
+  private async send(instances: LoadTarget[], safe: boolean, request: (base: string) => Promise<Response>): Promise<Response> {
     let lastError: unknown;
     for (let attempt = 0; attempt < instances.length * 3; attempt++) {
       const instance = instances[this.turn++ % instances.length]!;

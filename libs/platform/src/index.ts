@@ -3,6 +3,13 @@
 // health and metrics. Apps import it as `@app/platform`.
 export { createHttpApplication, pathOf, type HttpAppOptions } from './http/http-app.factory.js';
 export { applySecurityHeaders, DEFAULT_CSP, SECURITY_HEADERS } from './http/security-headers.js';
+export {
+  DATABASE_RETRY_AFTER_SECONDS,
+  DatabaseReadRetryInterceptor,
+  holdConnection,
+  isDatabaseUnavailable,
+  retryOnDatabaseFault,
+} from './database/database-faults.js';
 export { DatabaseModule, SchemaMigrator, quoteIdentifier, type DatabaseModuleOptions } from './database/database.module.js';
 export { EncryptionModule } from './encryption/encryption.module.js';
 export { EncryptionControlService } from './encryption/encryption-control.service.js';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { retryOnDatabaseFault } from '@app/platform';
 import { KeysAlreadyGeneratedError } from '../common/devportal.errors.js';
 import { ApplicationKeyEntity } from './application-key.entity.js';
 import { uniqueViolation } from './persistence.js';
@@ -11,15 +12,15 @@ export class ApplicationKeysRepository {
   constructor(@InjectRepository(ApplicationKeyEntity) private readonly rows: Repository<ApplicationKeyEntity>) {}
 
   listForApplication(applicationId: string): Promise<ApplicationKeyEntity[]> {
-    return this.rows.find({ where: { applicationId }, order: { keyType: 'ASC' } });
+    return retryOnDatabaseFault(() => this.rows.find({ where: { applicationId }, order: { keyType: 'ASC' } }));
   }
 
   find(applicationId: string, id: string): Promise<ApplicationKeyEntity | null> {
-    return this.rows.findOneBy({ applicationId, id });
+    return retryOnDatabaseFault(() => this.rows.findOneBy({ applicationId, id }));
   }
 
   findByType(applicationId: string, keyType: string): Promise<ApplicationKeyEntity | null> {
-    return this.rows.findOneBy({ applicationId, keyType });
+    return retryOnDatabaseFault(() => this.rows.findOneBy({ applicationId, keyType }));
   }
 
   /** Inserts a new key row; a second key of the same type for the application becomes a domain error. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { retryOnDatabaseFault } from '@app/platform';
 import { ApplicationNameTakenError } from '../common/devportal.errors.js';
 import { ApplicationEntity } from './application.entity.js';
 import { uniqueViolation } from './persistence.js';
@@ -19,7 +20,7 @@ export class ApplicationsRepository {
   constructor(@InjectRepository(ApplicationEntity) private readonly rows: Repository<ApplicationEntity>) {}
 
   findOwned(owner: string, id: string): Promise<ApplicationEntity | null> {
-    return this.rows.findOneBy({ owner, id });
+    return retryOnDatabaseFault(() => this.rows.findOneBy({ owner, id }));
   }
 
   /**
@@ -34,14 +35,14 @@ export class ApplicationsRepository {
     if (page.sortBy === 'throttlingPolicy') q.orderBy('a.throttling_policy', direction).addOrderBy('lower(a.name)', direction);
     else if (page.sortBy === 'status') q.orderBy('a.status', direction).addOrderBy('lower(a.name)', direction);
     else q.orderBy('lower(a.name)', direction);
-    const [rows, total] = await q.addOrderBy('a.id', 'ASC').limit(page.limit).offset(page.offset).getManyAndCount();
+    const [rows, total] = await retryOnDatabaseFault(() => q.addOrderBy('a.id', 'ASC').limit(page.limit).offset(page.offset).getManyAndCount());
     return { rows, total };
   }
 
   async nameTaken(owner: string, name: string, exceptId?: string): Promise<boolean> {
     const q = this.rows.createQueryBuilder('a').where('a.owner = :owner', { owner }).andWhere('lower(a.name) = lower(:name)', { name });
     if (exceptId) q.andWhere('a.id <> :exceptId', { exceptId });
-    return (await q.getCount()) > 0;
+    return (await retryOnDatabaseFault(() => q.getCount())) > 0;
   }
 
   /** Inserts or updates; a name another application of the owner already has becomes a domain error. */

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { pathOf } from '@app/platform';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, pathOf } from '@app/platform';
 import { AuthThrottledError, BearerError, KeyManagerError, OAuthError } from './key-manager.errors.js';
 
 const OAUTH_STATUS: Record<string, number> = { invalid_client: 401 };
@@ -76,6 +76,16 @@ export class HttpErrorFilter implements ExceptionFilter {
       return this.send(reply, status, { error, error_description: description });
     }
 
+    if (exception instanceof HttpException && exception.getStatus() === 503) {
+      // Not ready (/health/ready while a dependency is down): the report as it is, with the status it has.
+      if (!reply.sent) void reply.code(503).header('Cache-Control', 'no-store').send(exception.getResponse());
+      return;
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ method: request.method, path, err: describeError(exception) }, 'database not reachable: answered 503');
+      reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return this.send(reply, 503, { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable: try again shortly' });
+    }
     const errorId = randomUUID();
     this.logger.error({ errorId, method: request.method, path, err: describeError(exception) }, 'unhandled error');
     this.send(reply, 500, { error: 'server_error', error_description: `internal error (error id ${errorId})`, error_id: errorId });

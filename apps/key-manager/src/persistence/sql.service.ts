@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { holdConnection, isDatabaseUnavailable, retryOnDatabaseFault } from '@app/platform';
 
 /** A statement with a name: prepared once per connection, so the hot paths skip parsing and planning. */
 export interface NamedStatement {
@@ -22,25 +23,41 @@ export class SqlService {
     this.pool = (dataSource.driver as unknown as { master: Pool }).master;
   }
 
+  /**
+   * One statement. A statement that failed because its connection dropped (the pool handed out a
+   * connection the server had just ended, a failover) runs again on a fresh one: every statement here is
+   * a read, an insert under a new unique id (a repeat cannot add a second row) or an update to a state.
+   */
   async query<R extends QueryResultRow>(statement: NamedStatement | string, values: unknown[] = []): Promise<R[]> {
     const config = typeof statement === 'string' ? { text: statement, values } : { ...statement, values };
-    const result = await this.pool.query<R>(config);
+    const result = await retryOnDatabaseFault(() => this.pool.query<R>(config));
     return result.rows;
   }
 
-  /** Runs `work` in one transaction on one connection; rolls back when it throws. */
+  /**
+   * Runs `work` in one transaction on one connection; rolls back when it throws. When the connection drops
+   * before COMMIT is sent, nothing was committed and the whole transaction runs again; once COMMIT is
+   * sent, an error is the caller's (the outcome is not known).
+   */
   async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(new SqlTransaction(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+    for (let attempt = 1; ; attempt++) {
+      const { client, release } = await retryOnDatabaseFault(() => holdConnection(this.pool));
+      let committing = false;
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await work(new SqlTransaction(client));
+        committing = true;
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        broken = isDatabaseUnavailable(error);
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (broken && !committing && attempt < 3) continue;
+        throw error;
+      } finally {
+        release(broken);
+      }
     }
   }
 
@@ -49,11 +66,15 @@ export class SqlService {
    * same connection).
    */
   async withConnection<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const { client, release } = await holdConnection(this.pool);
+    let broken = false;
     try {
       return await work(new SqlTransaction(client));
+    } catch (error) {
+      broken = isDatabaseUnavailable(error);
+      throw error;
     } finally {
-      client.release();
+      release(broken);
     }
   }
 }

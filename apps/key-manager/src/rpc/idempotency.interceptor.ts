@@ -6,7 +6,7 @@ import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { RpcErrorCodes, type RpcErrorBody, type RpcRequest } from '@app/contracts';
-import { ROOT_LOGGER } from '@app/platform';
+import { holdConnection, ROOT_LOGGER } from '@app/platform';
 import { mapKeyManagerRpcError } from './rpc-error.mapper.js';
 
 /** How long a command's first answer is kept: far beyond any retry (a call gives up after its request timeout). */
@@ -98,7 +98,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationShu
   private async once(key: string, pattern: string, requestHash: string, run: () => Promise<unknown>): Promise<unknown> {
     const hash = keyHash(key);
     for (let attempt = 0; ; attempt++) {
-      const client = await this.pool.connect();
+      const { client, release } = await holdConnection(this.pool);
       let broken = false;
       try {
         await client.query('BEGIN');
@@ -146,7 +146,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationShu
         if (!(error instanceof RpcException)) broken = true;
         throw error;
       } finally {
-        client.release(broken);
+        release(broken);
       }
     }
   }

@@ -1,8 +1,10 @@
 import { type DynamicModule, Inject, Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
 import type { DeploymentConfig } from '@app/config';
 import { DEPLOYMENT_CONFIG } from '../runtime/runtime.module.js';
+import { DatabaseReadRetryInterceptor } from './database-faults.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own option types
 type ClassList = MixedList<Function | string | EntitySchema>;
@@ -76,7 +78,8 @@ export class DatabaseModule {
           }),
         }),
       ],
-      providers: [SchemaMigrator],
+      // Reads that failed on a dropped connection run again (DatabaseReadRetryInterceptor), everywhere.
+      providers: [SchemaMigrator, { provide: APP_INTERCEPTOR, useClass: DatabaseReadRetryInterceptor }],
       exports: [TypeOrmModule],
     };
   }

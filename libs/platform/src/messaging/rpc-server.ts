@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { map, type Observable, throwError } from 'rxjs';
 import type { Logger } from 'pino';
 import { RpcErrorCodes, type RpcErrorBody, type RpcReply, type RpcRequest } from '@app/contracts';
+import { isDatabaseUnavailable } from '../database/database-faults.js';
 import { EncryptionService } from '../encryption/encryption.service.js';
 import { ProcessIdentity, ROOT_LOGGER } from '../runtime/runtime.module.js';
 
@@ -103,8 +104,8 @@ export class RpcEnvelopeInterceptor implements NestInterceptor {
 export type RpcErrorMapper = (error: unknown) => RpcErrorBody | undefined;
 
 /**
- * Turns every error into a coded reply. Known errors are mapped by the application's mapper; anything else
- * is logged with an error id and answered as INTERNAL with that id — never a stack or a message that might
+ * Turns every error into a coded reply. Known errors are mapped by the application's mapper; a database
+ * that cannot be reached is UNAVAILABLE (the caller retries); anything else is logged with an error id and answered as INTERNAL with that id — never a stack or a message that might
  * hold a secret.
  */
 @Catch()
@@ -121,6 +122,10 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
     }
     const mapped = this.mapError(exception);
     if (mapped) return throwError(() => mapped);
+    if (isDatabaseUnavailable(exception)) {
+      // The caller tries another instance, or again shortly: the database is restarting or the connection dropped.
+      return throwError(() => ({ code: RpcErrorCodes.Unavailable, message: 'the database is not reachable right now' }) satisfies RpcErrorBody);
+    }
     const errorId = randomUUID();
     this.logger.error({ errorId, err: exception }, 'unhandled error in message handler');
     return throwError(() => ({ code: RpcErrorCodes.Internal, message: `internal error (error id ${errorId})` }) satisfies RpcErrorBody);

@@ -1,0 +1,90 @@
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
+import { type Observable, retry, throwError, timer } from 'rxjs';
+
+/**
+ * How long a client is told to wait (`Retry-After`, seconds) when the database cannot be reached. The
+ * services are back within a second of the database, so a short wait is the right advice.
+ */
+export const DATABASE_RETRY_AFTER_SECONDS = 1;
+
+/** SQLSTATEs that mean "the server or the connection went away", not "the statement is wrong". */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006', '08007']);
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+  'Cannot use a pool after calling end on the pool',
+  'the database system is starting up',
+  'the database system is shutting down',
+];
+
+/**
+ * Whether an error means the database could not be reached or dropped the connection (a restart, a
+ * failover, `pg_terminate_backend`, a pool that cannot connect) — as opposed to an error of the statement.
+ * Looks through TypeORM's `QueryFailedError.driverError` and `cause`.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 3) return false;
+  const e = error as { code?: unknown; errno?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+  if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATES.has(e.code) || UNAVAILABLE_ERRNOS.has(e.code))) return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.some((m) => (e.message as string).includes(m))) return true;
+  return isDatabaseUnavailable(e.driverError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
+}
+
+/** A no-op 'error' listener: see {@link holdConnection}. */
+function ignoreConnectionError(): void {}
+
+/**
+ * Takes a connection from a node-postgres pool for a while (a transaction, a session lock). A checked-out
+ * client has no 'error' listener of the pool's, so a connection the server ends meanwhile (a restart,
+ * `pg_terminate_backend`) would emit an unhandled 'error' and end the process; the query in progress fails
+ * with the error anyway. Returns the client and its `release`, which drops a broken connection.
+ */
+export async function holdConnection(pool: Pool): Promise<{ client: PoolClient; release: (broken?: boolean) => void }> {
+  const client = await pool.connect();
+  client.on('error', ignoreConnectionError);
+  return {
+    client,
+    release: (broken = false) => {
+      client.off('error', ignoreConnectionError);
+      client.release(broken);
+    },
+  };
+}
+
+/**
+ * Runs `work` again (up to `attempts` times in all, 50 ms, 100 ms… apart) when it fails because the
+ * database connection dropped. Only for work that is safe to repeat: a read, or a statement whose repeat
+ * cannot do anything twice.
+ */
+export async function retryOnDatabaseFault<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !isDatabaseUnavailable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+}
+
+/**
+ * Runs a GET or HEAD handler again when it failed because the database connection dropped (a connection
+ * the pool handed out just as the server ended it): reads are safe to repeat, so the client never sees
+ * that. Anything else goes to the error filters, which answer 503 with `Retry-After` for such errors.
+ */
+@Injectable()
+export class DatabaseReadRetryInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const method = context.switchToHttp().getRequest<{ method?: string }>().method;
+    if (method !== 'GET' && method !== 'HEAD') return next.handle();
+    return next.handle().pipe(
+      retry({ count: 2, delay: (error: unknown, count) => (isDatabaseUnavailable(error) ? timer(50 * count) : throwError(() => error)) }),
+    );
+  }
+}
