@@ -23,7 +23,8 @@ export async function generateApiTypes() {
   mkdirSync(path.dirname(tmp), { recursive: true });
   node([exporter, tmp]);
   const { default: openapiTS, astToString } = await import('openapi-typescript');
-  const ast = await openapiTS(new URL(`file://${tmp}`), { alphabetize: true });
+  // Fields with a default stay optional: a client may leave them out (the server fills them in).
+  const ast = await openapiTS(new URL(`file://${tmp}`), { alphabetize: true, defaultNonNullable: false });
   writeFileSync(
     path.join(app, 'src/api/schema.gen.d.ts'),
     '// Generated from the Developer Portal OpenAPI document by scripts/devportal-web.mjs. Do not edit.\n' + astToString(ast),

@@ -6,6 +6,7 @@ import { DevportalModule } from './devportal.module.js';
 import { KeyManagerAgreementService } from './key-manager-agreement/key-manager-agreement.service.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { serveWebApp } from './web/web-app.js';
+import { WebSessionService } from './web-session/web-session.service.js';
 
 /**
  * WSO2's generated client, Postman collections and WSO2's curl examples send `Content-Type: application/json`
@@ -47,6 +48,8 @@ export async function startDevportal(ctx: ServiceContext): Promise<INestApplicat
     serveWebApp(app, ctx.logger);
     await app.init();
     await app.get(KeyManagerAgreementService).verifyAtStartup();
+    // The web app's sign-in needs the portal's callback URL at the Key Manager; a failure here is retried at the first sign-in.
+    await app.get(WebSessionService).registerCallback('startup').catch((error: unknown) => ctx.logger.warn({ err: error }, 'could not register the web sign-in callback with the Key Manager yet'));
     await app.listen({ port: ctx.config.server.port, host: ctx.config.server.host });
     ctx.logger.info({ url: ctx.config.server.publicUrl }, `devportal listening on ${ctx.config.server.host}:${ctx.config.server.port}`);
     return app;

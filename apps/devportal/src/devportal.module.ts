@@ -15,6 +15,7 @@ import { KeyManagerReadinessCheck } from './key-manager-agreement/key-manager-re
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { DEVPORTAL_ENTITIES, DEVPORTAL_MIGRATIONS } from './persistence/persistence.js';
 import { UsersModule } from './users/users.module.js';
+import { WebSessionModule } from './web-session/web-session.module.js';
 
 /** The Developer Portal: platform plumbing, then the portal's features. */
 @Module({})
@@ -35,6 +36,7 @@ export class DevportalModule {
         ApplicationsModule,
         ApplicationKeysModule,
         OpenApiModule,
+        WebSessionModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -117,6 +117,29 @@ export class RefreshUserRequest {
   refreshToken!: string;
 }
 
+/** The portal's web sign-in callback URL (`km.portal.register-callback`). */
+export class RegisterPortalCallbackRequest {
+  @IsString() @Length(1, 2048) @Matches(/^https?:\/\/[^\s]+$/, { message: 'redirectUri must be an http(s) URL' })
+  redirectUri!: string;
+}
+
+export interface PortalClientView {
+  clientId: string;
+  redirectUris: string[];
+}
+
+/** An authorization code of the portal's client, with the redirect URI and PKCE verifier of its request (`km.users.exchange-code`). */
+export class ExchangeCodeRequest {
+  @IsString() @Length(1, 512)
+  code!: string;
+
+  @IsString() @Length(1, 2048)
+  redirectUri!: string;
+
+  @IsString() @Length(43, 128)
+  codeVerifier!: string;
+}
+
 /** A token response; `expiresIn` in seconds. */
 export interface TokenSetView {
   accessToken: string;
@@ -262,6 +285,8 @@ export interface KeyManagerContract {
   [KeyManagerPatterns.UserCreate]: { request: CreateUserRequest; response: UserView };
   [KeyManagerPatterns.UserAuthenticate]: { request: AuthenticateUserRequest; response: TokenSetView };
   [KeyManagerPatterns.UserRefresh]: { request: RefreshUserRequest; response: TokenSetView };
+  [KeyManagerPatterns.PortalRegisterCallback]: { request: RegisterPortalCallbackRequest; response: PortalClientView };
+  [KeyManagerPatterns.UserExchangeCode]: { request: ExchangeCodeRequest; response: TokenSetView };
   [KeyManagerPatterns.TokenValidate]: { request: ValidateTokenRequest; response: TokenValidationView };
   [KeyManagerPatterns.ClientCreate]: { request: CreateClientRequest; response: ClientView };
   [KeyManagerPatterns.ClientGet]: { request: ClientIdRequest; response: ClientView };

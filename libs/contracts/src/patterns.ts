@@ -14,6 +14,13 @@ export const KeyManagerPatterns = {
   UserAuthenticate: 'km.users.authenticate',
   /** Renews a log-in: the refresh_token grant for the portal's client (the refresh token rotates). */
   UserRefresh: 'km.users.refresh',
+  /**
+   * The web app's sign-in: lets the portal's client use the authorization code grant with the portal's
+   * callback URL (added to its redirect URIs), and answers the client's name for the sign-in page.
+   */
+  PortalRegisterCallback: 'km.portal.register-callback',
+  /** Completes a web sign-in: redeems an authorization code of the portal's client (PKCE verified) for a user token set. */
+  UserExchangeCode: 'km.users.exchange-code',
   /** Validates a bearer token presented to the portal (introspection without HTTP). */
   TokenValidate: 'km.tokens.validate',
   /** Creates the OAuth2 client behind one application key. */

@@ -43,7 +43,8 @@ const csrf: Middleware = {
 };
 
 /** The typed client of the portal API: same origin, authenticated by the session cookie the browser sends. */
-export const api = createClient<paths>({ baseUrl: API_BASE, credentials: 'same-origin' });
+// The document's paths carry the full base path (/api/am/devportal/v3/…): the client is rooted at the origin.
+export const api = createClient<paths>({ baseUrl: window.location.origin, credentials: 'same-origin' });
 api.use(csrf);
 
 /** Unwraps an openapi-fetch result: the data, or an ApiError carrying the ErrorDTO. */

@@ -13,13 +13,14 @@ import { ApplicationsService } from '../applications/applications.service.js';
 import { TokenValidationService } from '../auth/token-validation.service.js';
 import { UsersController } from '../users/users.controller.js';
 import { UsersService } from '../users/users.service.js';
+import { WebSessionService } from '../web-session/web-session.service.js';
 import { buildOpenApiDocument } from './openapi.document.js';
 
 // The document is made from the controllers and their DTOs alone: the services behind them are never called.
 const unused = (token: unknown) => ({ provide: token as never, useValue: {} });
 @Module({
   controllers: [UsersController, ApplicationsController, ApplicationKeysController],
-  providers: [UsersService, ApplicationsService, ApplicationKeysService, TokenValidationService].map(unused),
+  providers: [UsersService, ApplicationsService, ApplicationKeysService, TokenValidationService, WebSessionService].map(unused),
 })
 class OpenApiExportModule {}
 

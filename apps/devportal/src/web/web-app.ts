@@ -17,7 +17,7 @@ export const WEB_BASE = '/devportal';
 export const WEB_CSP = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self'",
+  "style-src 'self' 'report-sample'",
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",

@@ -186,7 +186,9 @@ export class AuthorizeService {
     return { client, redirectUri, redirectUriInRequest: given !== undefined, scopes, state, codeChallenge, nonce: nonce ?? null };
   }
 
-  private loginPage(params: FormBody, request: AuthorizationRequest, status: number, error?: string): AuthorizeOutcome {
+  private async loginPage(params: FormBody, request: AuthorizationRequest, status: number, error?: string): Promise<AuthorizeOutcome> {
+    // People see the application's name; the record used for authorization carries only what issuance needs.
+    const clientName = (await this.clients.findDetails(request.client.clientId))?.clientName ?? request.client.clientId;
     const hidden = FORWARDED.flatMap((name): Array<[string, string]> => {
       const value = params.get(name);
       return value === undefined ? [] : [[name, value]];
@@ -196,7 +198,7 @@ export class AuthorizeService {
       kind: 'page',
       status,
       html: renderLoginPage({
-        clientId: request.client.clientId,
+        clientName,
         scopes: request.scopes,
         hidden,
         ...(username !== undefined ? { username } : {}),

@@ -5,14 +5,17 @@ import {
   ClientIdRequest,
   CreateClientRequest,
   CreateUserRequest,
+  ExchangeCodeRequest,
   IssueTokenRequest,
   KeyManagerPatterns,
   RefreshUserRequest,
+  RegisterPortalCallbackRequest,
   RevokeTokensRequest,
   UpdateClientRequest,
   ValidateTokenRequest,
   type ClientView,
   type DeleteClientView,
+  type PortalClientView,
   type ProfileView,
   type RevokeTokensView,
   type TokenSetView,
@@ -56,6 +59,16 @@ export class KeyManagerRpcController {
   @MessagePattern(KeyManagerPatterns.UserRefresh)
   refreshUser(@RpcData(rpcValidationPipe) request: RefreshUserRequest): Promise<TokenSetView> {
     return this.rpc.refreshUser(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.PortalRegisterCallback)
+  registerPortalCallback(@RpcData(rpcValidationPipe) request: RegisterPortalCallbackRequest): Promise<PortalClientView> {
+    return this.rpc.registerPortalCallback(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.UserExchangeCode)
+  exchangeCode(@RpcData(rpcValidationPipe) request: ExchangeCodeRequest): Promise<TokenSetView> {
+    return this.rpc.exchangeCode(request);
   }
 
   @MessagePattern(KeyManagerPatterns.TokenValidate)

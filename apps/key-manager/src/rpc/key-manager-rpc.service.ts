@@ -8,6 +8,9 @@ import type {
   DeleteClientView,
   IssueTokenRequest,
   RefreshUserRequest,
+  RegisterPortalCallbackRequest,
+  ExchangeCodeRequest,
+  PortalClientView,
   RevokeTokensRequest,
   RevokeTokensView,
   TokenSetView,
@@ -68,6 +71,25 @@ export class KeyManagerRpcService {
   async refreshUser(request: RefreshUserRequest): Promise<TokenSetView> {
     const client = await this.clients.record(DEVPORTAL_CLIENT_ID);
     return toTokenSet(await this.tokens.refresh(client, request.refreshToken, undefined));
+  }
+
+  /**
+   * The portal's web sign-in callback: its system client gets the authorization code grant and the URL
+   * among its redirect URIs (kept beside those of other portal addresses). Repeating it changes nothing.
+   */
+  async registerPortalCallback(request: RegisterPortalCallbackRequest): Promise<PortalClientView> {
+    const current = await this.clients.get(DEVPORTAL_CLIENT_ID);
+    const grantTypes = current.grantTypes.includes('authorization_code') ? current.grantTypes : [...current.grantTypes, 'authorization_code'];
+    const redirectUris = current.redirectUris.includes(request.redirectUri) ? current.redirectUris : [...current.redirectUris, request.redirectUri];
+    const client =
+      grantTypes === current.grantTypes && redirectUris === current.redirectUris ? current : await this.clients.update(DEVPORTAL_CLIENT_ID, { grantTypes, redirectUris });
+    return { clientId: client.clientId, redirectUris: client.redirectUris };
+  }
+
+  /** Completes the portal's web sign-in: the authorization code grant for its system client (PKCE required). */
+  async exchangeCode(request: ExchangeCodeRequest): Promise<TokenSetView> {
+    const client = await this.clients.record(DEVPORTAL_CLIENT_ID);
+    return toTokenSet(await this.tokens.authorizationCode(client, request.code, request.redirectUri, request.codeVerifier));
   }
 
   /** A bearer token presented to the portal: active access tokens only. */

@@ -1,16 +1,12 @@
+import { PAGE_STYLE } from '../html-page.util.js';
 import { escapeHtml } from '../login-page.view.js';
-
-const STYLE = `body{font-family:system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem}
-label{display:block;margin:.75rem 0 .25rem}input[type=text],input[type=password]{width:100%;padding:.4rem}
-.code{font-family:ui-monospace,monospace;font-size:1.25rem;letter-spacing:.1em}
-.error{color:#a00}.actions{margin-top:1rem;display:flex;gap:.5rem}`;
 
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body><h1>${escapeHtml(title)}</h1>
-${body}</body></html>`;
+<title>${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head>
+<body><header>Key Manager</header><main><h1>${escapeHtml(title)}</h1>
+${body}</main></body></html>`;
 }
 
 function error(message: string | undefined): string {

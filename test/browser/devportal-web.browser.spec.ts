@@ -1,0 +1,265 @@
+// The Developer Portal web app in a real Chromium (Debian's `chromium`, driven by playwright-core — no
+// browser download) against the real Key Manager, portal, PostgreSQL and NATS with encryption on: the
+// portal user's whole story, storage and CSP checks, axe-core on every page, isolation between users, and
+// a Key Manager outage in the middle of a form. Screenshots go to dist/screenshots/ (the main ones are
+// copied to docs/images/ by hand). `.ci/run` installs chromium when it is missing.
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { dropSchema } from '../support/test-database.js';
+import { startStackForTest, type StackUnderTest } from '../support/devportal.js';
+import { startPrivateNats, type PrivateNats } from '../support/private-nats.js';
+import { makeTempDir, type TestConfigDir } from '../support/test-config.js';
+import { createTestKeystore } from '../support/test-keystore.js';
+
+jest.setTimeout(300_000);
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const SHOTS = 'dist/screenshots';
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let tmp: TestConfigDir;
+let nats: PrivateNats;
+let stack: StackUnderTest;
+let browser: Browser;
+let keyManagerStopped = false;
+const cspViolations: string[] = [];
+const pageErrors: string[] = [];
+/** Every secret the story saw: none may be in script-readable storage. */
+const secrets: string[] = [];
+
+async function newContext(): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.devportal.baseUrl });
+  // Recorded in the page (init scripts are not subject to the page's CSP); read back by cspViolationsOf.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const w = window as unknown as { __csp?: string[] };
+      (w.__csp ??= []).push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`);
+    });
+
+  });
+  context.on('page', (page) => watch(page));
+  return context;
+}
+
+function watch(page: Page): void {
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+}
+
+/** The CSP violations the page reported since the last call (then forgotten). */
+async function collectCspViolations(page: Page, name: string): Promise<void> {
+  const recorded = await page.evaluate(() => {
+    const w = window as unknown as { __csp?: string[] };
+    const list = w.__csp ?? [];
+    w.__csp = [];
+    return list;
+  });
+  cspViolations.push(...recorded.map((v) => `${name}: ${v}`));
+}
+
+/**
+ * axe-core on the current page: no serious or critical violation (WCAG 2.x A and AA rules). The page's own
+ * CSP violations are collected first; axe's (it adds <style> elements while it measures, which the CSP
+ * rightly refuses) are dropped after it ran.
+ */
+async function expectAccessible(page: Page, name: string): Promise<void> {
+  await collectCspViolations(page, name);
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  expect({ page: name, violations }).toEqual({ page: name, violations: [] });
+  await page.evaluate(() => ((window as unknown as { __csp?: string[] }).__csp = []));
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  // caret: 'initial' — hiding the caret would inject a <style> element, which the CSP (rightly) refuses.
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true, caret: 'initial' });
+}
+
+async function introspect(consumerKey: string, consumerSecret: string, token: string): Promise<{ status: number; active?: boolean }> {
+  const response = await fetch(`${stack.keyManager.baseUrl}/oauth2/introspect`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${consumerKey}:${consumerSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  const body = response.status === 200 ? ((await response.json()) as { active: boolean }) : undefined;
+  return { status: response.status, ...(body ? { active: body.active } : {}) };
+}
+
+/** Signs up in the web app and signs in on the Key Manager's page; leaves the page on the applications list. */
+async function signUpAndSignIn(page: Page, username: string, password: string, options: { screenshots?: boolean } = {}): Promise<void> {
+  await page.goto(`${stack.devportal.baseUrl}/devportal/`);
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  await page.getByText('At least 8 characters (not met yet)').waitFor();
+  if (options.screenshots) {
+    await expectAccessible(page, 'sign-up');
+    await shot(page, '01-sign-up');
+  }
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Account created' }).waitFor();
+  await page.getByRole('link', { name: 'Sign in' }).last().click();
+  // The Key Manager's page, naming the application (the portal), not its client id.
+  await page.waitForURL(`${stack.keyManager.baseUrl}/oauth2/authorize**`);
+  expect(await page.textContent('body')).toContain('Developer Portal');
+  expect(await page.textContent('body')).not.toContain('apim-devportal');
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(password);
+  if (options.screenshots) {
+    await expectAccessible(page, 'key-manager sign-in');
+    await shot(page, '02-key-manager-sign-in');
+  }
+  await page.getByRole('button', { name: 'Sign in and allow' }).click();
+  await page.waitForURL((url) => url.toString().startsWith(`${stack.devportal.baseUrl}/devportal/`));
+  await page.getByRole('heading', { name: 'Applications' }).waitFor({ timeout: 10_000 }).catch(async () => {
+    throw new Error(`after sign-in: ${page.url()}: ${await page.textContent('body')}`);
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does), or set CHROMIUM_PATH`);
+  mkdirSync(SHOTS, { recursive: true });
+  tmp = await makeTempDir('devportal-web-');
+  const keystore = await createTestKeystore(tmp.dir);
+  nats = await startPrivateNats();
+  stack = await startStackForTest({ dir: tmp.dir, keystore, encryption: 'rsa-oaep', nats: nats.url, devportal: { tokenCacheTtlSec: 1 } });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (keyManagerStopped) {
+    await stack?.devportal.stop();
+    await dropSchema(stack.keyManager.schema).catch(() => undefined);
+  } else {
+    await stack?.stop();
+  }
+  await nats?.stop();
+  await tmp?.remove();
+});
+
+describe('the Developer Portal web app in Chromium', () => {
+  let aliceApplicationUrl = '';
+
+  it('signs up, signs in through the Key Manager, creates an application, gets keys and a token, regenerates, deletes and signs out', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await signUpAndSignIn(page, 'alice', 'alice has a long password 1', { screenshots: true });
+
+    // The empty state says what to do next.
+    await page.getByText('You have no applications yet.').waitFor();
+    await expectAccessible(page, 'applications (empty)');
+    await shot(page, '03-applications-empty');
+    await page.getByRole('link', { name: 'Create your first application' }).click();
+    await page.getByLabel('Name').fill('Weather app');
+    await page.getByLabel('Description').fill('Reads the forecast');
+    await expectAccessible(page, 'create application');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'Weather app' }).waitFor();
+    aliceApplicationUrl = page.url();
+
+    // Production keys: generate with the default grant types.
+    await expectAccessible(page, 'application (no keys)');
+    await shot(page, '04-generate-keys');
+    await page.getByRole('button', { name: 'Generate keys' }).click();
+    const consumerKey = (await page.getByTestId('consumer-key').textContent())!;
+    expect(consumerKey).toMatch(/^\S{10,}$/);
+    // Masked until revealed.
+    expect(await page.getByTestId('consumer-secret').textContent()).toMatch(/^•+$/);
+    await page.getByRole('button', { name: 'Reveal' }).click();
+    const secret = (await page.getByTestId('consumer-secret').textContent())!;
+    expect(secret).not.toMatch(/•/);
+    secrets.push(secret);
+    await page.getByRole('button', { name: 'Copy consumer secret' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+
+    // A token, shown once, with a curl line that introspects it; the test introspects it at the Key Manager.
+    await page.getByRole('button', { name: 'Generate access token' }).click();
+    const token = (await page.getByTestId('access-token').textContent())!;
+    secrets.push(token);
+    expect(await page.locator('pre.curl').textContent()).toContain(`token=${token}`);
+    expect(await introspect(consumerKey, secret, token)).toEqual({ status: 200, active: true });
+    await expectAccessible(page, 'application with keys and token');
+    await shot(page, '05-keys-and-token');
+
+    // Regenerate: the dialog says the old one stops at once; then the old secret is refused, the new one works.
+    await page.getByRole('button', { name: 'Regenerate secret' }).click();
+    await page.getByRole('alertdialog').getByText('stops working at once').waitFor();
+    await expectAccessible(page, 'regenerate dialog');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Regenerate' }).click();
+    await page.getByRole('alertdialog').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Reveal' }).click();
+    await page.waitForFunction((old) => document.querySelector('[data-testid="consumer-secret"]')?.textContent !== old && !/•/.test(document.querySelector('[data-testid="consumer-secret"]')?.textContent ?? '•'), secret);
+    const newSecret = (await page.getByTestId('consumer-secret').textContent())!;
+    secrets.push(newSecret);
+    expect((await introspect(consumerKey, secret, token)).status).toBe(401);
+    expect(await introspect(consumerKey, newSecret, token)).toEqual({ status: 200, active: true });
+
+    // Nothing secret is readable by scripts: no storage, no script-readable cookie.
+    const storage = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
+    for (const value of secrets) expect(storage).not.toContain(value);
+    expect(JSON.parse(storage)).toEqual({ local: {}, session: {}, cookie: '' });
+    const cookies = await context.cookies(stack.devportal.baseUrl);
+    const sessionCookie = cookies.find((c) => c.name === 'dp_session')!;
+    expect(sessionCookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+
+    // The list, then delete the application (the dialog names it).
+    await page.getByRole('link', { name: 'Applications' }).click();
+    await page.getByRole('link', { name: 'Weather app' }).waitFor();
+    await expectAccessible(page, 'applications');
+    await shot(page, '06-applications');
+    await page.getByRole('link', { name: 'Weather app' }).click();
+    await page.getByRole('button', { name: 'Delete application' }).click();
+    await page.getByRole('alertdialog').getByText('This deletes Weather app').waitFor();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('You have no applications yet.').waitFor();
+    expect((await introspect(consumerKey, newSecret, token)).status).toBe(401);
+
+    // Sign out: the cookie the browser held no longer opens anything.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    await expectAccessible(page, 'signed out');
+    await collectCspViolations(page, 'signed out');
+    const after = await fetch(`${stack.devportal.baseUrl}/api/am/devportal/v3/applications`, { headers: { cookie: `dp_session=${sessionCookie.value}` } });
+    expect(after.status).toBe(401);
+    await context.close();
+  });
+
+  it('shows a second user the not-found page for the first user’s application, and a retry banner keeping the form when the Key Manager stops', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await signUpAndSignIn(page, 'bob', 'bob has a long password 2');
+    await page.goto(aliceApplicationUrl);
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    await expectAccessible(page, 'not found');
+
+    // Bob's own application; the Key Manager stops while he fills in the key form.
+    await page.goto(`${stack.devportal.baseUrl}/devportal/applications/new`);
+    await page.getByLabel('Name').fill('Bob app');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'Bob app' }).waitFor();
+    await page.locator('label', { hasText: 'Authorization code' }).click();
+    await page.getByLabel(/Callback URL/).fill('https://bob.example.com/callback');
+    await stack.keyManager.stop();
+    keyManagerStopped = true;
+    await page.getByRole('button', { name: 'Generate keys' }).click();
+    await page.getByText('The service is not available right now.').waitFor({ timeout: 60_000 });
+    expect(await page.getByLabel(/Callback URL/).inputValue()).toBe('https://bob.example.com/callback');
+    expect(await page.getByRole('checkbox', { name: 'Authorization code' }).isChecked()).toBe(true);
+    await collectCspViolations(page, 'service unavailable');
+    await shot(page, '07-service-unavailable');
+    await context.close();
+  });
+
+  it('saw no CSP violation and no script error on any page', () => {
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
