@@ -15,6 +15,18 @@ import { createTestKeystore } from '../support/test-keystore.js';
 
 jest.setTimeout(300_000);
 
+// Functions given to page.evaluate run in the page; the repository's type library is Node's, so the few
+// browser globals they use are declared here (module scope: nothing leaks into other files).
+declare const window: unknown;
+declare const document: {
+  addEventListener(type: 'securitypolicyviolation', listener: (e: { violatedDirective: string; blockedURI: string; sample: string }) => void): void;
+  querySelector(selector: string): { textContent: string | null } | null;
+  cookie: string;
+};
+declare const navigator: { clipboard: { readText(): Promise<string> } };
+declare const localStorage: Record<string, string>;
+declare const sessionStorage: Record<string, string>;
+
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = 'dist/screenshots';
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -35,7 +47,7 @@ async function newContext(): Promise<BrowserContext> {
   // Recorded in the page (init scripts are not subject to the page's CSP); read back by cspViolationsOf.
   await context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
-      const w = window as unknown as { __csp?: string[] };
+      const w = window as { __csp?: string[] };
       (w.__csp ??= []).push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`);
     });
 
@@ -51,7 +63,7 @@ function watch(page: Page): void {
 /** The CSP violations the page reported since the last call (then forgotten). */
 async function collectCspViolations(page: Page, name: string): Promise<void> {
   const recorded = await page.evaluate(() => {
-    const w = window as unknown as { __csp?: string[] };
+    const w = window as { __csp?: string[] };
     const list = w.__csp ?? [];
     w.__csp = [];
     return list;
@@ -68,12 +80,12 @@ async function expectAccessible(page: Page, name: string): Promise<void> {
   await collectCspViolations(page, name);
   await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const axe = (window as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
     const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   });
   expect({ page: name, violations }).toEqual({ page: name, violations: [] });
-  await page.evaluate(() => ((window as unknown as { __csp?: string[] }).__csp = []));
+  await page.evaluate(() => ((window as { __csp?: string[] }).__csp = []));
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -184,7 +196,7 @@ describe('the Developer Portal web app in Chromium', () => {
     await page.getByRole('button', { name: 'Generate access token' }).click();
     const token = (await page.getByTestId('access-token').textContent())!;
     secrets.push(token);
-    expect(await page.locator('pre.curl').textContent()).toContain(`token=${token}`);
+    expect(await page.locator('pre.curl').textContent()).toBe(`curl -s -u '${consumerKey}' -d 'token=${token}' ${stack.keyManager.baseUrl}/oauth2/introspect`);
     expect(await introspect(consumerKey, secret, token)).toEqual({ status: 200, active: true });
     await expectAccessible(page, 'application with keys and token');
     await shot(page, '05-keys-and-token');

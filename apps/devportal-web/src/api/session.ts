@@ -6,6 +6,8 @@ export interface Session {
   username: string;
   csrfToken: string;
   expiresAt: number;
+  /** The Key Manager's address (for the introspection example). */
+  keyManagerUrl: string;
 }
 
 export const AUTH_BASE = '/devportal/auth';

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Button, Checkbox, CheckboxGroup, FieldError, Form, Heading, Input, Label, Tab, TabList, TabPanel, Tabs, TextField } from 'react-aria-components';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, ApiError, unwrap, type ApplicationKey } from '../api/client';
+import { useSession } from '../api/session';
 import { ConfirmButton } from '../components/ConfirmDialog';
 import { CopyButton } from '../components/CopyButton';
 import { RequestError, ServiceProblem } from '../components/ServiceProblem';
@@ -273,9 +274,9 @@ function GenerateTokenForm({ applicationId, appKey, secret }: { applicationId: s
       ),
   });
   const error = token.error instanceof ApiError && !token.error.retryable ? token.error : undefined;
-  const introspect = token.data
-    ? `curl -s -u '${appKey.consumerKey}:<consumer secret>' -d 'token=${token.data.accessToken}' ${window.location.protocol}//${window.location.hostname}:<key manager port>/oauth2/introspect`
-    : '';
+  const keyManagerUrl = useSession().data?.keyManagerUrl ?? '<key manager>';
+  // The secret stays out of the command (it would land in shell history): curl asks for it.
+  const introspect = token.data ? `curl -s -u '${appKey.consumerKey}' -d 'token=${token.data.accessToken}' ${keyManagerUrl}/oauth2/introspect` : '';
   return (
     <div className="subsection">
       <Heading level={3}>Generate an access token</Heading>
@@ -318,7 +319,7 @@ function GenerateTokenForm({ applicationId, appKey, secret }: { applicationId: s
           </p>
           <code data-testid="access-token">{token.data.accessToken}</code> <CopyButton value={token.data.accessToken} label="access token" />
           <p className="muted">
-            Valid for {token.data.validityTime} s{token.data.tokenScopes.length > 0 ? `; scopes: ${token.data.tokenScopes.join(' ')}` : ''}. Check it at the Key Manager:
+            Valid for {token.data.validityTime} s{token.data.tokenScopes.length > 0 ? `; scopes: ${token.data.tokenScopes.join(' ')}` : ''}. Check it at the Key Manager (curl asks for the consumer secret):
           </p>
           <pre className="curl">
             <code>{introspect}</code>

@@ -58,14 +58,14 @@ export class WebAuthController {
       .send();
   }
 
-  /** Who is signed in, and the CSRF token the app sends with every change; 401 when no session. */
+  /** Who is signed in, the CSRF token the app sends with every change, and where the Key Manager is; 401 when no session. */
   @Get('session')
   @Header('cache-control', 'no-store')
-  async session(@Req() request: FastifyRequest): Promise<{ username: string; csrfToken: string; expiresAt: number }> {
+  async session(@Req() request: FastifyRequest): Promise<{ username: string; csrfToken: string; expiresAt: number; keyManagerUrl: string }> {
     const cookie = readCookie(request.headers.cookie, this.names.session);
     const session = cookie ? await this.sessions.resolve(cookie, request.id) : undefined;
     if (!session) throw new BearerAuthError('AUTHENTICATION_REQUIRED', cookie ? 'Your session has ended: sign in again.' : 'Not signed in.');
-    return { username: session.username, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+    return { username: session.username, csrfToken: session.csrfToken, expiresAt: session.expiresAt, keyManagerUrl: this.sessions.keyManagerUrl };
   }
 
   /** Ends the session (tokens revoked at the Key Manager) and clears the cookie; 204 also when there was none. */

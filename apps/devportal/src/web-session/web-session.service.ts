@@ -71,6 +71,11 @@ export class WebSessionService {
     return `${this.config.server.publicUrl.replace(/\/+$/, '')}${WEB_AUTH_BASE}/callback`;
   }
 
+  /** The Key Manager's address as users' browsers reach it (the origin of `[oauth] issuer`). */
+  get keyManagerUrl(): string {
+    return new URL(this.config.oauth.issuer).origin;
+  }
+
   /** How long a session lasts at most: the refresh token's lifetime. */
   get sessionLifetimeSec(): number {
     return this.config.oauth.refreshTokenLifetimeSec;
@@ -102,7 +107,7 @@ export class WebSessionService {
       safeReturnTo(returnTo),
       new Date(Date.now() + SIGN_IN_TTL_MS),
     ]);
-    const authorize = new URL('/oauth2/authorize', new URL(this.config.oauth.issuer).origin);
+    const authorize = new URL('/oauth2/authorize', this.keyManagerUrl);
     authorize.search = new URLSearchParams({
       response_type: 'code',
       client_id: DEVPORTAL_CLIENT_ID,
