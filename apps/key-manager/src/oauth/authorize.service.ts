@@ -85,7 +85,7 @@ export class AuthorizeService {
         user = await this.users.verify(username, password, ip);
       } catch (error) {
         if (!(error instanceof AuthThrottledError)) throw error;
-        return { ...this.loginPage(params, request, 429, 'Too many failed attempts. Try again later.'), headers: { 'retry-after': String(error.retryAfterSec) } };
+        return { ...(await this.loginPage(params, request, 429, 'Too many failed attempts. Try again later.')), headers: { 'retry-after': String(error.retryAfterSec) } };
       }
       if (!user) return this.loginPage(params, request, 401, 'Invalid user name or password.');
       const code = await this.tokens.createAuthorizationCode({
