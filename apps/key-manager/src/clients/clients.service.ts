@@ -6,8 +6,10 @@ import { DEVPORTAL_CLIENT_ID, type ClientView } from '@app/contracts';
 import { CryptoError, SecretKinds } from '@app/crypto';
 import { DEPLOYMENT_CONFIG, EncryptionService, ROOT_LOGGER } from '@app/platform';
 import { KeyManagerError } from '../common/key-manager.errors.js';
+import { reservedUserNames } from '../common/subject-names.util.js';
 import { ClientsRepository, type ClientDetails, type ClientRecord } from '../persistence/clients.repository.js';
 import { isUniqueViolation } from '../persistence/sql.service.js';
+import { UsersRepository } from '../persistence/users.repository.js';
 import { newClientId, newSecret } from '../tokens/secret-generator.util.js';
 import { resolveClientSettings, type ClientSettingsInput, type SettingDefaults } from './client-settings.util.js';
 
@@ -28,6 +30,7 @@ export class ClientsService implements OnApplicationBootstrap {
 
   constructor(
     private readonly clients: ClientsRepository,
+    private readonly users: UsersRepository,
     private readonly encryption: EncryptionService,
     @Inject(DEPLOYMENT_CONFIG) private readonly config: DeploymentConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
@@ -39,14 +42,29 @@ export class ClientsService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     if (await this.clients.findDetails(DEVPORTAL_CLIENT_ID)) return;
     try {
-      await this.create({ clientName: 'Developer Portal', owner: this.config.superAdmin.username || 'admin', grantTypes: ['password', 'refresh_token'] }, DEVPORTAL_CLIENT_ID);
+      await this.insert({ clientName: 'Developer Portal', owner: this.config.superAdmin.username || 'admin', grantTypes: ['password', 'refresh_token'] }, DEVPORTAL_CLIENT_ID);
       this.logger.info({ clientId: DEVPORTAL_CLIENT_ID }, 'created the Developer Portal system client');
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
   }
 
-  async create(input: ClientSettingsInput, clientId: string = newClientId()): Promise<CreatedClient> {
+  /**
+   * Registers a client. An id of the caller's choosing (DCR's `client_id`) must not be a reserved name or a
+   * user's name, in any case: it would be the `sub` of the client's tokens, as the user name is of the
+   * user's (RFC 9068 §5).
+   */
+  async create(input: ClientSettingsInput, clientId?: string): Promise<CreatedClient> {
+    if (clientId !== undefined) {
+      const reserved = reservedUserNames(this.config).has(clientId.toLowerCase());
+      if (reserved || (await this.users.findByUsername(clientId))) {
+        throw new KeyManagerError('INVALID_CLIENT_METADATA', 'client_id is taken: it names a user or a reserved account');
+      }
+    }
+    return this.insert(input, clientId ?? newClientId());
+  }
+
+  private async insert(input: ClientSettingsInput, clientId: string): Promise<CreatedClient> {
     const settings = resolveClientSettings(input, this.defaults());
     const secret = settings.publicClient ? null : newSecret();
     const client = await this.clients.insert({

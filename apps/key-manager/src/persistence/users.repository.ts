@@ -11,16 +11,23 @@ export interface UserRecord {
   createdAt: Date;
 }
 
-/** The Key Manager's user store. Names are unique regardless of case. */
+// A user name is taken when a user or a client (its id is the `sub` of its client_credentials tokens) has it,
+// in any case: checked in the same statement as the insert.
+const INSERT_USER = `
+  INSERT INTO users (id, username, password_hash, created_at)
+  SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM oauth_clients WHERE lower(client_id) = lower($2))
+  RETURNING id`;
+
+/** The Key Manager's user store. Names are unique regardless of case, and never a client's id. */
 @Injectable()
 export class UsersRepository {
   constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
 
-  /** False when the name is taken (by any case variant). */
+  /** False when the name is taken (by any case variant) by a user or a client id. */
   async insert(user: UserRecord): Promise<boolean> {
     try {
-      await this.users.insert(this.users.create(user));
-      return true;
+      const rows: unknown[] = await this.users.query(INSERT_USER, [user.id, user.username, user.passwordHash, user.createdAt]);
+      return rows.length > 0;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
       throw error;

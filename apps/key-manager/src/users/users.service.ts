@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DeploymentConfig } from '@app/config';
+import { DEPLOYMENT_CONFIG } from '@app/platform';
 import { randomUUID } from 'node:crypto';
 import { USERNAME_PATTERN, type UserView } from '@app/contracts';
 import { AuthThrottle } from '../common/auth-throttle.service.js';
 import { KeyManagerError } from '../common/key-manager.errors.js';
+import { reservedUserNames } from '../common/subject-names.util.js';
 import { UsersRepository } from '../persistence/users.repository.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { passwordPolicyProblem } from './password-policy.util.js';
@@ -15,20 +18,28 @@ export interface AuthenticatedUser {
 /** Sign-up and log-in against the Key Manager's own user store. */
 @Injectable()
 export class UsersService {
+  private readonly reserved: ReadonlySet<string>;
+
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly throttle: AuthThrottle,
-  ) {}
+    @Inject(DEPLOYMENT_CONFIG) config: DeploymentConfig,
+  ) {
+    this.reserved = reservedUserNames(config);
+  }
 
   async create(username: string, password: string, now = new Date()): Promise<UserView> {
     if (!USERNAME_PATTERN.test(username)) {
       throw new KeyManagerError('INVALID_REQUEST', 'username must be 3-64 characters: letters, digits, . _ @ -');
     }
+    // A reserved name, a client's id (the insert checks) and another user's name are all simply "taken".
+    const taken = new KeyManagerError('USER_EXISTS', `the user name ${username} is taken`);
+    if (this.reserved.has(username.toLowerCase())) throw taken;
     const problem = passwordPolicyProblem(username, password);
     if (problem) throw new KeyManagerError('WEAK_PASSWORD', problem);
     const created = await this.users.insert({ id: randomUUID(), username, passwordHash: await this.hasher.hash(password), createdAt: now });
-    if (!created) throw new KeyManagerError('USER_EXISTS', `the user name ${username} is taken`);
+    if (!created) throw taken;
     return { username, createdAt: now.toISOString() };
   }
 
