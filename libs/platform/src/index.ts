@@ -1,7 +1,7 @@
 // Shared service plumbing for the Key Manager and the Developer Portal: configuration injection, logging,
 // the HTTP application factory, database and migrations, encryption state, the bus (NATS or in-process),
 // health and metrics. Apps import it as `@app/platform`.
-export { createHttpApplication, pathOf, type HttpAppOptions } from './http/http-app.factory.js';
+export { createHttpApplication, pathOf, servedRoutes, type HttpAppOptions, type ServedRoute } from './http/http-app.factory.js';
 export { applySecurityHeaders, DEFAULT_CSP, SECURITY_HEADERS } from './http/security-headers.js';
 export {
   DATABASE_RETRY_AFTER_SECONDS,

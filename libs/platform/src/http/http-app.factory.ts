@@ -24,6 +24,22 @@ export function pathOf(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
+/** One route as the HTTP server serves it: its methods and its URL pattern (`/register/:clientId`). */
+export interface ServedRoute {
+  method: string;
+  url: string;
+}
+
+const SERVED_ROUTES = new WeakMap<object, ServedRoute[]>();
+
+/**
+ * Every route the application serves, as Fastify's router registered it (controllers, body-less handlers,
+ * anything added on the instance) — for tests that must cover every route without a list that goes stale.
+ */
+export function servedRoutes(app: INestApplication): readonly ServedRoute[] {
+  return SERVED_ROUTES.get(app.getHttpAdapter().getInstance() as object) ?? [];
+}
+
 export interface HttpAppOptions {
   config: DeploymentConfig;
   logger: Logger;
@@ -53,6 +69,11 @@ export async function createHttpApplication(module: unknown, options: HttpAppOpt
     ...options.nest,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  const routes: ServedRoute[] = [];
+  SERVED_ROUTES.set(fastify, routes);
+  fastify.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   const accessLog = logger.child({ component: 'access' });
   const metrics = app.get(MetricsRegistry, { strict: false }).http;
   fastify.addHook('onSend', async (request, reply, payload) => {
