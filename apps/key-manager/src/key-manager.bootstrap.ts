@@ -11,7 +11,7 @@ import { FormBody } from './oauth/form-body.util.js';
  */
 export async function startKeyManager(ctx: ServiceContext): Promise<INestApplication> {
   const { config, logger } = ctx;
-  const app = await createHttpApplication(KeyManagerModule.forRoot(ctx), { config, logger });
+  const app = await createHttpApplication(KeyManagerModule.forRoot(ctx), { config, logger, emptyJsonBodyIsAbsent: true });
   // Forms are parsed by hand: repeated parameters must stay visible (RFC 6749 §3.1 refuses them), and the
   // OAuth2 endpoints need nothing more than name/value pairs.
   app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: config.server.bodyLimitBytes }, (_request, body, done) => {
@@ -20,13 +20,6 @@ export async function startKeyManager(ctx: ServiceContext): Promise<INestApplica
     } catch (error) {
       done(error as Error, undefined);
     }
-  });
-  // JSON as Fastify parses it (prototype poisoning refused), except that an empty body is no body: DCR
-  // clients send `Content-Type: application/json` on GET and DELETE too.
-  const strictJson = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
-  app.useBodyParser('application/json', { bodyLimit: config.server.bodyLimitBytes }, (request, body, done) => {
-    if (body.length === 0) return done(null, undefined);
-    void strictJson(request as Parameters<typeof strictJson>[0], body.toString('utf8'), done);
   });
   app.useGlobalFilters(new HttpErrorFilter(logger.child({ component: 'http' })));
   registerCors(app.getHttpAdapter().getInstance(), config.cors);

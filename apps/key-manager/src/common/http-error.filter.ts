@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, pathOf } from '@app/platform';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, JsonTooDeepError, pathOf, RefusedInputError } from '@app/platform';
 import { AuthThrottledError, BearerError, KeyManagerError, OAuthError } from './key-manager.errors.js';
 
 const OAUTH_STATUS: Record<string, number> = { invalid_client: 401 };
@@ -67,6 +67,19 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (exception instanceof KeyManagerError && exception.code !== 'STORED_SECRET_UNREADABLE') {
       const status = KEY_MANAGER_STATUS[exception.code] ?? 400;
       return this.send(reply, status, { error: this.keyManagerErrorName(exception), error_description: exception.message });
+    }
+    if (exception instanceof RefusedInputError) {
+      // Refused at the edge (NUL or control characters): a client's credential is invalid_client (401), a
+      // user's an invalid_grant as a wrong password would be; anything else is a malformed request.
+      const credential = exception.credential;
+      if (credential === 'client') {
+        if (exception.part === 'authorization') reply.header('WWW-Authenticate', 'Basic realm="key-manager"');
+        return this.send(reply, 401, { error: 'invalid_client', error_description: exception.message });
+      }
+      return this.send(reply, 400, { error: credential === 'user' ? 'invalid_grant' : dcr && exception.part === 'body' ? 'invalid_client_metadata' : 'invalid_request', error_description: exception.message });
+    }
+    if (exception instanceof JsonTooDeepError) {
+      return this.send(reply, 400, { error: dcr ? 'invalid_client_metadata' : 'invalid_request', error_description: exception.message });
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();

@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
 import { NestLoggerAdapter } from '../logging/nest-logger.adapter.js';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
+import { guardRequest } from './input-guard.js';
+import { useJsonBodyParser } from './json-body.js';
 import { applySecurityHeaders } from './security-headers.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -44,12 +46,17 @@ export interface HttpAppOptions {
   config: DeploymentConfig;
   logger: Logger;
   nest?: NestApplicationOptions;
+  /** An empty `application/json` body is no body (the Key Manager's DCR clients send one on GET and DELETE). */
+  emptyJsonBodyIsAbsent?: boolean;
 }
 
 /**
  * Creates a Nest application on Fastify with the house defaults: body size limit from `[server] body_limit`,
- * request ids (`X-Request-Id` in and out), security headers on every response (security-headers.ts), one access-log line per request (method, path without query,
- * status, duration — never headers or bodies) and HTTP metrics.
+ * request ids (`X-Request-Id` in and out), security headers on every response (security-headers.ts), one
+ * access-log line per request (method, path without query, status, duration — never headers or bodies) and
+ * HTTP metrics. At the edge, before any guard or handler: JSON nested too deep is refused at parsing
+ * (`useJsonBodyParser`), and NUL or control characters where they are never valid — body, query, path
+ * parameters, Authorization header — with 400, or 401 for credentials (`guardRequest`).
  */
 export async function createHttpApplication(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const { config, logger } = options;
@@ -69,6 +76,9 @@ export async function createHttpApplication(module: unknown, options: HttpAppOpt
     ...options.nest,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  useJsonBodyParser(app, { bodyLimit: config.server.bodyLimitBytes, emptyBodyIsAbsent: options.emptyJsonBodyIsAbsent ?? false });
+  // preHandler: after parsing, before Nest's guards, pipes and handlers.
+  fastify.addHook('preHandler', async (request) => guardRequest(request));
   const routes: ServedRoute[] = [];
   SERVED_ROUTES.set(fastify, routes);
   fastify.addHook('onRoute', (route) => {

@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { RpcErrorCodes, type RpcErrorBody, type RpcReply, type RpcRequest } from '@app/contracts';
 import { isDatabaseUnavailable } from '../database/database-faults.js';
 import { EncryptionService } from '../encryption/encryption.service.js';
+import { findRefusedCharacter } from '../http/input-guard.js';
 import { ProcessIdentity, ROOT_LOGGER } from '../runtime/runtime.module.js';
 
 const SKIP_PROFILE_CHECK = Symbol('SKIP_PROFILE_CHECK');
@@ -74,6 +75,18 @@ export class RpcEnvelopeInterceptor implements NestInterceptor {
     const sender = request?.sender;
     if (!sender || typeof sender.profile?.fingerprint !== 'string' || typeof sender.instanceId !== 'string') {
       return throwError(() => new RpcException({ code: RpcErrorCodes.InvalidRequest, message: 'request envelope without sender and profile' } satisfies RpcErrorBody));
+    }
+    // The same edge rule as HTTP (`guardRequest`): no NUL anywhere, no control character in a credential id.
+    const refused = findRefusedCharacter(request.data);
+    if (refused) {
+      const where = refused.field ? `field ${refused.field}` : 'the request';
+      return throwError(
+        () =>
+          new RpcException({
+            code: refused.credential ? RpcErrorCodes.InvalidCredentials : RpcErrorCodes.InvalidRequest,
+            message: `${where} contains a control character or NUL, which is never valid here`,
+          } satisfies RpcErrorBody),
+      );
     }
     const skip = this.reflector.get<boolean>(SKIP_PROFILE_CHECK, context.getHandler());
     if (!skip) {
