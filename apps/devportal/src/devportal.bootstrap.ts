@@ -1,31 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
 import { createHttpApplication, type ServiceContext } from '@app/platform';
 import { DevportalModule } from './devportal.module.js';
 import { KeyManagerAgreementService } from './key-manager-agreement/key-manager-agreement.service.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { serveWebApp } from './web/web-app.js';
 import { WebSessionService } from './web-session/web-session.service.js';
-
-/**
- * WSO2's generated client, Postman collections and WSO2's curl examples send `Content-Type: application/json`
- * with no body on `DELETE` and on body-less `POST`s (`regenerate-secret`). Fastify's JSON parser refuses an
- * empty body; this one reads it as no body (an endpoint that needs one still says so) and parses anything
- * else with Fastify's own parser (prototype poisoning refused).
- */
-function acceptEmptyJsonBodies(fastify: FastifyInstance): void {
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text === '') {
-      done(null, undefined);
-      return;
-    }
-    void parseJson(request, text, done);
-  });
-}
 
 /**
  * Starts the Developer Portal: migrations and the stored-secrets check (Nest init), then the agreement
@@ -38,12 +18,15 @@ export async function startDevportal(ctx: ServiceContext): Promise<INestApplicat
     logger: ctx.logger,
     // Errors must reach the caller (not exit the process); JSON is the only body type the API takes.
     nest: { abortOnError: false, bodyParser: false },
+    // WSO2's generated client, Postman collections and WSO2's curl examples send `Content-Type:
+    // application/json` with no body on DELETE and on body-less POSTs (`regenerate-secret`): no body, not an
+    // error (an endpoint that needs one still says so).
+    emptyJsonBodyIsAbsent: true,
   });
   try {
     const fastify = app.getHttpAdapter().getInstance();
     // Fastify parses text/plain by default; without it, other bodies get a 415 instead of reaching validation as strings.
     fastify.removeContentTypeParser('text/plain');
-    acceptEmptyJsonBodies(fastify);
     OpenApiModule.publish(app);
     serveWebApp(app, ctx.logger);
     await app.init();
