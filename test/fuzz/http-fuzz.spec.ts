@@ -96,7 +96,7 @@ beforeAll(async () => {
     nats: nats.url,
     devportal: { logLevel: 'info' },
     // The throttles are not under test here: they would only turn later requests into 429s.
-    toml: { 'oauth.client_auth_throttle': { max_failures: 1_000_000, window: 1 } },
+    toml: { 'oauth.auth_throttle': { account_address_max_failures: 1_000_000, account_max_failures: 1_000_000, address_max_accounts: 1_000_000 } },
     logs,
   });
   const signup = await devportalApi(stack.devportal.apiUrl)('POST', '/signup', { json: user });
