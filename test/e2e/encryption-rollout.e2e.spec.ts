@@ -225,11 +225,13 @@ describe('encryption rollout and tokens migrate refuse what would break the syst
     const second = await startDevportalForTest({ configFile: ownFile });
     try {
       await edit(stack.configFile, (t) => void (table(t, 'apim.oauth_config').enable_token_encryption = false));
-      const result = await runCliForTest(['encryption', 'rollout'], env);
+      // All three nodes share this test's process, so each waits while another reloads its keystores
+      // (synchronous PKCS#12 work) during prepare and abort: give the steps the time a node would have alone.
+      const result = await runCliForTest(['encryption', 'rollout', '--timeout', '20000'], env);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('rollout aborted');
       expect(result.stderr).toContain('every node must have the same deployment.toml');
-      const status = JSON.parse((await runCliForTest(['encryption', 'status', '--json'], env)).stdout) as { nodes: Array<{ profile: { enabled: boolean }; transition: unknown }> };
+      const status = JSON.parse((await runCliForTest(['encryption', 'status', '--json', '--timeout', '10000'], env)).stdout) as { nodes: Array<{ profile: { enabled: boolean }; transition: unknown }> };
       expect(status.nodes).toHaveLength(3);
       expect(status.nodes.every((n) => n.profile.enabled && n.transition === null)).toBe(true);
     } finally {
