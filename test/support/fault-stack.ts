@@ -58,7 +58,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
           'transport.nats': { servers: cluster.urls, request_timeout: 5000 },
           'keystore.primary': { file_name: options.keystore.file, type: options.keystore.type, password: options.keystore.password, alias: options.keystore.alias },
           super_admin: { ...TEST_ADMIN },
-          'oauth.client_auth_throttle': { max_failures: 100000, window: 60 },
+          'oauth.auth_throttle': { account_address_max_failures: 1_000_000, account_max_failures: 1_000_000, address_max_accounts: 1_000_000 },
           'oauth.token_cleanup': { enable: false },
           log: { level: 'warn' },
           devportal: { key_manager_wait: 60, token_cache_ttl: 5 },
