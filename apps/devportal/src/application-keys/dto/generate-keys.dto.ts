@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Allow, ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
@@ -11,6 +12,23 @@ export type KeyType = (typeof KEY_TYPES)[number];
 export const RESIDENT_KEY_MANAGER = 'Resident Key Manager';
 
 export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3
+
+/**
+ * WSO2's `additionalProperties` of a key, on generate-keys and PUT oauth-keys alike: accepted here as any
+ * value and checked by `additional-properties.util.ts` (ErrorDTO 900970).
+ */
+function KeyAdditionalProperties(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: 'object',
+      additionalProperties: true,
+      example: { application_access_token_expiry_time: '3600', user_access_token_expiry_time: 'N/A', pkceMandatory: 'false', pkceSupportPlain: 'false', bypassClientCredentials: 'false' },
+      description:
+        "WSO2's key manager application configurations: application_access_token_expiry_time, user_access_token_expiry_time, refresh_token_expiry_time (seconds; id_token_expiry_time accepted and not applied), pkceMandatory, pkceSupportPlain, bypassClientCredentials (true/false). Blank or N/A means not set. A bad value is ErrorDTO 900970.",
+    }),
+    Allow(),
+  );
+}
 
 export class GenerateKeysDto {
   @ApiProperty({ enum: KEY_TYPES })
@@ -52,14 +70,7 @@ export class GenerateKeysDto {
   @Matches(SCOPE_TOKEN, { each: true, message: 'each scope must be an RFC 6749 scope token (printable, no spaces or quotes)' })
   scopes?: string[];
 
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: true,
-    example: { application_access_token_expiry_time: '3600', user_access_token_expiry_time: 'N/A', pkceMandatory: 'false', pkceSupportPlain: 'false', bypassClientCredentials: 'false' },
-    description:
-      "WSO2's key manager application configurations: application_access_token_expiry_time, user_access_token_expiry_time, refresh_token_expiry_time (seconds; id_token_expiry_time accepted and not applied), pkceMandatory, pkceSupportPlain, bypassClientCredentials (true/false). Blank or N/A means not set. A bad value is ErrorDTO 900970.",
-  })
-  @Allow()
+  @KeyAdditionalProperties()
   additionalProperties?: unknown;
 
   @ApiPropertyOptional({ readOnly: true, description: 'Read-only in WSO2: ignored' })
@@ -92,14 +103,7 @@ export class UpdateApplicationKeyDto {
   @IsRedirectUri()
   callbackUrl?: string | null;
 
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: true,
-    example: { application_access_token_expiry_time: '3600', user_access_token_expiry_time: 'N/A', pkceMandatory: 'false', pkceSupportPlain: 'false', bypassClientCredentials: 'false' },
-    description:
-      "WSO2's key manager application configurations: application_access_token_expiry_time, user_access_token_expiry_time, refresh_token_expiry_time (seconds; id_token_expiry_time accepted and not applied), pkceMandatory, pkceSupportPlain, bypassClientCredentials (true/false). Blank or N/A means not set. A bad value is ErrorDTO 900970.",
-  })
-  @Allow()
+  @KeyAdditionalProperties()
   additionalProperties?: unknown;
 
   @ApiPropertyOptional({ readOnly: true, description: 'Ignored: keyMappingId, keyManager, consumerKey, consumerSecret, consumerSecrets, keyState, keyType, mode, groupId, token' })
