@@ -1,6 +1,7 @@
 // `npm start` (apps/launcher), run as a child process the way a developer runs it: in a fresh folder (its
 // own .dev/), with the compiled code. Checks the modes it chooses and prints, that both services answer,
 // and that SIGTERM stops everything with exit 0.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureBuilt } from './support/built-dist.js';
@@ -8,6 +9,15 @@ import { READY, readiness, startLauncher, workFolder } from './support/launcher-
 import { freePort, freePortPair, type LocalProcess } from './support/local-process.js';
 import { startPrivateNats, type PrivateNats } from './support/nats-fixture.js';
 import { createScratchDatabase, uniqueName, type ScratchDatabase } from './support/postgres-fixture.js';
+
+/** The lines of the banner's "Try the API" block, as a user would paste them. */
+function tryItSnippet(out: string): string {
+  const lines = out.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('Try the API'));
+  expect(start).toBeGreaterThan(0);
+  const end = lines.findIndex((line, i) => i > start && line.trim() === '');
+  return lines.slice(start + 1, end).map((line) => line.slice(2)).join('\n');
+}
 
 describe('npm start (launcher)', () => {
   beforeAll(() => ensureBuilt(['dist/apps/launcher/src/main.js']), 180_000);
@@ -42,7 +52,7 @@ describe('npm start (launcher)', () => {
       expect(out).toMatch(new RegExp(`^note: no NATS server answers at nats://127\\.0\\.0\\.1:${closedPort}`, 'm'));
       expect(out).toMatch(/^mode: database\s+DATABASE_URL: /m);
       expect(out).toContain(`http://localhost:${port} `);
-      expect(out).toContain(`http://localhost:${port + 1} `);
+      expect(out).toMatch(new RegExp(`^  Developer Portal  http://localhost:${port + 1}/devportal/ `, 'm'));
 
       // First start: the admin password is printed once; no other secret is, not even the database password.
       const secrets = JSON.parse(readFileSync(path.join(cwd, '.dev/secrets.json'), 'utf8'));
@@ -61,6 +71,15 @@ describe('npm start (launcher)', () => {
         admin: { username: 'admin' },
         database: { kind: 'external', url: database.url, keyManagerSchema: 'key_manager' },
       });
+      // The banner's try-it snippet runs as printed, and again (a new user each time): each run ends with a token.
+      const snippet = tryItSnippet(out);
+      for (let run = 0; run < 2; run++) {
+        const result = spawnSync('bash', ['-c', snippet], { encoding: 'utf8', timeout: 60_000 });
+        expect(result.status).toBe(0);
+        expect(JSON.parse(result.stdout.trim().split('\n').at(-1)!)).toMatchObject({ access_token: expect.any(String), token_type: 'Bearer' });
+      }
+      expect((await fetch(`http://127.0.0.1:${port + 1}/devportal/`)).status).toBe(200);
+
       const stateText = JSON.stringify(state);
       for (const secret of [secrets.adminPassword, secrets.keystorePassword]) expect(stateText).not.toContain(secret);
       expect(stateText).not.toMatch(/PRIVATE KEY/);

@@ -1,6 +1,6 @@
 // The Key Manager's own policy, so that the example cannot drift from what sign-up accepts.
 import { passwordPolicyProblem } from '../../key-manager/src/users/password-policy.util.js';
-import { modeLines, readyBanner } from './launcher-banner.formatter.js';
+import { modeLines, readyBanner, TRY_IT_PASSWORD, tryItLines } from './launcher-banner.formatter.js';
 import type { LauncherState } from './launcher-state.store.js';
 import { redactUrl } from './url.util.js';
 
@@ -35,22 +35,24 @@ describe('launcher output', () => {
     expect(modeLines({ ...state, bus: { kind: 'in-process' } })).toMatch(/^mode: bus\s+in-process/m);
   });
 
-  it('prints the URLs, the admin user and curl lines against them', () => {
+  it('prints the web app first, then the API, the Key Manager, the admin user, and curl lines against them', () => {
     const text = readyBanner(state, { adminPasswordHint: 'in .dev/secrets.json' });
-    expect(text).toContain('Key Manager       http://localhost:9443');
-    expect(text).toContain('Developer Portal  http://localhost:9444');
+    const urls = text.split('\n').filter((line) => /^ {2}\S.*\s{2}http/.test(line));
+    expect(urls[0]).toMatch(/^ {2}Developer Portal {2}http:\/\/localhost:9444\/devportal\/ /);
+    expect(urls[1]).toMatch(/^ {2}Portal API {8}http:\/\/localhost:9444\/api\/am\/devportal\/v3 /);
+    expect(urls[2]).toMatch(/^ {2}Key Manager {7}http:\/\/localhost:9443 /);
     expect(text).toContain('Admin user        admin');
-    expect(text).toContain('curl -s -X POST http://localhost:9444/api/am/devportal/v3/signup');
-    expect(text).toContain('curl -s -X POST http://localhost:9443/oauth2/token');
+    expect(text).toContain('API=http://localhost:9444/api/am/devportal/v3 KM=http://localhost:9443 ');
+    expect(text).toContain('curl -s -X POST $KM/oauth2/token -u "$KEYS" -d grant_type=client_credentials');
     expect(text).not.toContain('s3cret');
+    // Nothing to fill in by hand: no <placeholder> left in what is pasted.
+    expect(tryItLines(state).join('\n')).not.toMatch(/<[a-zA-Z]+>/);
   });
 
-  it("signs up with a password the Key Manager's policy accepts, and logs in with the same one", () => {
-    const text = readyBanner(state, { adminPasswordHint: 'in .dev/secrets.json' });
-    const bodies = [...text.matchAll(/-d '(\{"username".*?\})'/g)].map((m) => JSON.parse(m[1]!) as { username: string; password: string });
-    expect(bodies).toHaveLength(2);
-    expect(passwordPolicyProblem(bodies[0]!.username, bodies[0]!.password)).toBeUndefined();
-    expect(bodies[1]).toEqual(bodies[0]);
+  it("signs up a new user each run, with a password the Key Manager's policy accepts", () => {
+    expect(tryItLines(state)[0]).toContain('U=dev-$RANDOM ');
+    expect(passwordPolicyProblem('dev-12345', TRY_IT_PASSWORD)).toBeUndefined();
+    expect(tryItLines(state)[0]).toContain(`P='${TRY_IT_PASSWORD}'`);
   });
 
   it('hides the password of a URL it cannot parse entirely', () => {

@@ -1,4 +1,5 @@
-import { DEVPORTAL_API_BASE, type LauncherState } from './launcher-state.store.js';
+import { WEB_BASE } from '../../devportal/src/web/web-app.js';
+import type { LauncherState } from './launcher-state.store.js';
 import { describeDatabaseUrl, redactUrl } from './url.util.js';
 
 const RULE = '─'.repeat(78);
@@ -41,25 +42,41 @@ export function modeLines(state: Pick<LauncherState, 'config' | 'configFile' | '
   ].join('\n');
 }
 
-/** The "ready" block: URLs, admin user, and a few curl lines to try. */
+/** The password the banner's try-it lines sign up with (the Key Manager's policy accepts it: a test checks). */
+export const TRY_IT_PASSWORD = 'correct horse battery staple 7';
+
+/**
+ * The banner's try-it lines: a shell snippet (bash or zsh, with curl and node) that runs as printed, any
+ * number of times — each run signs up a new user — and ends with a client_credentials token.
+ */
+export function tryItLines(state: Pick<LauncherState, 'keyManager' | 'devportal'>): string[] {
+  const json = `-H 'Content-Type: application/json'`;
+  const bearer = `-H "Authorization: Bearer $TOKEN"`;
+  const credentials = `-d "{\\"username\\":\\"$U\\",\\"password\\":\\"$P\\"}"`;
+  return [
+    `API=${state.devportal.apiUrl} KM=${state.keyManager.url} U=dev-$RANDOM P='${TRY_IT_PASSWORD}'`,
+    `get() { node -pe "const j = JSON.parse(require('fs').readFileSync(0, 'utf8')); $1"; }`,
+    `curl -s -X POST $API/signup ${json} ${credentials}; echo`,
+    `TOKEN=$(curl -s -X POST $API/login ${json} ${credentials} | get j.access_token)`,
+    `APP=$(curl -s -X POST $API/applications ${bearer} ${json} -d '{"name":"my-app"}' | get j.applicationId)`,
+    `KEYS=$(curl -s -X POST $API/applications/$APP/generate-keys ${bearer} ${json} -d '{"keyType":"PRODUCTION","grantTypesToBeSupported":["client_credentials"]}' | get 'j.consumerKey + ":" + j.consumerSecret')`,
+    `curl -s -X POST $KM/oauth2/token -u "$KEYS" -d grant_type=client_credentials; echo`,
+  ];
+}
+
+/** The "ready" block: the web app first, the other URLs, the admin user, and a snippet to try. */
 export function readyBanner(state: LauncherState, extra: { logs?: string; adminPasswordHint: string; cliHint?: string }): string {
-  const api = state.devportal.apiUrl;
-  const json = "node -pe 'JSON.parse(require(\"fs\").readFileSync(0)).access_token'";
   return [
     RULE,
     'Ready.',
+    `  Developer Portal  ${state.devportal.url}${WEB_BASE}/   (web app: sign up, create applications, get keys and tokens)`,
+    `  Portal API        ${state.devportal.apiUrl}   (docs/devportal.md)`,
     `  Key Manager       ${state.keyManager.url}   (/oauth2/token, /oauth2/introspect, /oauth2/revoke)`,
-    `  Developer Portal  ${state.devportal.url}   (API: ${DEVPORTAL_API_BASE})`,
     `  Admin user        ${state.admin.username}   (password: ${extra.adminPasswordHint})`,
     ...(extra.logs ? [`  Logs              ${extra.logs}`] : []),
     '',
-    'Try it (or run `npm run demo` for the whole story):',
-    `  curl -s -X POST ${api}/signup -H 'Content-Type: application/json' -d '{"username":"alice","password":"correct horse battery staple 7"}'`,
-    `  TOKEN=$(curl -s -X POST ${api}/login -H 'Content-Type: application/json' -d '{"username":"alice","password":"correct horse battery staple 7"}' | ${json})`,
-    `  curl -s -X POST ${api}/applications -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"name":"my-app"}'`,
-    `  curl -s -X POST ${api}/applications/<applicationId>/generate-keys -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
-    `       -d '{"keyType":"PRODUCTION","grantTypesToBeSupported":["client_credentials"]}'`,
-    `  curl -s -X POST ${state.keyManager.url}/oauth2/token -u '<consumerKey>:<consumerSecret>' -d grant_type=client_credentials`,
+    'Try the API from a shell (paste as is; or run `npm run demo` for the whole story):',
+    ...tryItLines(state).map((line) => `  ${line}`),
     ...(extra.cliHint ? ['', 'Operator CLI against this system (docs/cli.md):', `  ${extra.cliHint}`] : []),
     '',
     'Press Ctrl-C to stop.',

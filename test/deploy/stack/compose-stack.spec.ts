@@ -8,6 +8,7 @@ import { jwtClaims } from '../../../apps/launcher/src/demo-output.formatter.js';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { signInAndAuthorize } from '../../support/authorize-form.js';
 import { REPO_ROOT } from '../support/built-dist.js';
 import { ComposeStack, counterTotal, firstCertificate, freePortRange, run, trustCertificate } from './support/compose-stack.js';
 
@@ -121,6 +122,35 @@ describe('docker-compose.yml on a real Docker engine', () => {
     expect(await api.introspect(resourceServer, accessToken)).toEqual({ active: false });
     // A wrong secret is refused, not served.
     expect((await api.tokenAttempt({ ...consumer, clientSecret: `${consumer.clientSecret}x` })).status).toBe(401);
+  });
+
+  it('serves the web app at /devportal/ and signs the user in through the Key Manager\'s page, all through the proxy', async () => {
+    const root = await fetch(`${publicUrl}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/devportal/');
+    const page = await fetch(`${publicUrl}/devportal/applications`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root"></div>');
+
+    const start = await fetch(`${publicUrl}/devportal/auth/sign-in`, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    const authorize = new URL(start.headers.get('location')!);
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${publicUrl}/oauth2/authorize`);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${publicUrl}/devportal/auth/callback`);
+    // Over https the cookies are Secure and __Host- prefixed.
+    const binding = start.headers.getSetCookie().find((c) => c.startsWith('__Host-dp_signin='));
+    expect(binding).toMatch(/; Secure/);
+
+    const answer = await signInAndAuthorize(authorize, developer.username, developer.password);
+    expect(answer.status).toBe(302);
+    const done = await fetch(answer.location!, { redirect: 'manual', headers: { cookie: binding!.split(';')[0]! } });
+    expect(done.status).toBe(302);
+    const session = done.headers.getSetCookie().find((c) => c.startsWith('__Host-dp_session='));
+    expect(session).toMatch(/; HttpOnly.*; Secure/);
+    const cookie = session!.split(';')[0]!;
+    expect(await (await fetch(`${publicUrl}/devportal/auth/session`, { headers: { cookie } })).json()).toMatchObject({ username: developer.username });
+    const list = (await (await fetch(`${portalApi}/applications`, { headers: { cookie } })).json()) as { list: { name: string }[] };
+    expect(list.list.map((a) => a.name)).toContain(`smoke-app-${suffix}`);
   });
 
   it('stores tokens and consumer secrets in PostgreSQL as WSO2 ciphertext, never in plain text', async () => {
