@@ -113,3 +113,30 @@ it('logs no password, token or consumer secret, however the endpoints are called
     expect({ what, inPortalLog: portalLog.includes(value), inKeyManagerLog: keyManagerLog.includes(value) }).toEqual({ what, inPortalLog: false, inKeyManagerLog: false });
   }
 });
+
+it('logs a failing statement by class, SQLSTATE and stack, never its parameters or the values PostgreSQL quotes', async () => {
+  const call = devportalApi(stack.devportal.apiUrl);
+  const password = marker('Passw0rd');
+  expect((await call('POST', '/signup', { json: { username: 'erin', password } })).status).toBe(201);
+  const token = (await call<{ access_token: string }>('POST', '/login', { json: { username: 'erin', password } })).body.access_token;
+  // A description starting with `probe-` now fails inside PostgreSQL with a data exception quoting the value.
+  await queryTestDatabase(
+    `ALTER TABLE applications ADD CONSTRAINT log_safety_probe CHECK (CASE WHEN description LIKE 'probe-%' THEN description::integer > 0 ELSE true END)`,
+    [],
+    stack.devportal.schema,
+  );
+  try {
+    const description = `probe-${marker('Description')}`;
+    const response = await call('POST', '/applications', { token, json: { name: 'probe', description } });
+    expect(response.status).toBe(500);
+    expect(JSON.stringify(response.body)).not.toContain(description);
+    const failures = logs.devportal.entries().filter((line) => (line['err'] as { code?: string } | undefined)?.code === '22P02');
+    expect(failures.map((line) => line['msg'])).toEqual(['unhandled error']);
+    expect(failures[0]!['err']).toMatchObject({ type: 'QueryFailedError', message: 'invalid input syntax for type integer: "[value]"', stack: expect.stringContaining('    at ') });
+    const text = logs.devportal.text();
+    expect(text.includes(description)).toBe(false);
+    expect(text).not.toMatch(/"(parameters|query|driverError|detail)":/);
+  } finally {
+    await queryTestDatabase('ALTER TABLE applications DROP CONSTRAINT log_safety_probe', [], stack.devportal.schema);
+  }
+});

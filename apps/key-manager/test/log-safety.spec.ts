@@ -9,6 +9,7 @@ import { createKeyManagerClientForTest, type KeyManagerClientUnderTest } from '.
 import { captureLogs, type LogCapture } from '../../../test/support/log-capture.js';
 import { startPrivateNats, type PrivateNats } from '../../../test/support/private-nats.js';
 import { makeTempDir, type TestConfigDir } from '../../../test/support/test-config.js';
+import { queryTestDatabase } from '../../../test/support/test-database.js';
 import { createTestKeystore, type TestKeystore } from '../../../test/support/test-keystore.js';
 import { adminAuth, basic, postForm, register, signInAndAuthorize } from './km-test.helpers.js';
 
@@ -149,4 +150,48 @@ test('no token, secret, password, code, jti or key material reaches the logs, wh
   expect(secrets.size).toBeGreaterThan(30);
   const leaks = [...secrets].filter(([value]) => text.includes(value)).map(([, what]) => what);
   expect(leaks).toEqual([]);
+});
+
+test('a failing statement logs its class, SQLSTATE and stack, never its query, parameters or the values PostgreSQL quotes (bus and HTTP)', async () => {
+  // Any client name starting with `probe-` now fails inside PostgreSQL: a data exception (22P02) whose message
+  // quotes the value, raised by the INSERT whose parameters hold the name and the stored consumer secret.
+  await queryTestDatabase(
+    `ALTER TABLE oauth_clients ADD CONSTRAINT log_safety_probe CHECK (CASE WHEN client_name LIKE 'probe-%' THEN client_name::integer > 0 ELSE true END)`,
+    [],
+    km.schema,
+  );
+  try {
+    const overBus = `probe-${randomBytes(9).toString('hex')}-bus`;
+    const refusal = await portal.client.call(KeyManagerPatterns.ClientCreate, { clientName: overBus, owner: 'dora', tokenType: 'Default' }).then(
+      () => undefined,
+      (error: unknown) => error as { code?: string; message?: string },
+    );
+    expect(refusal).toMatchObject({ code: 'INTERNAL' });
+    expect(refusal?.message).not.toContain(overBus);
+
+    const overHttp = `probe-${randomBytes(9).toString('hex')}-http`;
+    const response = await fetch(`${km.baseUrl}/keymanager-operations/dcr/register`, {
+      method: 'POST',
+      headers: { authorization: adminAuth(km), 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: overHttp, grant_types: ['client_credentials'] }),
+    });
+    expect(response.status).toBe(500);
+    expect(await response.text()).not.toContain(overHttp);
+
+    const failures = logs.entries().filter((line) => (line['err'] as { code?: string } | undefined)?.code === '22P02');
+    // One line from the bus handler, one from the HTTP filter: the error is there to diagnose…
+    expect(failures.map((line) => line['msg'])).toEqual(expect.arrayContaining(['unhandled error in message handler', 'unhandled error']));
+    for (const line of failures) {
+      const err = line['err'] as Record<string, unknown>;
+      expect(err).toMatchObject({ type: 'QueryFailedError', code: '22P02', message: 'invalid input syntax for type integer: "[value]"' });
+      expect(err['stack']).toEqual(expect.stringContaining('    at '));
+      expect(Object.keys(err).sort()).toEqual(['code', 'message', 'stack', 'type']);
+    }
+    // …and neither the statement nor its values reached any line.
+    const text = logs.text();
+    expect({ overBus: text.includes(overBus), overHttp: text.includes(overHttp) }).toEqual({ overBus: false, overHttp: false });
+    expect(text).not.toMatch(/"(parameters|query|driverError|detail)":/);
+  } finally {
+    await queryTestDatabase('ALTER TABLE oauth_clients DROP CONSTRAINT log_safety_probe', [], km.schema);
+  }
 });

@@ -24,6 +24,7 @@ export {
   type StoredSecretsRow,
 } from './encryption/stored-secrets.inspector.js';
 export { HealthModule, type ReadinessCheck } from './health/health.module.js';
+export { loggableMessage, serializeError, type LoggedError } from './logging/error-serializer.js';
 export { createRootLogger } from './logging/logger.factory.js';
 export { NestLoggerAdapter } from './logging/nest-logger.adapter.js';
 export { InProcessBus, InProcessServer, InProcessRpcTransport } from './messaging/in-process.transport.js';

@@ -83,7 +83,7 @@ export class ApplicationKeysService {
     } catch (error) {
       // Two generate calls raced: keep the first key, remove the client this call created.
       await deleteClientIfPresent(this.keyManager, client.clientId, caller.requestId).catch((e: unknown) =>
-        this.logger.warn({ requestId: caller.requestId, clientId: client.clientId, err: describe(e) }, 'could not remove the client of a key that was not stored'),
+        this.logger.warn({ requestId: caller.requestId, clientId: client.clientId, err: e }, 'could not remove the client of a key that was not stored'),
       );
       throw error;
     }
@@ -200,7 +200,7 @@ export class ApplicationKeysService {
       );
       return { accessToken: tokens.accessToken, tokenScopes: tokens.scopes, validityTime: tokens.expiresIn };
     } catch (error) {
-      this.logger.warn({ requestId: caller.requestId, keyMappingId: row.id, err: describe(error) }, 'keys generated, but the first access token could not be issued');
+      this.logger.warn({ requestId: caller.requestId, keyMappingId: row.id, err: error }, 'keys generated, but the first access token could not be issued');
       return undefined;
     }
   }
@@ -258,9 +258,3 @@ function clientSettingsOf(properties: KeyAdditionalProperties): {
   };
 }
 
-/** An error for a log line: its type, code and message (Key Manager and crypto messages hold no secrets). */
-function describe(error: unknown): { type: string; code?: string; message: string } {
-  if (error instanceof KeyManagerCallError) return { type: error.name, code: error.code, message: error.message };
-  if (error instanceof Error) return { type: error.name, message: error.message };
-  return { type: typeof error, message: 'non-error thrown' };
-}

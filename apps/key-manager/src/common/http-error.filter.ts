@@ -95,12 +95,12 @@ export class HttpErrorFilter implements ExceptionFilter {
       return;
     }
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn({ method: request.method, path, err: describeError(exception) }, 'database not reachable: answered 503');
+      this.logger.warn({ method: request.method, path, err: exception }, 'database not reachable: answered 503');
       reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
       return this.send(reply, 503, { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable: try again shortly' });
     }
     const errorId = randomUUID();
-    this.logger.error({ errorId, method: request.method, path, err: describeError(exception) }, 'unhandled error');
+    this.logger.error({ errorId, method: request.method, path, err: exception }, 'unhandled error');
     this.send(reply, 500, { error: 'server_error', error_description: `internal error (error id ${errorId})`, error_id: errorId });
   }
 
@@ -123,20 +123,4 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (reply.sent) return;
     void reply.code(status).header('Cache-Control', 'no-store').header('Content-Type', 'application/json; charset=utf-8').send(body);
   }
-}
-
-/**
- * An error as it may be logged: its type, code and message (ours never carry secrets; a crypto error's
- * message names kinds and key ids only) and the stack frames — never attached request data.
- */
-export function describeError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { type: typeof error };
-  const code = (error as { code?: unknown }).code;
-  const stack = error.stack?.split('\n').slice(1).join('\n');
-  return {
-    type: error.name,
-    ...(typeof code === 'string' ? { code } : {}),
-    message: error.message.slice(0, 500),
-    ...(stack ? { stack } : {}),
-  };
 }

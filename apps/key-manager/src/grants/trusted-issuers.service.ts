@@ -133,7 +133,7 @@ export class TrustedIssuers implements OnModuleInit {
         throw fail('Signature or Message Authentication invalid.');
       }
       // The issuer's JWKS could not be fetched or read: the caller cannot fix that; the operator must know.
-      this.logger.warn({ issuer: issuer.settings.name, err: { type: (error as Error).name, message: (error as Error).message.slice(0, 200) } }, 'cannot verify a JWT of a trusted issuer');
+      this.logger.warn({ issuer: issuer.settings.name, err: error }, 'cannot verify a JWT of a trusted issuer');
       throw fail('Error when verifying signature');
     }
   }

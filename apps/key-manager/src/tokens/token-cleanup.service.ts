@@ -65,7 +65,7 @@ export class TokenCleanupService implements OnApplicationBootstrap, OnModuleDest
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = this.runOnce()
-        .catch((error: unknown) => this.logger.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'token clean-up failed'))
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'token clean-up failed'))
         .finally(() => (this.running = undefined));
     }, intervalSec * 1000);
     this.timer.unref();

@@ -14,6 +14,7 @@ import {
 import { CryptoError } from '@app/crypto';
 import { BusConnection } from '../messaging/messaging.module.js';
 import { DEPLOYMENT_CONFIG, ProcessIdentity, ROOT_LOGGER } from '../runtime/runtime.module.js';
+import { loggableMessage } from '../logging/error-serializer.js';
 import { loadEncryptionMaterial } from './encryption-material.js';
 import { EncryptionService } from './encryption.service.js';
 import { StoredSecretsInspector, UnreadableStoredSecretsError } from './stored-secrets.inspector.js';
@@ -78,7 +79,7 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
   }
 
   async status(refresh = false): Promise<NodeStatus> {
-    if (refresh) await this.inspector.refresh().catch((e: unknown) => this.logger.warn(`stored secrets report failed: ${String(e)}`));
+    if (refresh) await this.inspector.refresh().catch((e: unknown) => this.logger.warn({ err: e }, 'stored secrets report failed'));
     const report = this.inspector.lastReport;
     return {
       service: this.identity.service,
@@ -152,10 +153,8 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
         ? e.message
         : e instanceof CryptoError
           ? `cannot load the new keys: ${e.message} [${e.code}]`
-          : e instanceof Error
-            ? e.message
-            : String(e);
-    this.logger.error({ error }, 'encryption control command refused');
+          : loggableMessage(e);
+    this.logger.error({ reason: error }, 'encryption control command refused');
     return { ok: false, service: this.identity.service, instanceId: this.identity.instanceId, error };
   }
 }

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { Gauge } from 'prom-client';
 import { parseScheme, type SchemeCapability, type TokenProcessor } from '@app/crypto';
 import { STORED_SECRETS, type StoredSecretColumn, type StoringService } from '@app/contracts';
+import { loggableMessage } from '../logging/error-serializer.js';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
 import { ProcessIdentity } from '../runtime/runtime.module.js';
 import { EncryptionService } from './encryption.service.js';
@@ -132,7 +133,7 @@ export class StoredSecretsInspector implements OnApplicationBootstrap, OnModuleD
     }
     // Counting is a scan of each secret column's table: every five minutes is enough for a report that changes
     // only when settings change (after a rollout it is refreshed at once) or a migration runs.
-    this.timer = setInterval(() => void this.refresh().catch((e: unknown) => this.logger.warn(`stored secrets report failed: ${String(e)}`)), REFRESH_INTERVAL_MS);
+    this.timer = setInterval(() => void this.refresh().catch((e: unknown) => this.logger.warn(`stored secrets report failed: ${loggableMessage(e)}`)), REFRESH_INTERVAL_MS);
     this.timer.unref();
   }
 

@@ -1,6 +1,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
 import type { ProcessIdentity } from '../runtime/runtime.module.js';
+import { serializeError } from './error-serializer.js';
 
 /**
  * Paths pino censors wherever they appear in a logged object. Defence in depth only: request and message
@@ -16,7 +17,9 @@ const REDACTED_PATHS = [
 
 /**
  * The process's root logger: JSON lines on stdout (or `destination`), every line tagged with the service
- * and instance so logs of a scaled deployment can be told apart.
+ * and instance so logs of a scaled deployment can be told apart. An error is logged as `{ err }` and goes
+ * through {@link serializeError}: class, code, message and stack frames only, never the
+ * query parameters or other data it carries. Child loggers, Fastify's and Nest's included, inherit this.
  */
 export function createRootLogger(
   config: Pick<DeploymentConfig, 'log'>,
@@ -27,6 +30,7 @@ export function createRootLogger(
     level: config.log.level,
     base: { service: identity.service, instance: identity.instanceId },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };

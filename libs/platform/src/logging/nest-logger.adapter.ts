@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { loggableMessage } from './error-serializer.js';
 
 /** Routes Nest's own log calls (bootstrap, module init, uncaught handler errors) into the pino logger. */
 export class NestLoggerAdapter implements LoggerService {
@@ -32,7 +33,8 @@ export class NestLoggerAdapter implements LoggerService {
     // launcher and the tests run both in one process), so nothing is overridden: the warning is noise.
     if (context === 'DataSourceNameRegistry') return;
     if (message instanceof Error) {
-      this.logger[level]({ context, err: message }, message.message);
+      // The root logger's `err` serializer keeps the class, code, message and stack, not the data an error carries.
+      this.logger[level]({ context, err: message }, loggableMessage(message));
     } else if (typeof message === 'object' && message !== null) {
       this.logger[level]({ context, ...(message as Record<string, unknown>) });
     } else {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { loadConfigOrExit, type DeploymentConfig } from '@app/config';
 import type { PeerService } from '@app/contracts';
 import { CryptoError } from '@app/crypto';
+import { serializeError } from '../logging/error-serializer.js';
 import { createRootLogger } from '../logging/logger.factory.js';
 import { UnreadableStoredSecretsError } from '../encryption/stored-secrets.inspector.js';
 import type { BusOption } from '../messaging/messaging.module.js';
@@ -28,11 +29,8 @@ export const EXIT_STARTUP_FAILED = 1;
 export function describeStartupFailure(error: unknown): string {
   if (error instanceof UnreadableStoredSecretsError) return error.message;
   if (error instanceof CryptoError) return `cannot open the keys: ${error.message} [${error.code}]`;
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return `${error.message}${typeof code === 'string' ? ` [${code}]` : ''}`;
-  }
-  return String(error);
+  const { code, message } = serializeError(error);
+  return `${message ?? 'non-error thrown'}${code !== undefined ? ` [${code}]` : ''}`;
 }
 
 /**
