@@ -8,6 +8,7 @@ import { devportalApi, startStackForTest, type StackUnderTest } from '../support
 import { createKeyManagerClientForTest, type KeyManagerClientUnderTest } from '../support/key-manager-client.js';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats.js';
 import { makeTempDir, type TestConfigDir } from '../support/test-config.js';
+import { otherSpellings } from '../support/jwt-spellings.js';
 import { createTestKeystore } from '../support/test-keystore.js';
 
 jest.setTimeout(90_000);
@@ -133,4 +134,22 @@ it('refuses JSON nested 30,000 deep with 400 on both services, before validation
 it('still serves normal requests with control characters where they belong (a newline in a description)', async () => {
   const response = await portal(`/applications/${applicationId}`, json('PUT', { name: 'edge', description: 'line one\nline two\ttabbed' }, { authorization: `Bearer ${token}` }));
   expect(response.status).toBe(200);
+});
+
+it('accepts a JWT only in its canonical spelling: introspection, the portal and the bus refuse any other (issue 10 defect 8)', async () => {
+  const spellings = otherSpellings(token);
+  expect(spellings.map((s) => s.how)).toContain('signature: unused bits of the last character flipped');
+  const introspect = async (t: string) => ((await (await km('/oauth2/introspect', form(`token=${t}`, { authorization: admin }))).json()) as { active: boolean }).active;
+  const validate = async (t: string) => (await bus.client.call(KeyManagerPatterns.TokenValidate, { token: t })).active;
+  // The token itself works everywhere…
+  expect({ introspected: await introspect(token), portal: (await portal('/applications', { headers: { authorization: `Bearer ${token}` } })).status, bus: await validate(token) }).toEqual({
+    introspected: true,
+    portal: 200,
+    bus: true,
+  });
+  // …and no other spelling of it anywhere.
+  for (const { how, token: respelled } of spellings) {
+    const outcome = { how, introspected: await introspect(encodeURIComponent(respelled)), portal: (await portal('/applications', { headers: { authorization: `Bearer ${respelled}` } })).status, bus: await validate(respelled) };
+    expect(outcome).toEqual({ how, introspected: false, portal: 401, bus: false });
+  }
 });

@@ -14,6 +14,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { loadKeystore, type KeystoreKey } from '@app/crypto';
 import { runCliForTest } from '../../../test/support/cli-runner.js';
 import { startKeyManagerForTest, type KeyManagerUnderTest } from '../../../test/support/key-manager.harness.js';
+import { otherSpellings } from '../../../test/support/jwt-spellings.js';
 import { keyManagerOAuth, type KeyManagerOAuth } from '../../../test/support/oauth-client.js';
 import { startPrivateNats, type PrivateNats } from '../../../test/support/private-nats.js';
 import { makeTempDir, type TestConfigDir } from '../../../test/support/test-config.js';
@@ -136,6 +137,8 @@ describe('WSO2-issued JWTs after cli wso2 import', () => {
     const result = await api.introspect(resourceServer, tokens.live);
     expect(result).toMatchObject({ active: true, client_id: CLIENT.id, iss: WSO2_ISSUER, jti: JTI.live, token_type: 'Bearer', scope: 'default' });
     expect(result.exp).toBe(Math.floor((NOW_MS - 5 * MINUTE + HOUR) / 1000));
+    // Only in the spelling WSO2 wrote it (issue 10 defect 8): the same bytes, written otherwise, are not a token.
+    for (const { token } of otherSpellings(tokens.live)) expect(await api.introspect(resourceServer, token)).toEqual({ active: false });
   });
 
   test('revoked in WSO2, expired, or never imported: inactive', async () => {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT } from '@app/contracts';
 import { loadKeystore } from '@app/crypto';
 import { freePort } from '../../../test/support/free-port.js';
+import { otherSpellings } from '../../../test/support/jwt-spellings.js';
 import type { KeyManagerUnderTest } from '../../../test/support/key-manager.harness.js';
 import { makeTempDir, type TestConfigDir } from '../../../test/support/test-config.js';
 import { createTestKeystore } from '../../../test/support/test-keystore.js';
@@ -118,6 +119,8 @@ describe('RFC 7523 jwt-bearer with trusted issuers', () => {
       [await partnerJwt({ nbf: now + 400 }), 'JSON Web Token is used before Not_Before_Time.'],
       [await partnerJwt({ iat: now - 3600 }), 'JSON Web Token is issued before the allowed time.'],
       [await partnerJwt({ sub: 'nobody-here' }), "the JWT's subject is not a user of this Key Manager"],
+      // A valid assertion in a non-canonical spelling (issue 10 defect 8): the same bytes, another text.
+      ...otherSpellings(await partnerJwt()).map(({ token }): [string, string] => [token, `No Valid Assertion was found for ${JWT_BEARER_GRANT}`]),
     ];
     for (const [assertion, message] of cases) expect(await grant(assertion)).toEqual({ error: 'invalid_grant', error_description: message });
 
@@ -173,6 +176,11 @@ describe('RFC 8693 token exchange', () => {
     expect(ok).toMatchObject({ scope: 'orders', issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' });
     expect(await introspect(ok.access_token)).toMatchObject({ active: true, username: user.username });
     expect(await (await form({ scope: 'orders admin' })).json()).toMatchObject({ error: 'invalid_scope' });
+    // The same subject token in another spelling (issue 10 defect 8).
+    for (const { token } of otherSpellings(subject)) {
+      const response = await postForm(tokenEndpoint, new URLSearchParams({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: token, subject_token_type: 'urn:ietf:params:oauth:token-type:jwt' }).toString(), auth);
+      expect({ status: response.status, body: await response.json() }).toEqual({ status: 400, body: { error: 'invalid_request', error_description: `No Valid Assertion was found for ${TOKEN_EXCHANGE_GRANT}` } });
+    }
   });
 
   test('refusals', async () => {

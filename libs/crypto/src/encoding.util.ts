@@ -65,3 +65,43 @@ export function encodeUtf8Strict(plaintext: string): Buffer {
   }
   return Buffer.from(plaintext, 'utf8');
 }
+
+const BASE64URL_ALPHABET = /^[A-Za-z0-9_-]+$/;
+
+/** The 6-bit value of a base64url character (the alphabet is checked before). */
+function base64urlValue(code: number): number {
+  if (code >= 0x61) return code - 0x61 + 26; // a-z
+  if (code >= 0x41) return code === 0x5f ? 63 : code - 0x41; // A-Z, _
+  return code === 0x2d ? 62 : code - 0x30 + 52; // -, 0-9
+}
+
+/**
+ * Whether a value is the one canonical base64url spelling of its bytes (RFC 7515 §2, RFC 4648 §3.5): URL-safe
+ * alphabet only, no padding, no whitespace, a length a byte string can have, and the unused low bits of the
+ * last character zero. Node's decoder ignores all of these, so `…Q` and `…R` (which differ only in unused
+ * bits) decode to the same bytes; a token accepted in several spellings slips past any list keyed on its
+ * text or its hash.
+ */
+export function isCanonicalBase64url(value: string): boolean {
+  if (!BASE64URL_ALPHABET.test(value)) return false;
+  const rest = value.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const unusedBits = rest === 2 ? 0x0f : 0x03;
+  return (base64urlValue(value.charCodeAt(value.length - 1)) & unusedBits) === 0;
+}
+
+/**
+ * Whether a token is a compact JWS (a JWT) written canonically: three non-empty segments, each the canonical
+ * base64url of its bytes ({@link isCanonicalBase64url}). Every place that verifies a JWT asks this first, so
+ * a JWT has exactly one accepted spelling.
+ *
+ * @example
+ * if (!isCanonicalCompactJws(token)) return undefined; // then decode and verify
+ */
+export function isCanonicalCompactJws(token: string): boolean {
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  if (second < 0 || token.indexOf('.', second + 1) >= 0) return false;
+  return isCanonicalBase64url(token.slice(0, first)) && isCanonicalBase64url(token.slice(first + 1, second)) && isCanonicalBase64url(token.slice(second + 1));
+}

@@ -9,6 +9,7 @@ export { inspectKeystore, loadKeystore } from './keystore.loader.js';
 export { createPkcs12Keystore } from './keystore.factory.js';
 export { createSelfSignedTlsCertificate, type SelfSignedTls, type SelfSignedTlsOptions } from './tls-certificate.factory.js';
 export { isWritableTransformation, parseTransformation, Transformations, type Transformation } from './transformation.util.js';
+export { isCanonicalBase64url, isCanonicalCompactJws } from './encoding.util.js';
 export { parseSymmetricKey, type SymmetricKey } from './symmetric-key.util.js';
 export { decodeStoredValue, type DecodedValue } from './stored-value.codec.js';
 export { formatScheme, HASHED_SCHEME, parseScheme, PLAIN_SCHEME, type ParsedScheme, type StorageScheme } from './storage-scheme.util.js';

@@ -4,6 +4,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { compactVerify, createRemoteJWKSet, decodeJwt, errors, type JWTPayload } from 'jose';
 import type { Logger } from 'pino';
 import { ConfigError, type DeploymentConfig, type TrustedIssuerSettings } from '@app/config';
+import { isCanonicalCompactJws } from '@app/crypto';
 import { DEPLOYMENT_CONFIG, ROOT_LOGGER } from '@app/platform';
 import { OAuthError, type OAuthErrorCode } from '../common/key-manager.errors.js';
 
@@ -91,7 +92,8 @@ export class TrustedIssuers implements OnModuleInit {
     const fail = (message: string) => new OAuthError(checks.errorCode, message);
     let claims: JWTPayload;
     try {
-      if (jwt.length > MAX_JWT_LENGTH) throw new Error('too long');
+      // One spelling per JWT (jose, like Node, decodes non-canonical base64url): see isCanonicalCompactJws.
+      if (jwt.length > MAX_JWT_LENGTH || !isCanonicalCompactJws(jwt)) throw new Error('not a canonical compact JWS');
       claims = decodeJwt(jwt);
     } catch {
       throw fail(`No Valid Assertion was found for ${checks.grant}`);

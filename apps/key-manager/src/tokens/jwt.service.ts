@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, sign, verify, type KeyObject } from 'node:crypto';
 import type { DeploymentConfig } from '@app/config';
-import type { KeystoreKey } from '@app/crypto';
+import { isCanonicalCompactJws, type KeystoreKey } from '@app/crypto';
 import { DEPLOYMENT_CONFIG, EncryptionService } from '@app/platform';
 import { Wso2JwtKeys } from './wso2-jwt-keys.service.js';
 
@@ -19,7 +19,6 @@ export interface AccessTokenClaims {
   jti: string;
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const MAX_JWT_LENGTH = 8192;
 
 function signAsync(data: Buffer, key: KeyObject): Promise<Buffer> {
@@ -27,8 +26,8 @@ function signAsync(data: Buffer, key: KeyObject): Promise<Buffer> {
   return new Promise((resolve, reject) => sign('sha256', data, key, (error, signature) => (error ? reject(error) : resolve(signature))));
 }
 
+/** A segment's JSON object; the caller has checked that the segment is canonical base64url. */
 function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
-  if (!BASE64URL.test(segment)) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -130,7 +129,8 @@ export class JwtService {
   /**
    * The claims of a JWT this Key Manager signed — or an imported WSO2 Key Manager signed, under WSO2's `kid`
    * and with that WSO2 issuer (`[[oauth.wso2_jwt_issuer]]`; only those keys accept that issuer, and they
-   * accept no other) — or undefined when it is not one: wrong shape, algorithm other than RS256, unknown
+   * accept no other) — or undefined when it is not one: wrong shape, a segment that is not the canonical
+   * base64url of its bytes (`isCanonicalCompactJws`: one spelling per token), algorithm other than RS256, unknown
    * `kid`, bad signature, another issuer. Expiry and revocation are the caller's
    * business (the token's row says whether it is still active).
    */
@@ -158,16 +158,15 @@ export class JwtService {
   }
 
   private verifySignature(token: string, keys: readonly KeystoreKey[]): AccessTokenClaims | undefined {
-    const parts = token.split('.');
-    if (parts.length !== 3) return undefined;
-    const [headerSegment, payloadSegment, signatureSegment] = parts as [string, string, string];
+    if (!isCanonicalCompactJws(token)) return undefined;
+    const [headerSegment, payloadSegment, signatureSegment] = token.split('.') as [string, string, string];
     const header = decodeJsonObject(headerSegment);
     if (!header || header.alg !== 'RS256' || typeof header.kid !== 'string' || header.crit !== undefined) return undefined;
     const kid = header.kid;
     const own = keys.find((k) => k.thumbprint === kid);
     const wso2 = own ? undefined : this.wso2Keys.find(kid);
     const publicKey = own?.publicKey ?? wso2?.publicKey;
-    if (!publicKey || !BASE64URL.test(signatureSegment)) return undefined;
+    if (!publicKey) return undefined;
     const signed = Buffer.from(`${headerSegment}.${payloadSegment}`);
     if (!verify('sha256', signed, publicKey, Buffer.from(signatureSegment, 'base64url'))) return undefined;
     const claims = decodeJsonObject(payloadSegment);
