@@ -43,6 +43,7 @@ export {
 } from './messaging/rpc-server.js';
 export { MetricsModule, MetricsRegistry } from './metrics/metrics.module.js';
 export { DEPLOYMENT_CONFIG, ProcessIdentity, ROOT_LOGGER, RuntimeModule } from './runtime/runtime.module.js';
-export { describeStartupFailure, runServiceMain, EXIT_STARTUP_FAILED, type ServiceContext, type ServiceStarter } from './runtime/service-main.js';
+export { redactUrl } from './runtime/redact-url.js';
+export { describeStartupFailure, runServiceMain, startupExitCode, EXIT_CONFIG, EXIT_STARTUP_FAILED, type ServiceContext, type ServiceStarter } from './runtime/service-main.js';
 export { checkAuthorization, findRefusedCharacter, guardRequest, RefusedInputError, type CredentialKind, type RefusedValue, type RequestPart } from './http/input-guard.js';
 export { jsonNestsDeeperThan, JsonTooDeepError, MAX_JSON_DEPTH, useJsonBodyParser } from './http/json-body.js';

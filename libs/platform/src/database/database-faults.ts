@@ -23,6 +23,28 @@ const UNAVAILABLE_MESSAGES = [
 ];
 
 /**
+ * PostgreSQL's refusals that no retry fixes (SQLSTATE): the database does not exist, the password is wrong,
+ * the role may not connect. Anything else (refused connection, DNS, a server starting up) may pass.
+ */
+export const PERMANENT_DATABASE_CODES: Readonly<Record<string, string>> = {
+  '3D000': 'create it, or point [database] url at one that exists',
+  '28P01': 'the password of [database] url is wrong',
+  '28000': 'PostgreSQL does not let this user connect to this database (pg_hba.conf, or the role does not exist)',
+  '42501': 'the user of [database] url lacks a privilege it needs',
+};
+
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** Whether a failed database connection is one that retrying cannot fix (used to stop TypeORM's retries). */
+export function isPermanentDatabaseError(error: unknown): boolean {
+  const code = sqlState(error);
+  return code !== undefined && code in PERMANENT_DATABASE_CODES;
+}
+
+/**
  * Whether an error means the database could not be reached or dropped the connection (a restart, a
  * failover, `pg_terminate_backend`, a pool that cannot connect) — as opposed to an error of the statement.
  * Looks through TypeORM's `QueryFailedError.driverError` and `cause`.

@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
 import type { DeploymentConfig } from '@app/config';
 import { DEPLOYMENT_CONFIG } from '../runtime/runtime.module.js';
-import { DatabaseReadRetryInterceptor } from './database-faults.js';
+import { DatabaseReadRetryInterceptor, isPermanentDatabaseError } from './database-faults.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own option types
 type ClassList = MixedList<Function | string | EntitySchema>;
@@ -71,6 +71,9 @@ export class DatabaseModule {
             synchronize: false,
             logging: false,
             applicationName: `${config.service}`,
+            // A server not reachable yet is retried (10 × 3 s); a database that does not exist, a wrong
+            // password or a refused role are not: the service stops at once and says what to fix.
+            toRetry: (error: unknown) => !isPermanentDatabaseError(error),
             extra: {
               max: config.database.poolSize,
               options: `-c search_path=${config.database.schema},public`,

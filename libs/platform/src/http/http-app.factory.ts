@@ -73,6 +73,9 @@ export async function createHttpApplication(module: unknown, options: HttpAppOpt
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     logger: new NestLoggerAdapter(logger.child({ component: 'nest' })),
     bufferLogs: false,
+    // A failed start is thrown to whoever started the application (runServiceMain, the launcher, a test),
+    // which reports it in one line; Nest would otherwise print a stack trace and exit 1 itself.
+    abortOnError: false,
     ...options.nest,
   });
   const fastify = app.getHttpAdapter().getInstance();

@@ -32,6 +32,9 @@ export class NestLoggerAdapter implements LoggerService {
     // default name. Here each service is its own Nest application with its own container and data source (the
     // launcher and the tests run both in one process), so nothing is overridden: the warning is noise.
     if (context === 'DataSourceNameRegistry') return;
+    // Nest's report of an error thrown while the application starts (with its stack): the error is thrown on
+    // to whoever started it (abortOnError: false), which reports it in one line (runServiceMain, the launcher).
+    if (context === 'ExceptionHandler') return;
     if (message instanceof Error) {
       // The root logger's `err` serializer keeps the class, code, message and stack, not the data an error carries.
       this.logger[level]({ context, err: message }, loggableMessage(message));

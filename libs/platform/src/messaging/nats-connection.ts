@@ -1,6 +1,7 @@
 import { connect, type NatsConnection, errors } from '@nats-io/transport-node';
 import type { DeploymentConfig } from '@app/config';
 import { busSubject } from '@app/contracts';
+import { redactUrl } from '../runtime/redact-url.js';
 import { type RpcTransport, RpcTransportError } from './rpc-transport.js';
 
 /**
@@ -20,12 +21,18 @@ export const NATS_CONNECTION_DEFAULTS = {
 
 /** Opens a NATS connection with the deployment's servers and credentials; reconnects forever. */
 export async function connectNats(config: Pick<DeploymentConfig, 'nats'>, name: string): Promise<NatsConnection> {
-  return connect({
-    servers: config.nats.servers,
-    name,
-    ...NATS_CONNECTION_DEFAULTS,
-    ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password ?? '' } : {}),
-  });
+  try {
+    return await connect({
+      servers: config.nats.servers,
+      name,
+      ...NATS_CONNECTION_DEFAULTS,
+      ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password ?? '' } : {}),
+    });
+  } catch (error) {
+    // The client's own message ("connection refused") names no server: say which, and where it is set.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw Object.assign(new Error(`cannot reach NATS at ${config.nats.servers.map(redactUrl).join(', ')} ([transport.nats] servers): ${reason}`), { code: 'NATS_UNREACHABLE' });
+  }
 }
 
 /**

@@ -2,9 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { loadConfigOrExit, type DeploymentConfig } from '@app/config';
 import type { PeerService } from '@app/contracts';
-import { CryptoError } from '@app/crypto';
+import { CryptoError, type CryptoErrorCode } from '@app/crypto';
 import { serializeError } from '../logging/error-serializer.js';
 import { createRootLogger } from '../logging/logger.factory.js';
+import { PERMANENT_DATABASE_CODES, isPermanentDatabaseError, sqlState } from '../database/database-faults.js';
 import { UnreadableStoredSecretsError } from '../encryption/stored-secrets.inspector.js';
 import type { BusOption } from '../messaging/messaging.module.js';
 import { ProcessIdentity } from './runtime.module.js';
@@ -19,24 +20,71 @@ export interface ServiceContext {
 
 export type ServiceStarter = (ctx: ServiceContext) => Promise<INestApplication>;
 
-/** Exit codes: 78 = configuration (EX_CONFIG, from the config lib), 1 = could not start, 0 = clean stop. */
+/**
+ * Exit codes: 78 (`EX_CONFIG`) when restarting cannot help until the configuration, a keystore it names or
+ * the database it names is fixed; 1 when start-up failed for a reason that may pass (a server not yet
+ * reachable); 0 after a clean stop.
+ */
 export const EXIT_STARTUP_FAILED = 1;
+export const EXIT_CONFIG = 78;
+
+/** Keystore and cipher settings that cannot work as configured. */
+const CONFIG_CRYPTO_CODES: ReadonlySet<string> = new Set<CryptoErrorCode>([
+  'KEYSTORE_NOT_FOUND',
+  'KEYSTORE_UNREADABLE',
+  'KEYSTORE_BAD_PASSWORD',
+  'KEYSTORE_BAD_KEY_PASSWORD',
+  'KEYSTORE_ALIAS_NOT_FOUND',
+  'KEYSTORE_NOT_RSA',
+  'KEYSTORE_CERT_EXPIRED',
+  'KEYSTORE_UNSUPPORTED_TYPE',
+  'SYMMETRIC_KEY_INVALID',
+  'CIPHER_UNSUPPORTED_TRANSFORMATION',
+]);
+
+/** The exit status a start-up failure calls for: {@link EXIT_CONFIG} or {@link EXIT_STARTUP_FAILED}. */
+export function startupExitCode(error: unknown): number {
+  if (error instanceof UnreadableStoredSecretsError || isPermanentDatabaseError(error)) return EXIT_CONFIG;
+  if (error instanceof CryptoError && CONFIG_CRYPTO_CODES.has(error.code)) return EXIT_CONFIG;
+  return EXIT_STARTUP_FAILED;
+}
+
+/** `host:port`, user and database of a PostgreSQL URL, never its password. */
+function databaseTarget(url: string | undefined): { where: string; user: string; database: string; host: string; port: string } | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    const host = u.hostname || '127.0.0.1';
+    const port = u.port || '5432';
+    return { where: `${host}:${port}`, host, port, user: decodeURIComponent(u.username) || 'postgres', database: decodeURIComponent(u.pathname.slice(1)) };
+  } catch {
+    return undefined;
+  }
+}
 
 /**
- * Explains a start-up failure in one clear block. Coded errors (keystore, stored data, profile mismatch)
- * carry their own operator-facing messages; anything else is reported by type and message only.
+ * Explains a start-up failure in one clear line (the stored-secrets refusal lists its rows). Coded errors
+ * (keystore, stored data, profile mismatch) carry their own operator-facing messages; PostgreSQL's
+ * permanent refusals get what to do; anything else is reported by message and code only, never a stack.
  */
-export function describeStartupFailure(error: unknown): string {
+export function describeStartupFailure(error: unknown, databaseUrl?: string): string {
   if (error instanceof UnreadableStoredSecretsError) return error.message;
   if (error instanceof CryptoError) return `cannot open the keys: ${error.message} [${error.code}]`;
+  const state = sqlState(error);
+  if (state && state in PERMANENT_DATABASE_CODES && error instanceof Error) {
+    const target = databaseTarget(databaseUrl);
+    const at = target ? ` (PostgreSQL at ${target.where}, [database] url)` : ' ([database] url)';
+    const fix = state === '3D000' && target ? `create it (createdb -h ${target.host} -p ${target.port} -U ${target.user} ${target.database}), or point [database] url at one that exists` : PERMANENT_DATABASE_CODES[state];
+    return `${error.message}${at}: ${fix} [${state}]`;
+  }
   const { code, message } = serializeError(error);
   return `${message ?? 'non-error thrown'}${code !== undefined ? ` [${code}]` : ''}`;
 }
 
 /**
  * The `main` of a service: load and validate the configuration (exit 78 when bad), start the service,
- * stop cleanly on SIGTERM/SIGINT (draining the bus so in-flight requests finish), and exit 1 with a clear
- * message when start-up fails.
+ * stop cleanly on SIGTERM/SIGINT (draining the bus so in-flight requests finish), and when start-up fails
+ * print one line saying why and exit 78 (configuration, keystore or database named wrongly) or 1.
  */
 export async function runServiceMain(service: PeerService, start: ServiceStarter, bus: BusOption = { kind: 'nats' }): Promise<void> {
   const config = loadConfigOrExit({ service });
@@ -46,10 +94,13 @@ export async function runServiceMain(service: PeerService, start: ServiceStarter
   try {
     app = await start({ config, identity, logger, bus });
   } catch (error) {
-    logger.fatal({ code: (error as { code?: unknown }).code }, `${service} failed to start: ${describeStartupFailure(error)}`);
+    // One line saying what is wrong and what to do, in the log and on stderr; never a stack trace.
+    const exitCode = startupExitCode(error);
+    const message = `${service} cannot start: ${describeStartupFailure(error, config.database.url)}`;
+    logger.fatal({ code: (error as { code?: unknown }).code, exitCode }, message);
     logger.flush?.();
-    process.stderr.write(`${service} failed to start:\n${describeStartupFailure(error)}\n`);
-    process.exit(EXIT_STARTUP_FAILED);
+    process.stderr.write(`${message}\n`);
+    process.exit(exitCode);
   }
   let stopping = false;
   const stop = async (signal: string) => {
