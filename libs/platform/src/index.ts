@@ -6,11 +6,12 @@ export { applySecurityHeaders, DEFAULT_CSP, SECURITY_HEADERS } from './http/secu
 export {
   DATABASE_RETRY_AFTER_SECONDS,
   DatabaseReadRetryInterceptor,
-  holdConnection,
+  GuardedClient,
   isDatabaseUnavailable,
+  openPool,
   retryOnDatabaseFault,
 } from './database/database-faults.js';
-export { DatabaseModule, SchemaMigrator, quoteIdentifier, type DatabaseModuleOptions } from './database/database.module.js';
+export { DatabaseModule, SchemaMigrator, quoteIdentifier, typeOrmOptions, type DatabaseModuleOptions } from './database/database.module.js';
 export { EncryptionModule } from './encryption/encryption.module.js';
 export { EncryptionControlService } from './encryption/encryption-control.service.js';
 export { loadEncryptionMaterial, type EncryptionMaterial } from './encryption/encryption-material.js';

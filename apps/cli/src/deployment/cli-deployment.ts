@@ -3,7 +3,7 @@ import pg from 'pg';
 import { loadConfig, loadConfigFor, type DeploymentConfig } from '@app/config';
 import type { StoringService } from '@app/contracts';
 import type { CliIo } from '../cli-io.js';
-import { loadEncryptionMaterial, type EncryptionMaterial } from '@app/platform';
+import { loadEncryptionMaterial, openPool, type EncryptionMaterial } from '@app/platform';
 import { toCliError, usageError } from '../cli.error.js';
 
 /** One service's storage as the shared deployment.toml describes it. */
@@ -38,7 +38,7 @@ export class Pools {
   for(url: string): pg.Pool {
     let pool = this.pools.get(url);
     if (!pool) {
-      pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'token-encryption-cli' });
+      pool = openPool({ connectionString: url, max: 2, application_name: 'token-encryption-cli' });
       this.pools.set(url, pool);
     }
     return pool;

@@ -1,5 +1,5 @@
 // The `wso2 import` command's work. Loaded only when it runs: it needs @app/platform (which loads Nest).
-import pg from 'pg';
+import { openPool } from '@app/platform';
 import { loadConfigFor } from '@app/config';
 import type { CliIo } from '../cli-io.js';
 import { CliError, databaseError, usageError } from '../cli.error.js';
@@ -35,7 +35,7 @@ export async function wso2Import(io: CliIo, flags: Wso2ImportCommandFlags): Prom
   );
 
   // The source is only read: every transaction on it is read-only, whatever the URL's user may do.
-  const source = new pg.Pool({ connectionString: flags.sourceUrl, max: 1, application_name: 'token-encryption-cli wso2 import', options: '-c default_transaction_read_only=on' });
+  const source = openPool({ connectionString: flags.sourceUrl, max: 1, application_name: 'token-encryption-cli wso2 import', options: '-c default_transaction_read_only=on' });
   const targets = new Pools();
   const sink = eventSink(io);
   let result: ImportResult;

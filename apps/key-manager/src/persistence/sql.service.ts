@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { holdConnection, isDatabaseUnavailable, retryOnDatabaseFault } from '@app/platform';
+import { isDatabaseUnavailable, retryOnDatabaseFault } from '@app/platform';
 
 /** A statement with a name: prepared once per connection, so the hot paths skip parsing and planning. */
 export interface NamedStatement {
@@ -41,7 +41,7 @@ export class SqlService {
    */
   async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const { client, release } = await retryOnDatabaseFault(() => holdConnection(this.pool));
+      const client = await retryOnDatabaseFault(() => this.pool.connect());
       let committing = false;
       let broken = false;
       try {
@@ -56,7 +56,7 @@ export class SqlService {
         if (broken && !committing && attempt < 3) continue;
         throw error;
       } finally {
-        release(broken);
+        client.release(broken);
       }
     }
   }
@@ -66,7 +66,7 @@ export class SqlService {
    * same connection).
    */
   async withConnection<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-    const { client, release } = await holdConnection(this.pool);
+    const client = await this.pool.connect();
     let broken = false;
     try {
       return await work(new SqlTransaction(client));
@@ -74,7 +74,7 @@ export class SqlService {
       broken = isDatabaseUnavailable(error);
       throw error;
     } finally {
-      release(broken);
+      client.release(broken);
     }
   }
 }

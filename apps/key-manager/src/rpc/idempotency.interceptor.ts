@@ -6,7 +6,7 @@ import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { RpcErrorCodes, type RpcErrorBody, type RpcRequest } from '@app/contracts';
-import { holdConnection, ROOT_LOGGER } from '@app/platform';
+import { openPool, ROOT_LOGGER } from '@app/platform';
 import { mapKeyManagerRpcError } from './rpc-error.mapper.js';
 
 /** How long a command's first answer is kept: far beyond any retry (a call gives up after its request timeout). */
@@ -76,8 +76,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationShu
   constructor(dataSource: DataSource, @Inject(ROOT_LOGGER) logger: Logger) {
     // The same connection settings (URL, TLS, search_path) as TypeORM's pool.
     const master = (dataSource.driver as unknown as { master: pg.Pool & { options: pg.PoolConfig } }).master;
-    this.pool = new pg.Pool({ ...master.options, max: Math.max(4, master.options.max ?? 10), application_name: 'key-manager idempotency' });
-    this.pool.on('error', () => undefined);
+    this.pool = openPool({ ...master.options, max: Math.max(4, master.options.max ?? 10), application_name: 'key-manager idempotency' });
     this.logger = logger.child({ component: 'idempotency' });
     this.cleanup = setInterval(() => void this.deleteExpired(), 60_000).unref();
   }
@@ -98,7 +97,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationShu
   private async once(key: string, pattern: string, requestHash: string, run: () => Promise<unknown>): Promise<unknown> {
     const hash = keyHash(key);
     for (let attempt = 0; ; attempt++) {
-      const { client, release } = await holdConnection(this.pool);
+      const client = await this.pool.connect();
       let broken = false;
       try {
         await client.query('BEGIN');
@@ -146,7 +145,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationShu
         if (!(error instanceof RpcException)) broken = true;
         throw error;
       } finally {
-        release(broken);
+        client.release(broken);
       }
     }
   }

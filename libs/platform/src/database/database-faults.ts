@@ -1,5 +1,5 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
+import pg from 'pg';
 import { type Observable, retry, throwError, timer } from 'rxjs';
 
 /**
@@ -57,25 +57,34 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   return isDatabaseUnavailable(e.driverError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
 }
 
-/** A no-op 'error' listener: see {@link holdConnection}. */
+/** The 'error' listener every connection keeps: see {@link GuardedClient}. */
 function ignoreConnectionError(): void {}
 
 /**
- * Takes a connection from a node-postgres pool for a while (a transaction, a session lock). A checked-out
- * client has no 'error' listener of the pool's, so a connection the server ends meanwhile (a restart,
- * `pg_terminate_backend`) would emit an unhandled 'error' and end the process; the query in progress fails
- * with the error anyway. Returns the client and its `release`, which drops a broken connection.
+ * The node-postgres client of every pool the services and the CLI open ({@link openPool}, and TypeORM's
+ * through `extra.Client`). A connection the server ends (a restart, a failover, `pg_terminate_backend`)
+ * emits 'error' on its client, and an 'error' with no listener ends the process. pg-pool listens only while
+ * a client is idle; a checked-out client has whatever listener its holder adds, and none at all between the
+ * pool handing it out and the holder's next turn — a fresh connection whose ReadyForQuery and the server's
+ * FATAL arrive in one read is ended before any `await pool.connect()` resumes. So every client listens from
+ * birth. Nothing is lost: the statement in progress fails with the error, a later one with "not queryable",
+ * and the pool drops a client that is no longer queryable when it comes back.
  */
-export async function holdConnection(pool: Pool): Promise<{ client: PoolClient; release: (broken?: boolean) => void }> {
-  const client = await pool.connect();
-  client.on('error', ignoreConnectionError);
-  return {
-    client,
-    release: (broken = false) => {
-      client.off('error', ignoreConnectionError);
-      client.release(broken);
-    },
-  };
+export class GuardedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', ignoreConnectionError);
+  }
+}
+
+/**
+ * A node-postgres pool whose connections are {@link GuardedClient}s and whose own 'error' (an idle
+ * connection ended by the server; the pool has already dropped it) is ignored rather than fatal.
+ */
+export function openPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool({ ...config, Client: GuardedClient });
+  pool.on('error', ignoreConnectionError);
+  return pool;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { type DynamicModule, Inject, Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
+import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 import type { DeploymentConfig } from '@app/config';
 import { DEPLOYMENT_CONFIG } from '../runtime/runtime.module.js';
-import { DatabaseReadRetryInterceptor, isPermanentDatabaseError } from './database-faults.js';
+import { DatabaseReadRetryInterceptor, GuardedClient, isPermanentDatabaseError } from './database-faults.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own option types
 type ClassList = MixedList<Function | string | EntitySchema>;
@@ -50,6 +50,30 @@ export class SchemaMigrator implements OnModuleInit {
 }
 
 /**
+ * TypeORM's connection options for a service: its schema first on `search_path`, the configured pool size,
+ * and {@link GuardedClient} for every connection.
+ */
+export function typeOrmOptions(config: Pick<DeploymentConfig, 'service' | 'database'>, options: DatabaseModuleOptions): DataSourceOptions {
+  return {
+    type: 'postgres' as const,
+    url: config.database.url,
+    schema: config.database.schema,
+    entities: options.entities,
+    migrations: options.migrations,
+    migrationsRun: false,
+    synchronize: false,
+    logging: false,
+    applicationName: `${config.service}`,
+    extra: {
+      // Every connection keeps an 'error' listener, so a server ending one never ends the process.
+      Client: GuardedClient,
+      max: config.database.poolSize,
+      options: `-c search_path=${config.database.schema},public`,
+    },
+  };
+}
+
+/**
  * TypeORM on the service's own schema. Connections set `search_path` to that schema, so migrations and
  * hand-written SQL use unqualified table names and the same code serves any schema name.
  */
@@ -62,22 +86,10 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           inject: [DEPLOYMENT_CONFIG],
           useFactory: (config: DeploymentConfig) => ({
-            type: 'postgres' as const,
-            url: config.database.url,
-            schema: config.database.schema,
-            entities: options.entities,
-            migrations: options.migrations,
-            migrationsRun: false,
-            synchronize: false,
-            logging: false,
-            applicationName: `${config.service}`,
+            ...typeOrmOptions(config, options),
             // A server not reachable yet is retried (10 × 3 s); a database that does not exist, a wrong
             // password or a refused role are not: the service stops at once and says what to fix.
             toRetry: (error: unknown) => !isPermanentDatabaseError(error),
-            extra: {
-              max: config.database.poolSize,
-              options: `-c search_path=${config.database.schema},public`,
-            },
           }),
         }),
       ],
