@@ -411,7 +411,7 @@ describe('cli wso2 import', () => {
 
     const clients = await queryTestDatabase<Record<string, unknown>>(
       `SELECT client_id, client_secret, client_secret_scheme, client_secret_hash, owner, grant_types, redirect_uris, token_type,
-              application_token_lifetime, user_token_lifetime, refresh_token_lifetime, public_client
+              application_token_lifetime, user_token_lifetime, refresh_token_lifetime, public_client, scopes
          FROM "${km.schema}".oauth_clients WHERE client_id LIKE 'ck_%' ORDER BY client_id`,
     );
     expect(clients.map((c) => c.client_id)).toEqual(['ck_aes_kid', 'ck_jwt', 'ck_legacy_raw', 'ck_no_token_type', 'ck_oaep_sha1']);
@@ -432,7 +432,9 @@ describe('cli wso2 import', () => {
       refresh_token_lifetime: 86400,
       public_client: false,
     });
-    expect(byId.get('ck_legacy_raw')).toMatchObject({ owner: 'LDAP/bob' });
+    // A client's registered scopes are those WSO2 granted its imported tokens (`default` needs none).
+    expect(byId.get('ck_legacy_raw')).toMatchObject({ owner: 'LDAP/bob', scopes: ['read', 'write'] });
+    expect(byId.get('ck_oaep_sha1')).toMatchObject({ scopes: [] });
     expect(byId.get('ck_jwt')).toMatchObject({ token_type: 'JWT' });
     // No tokenType recorded in WSO2: --default-token-type (JWT), and the summary says so.
     expect(byId.get('ck_no_token_type')).toMatchObject({ token_type: 'JWT' });

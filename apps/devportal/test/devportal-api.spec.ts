@@ -461,6 +461,37 @@ describe('applications', () => {
     expect((await km.introspect(rs, fresh.body.accessToken)).active).toBe(true);
   });
 
+  it("registers generate-keys scopes as the client's: they are granted, others dropped, none gives default (issue #10 item 3)", async () => {
+    const id = await createApplication(alice, 'Scoped Keys');
+    const keys = await call<{ keyMappingId: string; consumerKey: string; consumerSecret: string; token: { accessToken: string; tokenScopes: string[] } }>(
+      'POST',
+      `/applications/${id}/generate-keys`,
+      { token: alice, json: { keyType: 'PRODUCTION', grantTypesToBeSupported: ['client_credentials'], scopes: ['orders:read', 'orders:write'] } },
+    );
+    expect(keys.status).toBe(200);
+    expect(keys.body.token.tokenScopes).toEqual(['orders:read', 'orders:write']);
+    const path = `/applications/${id}/oauth-keys/${keys.body.keyMappingId}/generate-token`;
+    const mixed = await call<{ accessToken: string; tokenScopes: string[] }>('POST', path, { token: alice, json: { consumerSecret: keys.body.consumerSecret, scopes: ['orders:read', 'admin'] } });
+    expect(mixed.body.tokenScopes).toEqual(['orders:read']);
+    const none = await call<{ tokenScopes: string[] }>('POST', path, { token: alice, json: { consumerSecret: keys.body.consumerSecret, scopes: ['admin', 'root'] } });
+    expect(none.body.tokenScopes).toEqual(['default']);
+    // The Key Manager's token endpoint applies the same registration.
+    const direct = await km.clientCredentials(keys.body.consumerKey, keys.body.consumerSecret, 'orders:write root');
+    expect(direct.scope).toBe('orders:write');
+
+    // A key generated without scopes: its client may have none, whatever is asked.
+    const plain = await call<{ keyMappingId: string; consumerSecret: string; token: { tokenScopes: string[] } }>('POST', `/applications/${id}/generate-keys`, {
+      token: alice,
+      json: { keyType: 'SANDBOX', grantTypesToBeSupported: ['client_credentials'] },
+    });
+    expect(plain.body.token.tokenScopes).toEqual(['default']);
+    const asked = await call<{ tokenScopes: string[] }>('POST', `/applications/${id}/oauth-keys/${plain.body.keyMappingId}/generate-token`, {
+      token: alice,
+      json: { consumerSecret: plain.body.consumerSecret, scopes: ['orders:read'] },
+    });
+    expect(asked.body.tokenScopes).toEqual(['default']);
+  });
+
   it('deletes one key: its client and tokens go, the application stays', async () => {
     const id = await createApplication(alice, 'Key Deletion');
     const keys = await call<{ keyMappingId: string; consumerKey: string }>('POST', `/applications/${id}/generate-keys`, {

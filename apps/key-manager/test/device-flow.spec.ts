@@ -37,7 +37,7 @@ async function approveOnTheWeb(link: string, action: 'approve' | 'deny' = 'appro
 
 describe('the device authorization grant (RFC 8628) with openid-client', () => {
   test('a public client starts, the user approves on the verification page, the device gets tokens and an ID token', async () => {
-    const registered = await register(km, { ext_public_client: true, grant_types: [DEVICE_CODE_GRANT, 'refresh_token'] });
+    const registered = await register(km, { ext_public_client: true, grant_types: [DEVICE_CODE_GRANT, 'refresh_token'], application_scopes: ['devices'] });
     const config = await discover(km.config.oauth.issuer, registered.client_id);
     expect(config.serverMetadata().device_authorization_endpoint).toBe(`${km.baseUrl}/oauth2/device_authorize`);
 

@@ -79,7 +79,7 @@ async function introspect(token: string): Promise<Record<string, unknown>> {
 
 describe('RFC 7523 jwt-bearer with trusted issuers', () => {
   test('a partner JWT (JWKS) for a local user, with openid-client: tokens and an ID token for that user', async () => {
-    const registered = await register(km, { grant_types: [JWT_BEARER_GRANT, 'refresh_token'], token_type_extension: 'JWT' });
+    const registered = await register(km, { grant_types: [JWT_BEARER_GRANT, 'refresh_token'], token_type_extension: 'JWT', application_scopes: ['orders'] });
     const config = await discoverWithOpenidClient(km.config.oauth.issuer, registered.client_id, registered.client_secret);
     expect(config.serverMetadata().grant_types_supported).toEqual(expect.arrayContaining([JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT]));
     const tokens = await client.genericGrantRequest(config, JWT_BEARER_GRANT, { assertion: await partnerJwt(), scope: 'openid orders' });
@@ -143,7 +143,7 @@ describe('RFC 8693 token exchange', () => {
   let userToken: { access_token: string; expires_in: number };
 
   beforeAll(async () => {
-    frontend = await register(km, { grant_types: ['password'], token_type_extension: 'Default', ext_user_token_lifetime: 600 });
+    frontend = await register(km, { grant_types: ['password'], token_type_extension: 'Default', ext_user_token_lifetime: 600, application_scopes: ['orders', 'read'] });
     const response = await postForm(tokenEndpoint, new URLSearchParams({ grant_type: 'password', username: user.username, password: user.password, scope: 'orders read' }).toString(), {
       authorization: basic(frontend.client_id, frontend.client_secret!),
     });
@@ -151,7 +151,7 @@ describe('RFC 8693 token exchange', () => {
   });
 
   test('with openid-client: a backend trades the user token for its own, narrower, no longer-lived, without refresh', async () => {
-    const backend = await register(km, { grant_types: [TOKEN_EXCHANGE_GRANT, 'refresh_token'], token_type_extension: 'JWT', ext_user_token_lifetime: 7200 });
+    const backend = await register(km, { grant_types: [TOKEN_EXCHANGE_GRANT, 'refresh_token'], token_type_extension: 'JWT', ext_user_token_lifetime: 7200, application_scopes: ['orders'] });
     const config = await discoverWithOpenidClient(km.config.oauth.issuer, backend.client_id, backend.client_secret);
     const exchanged = await client.genericGrantRequest(config, TOKEN_EXCHANGE_GRANT, {
       subject_token: userToken.access_token,
@@ -167,7 +167,7 @@ describe('RFC 8693 token exchange', () => {
   });
 
   test('a trusted issuer JWT as the subject token, limited to its scope claim', async () => {
-    const backend = await register(km, { grant_types: [TOKEN_EXCHANGE_GRANT], token_type_extension: 'Default' });
+    const backend = await register(km, { grant_types: [TOKEN_EXCHANGE_GRANT], token_type_extension: 'Default', application_scopes: ['orders'] });
     const auth = { authorization: basic(backend.client_id, backend.client_secret!) };
     const subject = await partnerJwt({ scope: 'orders' });
     const form = (extra: Record<string, string>) =>

@@ -70,17 +70,18 @@ test('km.users.create enforces the password policy and unique names; km.users.au
   expect((await rpcError(portal.client.call(KeyManagerPatterns.UserCreate, { username: 'x', password: 'fine pass 1' }))).code).toBe(RpcErrorCodes.InvalidRequest);
 
   const tokens = await portal.client.call(KeyManagerPatterns.UserAuthenticate, { username: 'bob.smith', password: 'tr0ub4dor&3', scopes: ['apim:subscribe'] });
-  expect(tokens).toMatchObject({ tokenType: 'Bearer', scopes: ['apim:subscribe'] });
+  // The portal's system client has no scopes registered: WSO2's apim:* scopes are not granted, `default` is.
+  expect(tokens).toMatchObject({ tokenType: 'Bearer', scopes: ['default'] });
   expect(tokens.refreshToken).toBeDefined();
   const validation = await portal.client.call(KeyManagerPatterns.TokenValidate, { token: tokens.accessToken });
-  expect(validation).toMatchObject({ active: true, username: 'bob.smith', clientId: 'apim-devportal', scopes: ['apim:subscribe'] });
+  expect(validation).toMatchObject({ active: true, username: 'bob.smith', clientId: 'apim-devportal', scopes: ['default'] });
   expect(validation.expiresAt! - Date.now() / 1000).toBeGreaterThan(3500);
   // A refresh token is not a bearer token for the portal.
   expect(await portal.client.call(KeyManagerPatterns.TokenValidate, { token: tokens.refreshToken! })).toEqual({ active: false });
 
   // km.users.refresh renews the log-in: the refresh token rotates, the old pair stops working, a reuse ends the chain.
   const renewed = await portal.client.call(KeyManagerPatterns.UserRefresh, { refreshToken: tokens.refreshToken! });
-  expect(renewed).toMatchObject({ tokenType: 'Bearer', scopes: ['apim:subscribe'], refreshToken: expect.any(String) });
+  expect(renewed).toMatchObject({ tokenType: 'Bearer', scopes: ['default'], refreshToken: expect.any(String) });
   expect(renewed.refreshToken).not.toBe(tokens.refreshToken);
   expect(await portal.client.call(KeyManagerPatterns.TokenValidate, { token: renewed.accessToken })).toMatchObject({ active: true, username: 'bob.smith', clientId: 'apim-devportal' });
   expect(await portal.client.call(KeyManagerPatterns.TokenValidate, { token: tokens.accessToken })).toEqual({ active: false });
@@ -125,7 +126,7 @@ test('client lifecycle: create (secret in stored form only), get, update, regene
 });
 
 test('km.tokens.issue and km.tokens.revoke work for a client the portal authenticated itself', async () => {
-  const client = await portal.client.call(KeyManagerPatterns.ClientCreate, { clientName: 'Tokens app', owner: 'bob.smith' });
+  const client = await portal.client.call(KeyManagerPatterns.ClientCreate, { clientName: 'Tokens app', owner: 'bob.smith', scopes: ['a', 'b'] });
   const first = await portal.client.call(KeyManagerPatterns.TokenIssue, { clientId: client.clientId, scopes: ['a', 'b'], validityPeriod: 300 });
   expect(first).toMatchObject({ tokenType: 'Bearer', expiresIn: 300, scopes: ['a', 'b'] });
   expect(first.refreshToken).toBeUndefined();

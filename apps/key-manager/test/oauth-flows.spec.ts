@@ -86,7 +86,7 @@ describe.each(ENCRYPTION_MODES)('OAuth2 flows with token encryption %s', (mode: 
   });
 
   test('client_credentials (Basic) issues a JWT that verifies against the JWKS and introspects with every field', async () => {
-    const registered = await confidential({ grant_types: ['client_credentials'], token_type_extension: 'JWT' });
+    const registered = await confidential({ grant_types: ['client_credentials'], token_type_extension: 'JWT', application_scopes: ['read', 'write'] });
     const client: oauth.Client = { client_id: registered.client_id };
     const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(registered.client_secret), new URLSearchParams({ scope: 'read write' }), insecure);
     expect(response.headers.get('cache-control')).toBe('no-store');
@@ -133,7 +133,8 @@ describe.each(ENCRYPTION_MODES)('OAuth2 flows with token encryption %s', (mode: 
     );
     remember('access token', tokens.access_token);
     expect(tokens.access_token).toMatch(/^[A-Za-z0-9_-]{43,}$/);
-    expect(tokens.scope ?? '').toBe('');
+    // Nothing asked, nothing registered: WSO2's `default` (issue #16 item 9: never an empty scope).
+    expect(tokens.scope).toBe('default');
 
     expect((await introspect(tokens.access_token)).active).toBe(true);
     expect((await introspect(tokens.access_token, basic(resourceServer.client_id, resourceServer.client_secret))).active).toBe(true);
@@ -142,7 +143,7 @@ describe.each(ENCRYPTION_MODES)('OAuth2 flows with token encryption %s', (mode: 
   });
 
   test('password grant, refresh rotation, and reuse of a rotated refresh token revoking the chain', async () => {
-    const registered = await confidential({ grant_types: ['password', 'refresh_token'], token_type_extension: 'Default', ext_user_token_lifetime: 600 });
+    const registered = await confidential({ grant_types: ['password', 'refresh_token'], token_type_extension: 'Default', ext_user_token_lifetime: 600, scope: 'profile' });
     const client: oauth.Client = { client_id: registered.client_id };
     const auth = oauth.ClientSecretBasic(registered.client_secret);
     const passwordResponse = await postForm(
@@ -183,7 +184,7 @@ describe.each(ENCRYPTION_MODES)('OAuth2 flows with token encryption %s', (mode: 
 
   test('authorization code with PKCE for a public client, through the sign-in form; a replayed code revokes its tokens', async () => {
     const redirectUri = 'https://app.example.com/callback';
-    const registered = await register(km, { ext_public_client: true, redirect_uris: [redirectUri], token_type_extension: 'JWT' });
+    const registered = await register(km, { ext_public_client: true, redirect_uris: [redirectUri], token_type_extension: 'JWT', application_scopes: ['openapi', 'read'] });
     expect(registered.client_secret).toBeUndefined();
     const client: oauth.Client = { client_id: registered.client_id };
     const verifier = oauth.generateRandomCodeVerifier();

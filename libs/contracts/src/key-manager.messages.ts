@@ -77,6 +77,8 @@ export const CLIENT_LIMITS = {
   maxRedirectUriLength: 2048,
   maxNameLength: 200,
   maxOwnerLength: 64,
+  /** Most scopes registered for one client (those it may be granted). */
+  maxScopes: 200,
   /** URI schemes never accepted as redirect URIs. */
   forbiddenRedirectSchemes: ['javascript:', 'data:', 'vbscript:', 'file:', 'blob:'],
 } as const;
@@ -189,6 +191,12 @@ class ClientSettings {
   pkceMandatory?: boolean;
   @IsOptional() @IsBoolean()
   pkceSupportPlain?: boolean;
+  /**
+   * The scopes the client may be granted (WSO2 DCR `application_scopes`; the portal's key generation
+   * `scopes`); replaces the list. A Key Manager older than this refuses the field: send it only when set.
+   */
+  @IsOptional() @IsArray() @ArrayMaxSize(CLIENT_LIMITS.maxScopes) @IsString({ each: true }) @Matches(SCOPE_PATTERN, { each: true })
+  scopes?: string[];
 }
 
 export class CreateClientRequest extends ClientSettings {
@@ -232,6 +240,8 @@ export interface ClientView {
   /** Absent in replies of a Key Manager older than these settings. */
   pkceMandatory?: boolean;
   pkceSupportPlain?: boolean;
+  /** The scopes the client may be granted besides `default`, `openid` and `device_*`; absent from an older Key Manager. */
+  scopes?: string[];
   createdAt: string;
   updatedAt: string;
 }

@@ -89,11 +89,16 @@ export class KeyManagerTargetRepository {
    * Inserts the token rows (one statement), each with a fresh id and chain (`family_id`): WSO2 keeps no
    * chains, so each imported row starts its own. A row whose client is not here is not inserted. Returns the
    * access-token hashes actually inserted.
+   *
+   * The scopes of the inserted tokens are added to their clients' registered scopes (`oauth_clients.scopes`):
+   * WSO2 granted them to that client (its scope issuer checked its APIs' scopes and the user's roles, which
+   * are not imported), so its refresh tokens and its new token requests keep them here.
    */
   async insertTokens(tokens: readonly ImportedToken[]): Promise<Set<string>> {
     if (tokens.length === 0) return new Set();
     const { rows } = await this.pool.query<{ h: string }>(
-      `INSERT INTO ${this.table('oauth_tokens')} (id, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme,
+      `WITH inserted AS (
+       INSERT INTO ${this.table('oauth_tokens')} (id, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme,
               access_token_hash, refresh_token, refresh_token_scheme, refresh_token_hash, issued_at, expires_at, refresh_expires_at,
               revoked_at, state, family_id)
        SELECT u.id, u.client_id, u.username, u.scopes, u.token_type, u.grant_type, u.a, u.a_scheme, u.a_hash, u.r, u.r_scheme, u.r_hash,
@@ -103,7 +108,19 @@ export class KeyManagerTargetRepository {
                 r text, r_scheme text, r_hash text, iat float8, exp float8, rexp float8, rev float8, state text, family_id uuid)
         WHERE EXISTS (SELECT 1 FROM ${this.table('oauth_clients')} c WHERE c.client_id = u.client_id)
        ON CONFLICT DO NOTHING
-       RETURNING access_token_hash AS h`,
+       RETURNING client_id, scopes, access_token_hash
+       ), granted AS (
+         SELECT i.client_id, array_agg(DISTINCT s) AS scopes
+           FROM inserted i, unnest(string_to_array(i.scopes, ' ')) AS s
+          WHERE s <> '' AND s <> 'default'
+          GROUP BY i.client_id
+       ), registered AS (
+         UPDATE ${this.table('oauth_clients')} c
+            SET scopes = ARRAY(SELECT DISTINCT x FROM unnest(c.scopes || g.scopes) AS x ORDER BY x)
+           FROM granted g
+          WHERE c.client_id = g.client_id
+       )
+       SELECT access_token_hash AS h FROM inserted`,
       [
         JSON.stringify(
           tokens.map((t) => ({

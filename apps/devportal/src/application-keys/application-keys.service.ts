@@ -60,6 +60,8 @@ export class ApplicationKeysService {
         redirectUris: dto.callbackUrl ? [dto.callbackUrl] : [],
         tokenType: keyManagerTokenType(application.tokenType),
         ...clientSettingsOf({ ...properties, applicationTokenLifetime }),
+        // The key's scopes are the ones its client may be granted (and what its tokens ask for by default).
+        ...(dto.scopes !== undefined && dto.scopes.length > 0 ? { scopes: dto.scopes } : {}),
       },
       caller.requestId,
     );

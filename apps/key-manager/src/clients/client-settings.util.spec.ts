@@ -17,7 +17,15 @@ describe('resolveClientSettings', () => {
       resourceServer: false,
       pkceMandatory: false,
       pkceSupportPlain: false,
+      scopes: [],
     });
+  });
+
+  test('registered scopes: duplicates dropped, malformed or too many refused', () => {
+    expect(resolveClientSettings({ clientName: 'App', scopes: ['b', 'a', 'b'] }, defaults).scopes).toEqual(['b', 'a']);
+    for (const scopes of [['a b'], ['"a"'], ['a\\b'], [''], ['x'.repeat(257)], Array.from({ length: 201 }, (_, i) => `s${i}`)]) {
+      expect(() => resolveClientSettings({ clientName: 'App', scopes }, defaults)).toThrow(expect.objectContaining({ code: 'INVALID_CLIENT_METADATA' }));
+    }
   });
 
   test('a public client gets authorization_code and refresh_token, and nothing else', () => {

@@ -1,5 +1,6 @@
 import { CLIENT_LIMITS, GRANT_TYPES, PUBLIC_CLIENT_GRANT_TYPES, refusedGrantReason, TOKEN_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
 import { KeyManagerError } from '../common/key-manager.errors.js';
+import { isScopeToken } from '../tokens/scopes.util.js';
 import { registeredRedirectProblem } from './redirect-uri.util.js';
 
 export { redirectUriProblem } from './redirect-uri.util.js';
@@ -18,6 +19,8 @@ export interface ClientSettingsInput {
   resourceServer?: boolean;
   pkceMandatory?: boolean;
   pkceSupportPlain?: boolean;
+  /** The scopes the client may be granted (replaces the list). */
+  scopes?: string[];
 }
 
 /** Settings after defaults and validation. */
@@ -34,6 +37,7 @@ export interface ClientSettings {
   resourceServer: boolean;
   pkceMandatory: boolean;
   pkceSupportPlain: boolean;
+  scopes: string[];
 }
 
 export interface SettingDefaults {
@@ -54,6 +58,16 @@ function lifetime(name: string, value: number | undefined, fallback: number): nu
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1 || value > MAX_LIFETIME) throw metadataError(`${name} must be a whole number of seconds from 1 to ${MAX_LIFETIME}`);
   return value;
+}
+
+/** Registered scopes: well-formed scope tokens, duplicates dropped, order kept. */
+function registeredScopes(input: readonly string[] | undefined): string[] {
+  const scopes = [...new Set(input ?? [])];
+  if (scopes.length > CLIENT_LIMITS.maxScopes) throw metadataError(`at most ${CLIENT_LIMITS.maxScopes} scopes may be registered`);
+  if (scopes.some((s) => typeof s !== 'string' || !isScopeToken(s))) {
+    throw metadataError('a scope is malformed (RFC 6749 section 3.3: printable ASCII without spaces, quotes or backslashes, at most 256 characters)');
+  }
+  return scopes;
 }
 
 /**
@@ -109,5 +123,6 @@ export function resolveClientSettings(input: ClientSettingsInput, defaults: Sett
     resourceServer: input.resourceServer ?? false,
     pkceMandatory: input.pkceMandatory ?? false,
     pkceSupportPlain: input.pkceSupportPlain ?? false,
+    scopes: registeredScopes(input.scopes),
   };
 }

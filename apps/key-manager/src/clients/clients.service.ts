@@ -109,6 +109,7 @@ export class ClientsService implements OnApplicationBootstrap {
         resourceServer: input.resourceServer ?? current.resourceServer,
         pkceMandatory: input.pkceMandatory ?? current.pkceMandatory,
         pkceSupportPlain: input.pkceSupportPlain ?? current.pkceSupportPlain,
+        scopes: input.scopes ?? current.scopes,
       },
       this.defaults(),
     );
@@ -178,6 +179,7 @@ export class ClientsService implements OnApplicationBootstrap {
       refreshTokenLifetime: client.refreshTokenLifetime,
       pkceMandatory: client.pkceMandatory,
       pkceSupportPlain: client.pkceSupportPlain,
+      scopes: client.scopes,
       createdAt: client.createdAt.toISOString(),
       updatedAt: client.updatedAt.toISOString(),
     };

@@ -1,3 +1,4 @@
+import { CLIENT_LIMITS } from '@app/contracts';
 import { KeyManagerError } from '../common/key-manager.errors.js';
 import type { ClientSettingsInput } from './client-settings.util.js';
 
@@ -12,12 +13,27 @@ function stringField(body: Record<string, unknown>, name: string): string | unde
   return value;
 }
 
-function stringList(body: Record<string, unknown>, name: string): string[] | undefined {
+function stringList(body: Record<string, unknown>, name: string, max = 50): string[] | undefined {
   const value = body[name];
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw invalid(`${name} must be an array of strings`);
-  if (value.length > 50) throw invalid(`${name} has too many entries`);
+  if (value.length > max) throw invalid(`${name} has too many entries`);
   return value as string[];
+}
+
+/**
+ * The scopes to register: WSO2's `application_scopes` (a list; apim-km-wso2is keymanager-operations.yaml
+ * RegistrationRequest / UpdateRequest) or RFC 7591 §2's `scope` (one space-separated string). Both may
+ * come, if they name the same scopes.
+ */
+function scopesField(body: Record<string, unknown>): string[] | undefined {
+  const list = stringList(body, 'application_scopes', CLIENT_LIMITS.maxScopes);
+  const text = stringField(body, 'scope');
+  const spaced = text === undefined ? undefined : text.split(' ').filter((s) => s !== '');
+  if (list !== undefined && spaced !== undefined && [...new Set(list)].sort().join(' ') !== [...new Set(spaced)].sort().join(' ')) {
+    throw invalid('scope and application_scopes name different scopes');
+  }
+  return list ?? spaced;
 }
 
 function integerField(body: Record<string, unknown>, name: string): number | undefined {
@@ -39,7 +55,8 @@ function booleanField(body: Record<string, unknown>, name: string): boolean | un
 /**
  * Reads a DCR request body with WSO2's field names (`client_name`, `grant_types`, `redirect_uris` or WSO2's
  * `callback_url`, `token_type_extension`, `ext_application_owner`, `ext_*_token_lifetime`) and ours
- * (`ext_resource_server`, `ext_public_client`, and WSO2 IS's `ext_pkce_mandatory`, `ext_pkce_support_plain`). Unknown fields are ignored (RFC 7591 §2); fields of the
+ * (`ext_resource_server`, `ext_public_client`, and WSO2 IS's `ext_pkce_mandatory`, `ext_pkce_support_plain`), and the scopes
+ * the client may be granted (`application_scopes` or `scope`). Unknown fields are ignored (RFC 7591 §2); fields of the
  * wrong type are refused with `invalid_client_metadata`.
  */
 export function parseDcrRequest(body: unknown): ClientSettingsInput & { clientId?: string } {
@@ -64,5 +81,6 @@ export function parseDcrRequest(body: unknown): ClientSettingsInput & { clientId
   assign('publicClient', booleanField(b, 'ext_public_client'));
   assign('pkceMandatory', booleanField(b, 'ext_pkce_mandatory'));
   assign('pkceSupportPlain', booleanField(b, 'ext_pkce_support_plain'));
+  assign('scopes', scopesField(b));
   return input;
 }

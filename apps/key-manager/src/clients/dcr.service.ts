@@ -23,6 +23,9 @@ export interface DcrClientResponse {
   ext_public_client: boolean;
   ext_pkce_mandatory: boolean;
   ext_pkce_support_plain: boolean;
+  /** The scopes the client may be granted: WSO2's field, and RFC 7591's `scope` when there are any. */
+  application_scopes: string[];
+  scope?: string;
 }
 
 function toResponse(client: ClientDetails, secret: string | null): DcrClientResponse {
@@ -43,6 +46,8 @@ function toResponse(client: ClientDetails, secret: string | null): DcrClientResp
     ext_public_client: client.publicClient,
     ext_pkce_mandatory: client.pkceMandatory,
     ext_pkce_support_plain: client.pkceSupportPlain,
+    application_scopes: client.scopes,
+    ...(client.scopes.length > 0 ? { scope: client.scopes.join(' ') } : {}),
   };
 }
 

@@ -24,6 +24,8 @@ export interface ClientRecord {
   pkceMandatory: boolean;
   /** WSO2's `pkceSupportPlain`: the `plain` challenge method is allowed besides S256. */
   pkceSupportPlain: boolean;
+  /** The scopes it may be granted besides those every client may (`grantScopes`). */
+  scopes: string[];
 }
 
 /** A client with everything stored about it, for management (DCR, NATS). */
@@ -50,12 +52,13 @@ interface ClientRow {
   resource_server: boolean;
   pkce_mandatory: boolean;
   pkce_support_plain: boolean;
+  scopes: string[];
 }
 
 const LOAD_CLIENTS = {
   name: 'km_load_clients',
   text: `SELECT client_id, client_secret_hash, owner, grant_types, redirect_uris, token_type, application_token_lifetime,
-                user_token_lifetime, refresh_token_lifetime, public_client, resource_server, pkce_mandatory, pkce_support_plain
+                user_token_lifetime, refresh_token_lifetime, public_client, resource_server, pkce_mandatory, pkce_support_plain, scopes
            FROM oauth_clients WHERE client_id = ANY($1::text[])`,
 };
 
@@ -74,6 +77,7 @@ function toRecord(row: ClientRow): ClientRecord {
     resourceServer: row.resource_server,
     pkceMandatory: row.pkce_mandatory,
     pkceSupportPlain: row.pkce_support_plain,
+    scopes: row.scopes,
   };
 }
 
@@ -95,6 +99,7 @@ function toDetails(entity: OAuthClientEntity): ClientDetails {
     resourceServer: entity.resourceServer,
     pkceMandatory: entity.pkceMandatory,
     pkceSupportPlain: entity.pkceSupportPlain,
+    scopes: entity.scopes,
     createdAt: entity.createdAt,
     updatedAt: entity.updatedAt,
   };
@@ -107,7 +112,7 @@ export type NewClient = Omit<ClientDetails, 'secretHash' | 'secret' | 'createdAt
 export type ClientChanges = Partial<
   Pick<
     ClientDetails,
-    'clientName' | 'owner' | 'grantTypes' | 'redirectUris' | 'tokenType' | 'applicationTokenLifetime' | 'userTokenLifetime' | 'refreshTokenLifetime' | 'publicClient' | 'resourceServer' | 'pkceMandatory' | 'pkceSupportPlain'
+    'clientName' | 'owner' | 'grantTypes' | 'redirectUris' | 'tokenType' | 'applicationTokenLifetime' | 'userTokenLifetime' | 'refreshTokenLifetime' | 'publicClient' | 'resourceServer' | 'pkceMandatory' | 'pkceSupportPlain' | 'scopes'
   >
 >;
 
@@ -159,6 +164,7 @@ export class ClientsRepository {
       resourceServer: client.resourceServer,
       pkceMandatory: client.pkceMandatory,
       pkceSupportPlain: client.pkceSupportPlain,
+      scopes: client.scopes,
       createdAt: now,
       updatedAt: now,
     });

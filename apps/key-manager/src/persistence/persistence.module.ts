@@ -12,6 +12,7 @@ import { OAuthTokenEntity } from './entities/oauth-token.entity.js';
 import { UsedAssertionEntity } from './entities/used-assertion.entity.js';
 import { UserEntity } from './entities/user.entity.js';
 import { AuthThrottle1796900000000 } from './migrations/auth-throttle.migration.js';
+import { ClientScopes1797000000200 } from './migrations/client-scopes.migration.js';
 import { SubjectNames1797000000100 } from './migrations/subject-names.migration.js';
 import { InitialSchema1732600000000 } from './migrations/initial-schema.migration.js';
 import { OpenIdConnectAndGrants1796606441320 } from './migrations/openid-connect-and-grants.migration.js';
@@ -24,7 +25,7 @@ import { UsersRepository } from './users.repository.js';
 
 /** What `DatabaseModule.forRoot` needs for this service. */
 export const KEY_MANAGER_ENTITIES = [UserEntity, OAuthClientEntity, OAuthTokenEntity, AuthorizationCodeEntity, DeviceAuthorizationEntity, UsedAssertionEntity, AuthFailureEntity];
-export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnectAndGrants1796606441320, RpcIdempotency1796700000000, AuthThrottle1796900000000, PkceSettings1797000000000, SubjectNames1797000000100];
+export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnectAndGrants1796606441320, RpcIdempotency1796700000000, AuthThrottle1796900000000, PkceSettings1797000000000, SubjectNames1797000000100, ClientScopes1797000000200];
 
 /** Every table access of the Key Manager, behind repositories. */
 @Module({

@@ -161,5 +161,6 @@ function settingsOf(request: CreateClientRequest | UpdateClientRequest) {
     ...(request.refreshTokenLifetime !== undefined ? { refreshTokenLifetime: request.refreshTokenLifetime } : {}),
     ...(request.pkceMandatory !== undefined ? { pkceMandatory: request.pkceMandatory } : {}),
     ...(request.pkceSupportPlain !== undefined ? { pkceSupportPlain: request.pkceSupportPlain } : {}),
+    ...(request.scopes !== undefined ? { scopes: request.scopes } : {}),
   };
 }

@@ -4,8 +4,7 @@ import type { DeploymentConfig } from '@app/config';
 import { DEPLOYMENT_CONFIG } from '@app/platform';
 import { JwtService } from './jwt.service.js';
 
-/** The `openid` scope: a token request that was granted it gets an ID token (OIDC Core §3.1.2.1). */
-export const OPENID_SCOPE = 'openid';
+export { OPENID_SCOPE } from './scopes.util.js';
 
 /** What an ID token says about one authentication (OIDC Core §2). Times in seconds since the epoch. */
 export interface IdTokenClaims {

@@ -7,7 +7,7 @@ import type { ClientRecord } from '../persistence/clients.repository.js';
 import type { NewToken } from '../persistence/tokens.repository.js';
 import { FreshSecrets } from './fresh-secrets.service.js';
 import { JwtService } from './jwt.service.js';
-import { formatScopes } from './scopes.util.js';
+import { formatScopes, grantScopes } from './scopes.util.js';
 
 /** What one issuance needs to know. */
 export interface MintRequest {
@@ -15,6 +15,7 @@ export interface MintRequest {
   grantType: GrantType;
   /** The resource owner; null for client_credentials (the token then speaks for the client). */
   username: string | null;
+  /** The scopes asked for (or, on a refresh, kept): what is granted of them is decided here, by `grantScopes`. */
   scopes: string[];
   accessLifetimeSec: number;
   /** Lifetime of a refresh token to issue alongside; null for none. */
@@ -56,7 +57,8 @@ export class TokenMinter {
     const now = Math.floor(nowMs / 1000);
     const exp = now + request.accessLifetimeSec;
     const id = randomUUID();
-    const scope = formatScopes(request.scopes);
+    const scopes = grantScopes(request.scopes, client.scopes);
+    const scope = formatScopes(scopes);
     let accessToken: string;
     let access: ProtectedSecret;
     let signingKeyId: string | null = null;
@@ -110,7 +112,7 @@ export class TokenMinter {
         tokenType: 'Bearer',
         expiresIn: request.accessLifetimeSec,
         ...(refresh !== undefined ? { refreshToken: refresh.secret } : {}),
-        scopes: request.scopes,
+        scopes,
       },
     };
   }

@@ -62,7 +62,12 @@ export class GenerateKeysDto {
   @Max(31_536_000)
   validityTime?: number;
 
-  @ApiPropertyOptional({ type: [String], example: ['default'] })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['orders:read'],
+    description:
+      "The scopes the key's client may be granted (registered in the Key Manager) and its tokens ask for by default. Others requested later are dropped; a token granted none carries `default` (WSO2's behaviour).",
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)

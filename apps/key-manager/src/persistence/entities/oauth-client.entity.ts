@@ -58,6 +58,10 @@ export class OAuthClientEntity {
   @Column('boolean', { name: 'pkce_support_plain', default: false })
   pkceSupportPlain!: boolean;
 
+  /** The scopes the client may be granted besides those every client may (migration ClientScopes). */
+  @Column('text', { array: true, default: () => "'{}'" })
+  scopes!: string[];
+
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
 
