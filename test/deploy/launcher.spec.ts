@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ensureBuilt } from './support/built-dist.js';
+import { ensureBuilt, REPO_ROOT } from './support/built-dist.js';
 import { READY, readiness, startLauncher, workFolder } from './support/launcher-process.js';
 import { freePort, freePortPair, type LocalProcess } from './support/local-process.js';
 import { startPrivateNats, type PrivateNats } from './support/nats-fixture.js';
@@ -79,6 +79,16 @@ describe('npm start (launcher)', () => {
         expect(JSON.parse(result.stdout.trim().split('\n').at(-1)!)).toMatchObject({ access_token: expect.any(String), token_type: 'Bearer' });
       }
       expect((await fetch(`http://127.0.0.1:${port + 1}/devportal/`)).status).toBe(200);
+
+      // npm run demo, twice: the whole story each time, with one demo developer for the workspace.
+      for (let run = 0; run < 2; run++) {
+        const demo = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist/apps/launcher/src/demo.main.js')], { cwd, encoding: 'utf8', timeout: 90_000 });
+        expect({ status: demo.status, stderr: demo.stderr }).toEqual({ status: 0, stderr: '' });
+        expect(demo.stdout).toMatch(/^Done\. Everything this run created is deleted; the developer demo-[0-9a-f]{6} stays for the next run\.$/m);
+        if (run === 1) expect(demo.stdout).toMatch(/409: signed up by an earlier run of the demo/);
+      }
+      const demoUser = JSON.parse(readFileSync(path.join(cwd, '.dev/demo-user.json'), 'utf8')) as { password: string };
+      expect(out + launcher.log).not.toContain(demoUser.password);
 
       const stateText = JSON.stringify(state);
       for (const secret of [secrets.adminPassword, secrets.keystorePassword]) expect(stateText).not.toContain(secret);

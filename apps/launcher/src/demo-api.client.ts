@@ -99,6 +99,14 @@ export class DemoApiClient {
     }
   }
 
+  /** Signs up; `false` when the user name is taken (409), so an earlier run's user can be reused. */
+  async signupIfNew(username: string, password: string): Promise<boolean> {
+    const response = await this.call(`${this.portalApi}/signup`, this.json('POST', { username, password }));
+    if (response.status === 409) return false;
+    if (response.status !== 201) throw new ApiCallError('sign-up', response.status, response.body);
+    return true;
+  }
+
   signup(username: string, password: string): Promise<{ username: string }> {
     return this.expect('sign-up', `${this.portalApi}/signup`, this.json('POST', { username, password }), 201);
   }

@@ -7,6 +7,8 @@ import { readClientSecretScheme, readTokenRow } from './token-row.reader.js';
 export interface DemoInput {
   state: LauncherState;
   adminPassword: string;
+  /** The workspace's demo developer: signed up by the first run, reused by every later one. */
+  developer: { username: string; password: string; passwordFile: string };
   print: (text: string) => void;
 }
 
@@ -16,11 +18,10 @@ export interface DemoInput {
  * introspects the token; the secret is regenerated; the token revoked; the application deleted; the
  * developer renews the log-in and logs out.
  */
-export async function runDemoStory({ state, adminPassword, print }: DemoInput): Promise<void> {
+export async function runDemoStory({ state, adminPassword, developer, print }: DemoInput): Promise<void> {
   const api = new DemoApiClient(state.keyManager.url, state.devportal.url);
   const suffix = randomBytes(3).toString('hex');
-  const username = `demo-${suffix}`;
-  const password = `demo ${randomBytes(12).toString('base64url')}`;
+  const { username, password } = developer;
   const portal = state.devportal.apiUrl;
   const km = state.keyManager.url;
   let step = 0;
@@ -28,8 +29,8 @@ export async function runDemoStory({ state, adminPassword, print }: DemoInput): 
 
   header('Sign up a developer at the portal');
   print(line('POST', `${portal}/signup`));
-  await api.signup(username, password);
-  print(line('user', `${username} (password generated for this demo, not shown)`));
+  const created = await api.signupIfNew(username, password);
+  print(line('user', created ? `${username} (password generated, not shown: ${developer.passwordFile})` : `${username} (409: signed up by an earlier run of the demo, which logs in as it again)`));
 
   header('Log in');
   print(line('POST', `${portal}/login`));
@@ -111,5 +112,5 @@ export async function runDemoStory({ state, adminPassword, print }: DemoInput): 
   await api.logout(renewedLogin.access_token);
   print(line('after log-out', `GET /applications → ${await api.applicationsStatus(renewedLogin.access_token)}`));
 
-  print(`\nDone. The developer ${username} remains; the rest of what this demo created is deleted.`);
+  print(`\nDone. Everything this run created is deleted; the developer ${username} stays for the next run.`);
 }

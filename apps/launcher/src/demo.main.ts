@@ -1,4 +1,6 @@
 // `npm run demo`: the end-to-end story against the system `npm start` runs (read from .dev/launcher.json).
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '@app/config';
 import { DEV_FOLDER, DevFiles } from './dev-config.template.js';
@@ -23,6 +25,24 @@ async function ensureRunning(state: LauncherState): Promise<void> {
   );
 }
 
+/**
+ * The workspace's demo developer, kept in .dev/demo-user.json: each run of the demo would otherwise leave
+ * a user behind (the portal, like WSO2's, has no way to delete one).
+ */
+async function demoDeveloper(devFolder: string): Promise<{ username: string; password: string; passwordFile: string }> {
+  const file = path.join(devFolder, DevFiles.demoUser);
+  const passwordFile = path.join(DEV_FOLDER, DevFiles.demoUser);
+  try {
+    const kept = JSON.parse(await readFile(file, 'utf8')) as { username?: unknown; password?: unknown };
+    if (typeof kept.username === 'string' && typeof kept.password === 'string') return { username: kept.username, password: kept.password, passwordFile };
+  } catch {
+    // None yet (or unreadable): make one.
+  }
+  const made = { username: `demo-${randomBytes(3).toString('hex')}`, password: `demo ${randomBytes(12).toString('base64url')}` };
+  await writeFile(file, `${JSON.stringify(made)}\n`, { mode: 0o600 });
+  return { ...made, passwordFile };
+}
+
 async function adminPasswordFor(state: LauncherState): Promise<string> {
   if (state.config === 'development') return (await readDevSecrets(devFolderOf(process.cwd()))).adminPassword;
   // DEPLOYMENT_CONFIG mode: the password is wherever that file says ($env{} from this environment).
@@ -33,7 +53,7 @@ try {
   const state = await readLauncherState(path.join(devFolderOf(process.cwd()), DevFiles.state));
   await ensureRunning(state);
   print(`Demo against the Key Manager at ${state.keyManager.url} and the Developer Portal at ${state.devportal.url}`);
-  await runDemoStory({ state, adminPassword: await adminPasswordFor(state), print });
+  await runDemoStory({ state, adminPassword: await adminPasswordFor(state), developer: await demoDeveloper(devFolderOf(process.cwd())), print });
 } catch (error) {
   if (error instanceof LauncherError) process.stderr.write(`demo: ${error.message}\n`);
   else if (error instanceof ApiCallError) process.stderr.write(`demo: step "${error.step}" failed: ${error.message}\n`);

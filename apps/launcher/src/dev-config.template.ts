@@ -9,6 +9,8 @@ export const DevFiles = {
   /** The keystore and admin passwords again, one file each, for `$file{}` (mode 0600). */
   keystorePassword: 'keystore.password',
   adminPassword: 'admin.password',
+  /** `npm run demo`'s developer (user name and password): made by the first run, reused by later ones (mode 0600). */
+  demoUser: 'demo-user.json',
   /** The values of the running start (database and NATS URLs, ports), one file each, for `$file{}`. */
   run: 'run',
   state: 'launcher.json',

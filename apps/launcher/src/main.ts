@@ -28,6 +28,7 @@ import { acquireLauncherLock } from './launcher-lock.store.js';
 import { DEVPORTAL_API_BASE, removeLauncherState, writeLauncherState, type LauncherState } from './launcher-state.store.js';
 import { natsReachable } from './nats.probe.js';
 import { startServices, type ServiceConfigs } from './services.runner.js';
+import { terminalLogStream } from './terminal-log.stream.js';
 import { redactUrl } from './url.util.js';
 
 /** Preferred port of the embedded PostgreSQL (any free port when taken), away from a system one on 5432. */
@@ -70,12 +71,12 @@ function onSignal(signal: NodeJS.Signals | 'parent exit'): void {
   });
 }
 
-/** Log lines of a service go to .dev/logs/<service>.log; warnings and errors also to the terminal. */
+/** Log lines of a service go to .dev/logs/<service>.log (JSON); warnings and errors also to the terminal (readable in a TTY). */
 function developmentLogs(folder: string): (service: string) => DestinationStream {
   return (service) =>
     pino.multistream([
       { level: 'trace', stream: pino.destination({ dest: path.join(folder, `${service}.log`), append: true, mkdir: true, sync: true }) },
-      { level: 'warn', stream: process.stderr },
+      { level: 'warn', stream: terminalLogStream() },
     ]);
 }
 
