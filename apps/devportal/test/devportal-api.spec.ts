@@ -498,7 +498,7 @@ describe('applications', () => {
       token: alice,
       json: { keyType: 'SANDBOX', grantTypesToBeSupported: ['client_credentials'] },
     });
-    expect((await call('DELETE', `/applications/${id}/oauth-keys/${keys.body.keyMappingId}`, { token: alice })).status).toBe(204);
+    expect((await call('DELETE', `/applications/${id}/oauth-keys/${keys.body.keyMappingId}`, { token: alice })).status).toBe(200);
     expect(await km.clientStatus(stack.keyManager.admin, keys.body.consumerKey)).toBe(404);
     expect((await call('GET', `/applications/${id}/oauth-keys/${keys.body.keyMappingId}`, { token: alice })).status).toBe(404);
     expect((await call('GET', `/applications/${id}`, { token: alice })).status).toBe(200);
@@ -525,6 +525,9 @@ describe('OpenAPI and health', () => {
         '/applications/{applicationId}/oauth-keys',
         '/applications/{applicationId}/oauth-keys/{keyMappingId}',
         '/applications/{applicationId}/oauth-keys/{keyMappingId}/regenerate-secret',
+        '/applications/{applicationId}/oauth-keys/{keyMappingId}/generate-secret',
+        '/applications/{applicationId}/oauth-keys/{keyMappingId}/secrets',
+        '/applications/{applicationId}/oauth-keys/{keyMappingId}/revoke-secret',
         '/applications/{applicationId}/oauth-keys/{keyMappingId}/generate-token',
         '/applications/{applicationId}/oauth-keys/{keyMappingId}/clean-up',
         '/applications/{applicationId}/keys/{keyType}/clean-up',
@@ -539,6 +542,10 @@ describe('OpenAPI and health', () => {
     const schemas = doc.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
     expect(Object.keys(schemas['CreateApplicationDto']?.properties ?? {})).toEqual(expect.arrayContaining(['status', 'groups', 'attributes', 'owner', 'keys']));
     expect(Object.keys(schemas['GenerateKeysDto']?.properties ?? {})).toEqual(expect.arrayContaining(['additionalProperties', 'clientId', 'clientSecret']));
+    // WSO2 4.7's several secrets per key: its three DTOs.
+    expect(Object.keys(schemas['ConsumerSecretCreationRequestDto']?.properties ?? {})).toEqual(expect.arrayContaining(['additionalProperties', 'description', 'expiresIn']));
+    expect(Object.keys(schemas['ConsumerSecretDto']?.properties ?? {})).toEqual(expect.arrayContaining(['secretId', 'secretValue', 'additionalProperties']));
+    expect(Object.keys(schemas['ConsumerSecretDeletionRequestDto']?.properties ?? {})).toEqual(['secretId', 'additionalProperties']);
     expect(doc.components.schemas).toHaveProperty('ErrorDto');
   });
 

@@ -74,6 +74,9 @@ account_max_failures = 30
 address_max_accounts = 12
 lock = 10
 max_lock = 600
+[oauth.multiple_client_secrets]
+enable = false
+secret_count = 3
 
 [devportal]
 token_cache_ttl = 10
@@ -154,6 +157,7 @@ describe('loadConfig: a complete file', () => {
         authorizationCodeLifetimeSec: 120,
         cleanup: { enabled: false, intervalSec: 600, retentionSec: 7200, batchSize: 500 },
         throttle: { enabled: false, windowSec: 600, accountAddressMaxFailures: 3, accountMaxFailures: 30, addressMaxAccounts: 12, lockSec: 10, maxLockSec: 600 },
+        multipleClientSecrets: { enabled: false, secretCount: 3 },
         idTokenLifetimeSec: 3600,
         deviceFlow: { expirySec: 600, intervalSec: 5 },
         trustedIssuers: [],
@@ -194,6 +198,7 @@ describe('loadConfig: defaults', () => {
       authorizationCodeLifetimeSec: 300,
       cleanup: { enabled: true, intervalSec: 300, retentionSec: 3600, batchSize: 1000 },
       throttle: { enabled: true, windowSec: 900, accountAddressMaxFailures: 5, accountMaxFailures: 20, addressMaxAccounts: 10, lockSec: 30, maxLockSec: 900 },
+      multipleClientSecrets: { enabled: true, secretCount: 10 },
       idTokenLifetimeSec: 3600,
       deviceFlow: { expirySec: 600, intervalSec: 5 },
       trustedIssuers: [],

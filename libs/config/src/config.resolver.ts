@@ -346,6 +346,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   const expiry = layer('oauth.token_expiry');
   const cleanup = layer('oauth.token_cleanup');
   const throttle = layer('oauth.auth_throttle');
+  const multipleSecrets = layer('oauth.multiple_client_secrets');
   const deviceFlow = layer('oauth.device_flow');
   const cors = layer('cors');
   const trustedIssuers = (arrays.get('oauth.trusted_issuer') ?? []).map((data) => trustedIssuer(data, folder, issues));
@@ -406,6 +407,10 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
         addressMaxAccounts: throttle.get<number>('address_max_accounts') ?? 10,
         lockSec: throttle.get<number>('lock') ?? 30,
         maxLockSec: throttle.get<number>('max_lock') ?? 900,
+      },
+      multipleClientSecrets: {
+        enabled: multipleSecrets.get<boolean>('enable') ?? true,
+        secretCount: multipleSecrets.get<number>('secret_count') ?? 10,
       },
       idTokenLifetimeSec: expiry.get<number>('id_token') ?? 3600,
       deviceFlow: {

@@ -1,6 +1,7 @@
 import type { ServiceName } from './config.types.js';
 import {
   AuthThrottleSection,
+  MultipleClientSecretsSection,
   CorsSection,
   DatabaseSection,
   DeviceFlowSection,
@@ -55,6 +56,7 @@ export const SECTIONS: readonly SectionSpec[] = [
   spec('oauth.token_expiry', TokenExpirySection),
   spec('oauth.token_cleanup', TokenCleanupSection),
   spec('oauth.auth_throttle', AuthThrottleSection),
+  spec('oauth.multiple_client_secrets', MultipleClientSecretsSection),
   spec('oauth.device_flow', DeviceFlowSection),
   spec('oauth.trusted_issuer', TrustedIssuerSection, { array: true }),
   spec('oauth.wso2_jwt_issuer', Wso2JwtIssuerSection, { array: true }),

@@ -114,6 +114,11 @@ export interface DeploymentConfig {
     cleanup: { enabled: boolean; intervalSec: number; retentionSec: number; batchSize: number };
     /** `[oauth.auth_throttle]`: failed password and client-secret checks (docs/security.md, "Throttling"). */
     throttle: AuthThrottleSettings;
+    /**
+     * `[oauth.multiple_client_secrets]` (WSO2 API-M 4.7): whether a client may hold several consumer secrets,
+     * and how many at most, the first one included.
+     */
+    multipleClientSecrets: { enabled: boolean; secretCount: number };
     idTokenLifetimeSec: number;
     /** RFC 8628: how long a device code lives, and the least interval between a device's polls. */
     deviceFlow: { expirySec: number; intervalSec: number };

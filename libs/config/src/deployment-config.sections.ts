@@ -442,6 +442,18 @@ export class AuthThrottleSection {
   maxLock?: number;
 }
 
+/**
+ * `[oauth.multiple_client_secrets]`: several consumer secrets per client (WSO2 API-M 4.7, same keys:
+ * `enable`, `secret_count`). Here the count has a default (10) where WSO2 has none.
+ */
+export class MultipleClientSecretsSection {
+  @BooleanKey('enable')
+  enable?: boolean;
+
+  @IntegerKey('secret_count', 1, 1000, 'secrets per client')
+  secretCount?: number;
+}
+
 /** `[devportal]` itself: settings only the Developer Portal reads (its sub-tables are its overlay). */
 export class DevportalSection {
   @IntegerKey('token_cache_ttl', 0, 3600, 'seconds; 0 disables the cache')

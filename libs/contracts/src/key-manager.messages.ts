@@ -246,6 +246,53 @@ export interface ClientView {
   updatedAt: string;
 }
 
+/** The longest description of a consumer secret (WSO2's `IDN_OAUTH_CONSUMER_SECRETS.DESCRIPTION`). */
+export const CLIENT_SECRET_DESCRIPTION_MAX = 1024;
+/** The longest `expiresIn` of a consumer secret, in seconds (100 years). */
+export const CLIENT_SECRET_EXPIRES_IN_MAX = 3_153_600_000;
+
+/** Adds a consumer secret beside the client's others (WSO2 4.7's several secrets per client). */
+export class GenerateClientSecretRequest {
+  @IsString() @Length(1, 128)
+  clientId!: string;
+  @IsOptional() @IsString() @MaxLength(CLIENT_SECRET_DESCRIPTION_MAX)
+  description?: string;
+  /** Seconds from now; absent or 0: it never expires. */
+  @IsOptional() @IsInt() @Min(0) @Max(CLIENT_SECRET_EXPIRES_IN_MAX)
+  expiresIn?: number;
+}
+
+export class RevokeClientSecretRequest {
+  @IsString() @Length(1, 128)
+  clientId!: string;
+  @IsString() @Length(1, 255)
+  secretId!: string;
+}
+
+/** One consumer secret of a client: never its value, except `secretValue` in the reply that issues it. */
+export interface ClientSecretView {
+  secretId: string;
+  /** The client's own secret (the one `regenerate-secret` replaces), as opposed to one added beside it. */
+  own: boolean;
+  description: string | null;
+  /** ISO 8601; null when it never expires. */
+  expiresAt: string | null;
+  createdAt: string;
+  expired: boolean;
+  /** Plaintext, only in the reply of `km.clients.secrets.generate`. */
+  secretValue?: string;
+}
+
+export interface ClientSecretListView {
+  list: ClientSecretView[];
+}
+
+export interface RevokeClientSecretView {
+  revoked: true;
+  /** Whether the client's own secret was the one revoked (the portal forgets its copy). */
+  own: boolean;
+}
+
 export interface DeleteClientView {
   clientId: string;
   revokedTokens: number;
@@ -303,6 +350,9 @@ export interface KeyManagerContract {
   [KeyManagerPatterns.ClientUpdate]: { request: UpdateClientRequest; response: ClientView };
   [KeyManagerPatterns.ClientDelete]: { request: ClientIdRequest; response: DeleteClientView };
   [KeyManagerPatterns.ClientRegenerateSecret]: { request: ClientIdRequest; response: ClientView };
+  [KeyManagerPatterns.ClientSecretGenerate]: { request: GenerateClientSecretRequest; response: ClientSecretView };
+  [KeyManagerPatterns.ClientSecretList]: { request: ClientIdRequest; response: ClientSecretListView };
+  [KeyManagerPatterns.ClientSecretRevoke]: { request: RevokeClientSecretRequest; response: RevokeClientSecretView };
   [KeyManagerPatterns.TokenIssue]: { request: IssueTokenRequest; response: TokenSetView };
   [KeyManagerPatterns.TokenRevoke]: { request: RevokeTokensRequest; response: RevokeTokensView };
 }

@@ -31,6 +31,12 @@ export const KeyManagerPatterns = {
   ClientDelete: 'km.clients.delete',
   /** New consumer secret; the old one stops working at once. */
   ClientRegenerateSecret: 'km.clients.regenerate-secret',
+  /** Adds a consumer secret beside the client's others (WSO2 4.7); its value is in this reply only. */
+  ClientSecretGenerate: 'km.clients.secrets.generate',
+  /** The client's consumer secrets, without their values. */
+  ClientSecretList: 'km.clients.secrets.list',
+  /** Revokes one consumer secret (not the most recent one, nor the last that works). */
+  ClientSecretRevoke: 'km.clients.secrets.revoke',
   /** Issues a client_credentials access token for a client the portal has already authenticated. */
   TokenIssue: 'km.tokens.issue',
   /** Revokes one token of a client, or all of its tokens. */
@@ -53,6 +59,8 @@ export const IDEMPOTENT_COMMANDS: ReadonlySet<KeyManagerPattern> = new Set<KeyMa
   KeyManagerPatterns.ClientCreate,
   KeyManagerPatterns.ClientDelete,
   KeyManagerPatterns.ClientRegenerateSecret,
+  KeyManagerPatterns.ClientSecretGenerate,
+  KeyManagerPatterns.ClientSecretRevoke,
   KeyManagerPatterns.TokenIssue,
 ]);
 

@@ -18,6 +18,7 @@ export type StoringService = 'key-manager' | 'devportal';
 export const STORED_SECRETS: Readonly<Record<StoringService, readonly StoredSecretColumn[]>> = {
   'key-manager': [
     { table: 'oauth_clients', kind: 'consumer_secret', value: 'client_secret', scheme: 'client_secret_scheme', hash: 'client_secret_hash' },
+    { table: 'oauth_client_secrets', kind: 'consumer_secret', value: 'secret', scheme: 'secret_scheme', hash: 'secret_hash' },
     { table: 'oauth_tokens', kind: 'access_token', value: 'access_token', scheme: 'access_token_scheme', hash: 'access_token_hash' },
     { table: 'oauth_tokens', kind: 'refresh_token', value: 'refresh_token', scheme: 'refresh_token_scheme', hash: 'refresh_token_hash' },
     { table: 'authorization_codes', kind: 'authorization_code', value: 'code', scheme: 'code_scheme', hash: 'code_hash' },

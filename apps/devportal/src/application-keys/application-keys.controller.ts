@@ -3,7 +3,6 @@ import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiConflictResponse,
-  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiParam,
@@ -76,9 +75,10 @@ export class ApplicationKeysController {
     return this.keys.update(caller, applicationId, keyMappingId, dto);
   }
 
+  /** Not in WSO2's devportal-api.yaml, but served by WSO2 4.7 with 200 (consumer_secret_rotation.feature asserts it). */
   @Delete('oauth-keys/:keyMappingId')
-  @HttpCode(204)
-  @ApiNoContentResponse({ description: 'The client is deleted in the Key Manager and its tokens revoked' })
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'The client is deleted in the Key Manager and its tokens revoked. No body (200, as WSO2 4.7 answers).' })
   delete(
     @CurrentCaller() caller: Caller,
     @Param('applicationId', uuidParam('applicationId')) applicationId: string,

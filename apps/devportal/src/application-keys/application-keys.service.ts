@@ -169,7 +169,7 @@ export class ApplicationKeysService {
    */
   async generateToken(caller: Caller, applicationId: string, keyMappingId: string, dto: GenerateTokenDto): Promise<ApplicationTokenDto> {
     const row = await this.ownedKey(caller, applicationId, keyMappingId);
-    if (!this.secrets.matches(dto.consumerSecret, { hash: row.consumerSecretHash })) throw new InvalidConsumerSecretError();
+    if (row.consumerSecretHash === null || !this.secrets.matches(dto.consumerSecret, { hash: row.consumerSecretHash })) throw new InvalidConsumerSecretError();
     if (!row.supportedGrantTypes.includes('client_credentials')) throw new GrantNotSupportedError('client_credentials');
     if (dto.revokeToken) {
       try {
@@ -209,6 +209,7 @@ export class ApplicationKeysService {
 
   /** The consumer secret to show, or undefined when it is stored as its hash only (shown once, when issued). */
   private revealRow(row: ApplicationKeyEntity): string | undefined {
+    if (row.consumerSecret === null || row.consumerSecretScheme === null) return undefined;
     return this.secrets.reveal({ stored: row.consumerSecret, scheme: row.consumerSecretScheme });
   }
 
@@ -218,7 +219,8 @@ export class ApplicationKeysService {
     return application;
   }
 
-  private async ownedKey(caller: Caller, applicationId: string, keyMappingId: string): Promise<ApplicationKeyEntity> {
+  /** The caller's key, or KEY_NOT_FOUND (someone else's application or key is "not found"). */
+  async ownedKey(caller: Caller, applicationId: string, keyMappingId: string): Promise<ApplicationKeyEntity> {
     const application = await this.ownedApplication(caller, applicationId);
     const row = await this.keys.find(application.id, keyMappingId);
     if (!row) throw new KeyNotFoundError(keyMappingId);
@@ -230,6 +232,13 @@ export class ApplicationKeysService {
 function storedSecretOf(client: ClientView): Pick<ApplicationKeyEntity, 'consumerSecret' | 'consumerSecretScheme' | 'consumerSecretHash'> {
   return { consumerSecret: client.clientSecret.stored, consumerSecretScheme: client.clientSecret.scheme, consumerSecretHash: client.clientSecret.hash };
 }
+
+/** The key's copy of its own secret forgotten, once the Key Manager revoked that secret. */
+export const REVOKED_OWN_SECRET: Pick<ApplicationKeyEntity, 'consumerSecret' | 'consumerSecretScheme' | 'consumerSecretHash'> = {
+  consumerSecret: null,
+  consumerSecretScheme: null,
+  consumerSecretHash: null,
+};
 
 /** WSO2's words (carbon-apimgt, for a code grant without a callback URL). */
 export const CALLBACK_REQUIRED_MESSAGE = 'The callback url must have at least one URI value when using Authorization code or implicit grant types.';

@@ -21,14 +21,15 @@ export class ApplicationKeyEntity {
   @Column({ name: 'consumer_key', type: 'text' })
   consumerKey!: string;
 
-  @Column({ name: 'consumer_secret', type: 'text' })
-  consumerSecret!: string;
+  /** Null once the key's own secret is revoked (it may hold others, in the Key Manager only). */
+  @Column({ name: 'consumer_secret', type: 'text', nullable: true })
+  consumerSecret!: string | null;
 
-  @Column({ name: 'consumer_secret_scheme', type: 'text' })
-  consumerSecretScheme!: string;
+  @Column({ name: 'consumer_secret_scheme', type: 'text', nullable: true })
+  consumerSecretScheme!: string | null;
 
-  @Column({ name: 'consumer_secret_hash', type: 'text' })
-  consumerSecretHash!: string;
+  @Column({ name: 'consumer_secret_hash', type: 'text', nullable: true })
+  consumerSecretHash!: string | null;
 
   @Column({ name: 'supported_grant_types', type: 'text', array: true })
   supportedGrantTypes!: string[];

@@ -15,13 +15,14 @@ export interface CompatStack {
   stop(): Promise<void>;
 }
 
-export async function startCompatStack(prefix: string): Promise<CompatStack> {
+/** `toml`: deployment.toml tables beyond the test defaults (e.g. `[oauth.multiple_client_secrets]`). */
+export async function startCompatStack(prefix: string, toml?: Parameters<typeof startStackForTest>[0]['toml']): Promise<CompatStack> {
   const tmp: TestConfigDir = await makeTempDir(`wso2-compat-${prefix}-`);
   const nats: PrivateNats = await startPrivateNats();
   let stack: StackUnderTest;
   try {
     const keystore = await createTestKeystore(tmp.dir);
-    stack = await startStackForTest({ dir: tmp.dir, keystore, encryption: 'rsa-oaep', nats: nats.url });
+    stack = await startStackForTest({ dir: tmp.dir, keystore, encryption: 'rsa-oaep', nats: nats.url, ...(toml ? { toml } : {}) });
   } catch (error) {
     await nats.stop();
     await tmp.remove();

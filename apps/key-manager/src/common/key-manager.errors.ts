@@ -93,6 +93,8 @@ export type KeyManagerErrorCode =
   | 'INVALID_CLIENT_METADATA'
   | 'INVALID_REDIRECT_URI'
   | 'INVALID_REQUEST'
+  /** No consumer secret with that id among the client's. */
+  | 'CLIENT_SECRET_NOT_FOUND'
   /** A stored secret had to be revealed and could not be decrypted (wrong or missing key, damaged value). */
   | 'STORED_SECRET_UNREADABLE';
 

@@ -56,7 +56,8 @@ export const CLIENT_CREDENTIALS_INVALID = 'Client credentials are invalid.';
  * device authorization, revocation, introspection): it tells which method a request uses
  * (`client_secret_basic`, `client_secret_post`, or `none` for public clients: client_id only), refuses a
  * method the endpoint does not list in `CLIENT_AUTH_METHODS` (= the metadata), and checks the secret
- * against its stored SHA-256 in constant time — never decrypted. Every attempt goes through the
+ * against the stored SHA-256 of each of the client's secrets that has not expired, in constant time — never
+ * decrypted. Every attempt goes through the
  * authentication throttle (AuthThrottle).
  */
 @Injectable()
@@ -116,9 +117,19 @@ export class ClientAuthenticator {
   }
 
   private async verifySecret(clientId: string, secret: string, ip: string, viaBasic: boolean): Promise<ClientRecord> {
-    const { verified, client } = await this.verifyClient(clientId, ip, (c) => c.secretHash !== null && this.encryption.processor.matches(secret, c.secretHash));
+    const { verified, client } = await this.verifyClient(clientId, ip, (c) => this.matchesAnySecret(secret, c));
     if (!verified) throw this.failure(client ? 'bad_secret' : 'unknown_client', CLIENT_CREDENTIALS_INVALID, viaBasic);
     return verified;
+  }
+
+  /**
+   * Whether the secret is one of the client's: its own, or one added beside it that has not expired (WSO2 4.7,
+   * OAuth2Util.isClientSecretValid). Every hash is compared, in constant time, whichever matches.
+   */
+  private matchesAnySecret(secret: string, client: ClientRecord): boolean {
+    let matched = client.secretHash !== null && this.encryption.processor.matches(secret, client.secretHash);
+    for (const hash of client.addedSecretHashes) matched = this.encryption.processor.matches(secret, hash) || matched;
+    return matched;
   }
 
   private async verifyPublic(clientId: string, ip: string): Promise<ClientRecord> {

@@ -1,16 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import { DataSource, type Repository } from 'typeorm';
 import type { GrantType, TokenTypeExtension } from '@app/contracts';
 import { BatchLoader } from './batch-queue.util.js';
+import { OAuthClientSecretEntity } from './entities/oauth-client-secret.entity.js';
 import { OAuthClientEntity } from './entities/oauth-client.entity.js';
 import { SqlService } from './sql.service.js';
 
 /** What authenticating a client and issuing to it needs: no stored secret, only its lookup hash. */
 export interface ClientRecord {
   clientId: string;
-  /** Hex SHA-256 of the consumer secret; null for public clients. */
+  /** Hex SHA-256 of the client's own consumer secret; null for public clients and once it is revoked. */
   secretHash: string | null;
+  /** Hex SHA-256 of each secret added beside it that has not expired (read on the database clock). */
+  addedSecretHashes: string[];
   owner: string;
   grantTypes: GrantType[];
   redirectUris: string[];
@@ -32,8 +36,11 @@ export interface ClientRecord {
 export interface ClientDetails extends ClientRecord {
   id: string;
   clientName: string;
-  /** The consumer secret in stored form; null for public clients. */
+  /** The consumer secret in stored form; null for public clients and once it is revoked. */
   secret: { stored: string; scheme: string } | null;
+  /** The `secretId` of that secret and when it was issued (null without one). */
+  secretId: string | null;
+  secretCreatedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -41,6 +48,7 @@ export interface ClientDetails extends ClientRecord {
 interface ClientRow {
   client_id: string;
   client_secret_hash: string | null;
+  added_secret_hashes: string[];
   owner: string;
   grant_types: GrantType[];
   redirect_uris: string[];
@@ -57,15 +65,19 @@ interface ClientRow {
 
 const LOAD_CLIENTS = {
   name: 'km_load_clients',
-  text: `SELECT client_id, client_secret_hash, owner, grant_types, redirect_uris, token_type, application_token_lifetime,
+  text: `SELECT client_id, client_secret_hash,
+                ARRAY(SELECT s.secret_hash FROM oauth_client_secrets s
+                       WHERE s.client_id = c.client_id AND (s.expires_at IS NULL OR s.expires_at > now())) AS added_secret_hashes,
+                owner, grant_types, redirect_uris, token_type, application_token_lifetime,
                 user_token_lifetime, refresh_token_lifetime, public_client, resource_server, pkce_mandatory, pkce_support_plain, scopes
-           FROM oauth_clients WHERE client_id = ANY($1::text[])`,
+           FROM oauth_clients c WHERE client_id = ANY($1::text[])`,
 };
 
 function toRecord(row: ClientRow): ClientRecord {
   return {
     clientId: row.client_id,
     secretHash: row.client_secret_hash,
+    addedSecretHashes: row.added_secret_hashes,
     owner: row.owner,
     grantTypes: row.grant_types,
     redirectUris: row.redirect_uris,
@@ -81,12 +93,15 @@ function toRecord(row: ClientRow): ClientRecord {
   };
 }
 
-function toDetails(entity: OAuthClientEntity): ClientDetails {
+function toDetails(entity: OAuthClientEntity, addedSecretHashes: string[] = []): ClientDetails {
   return {
     id: entity.id,
     clientId: entity.clientId,
     secretHash: entity.clientSecretHash,
+    addedSecretHashes,
     secret: entity.clientSecret !== null && entity.clientSecretScheme !== null ? { stored: entity.clientSecret, scheme: entity.clientSecretScheme } : null,
+    secretId: entity.clientSecret !== null ? entity.clientSecretId : null,
+    secretCreatedAt: entity.clientSecret !== null ? entity.clientSecretCreatedAt : null,
     clientName: entity.clientName,
     owner: entity.owner,
     grantTypes: entity.grantTypes,
@@ -105,7 +120,7 @@ function toDetails(entity: OAuthClientEntity): ClientDetails {
   };
 }
 
-export type NewClient = Omit<ClientDetails, 'secretHash' | 'secret' | 'createdAt' | 'updatedAt'> & {
+export type NewClient = Omit<ClientDetails, 'secretHash' | 'addedSecretHashes' | 'secret' | 'secretId' | 'secretCreatedAt' | 'createdAt' | 'updatedAt'> & {
   secret: { stored: string; scheme: string; hash: string } | null;
 };
 
@@ -152,6 +167,8 @@ export class ClientsRepository {
       clientSecret: client.secret?.stored ?? null,
       clientSecretScheme: client.secret?.scheme ?? null,
       clientSecretHash: client.secret?.hash ?? null,
+      clientSecretId: client.secret ? randomUUID() : null,
+      clientSecretCreatedAt: client.secret ? now : null,
       clientName: client.clientName,
       owner: client.owner,
       grantTypes: client.grantTypes,
@@ -179,13 +196,22 @@ export class ClientsRepository {
     return this.findDetails(clientId);
   }
 
+  /**
+   * The client's own secret replaced, and every secret added beside it removed (WSO2's regenerate-secret:
+   * the new secret is the only one). Undefined when there is no such confidential client.
+   */
   async replaceSecret(clientId: string, secret: { stored: string; scheme: string; hash: string }, now = new Date()): Promise<ClientDetails | undefined> {
-    const result = await this.clients.update(
-      { clientId, publicClient: false },
-      { clientSecret: secret.stored, clientSecretScheme: secret.scheme, clientSecretHash: secret.hash, updatedAt: now },
-    );
-    if (!result.affected) return undefined;
-    return this.findDetails(clientId);
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager.update(
+        OAuthClientEntity,
+        { clientId, publicClient: false },
+        { clientSecret: secret.stored, clientSecretScheme: secret.scheme, clientSecretHash: secret.hash, clientSecretId: randomUUID(), clientSecretCreatedAt: now, updatedAt: now },
+      );
+      if (!result.affected) return undefined;
+      await manager.delete(OAuthClientSecretEntity, { clientId });
+      const entity = await manager.findOneBy(OAuthClientEntity, { clientId });
+      return entity ? toDetails(entity) : undefined;
+    });
   }
 
   /**

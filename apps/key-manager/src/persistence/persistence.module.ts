@@ -2,7 +2,10 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthFailuresRepository } from './auth-failures.repository.js';
 import { AuthorizationCodesRepository } from './authorization-codes.repository.js';
+import { ClientSecretsRepository } from './client-secrets.repository.js';
 import { ClientsRepository } from './clients.repository.js';
+import { OAuthClientSecretEntity } from './entities/oauth-client-secret.entity.js';
+import { ClientSecrets1797100000000 } from './migrations/client-secrets.migration.js';
 import { DeviceAuthorizationsRepository } from './device-authorizations.repository.js';
 import { AuthFailureEntity } from './entities/auth-failure.entity.js';
 import { AuthorizationCodeEntity } from './entities/authorization-code.entity.js';
@@ -24,13 +27,13 @@ import { UsedAssertionsRepository } from './used-assertions.repository.js';
 import { UsersRepository } from './users.repository.js';
 
 /** What `DatabaseModule.forRoot` needs for this service. */
-export const KEY_MANAGER_ENTITIES = [UserEntity, OAuthClientEntity, OAuthTokenEntity, AuthorizationCodeEntity, DeviceAuthorizationEntity, UsedAssertionEntity, AuthFailureEntity];
-export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnectAndGrants1796606441320, RpcIdempotency1796700000000, AuthThrottle1796900000000, PkceSettings1797000000000, SubjectNames1797000000100, ClientScopes1797000000200];
+export const KEY_MANAGER_ENTITIES = [UserEntity, OAuthClientEntity, OAuthTokenEntity, AuthorizationCodeEntity, DeviceAuthorizationEntity, UsedAssertionEntity, AuthFailureEntity, OAuthClientSecretEntity];
+export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnectAndGrants1796606441320, RpcIdempotency1796700000000, AuthThrottle1796900000000, PkceSettings1797000000000, SubjectNames1797000000100, ClientScopes1797000000200, ClientSecrets1797100000000];
 
 /** Every table access of the Key Manager, behind repositories. */
 @Module({
   imports: [TypeOrmModule.forFeature(KEY_MANAGER_ENTITIES)],
-  providers: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository, UsedAssertionsRepository, AuthFailuresRepository],
-  exports: [SqlService, ClientsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository, UsedAssertionsRepository, AuthFailuresRepository],
+  providers: [SqlService, ClientsRepository, ClientSecretsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository, UsedAssertionsRepository, AuthFailuresRepository],
+  exports: [SqlService, ClientsRepository, ClientSecretsRepository, TokensRepository, AuthorizationCodesRepository, UsersRepository, DeviceAuthorizationsRepository, UsedAssertionsRepository, AuthFailuresRepository],
 })
 export class PersistenceModule {}

@@ -6,17 +6,22 @@ import {
   CreateClientRequest,
   CreateUserRequest,
   ExchangeCodeRequest,
+  GenerateClientSecretRequest,
   IssueTokenRequest,
   KeyManagerPatterns,
   RefreshUserRequest,
   RegisterPortalCallbackRequest,
+  RevokeClientSecretRequest,
   RevokeTokensRequest,
   UpdateClientRequest,
   ValidateTokenRequest,
+  type ClientSecretListView,
+  type ClientSecretView,
   type ClientView,
   type DeleteClientView,
   type PortalClientView,
   type ProfileView,
+  type RevokeClientSecretView,
   type RevokeTokensView,
   type TokenSetView,
   type TokenValidationView,
@@ -99,6 +104,21 @@ export class KeyManagerRpcController {
   @MessagePattern(KeyManagerPatterns.ClientRegenerateSecret)
   regenerateSecret(@RpcData(rpcValidationPipe) request: ClientIdRequest): Promise<ClientView> {
     return this.rpc.regenerateSecret(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.ClientSecretGenerate)
+  generateClientSecret(@RpcData(rpcValidationPipe) request: GenerateClientSecretRequest): Promise<ClientSecretView> {
+    return this.rpc.generateClientSecret(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.ClientSecretList)
+  listClientSecrets(@RpcData(rpcValidationPipe) request: ClientIdRequest): Promise<ClientSecretListView> {
+    return this.rpc.listClientSecrets(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.ClientSecretRevoke)
+  revokeClientSecret(@RpcData(rpcValidationPipe) request: RevokeClientSecretRequest): Promise<RevokeClientSecretView> {
+    return this.rpc.revokeClientSecret(request);
   }
 
   @MessagePattern(KeyManagerPatterns.TokenIssue)

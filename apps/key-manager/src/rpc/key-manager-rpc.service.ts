@@ -10,7 +10,12 @@ import type {
   RefreshUserRequest,
   RegisterPortalCallbackRequest,
   ExchangeCodeRequest,
+  ClientSecretListView,
+  ClientSecretView,
+  GenerateClientSecretRequest,
   PortalClientView,
+  RevokeClientSecretRequest,
+  RevokeClientSecretView,
   RevokeTokensRequest,
   RevokeTokensView,
   TokenSetView,
@@ -20,7 +25,9 @@ import type {
   ValidateTokenRequest,
 } from '@app/contracts';
 import { DEVPORTAL_CLIENT_ID } from '@app/contracts';
+import { ClientSecretsService } from '../clients/client-secrets.service.js';
 import { ClientsService } from '../clients/clients.service.js';
+import type { ClientSecretInfo } from '../persistence/client-secrets.repository.js';
 import { KeyManagerError } from '../common/key-manager.errors.js';
 import { IntrospectionService } from '../tokens/introspection.service.js';
 import { checkScopes } from '../tokens/scopes.util.js';
@@ -38,12 +45,24 @@ function toTokenSet(issued: IssuedTokens): TokenSetView {
   };
 }
 
+function toSecretView(info: ClientSecretInfo): ClientSecretView {
+  return {
+    secretId: info.secretId,
+    own: info.own,
+    description: info.description,
+    expiresAt: info.expiresAt?.toISOString() ?? null,
+    createdAt: info.createdAt.toISOString(),
+    expired: info.expired,
+  };
+}
+
 /** The bus API over the same services as the HTTP API. */
 @Injectable()
 export class KeyManagerRpcService {
   constructor(
     private readonly users: UsersService,
     private readonly clients: ClientsService,
+    private readonly clientSecrets: ClientSecretsService,
     private readonly tokens: TokensService,
     private readonly introspection: IntrospectionService,
   ) {}
@@ -135,6 +154,20 @@ export class KeyManagerRpcService {
   async regenerateSecret(request: ClientIdRequest): Promise<ClientView> {
     const { client, secret } = await this.clients.regenerateSecret(request.clientId);
     return this.clients.toIssuedView(client, secret);
+  }
+
+  async generateClientSecret(request: GenerateClientSecretRequest): Promise<ClientSecretView> {
+    const { info, secret } = await this.clientSecrets.generate(request.clientId, { description: request.description, expiresInSec: request.expiresIn });
+    return { ...toSecretView(info), secretValue: secret };
+  }
+
+  async listClientSecrets(request: ClientIdRequest): Promise<ClientSecretListView> {
+    return { list: (await this.clientSecrets.list(request.clientId)).map(toSecretView) };
+  }
+
+  async revokeClientSecret(request: RevokeClientSecretRequest): Promise<RevokeClientSecretView> {
+    const { own } = await this.clientSecrets.revoke(request.clientId, request.secretId);
+    return { revoked: true, own };
   }
 
   /** client_credentials for a client the portal has authenticated itself (no secret crosses the bus). */

@@ -6,6 +6,7 @@ import { AuthThrottledError, KeyManagerError, OAuthError } from '../common/key-m
 
 const BY_CODE: Partial<Record<KeyManagerError['code'], RpcErrorCode>> = {
   CLIENT_NOT_FOUND: RpcErrorCodes.NotFound,
+  CLIENT_SECRET_NOT_FOUND: RpcErrorCodes.NotFound,
   USER_EXISTS: RpcErrorCodes.Conflict,
   WEAK_PASSWORD: RpcErrorCodes.WeakPassword,
   INVALID_CREDENTIALS: RpcErrorCodes.InvalidCredentials,

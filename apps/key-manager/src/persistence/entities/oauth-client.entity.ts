@@ -20,6 +20,13 @@ export class OAuthClientEntity {
   @Column('text', { name: 'client_secret_hash', nullable: true })
   clientSecretHash!: string | null;
 
+  /** The `secretId` of the client's own secret (WSO2 4.7 lists and revokes it like the added ones); null without one. */
+  @Column('uuid', { name: 'client_secret_id', nullable: true })
+  clientSecretId!: string | null;
+
+  @Column('timestamptz', { name: 'client_secret_created_at', nullable: true })
+  clientSecretCreatedAt!: Date | null;
+
   @Column('text', { name: 'client_name' })
   clientName!: string;
 
