@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import * as oauth from 'oauth4webapi';
 import { decodeJwt } from 'jose';
-import { KeyManagerPatterns } from '@app/contracts';
+import { DEVICE_CODE_GRANT, KeyManagerPatterns } from '@app/contracts';
 import { createKeyManagerClientForTest, type KeyManagerClientUnderTest } from '../../../test/support/key-manager-client.js';
 import { adminAuth, basic, discover, postForm, register, signInAndAuthorize, startKeyManagerWithUser, type KeyManagerWithUser } from './km-test.helpers.js';
 
@@ -152,12 +152,24 @@ describe('user grants', () => {
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
     }).toString();
+    // The sign-in page lists what the application will get, not what it asked for.
+    const page = await (await fetch(url)).text();
+    expect(page.match(/Requested scopes: (.*?)<\/p>/)?.[1]).toBe('<code>openid</code>');
     const { location } = await signInAndAuthorize(url, user.username, user.password);
     const code = new URL(location!).searchParams.get('code')!;
     const tokens = await token(client.client_id, client.client_secret!, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier });
     expect(tokens.status).toBe(200);
     expect(tokens.body.scope).toBe('openid');
     expect(typeof tokens.body.id_token).toBe('string');
+  });
+
+  test('device authorization records and shows only the scopes the client may have', async () => {
+    const client = await register(env.km, { ext_public_client: true, grant_types: [DEVICE_CODE_GRANT], application_scopes: ['devices'] });
+    const started = await postForm(`${env.km.baseUrl}/oauth2/device_authorize`, new URLSearchParams({ client_id: client.client_id, scope: 'devices admin device_tv' }).toString());
+    expect(started.status).toBe(200);
+    const { verification_uri_complete: verification } = (await started.json()) as { verification_uri_complete: string };
+    const approval = await (await fetch(verification)).text();
+    expect(approval.match(/Requested scopes: (.*?)<\/p>/)?.[1]).toBe('<code>devices</code> <code>device_tv</code>');
   });
 
   test("the portal's log-in (system client apim-devportal) gets default: no scopes are registered for it", async () => {

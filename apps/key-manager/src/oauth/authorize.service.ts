@@ -4,7 +4,7 @@ import { DEPLOYMENT_CONFIG } from '@app/platform';
 import { refusedGrantReason } from '@app/contracts';
 import { AuthThrottledError, OAuthError, type OAuthErrorCode } from '../common/key-manager.errors.js';
 import { ClientsRepository, type ClientRecord } from '../persistence/clients.repository.js';
-import { parseScopeParameter } from '../tokens/scopes.util.js';
+import { grantableScopes, parseScopeParameter } from '../tokens/scopes.util.js';
 import { TokensService } from '../tokens/tokens.service.js';
 import { UsersService } from '../users/users.service.js';
 import { hasPattern, matchesRegisteredRedirect } from '../clients/redirect-uri.util.js';
@@ -159,7 +159,8 @@ export class AuthorizeService {
     if (!client.grantTypes.includes('authorization_code')) throw fail('unauthorized_client', 'the client is not allowed to use the authorization_code grant');
     let scopes: string[];
     try {
-      scopes = parseScopeParameter(params.get('scope'));
+      // Only what the client may have is recorded and shown on the sign-in page; the rest is dropped.
+      scopes = grantableScopes(parseScopeParameter(params.get('scope')), client.scopes);
     } catch (error) {
       if (error instanceof OAuthError) throw fail('invalid_scope', error.message);
       throw error;

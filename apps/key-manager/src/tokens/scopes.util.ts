@@ -37,8 +37,18 @@ export function isAlwaysAllowedScope(scope: string): boolean {
  * Every issuance goes through this (`TokenMinter.mint`): all grants, refreshes and the portal's log-in.
  */
 export function grantScopes(requested: readonly string[], registered: readonly string[]): string[] {
-  const granted = requested.filter((scope) => isAlwaysAllowedScope(scope) || registered.includes(scope));
-  return granted.length > 0 ? [...new Set(granted)] : [DEFAULT_SCOPE];
+  const granted = grantableScopes(requested, registered);
+  return granted.length > 0 ? granted : [DEFAULT_SCOPE];
+}
+
+/**
+ * The requested scopes the client may have, without `default` filled in: what an authorization request
+ * (sign-in page, authorization code, device authorization) records and shows the user, as WSO2's scope
+ * validator sets the approved scopes at the authorization endpoint. The token is then minted through
+ * {@link grantScopes}.
+ */
+export function grantableScopes(requested: readonly string[], registered: readonly string[]): string[] {
+  return [...new Set(requested.filter((scope) => isAlwaysAllowedScope(scope) || registered.includes(scope)))];
 }
 
 /**

@@ -9,7 +9,7 @@ import { OAuthError } from '../../common/key-manager.errors.js';
 import { ClientsRepository, type ClientRecord } from '../../persistence/clients.repository.js';
 import { DeviceAuthorizationsRepository, type DeviceAuthorizationRecord } from '../../persistence/device-authorizations.repository.js';
 import { FreshSecrets } from '../../tokens/fresh-secrets.service.js';
-import { formatScopes, splitScopes } from '../../tokens/scopes.util.js';
+import { formatScopes, grantableScopes, splitScopes } from '../../tokens/scopes.util.js';
 import { UsersService } from '../../users/users.service.js';
 import { newUserCode, normalizeUserCode } from './user-code.util.js';
 
@@ -77,7 +77,8 @@ export class DeviceFlowService {
         deviceCode: deviceCode.protected,
         userCodeHash: userCodeHash(normalizeUserCode(userCode)!),
         clientId: client.clientId,
-        scopes: formatScopes(scopes),
+        // Only what the client may have is recorded and shown on the approval page; the rest is dropped.
+        scopes: formatScopes(grantableScopes(scopes, client.scopes)),
         issuedAt: now,
         expiresAt: now + expirySec,
         pollingInterval: intervalSec,
