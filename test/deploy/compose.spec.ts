@@ -143,7 +143,8 @@ describe('docker-compose.yml', () => {
     for (const name of longRunning) {
       const port = containerConfig(name).server.port;
       expect(cfg).toMatch(new RegExp(`server-template \\S+ \\d+ ${name}:${port}\\n`));
-      expect(service(name).expose).toEqual([String(port)]);
+      // Never the management port.
+      expect(cfg).not.toContain(`${name}:${containerConfig(name).management.port}`);
       expect(dependenciesOf(service('proxy'))[name]).toBe('service_healthy');
     }
     expect(cfg).toContain('http-check send meth GET uri /health/ready');
@@ -222,8 +223,10 @@ describe('docker-compose.yml', () => {
       expect(config.keystore.primary.file.startsWith(`${keystoreMount.target}/`)).toBe(true);
       expect(keystoreInit).toContain(`--out ${config.keystore.primary.file}`);
       expect(keystoreInit).toContain(`--alias ${config.keystore.primary.alias}`);
-      // Exposed (to the proxy), health-checked and listened-on ports are the same container port.
-      expect(service(name).expose).toEqual([String(config.server.port)]);
+      // Exposed (to the proxy and Prometheus), health-checked and listened-on ports are the same container ports;
+      // the management port listens on the container's network, for Prometheus.
+      expect(service(name).expose).toEqual([String(config.server.port), String(config.management.port)]);
+      expect(config.management).toEqual({ host: '0.0.0.0', port: config.server.port + 100 });
       const check = JSON.stringify(service(name).healthcheck?.test);
       expect(check).toContain(`/dev/tcp/127.0.0.1/${config.server.port}`);
       expect(check).toContain('GET /health/ready');
@@ -231,7 +234,7 @@ describe('docker-compose.yml', () => {
     expect(JSON.stringify(service('nats').healthcheck?.test)).toContain(`:${natsCommand[natsCommand.indexOf('--http_port') + 1]}/healthz`);
   });
 
-  it('monitors on demand: Prometheus (profile monitoring) scrapes the ports the services and the proxy listen on', () => {
+  it('monitors on demand: Prometheus (profile monitoring) scrapes the management ports of the services and the proxy', () => {
     const prometheus = service('prometheus');
     expect(prometheus.profiles).toEqual(['monitoring']);
     expect(publishedPortsOf(prometheus)).toEqual([]);
@@ -242,7 +245,7 @@ describe('docker-compose.yml', () => {
       scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[];
     };
     const jobs = Object.fromEntries(scrape.scrape_configs.map((job) => [job.job_name, job.dns_sd_configs?.[0]]));
-    for (const name of longRunning) expect(jobs[name]).toEqual(expect.objectContaining({ names: [name], port: containerConfig(name).server.port }));
+    for (const name of longRunning) expect(jobs[name]).toEqual(expect.objectContaining({ names: [name], port: containerConfig(name).management.port }));
     expect(jobs['proxy']).toEqual(expect.objectContaining({ names: ['proxy'], port: 8404 }));
     expect(readFileSync(path.join(REPO_ROOT, 'deploy/proxy/haproxy.cfg'), 'utf8')).toMatch(/bind :8404\n[\s\S]*prometheus-exporter/);
     for (const file of scrape.rule_files) expect(existsSync(path.join(REPO_ROOT, 'deploy/monitoring', path.relative(mount.target, file)))).toBe(true);

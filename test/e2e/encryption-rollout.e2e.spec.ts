@@ -130,10 +130,10 @@ describe('stored data never breaks the system', () => {
       configName: 'km-key2-old1.toml',
       toml: { keystore: { old: [keystoreTable(key1)] } },
     });
-    const ready = (await (await fetch(`${again.baseUrl}/health/ready`)).json()) as { status: string; details: Record<string, { status: string; notCurrent?: number }> };
+    const ready = (await (await fetch(`${again.managementUrl}/health/ready`)).json()) as { status: string; details: Record<string, { status: string; notCurrent?: number }> };
     expect(ready.details['storedSecrets']).toMatchObject({ status: 'degraded' });
     expect(ready.details['storedSecrets']?.notCurrent).toBeGreaterThanOrEqual(3);
-    const metrics = await (await fetch(`${again.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${again.managementUrl}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`token_encryption_stored_values\\{[^}]*table="oauth_tokens"[^}]*state="stale"[^}]*\\} 2`));
     await again.stop();
   });

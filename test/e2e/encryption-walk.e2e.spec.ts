@@ -223,7 +223,7 @@ test('off → RSA-OAEP → new keystore → AES-GCM → off → hashing under lo
     const schemes = await storedSchemes();
     expect({ step: step.name, schemes: [...schemes].filter((s) => !step.expect(s)) }).toEqual({ step: step.name, schemes: [] });
     // …and both services already report it (the migration asked them to recount).
-    for (const url of [stack.keyManager.baseUrl, stack.devportal.baseUrl]) {
+    for (const url of [stack.keyManager.managementUrl, stack.devportal.managementUrl]) {
       const ready = (await (await fetch(`${url}/health/ready`)).json()) as { details: Record<string, { status: string; notCurrent?: number }> };
       expect({ step: step.name, url, storedSecrets: ready.details['storedSecrets'] }).toMatchObject({ step: step.name, url, storedSecrets: { status: 'up', notCurrent: 0 } });
     }

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig, type DeploymentConfig, type LogLevel } from '@app/config';
-import { createRootLogger, ProcessIdentity } from '@app/platform';
+import { createRootLogger, ManagementServer, ProcessIdentity } from '@app/platform';
 import { startDevportal } from '../../apps/devportal/src/devportal.bootstrap.js';
 import { freePort } from './free-port.js';
 import { encryptionTables, startKeyManagerForTest, type EncryptionMode, type KeyManagerUnderTest } from './key-manager.harness.js';
@@ -34,11 +34,13 @@ export interface DevportalOverlayOptions {
  */
 export async function devportalOverlay(options: DevportalOverlayOptions = {}): Promise<DevportalOverlay> {
   const port = await freePort();
+  const managementPort = await freePort();
   const schema = uniqueSchema('dp_t');
   const baseUrl = `http://127.0.0.1:${port}`;
   const tables: TomlTables = {
     devportal: { key_manager_wait: options.keyManagerWaitSec ?? 20, token_cache_ttl: options.tokenCacheTtlSec ?? 5 },
     'devportal.server': { host: '127.0.0.1', port, public_url: baseUrl },
+    'devportal.management': { port: managementPort },
     'devportal.database': { schema, pool_size: 4 },
     ...(options.logLevel ? { 'devportal.log': { level: options.logLevel } } : {}),
   };
@@ -50,6 +52,8 @@ export interface DevportalUnderTest {
   baseUrl: string;
   /** `baseUrl` + the API base path. */
   apiUrl: string;
+  /** The management port (`/metrics`, the detailed `/health/ready`). */
+  managementUrl: string;
   config: DeploymentConfig;
   app: INestApplication;
   schema: string;
@@ -78,6 +82,7 @@ export async function startDevportalForTest(options: { configFile: string; logs?
   return {
     baseUrl,
     apiUrl: `${baseUrl}${DEVPORTAL_API}`,
+    managementUrl: app.get(ManagementServer).url,
     config,
     app,
     schema,

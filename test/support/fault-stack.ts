@@ -45,15 +45,19 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
   try {
     postgres = await startPrivatePostgres();
     const instances = Math.max(options.keyManagers ?? 2, options.portals ?? 2);
-    const ports = await Promise.all(Array.from({ length: instances }, async () => ({ km: await freePort(), dp: await freePort() })));
+    const ports = await Promise.all(
+      Array.from({ length: instances }, async () => ({ km: await freePort(), dp: await freePort(), kmManagement: await freePort(), dpManagement: await freePort() })),
+    );
     // Every Key Manager instance has the same public URL (the deployment's, behind its load balancer): it is
     // the issuer of the tokens, which every instance must accept.
     const publicUrl = `http://127.0.0.1:${ports[0]!.km}`;
     for (let i = 0; i < instances; i++) {
-      const { km: kmPort, dp: dpPort } = ports[i]!;
+      const { km: kmPort, dp: dpPort, kmManagement, dpManagement } = ports[i]!;
       const tables = mergeTables(
         {
           server: { host: '127.0.0.1', port: kmPort, public_url: publicUrl },
+          'key_manager.management': { port: kmManagement },
+          'devportal.management': { port: dpManagement },
           database: { url: postgres.url, schema: 'key_manager', pool_size: 4 },
           'transport.nats': { servers: cluster.urls, request_timeout: 5000 },
           'keystore.primary': { file_name: options.keystore.file, type: options.keystore.type, password: options.keystore.password, alias: options.keystore.alias },

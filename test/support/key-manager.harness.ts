@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { DeploymentConfig, LogLevel } from '@app/config';
-import { createRootLogger, InProcessBus, ProcessIdentity } from '@app/platform';
+import { createRootLogger, InProcessBus, ManagementServer, ProcessIdentity } from '@app/platform';
 import { startKeyManager } from '../../apps/key-manager/src/key-manager.bootstrap.js';
 import { freePort } from './free-port.js';
 import type { LogCapture } from './log-capture.js';
@@ -55,6 +55,8 @@ export interface KeyManagerTestOptions {
 
 export interface KeyManagerUnderTest {
   baseUrl: string;
+  /** The management port (`/metrics`, the detailed `/health/ready`): `http://127.0.0.1:<port>`. */
+  managementUrl: string;
   config: DeploymentConfig;
   app: INestApplication;
   schema: string;
@@ -69,11 +71,13 @@ export interface KeyManagerUnderTest {
  */
 export async function startKeyManagerForTest(options: KeyManagerTestOptions): Promise<KeyManagerUnderTest> {
   const port = await freePort();
+  const managementPort = await freePort();
   const schema = options.schema ?? uniqueSchema('km_t');
   const baseUrl = `http://127.0.0.1:${port}`;
   const tables = mergeTables(
     {
       server: { host: '127.0.0.1', port, public_url: baseUrl },
+      management: { host: '127.0.0.1', port: managementPort },
       database: { url: TEST_DATABASE_URL, schema, pool_size: 4 },
       'transport.nats': { servers: [options.nats === 'in-process' ? 'nats://127.0.0.1:4222' : options.nats], request_timeout: 3000 },
       'keystore.primary': { file_name: options.keystore.file, type: options.keystore.type, password: options.keystore.password, alias: options.keystore.alias },
@@ -98,6 +102,7 @@ export async function startKeyManagerForTest(options: KeyManagerTestOptions): Pr
   }
   return {
     baseUrl,
+    managementUrl: app.get(ManagementServer).url,
     config,
     app,
     schema,

@@ -550,7 +550,7 @@ describe('OpenAPI and health', () => {
   });
 
   it('is ready, with the Key Manager agreeing', async () => {
-    const res = await fetch(`${stack.devportal.baseUrl}/health/ready`);
+    const res = await fetch(`${stack.devportal.managementUrl}/health/ready`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { details: Record<string, { status: string }> };
     expect(body.details['keyManager']?.status).toBe('up');

@@ -174,7 +174,10 @@ describe('after start', () => {
       await stack.devportal.app.get(KeyManagerAgreementService).checkOnce();
       const notReady = await fetch(`${stack.devportal.baseUrl}/health/ready`);
       expect(notReady.status).toBe(503);
-      const body = (await notReady.json()) as { details: Record<string, { status: string }> };
+      expect(await notReady.json()).toEqual({ status: 'error' });
+      const report = await fetch(`${stack.devportal.managementUrl}/health/ready`);
+      expect(report.status).toBe(503);
+      const body = (await report.json()) as { details: Record<string, { status: string }> };
       expect(body.details['keyManager']?.status).toBe('down');
       const signup = await devportalApi(stack.devportal.apiUrl)<{ code: number; description: string }>('POST', '/signup', {
         json: { username: 'late-user', password: 'a long password 42' },

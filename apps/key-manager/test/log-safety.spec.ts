@@ -140,7 +140,8 @@ test('no token, secret, password, code, jti or key material reaches the logs, wh
   await postForm(`${km.baseUrl}/oauth2/revoke`, `token=${codeTokens.refresh_token}`, { authorization: auth });
   await fetch(`${km.baseUrl}/keymanager-operations/dcr/register/${web.client_id}`, { method: 'DELETE', headers: { authorization: adminAuth(km) } });
   await fetch(`${km.baseUrl}/health/ready`);
-  await fetch(`${km.baseUrl}/metrics`);
+  await fetch(`${km.managementUrl}/health/ready`);
+  await fetch(`${km.managementUrl}/metrics`);
 
   const text = logs.text();
   // The capture works: the events of this run are there (request lines, the replay and reuse warnings).

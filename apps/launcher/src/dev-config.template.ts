@@ -98,7 +98,8 @@ export function renderDevConfig(subjectPrefix: string): string {
 #
 # No environment is needed to read this file (the operator CLI reads it as the services do):
 # the launcher writes the values of the running start into ${DevFiles.run}/ once it has started — the database
-# and NATS URLs it chose, and the ports (PORT and PORT + 1, default 9443 and 9444) — and the passwords were
+# and NATS URLs it chose, and the ports (PORT and PORT + 1, default 9443 and 9444; the management ports with
+# /metrics and the readiness details are 100 above them, on 127.0.0.1) — and the passwords were
 # generated once, into ${DevFiles.keystorePassword} and ${DevFiles.adminPassword}.
 
 # Only this machine can reach the services.

@@ -11,8 +11,8 @@ const state: LauncherState = {
   config: 'development',
   database: { kind: 'external', url: 'postgres://apim:s3cret@db.example:5432/apim', keyManagerSchema: 'key_manager', devportalSchema: 'devportal' },
   bus: { kind: 'nats', natsUrl: 'nats://user:natspw@127.0.0.1:4222' },
-  keyManager: { url: 'http://localhost:9443' },
-  devportal: { url: 'http://localhost:9444', apiUrl: 'http://localhost:9444/api/am/devportal/v3' },
+  keyManager: { url: 'http://localhost:9443', managementUrl: 'http://127.0.0.1:9543' },
+  devportal: { url: 'http://localhost:9444', apiUrl: 'http://localhost:9444/api/am/devportal/v3', managementUrl: 'http://127.0.0.1:9544' },
   admin: { username: 'admin' },
 };
 
@@ -42,6 +42,7 @@ describe('launcher output', () => {
     expect(urls[1]).toMatch(/^ {2}Portal API {8}http:\/\/localhost:9444\/api\/am\/devportal\/v3 /);
     expect(urls[2]).toMatch(/^ {2}Key Manager {7}http:\/\/localhost:9443 /);
     expect(text).toContain('Admin user        admin');
+    expect(text).toContain('Management        http://127.0.0.1:9543, http://127.0.0.1:9544   (/metrics, /health/ready in full)');
     expect(text).toContain('API=http://localhost:9444/api/am/devportal/v3 KM=http://localhost:9443 ');
     expect(text).toContain('curl -s -X POST $KM/oauth2/token -u "$KEYS" -d grant_type=client_credentials');
     expect(text).not.toContain('s3cret');

@@ -73,6 +73,9 @@ export function readyBanner(state: LauncherState, extra: { logs?: string; adminP
     `  Portal API        ${state.devportal.apiUrl}   (docs/devportal.md)`,
     `  Key Manager       ${state.keyManager.url}   (/oauth2/token, /oauth2/introspect, /oauth2/revoke)`,
     `  Admin user        ${state.admin.username}   (password: ${extra.adminPasswordHint})`,
+    ...(state.keyManager.managementUrl && state.devportal.managementUrl
+      ? [`  Management        ${state.keyManager.managementUrl}, ${state.devportal.managementUrl}   (/metrics, /health/ready in full)`]
+      : []),
     ...(extra.logs ? [`  Logs              ${extra.logs}`] : []),
     '',
     'Try the API from a shell (paste as is; or run `npm run demo` for the whole story):',

@@ -17,8 +17,9 @@ export interface LauncherState {
   database: { kind: 'embedded' | 'external' | 'configured'; url: string; keyManagerSchema: string; devportalSchema: string };
   /** `subjectPrefix`: `[transport.nats] subject_prefix` ('' for none); a development workspace has its own. */
   bus: { kind: 'nats' | 'in-process'; natsUrl?: string; subjectPrefix?: string };
-  keyManager: { url: string };
-  devportal: { url: string; apiUrl: string };
+  /** `managementUrl`: the management port (`/metrics`, readiness details); absent in files of earlier launchers. */
+  keyManager: { url: string; managementUrl?: string };
+  devportal: { url: string; apiUrl: string; managementUrl?: string };
   admin: { username: string };
 }
 

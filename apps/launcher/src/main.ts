@@ -121,7 +121,11 @@ async function planFromDeploymentConfig(env: LauncherEnv & { deploymentConfig: s
 /** Development mode: .dev/ workspace, chosen database and bus. */
 async function planDevelopment(env: LauncherEnv, workspace: DevWorkspace): Promise<Plan> {
   const port = env.port ?? DEFAULT_KEY_MANAGER_PORT;
-  if (port + 1 > 65535) throw new ConfigError('CONFIG_INVALID', undefined, [{ key: 'PORT', problem: `is ${port}`, expected: 'at most 65534 (the portal listens on PORT + 1)' }]);
+  if (port + 101 > 65535) {
+    throw new ConfigError('CONFIG_INVALID', undefined, [
+      { key: 'PORT', problem: `is ${port}`, expected: 'at most 65434 (the portal listens on PORT + 1, the management ports are PORT + 100 and PORT + 101)' },
+    ]);
+  }
   const notes: string[] = [];
 
   let database: LauncherState['database'];
@@ -217,8 +221,8 @@ async function main(): Promise<void> {
     ...plan.state,
     pid: process.pid,
     startedAt: new Date().toISOString(),
-    keyManager: { url: km.server.publicUrl },
-    devportal: { url: portal.server.publicUrl, apiUrl: `${portal.server.publicUrl}${DEVPORTAL_API_BASE}` },
+    keyManager: { url: km.server.publicUrl, managementUrl: services.managementUrls.keyManager },
+    devportal: { url: portal.server.publicUrl, apiUrl: `${portal.server.publicUrl}${DEVPORTAL_API_BASE}`, managementUrl: services.managementUrls.devportal },
     admin: { username: km.superAdmin.username },
   };
   await writeLauncherState(plan.stateFile, state);

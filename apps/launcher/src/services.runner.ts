@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { DestinationStream, Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
-import { createRootLogger, ProcessIdentity, type BusOption } from '@app/platform';
+import { createRootLogger, ManagementServer, ProcessIdentity, type BusOption } from '@app/platform';
 import { startDevportal } from '../../devportal/src/devportal.bootstrap.js';
 import { startKeyManager } from '../../key-manager/src/key-manager.bootstrap.js';
 
@@ -11,6 +11,8 @@ export interface ServiceConfigs {
 }
 
 export interface RunningServices {
+  /** Where each service's management port listens (`/metrics`, readiness details). */
+  managementUrls: { keyManager: string; devportal: string };
   /** Closes the portal, then the Key Manager (the portal calls it until the end). */
   stop(): Promise<void>;
 }
@@ -43,6 +45,7 @@ export async function startServices(
   }
 
   return {
+    managementUrls: { keyManager: keyManager.get(ManagementServer).url, devportal: devportal.get(ManagementServer).url },
     stop: async () => {
       try {
         await devportal.close();

@@ -13,6 +13,10 @@ port = 9443
 public_url = "https://km.example.com"
 body_limit = 65536
 
+[management]
+host = "10.0.0.5"
+port = 9000
+
 [database]
 url = "postgres://user:$env{DB_PASSWORD}@db:5432/apim"
 schema = "key_manager"
@@ -113,6 +117,7 @@ describe('loadConfig: a complete file', () => {
       file,
       service: 'key-manager',
       server: { host: '0.0.0.0', port: 9443, publicUrl: 'https://km.example.com', bodyLimitBytes: 65536, trustProxy: false },
+      management: { host: '10.0.0.5', port: 9000 },
       database: { url: `postgres://user:${SECRETS.DB_PASSWORD}@db:5432/apim`, schema: 'key_manager', poolSize: 10 },
       nats: {
         servers: ['nats://nats:4222'],
@@ -221,6 +226,15 @@ describe('loadConfig: defaults', () => {
     expect(config.server.port).toBe(port);
     expect(config.server.publicUrl).toBe(publicUrl);
     expect(config.database.schema).toBe(schema);
+  });
+
+  it('serves management on loopback, at the public port + 100 unless set, per service; the CLI does not listen', () => {
+    expect(load(toml(), 'key-manager').management).toEqual({ host: '127.0.0.1', port: 9543 });
+    expect(load(toml(), 'devportal').management).toEqual({ host: '127.0.0.1', port: 9544 });
+    expect(load(toml(), 'cli').management.port).toBe(0);
+    const text = toml({}, '[management]\nhost = "0.0.0.0"\n[key_manager.server]\nport = 8443\n[devportal.management]\nport = 9100');
+    expect(load(text, 'key-manager').management).toEqual({ host: '0.0.0.0', port: 8543 });
+    expect(load(text, 'devportal').management).toEqual({ host: '0.0.0.0', port: 9100 });
   });
 
   it("makes the key manager's public URL the issuer for every service, overlay included", () => {

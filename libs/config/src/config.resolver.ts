@@ -307,6 +307,8 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   const kmPort = kmServer.get<number>('port') ?? DEFAULT_PORT['key-manager'];
   const kmPublicUrl = withoutTrailingSlash(kmServer.get<string>('public_url') ?? `http://localhost:${kmPort}`);
 
+  const management = managementSettings(layer('management'), service, port, issues);
+
   const database = layer('database');
   const nats = layer('transport.nats');
   const natsUser = nats.get<string>('user');
@@ -364,6 +366,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
       bodyLimitBytes: server.get<number>('body_limit') ?? 65536,
       trustProxy: server.get<boolean>('trust_proxy') ?? false,
     },
+    management,
     database: {
       url: database.require<string>('url') ?? '',
       schema: database.get<string>('schema') ?? DEFAULT_SCHEMA[service],
@@ -436,6 +439,27 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   return deepFreeze(config);
 }
 
+/** The management port's distance from the public port when `[management] port` is not set (9443 → 9543). */
+export const MANAGEMENT_PORT_OFFSET = 100;
+
+/**
+ * `[management]`: loopback and the public port + {@link MANAGEMENT_PORT_OFFSET} unless set. The port must
+ * differ from the public one (one port cannot serve both answers). The CLI does not listen: port 0.
+ */
+function managementSettings(management: Layer, service: ServiceName, serverPort: number, issues: Issues): DeploymentConfig['management'] {
+  const host = management.get<string>('host') ?? '127.0.0.1';
+  if (service === 'cli') return { host, port: 0 };
+  const port = management.get<number>('port');
+  if (port === undefined) {
+    const derived = serverPort + MANAGEMENT_PORT_OFFSET;
+    if (derived <= 65535) return { host, port: derived };
+    issues.add('management.port', `is not set, and the default (the server port ${serverPort} + ${MANAGEMENT_PORT_OFFSET}) is above 65535`, 'an integer from 1 to 65535, other than the server port');
+    return { host, port: 0 };
+  }
+  if (port === serverPort) issues.add(management.keyOf('port'), `is ${port}, the server port too`, 'a port other than the server port (the public port must not serve metrics)');
+  return { host, port };
+}
+
 /**
  * WSO2's token hashing, set by either of its names: API Manager's `[apim.oauth_config] enable_token_hashing`
  * or Identity Server's `[oauth] hash_tokens_and_secrets`. Both given must agree; and a secret is stored either
@@ -493,6 +517,11 @@ class Layer {
 
   get<T>(name: string): T | undefined {
     return (this.overlay?.values.get(name) ?? this.base?.values.get(name)) as T | undefined;
+  }
+
+  /** The key as written in the file where the value comes from, e.g. `devportal.management.port`. */
+  keyOf(name: string): string {
+    return join(this.overlay?.values.has(name) ? this.overlay.key : (this.base?.key ?? this.path), name);
   }
 
   /** The value, or an issue saying it is missing or empty (unless the key was reported already). */

@@ -9,6 +9,7 @@ import {
   EncryptionSection,
   KeystoreSection,
   LogSection,
+  ManagementSection,
   NatsSection,
   OauthConfigSection,
   OauthSection,
@@ -44,6 +45,7 @@ const spec = (path: string, section: SectionClass, options: { overlay?: boolean;
 /** Every table the file may contain (besides the overlays). */
 export const SECTIONS: readonly SectionSpec[] = [
   spec('server', ServerSection, { overlay: true }),
+  spec('management', ManagementSection, { overlay: true }),
   spec('database', DatabaseSection, { overlay: true }),
   spec('transport.nats', NatsSection, { overlay: true }),
   spec('keystore.primary', KeystoreSection),

@@ -80,6 +80,11 @@ export interface DeploymentConfig {
     /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
     trustProxy: boolean;
   };
+  /**
+   * `[management]`: where `/metrics` and the detailed readiness report are served. Default host `127.0.0.1`,
+   * port = `server.port` + 100 (key-manager 9543, devportal 9544); 0 for the CLI (it does not listen).
+   */
+  management: { host: string; port: number };
   database: { url: string; schema: string; poolSize: number };
   /** `subjectPrefix`: '' for none; otherwise every subject of this deployment is `<prefix>.<subject>`. */
   nats: { servers: string[]; requestTimeoutMs: number; queue: string; subjectPrefix: string; user?: string; password?: string };

@@ -126,6 +126,20 @@ export class ServerSection {
   trustProxy?: boolean;
 }
 
+/**
+ * `[management]`: the port that serves `/metrics` and the detailed readiness report. Kept apart from the
+ * public port so that what it reveals (NATS address, keystore thumbprint, stored-value counts) reaches only
+ * whoever can reach this address.
+ */
+export class ManagementSection {
+  @TomlKey('host', { kind: 'string', expected: 'an IP address or host name to listen on, e.g. "127.0.0.1" (this machine only) or "0.0.0.0"' })
+  @ValidateBy({ name: 'isManagementHost', validator: { validate: isHost } }, valueIs)
+  host?: string;
+
+  @IntegerKey('port', 1, 65535)
+  port?: number;
+}
+
 export class DatabaseSection {
   @SecretKey('url', 'a postgres:// or postgresql:// URL, e.g. "postgres://apim:$env{DB_PASSWORD}@postgres:5432/apim"', postgresUrlProblem)
   url?: string;

@@ -25,6 +25,8 @@ export {
   type StoredSecretsRow,
 } from './encryption/stored-secrets.inspector.js';
 export { HealthModule, type ReadinessCheck } from './health/health.module.js';
+export { ManagementServer, MANAGEMENT_ROUTES } from './health/management.server.js';
+export { ReadinessService, type Readiness } from './health/readiness.service.js';
 export { loggableMessage, serializeError, type LoggedError } from './logging/error-serializer.js';
 export { createRootLogger } from './logging/logger.factory.js';
 export { NestLoggerAdapter } from './logging/nest-logger.adapter.js';

@@ -80,10 +80,32 @@ describe('docker-compose.yml on a real Docker engine', () => {
     const response = await fetch(`${publicUrl}/oauth2/token`, { method: 'POST' });
     expect(response.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
     await response.body?.cancel();
-    // The services' metrics stay inside the deployment network.
+    // The services' metrics stay inside the deployment network; readiness through the proxy is a bare status.
     expect((await fetch(`${publicUrl}/metrics`)).status).toBe(404);
+    const ready = await fetch(`${publicUrl}/health/ready`);
+    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { status: 'ok' } });
     // Plain HTTP on the TLS port gets no service.
     await expect(fetch(`http://localhost:${new URL(publicUrl).port}/health/ready`)).rejects.toThrow();
+  });
+
+  it('serves metrics and the readiness details on the management port only, inside the network', async () => {
+    for (const [service, port, management] of [
+      ['key-manager', 9443, 9543],
+      ['devportal', 9444, 9544],
+    ] as const) {
+      // What the container's health check and the proxy's check see on the public port: a status only.
+      expect(await stack.probeInside(service, 1, `http://127.0.0.1:${port}/health/ready`)).toEqual({ status: 200, body: '{"status":"ok"}' });
+      expect((await stack.probeInside(service, 1, `http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+      // The management port, on the container's network address as Prometheus reaches it.
+      const report = await stack.probeInside(service, 1, `http://${service}:${management}/health/ready`);
+      expect(report.status).toBe(200);
+      const details = (JSON.parse(report.body) as { details: { bus: { transport: string }; keystore: { thumbprint: string } } }).details;
+      expect(details.bus.transport).toContain('nats:4222');
+      expect(details.keystore.thumbprint).toMatch(/^[0-9A-F]{40}$/);
+      const metrics = await stack.probeInside(service, 1, `http://${service}:${management}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(metrics.body).toContain(`process_cpu_user_seconds_total{service="${service}"}`);
+    }
   });
 
   it('runs the services on Node.js 24 as the unprivileged node user, on a read-only root, without npm or dev dependencies', async () => {
@@ -181,7 +203,7 @@ describe('docker-compose.yml on a real Docker engine', () => {
     expect(await stack.must(['exec', '-T', '--index', '3', 'key-manager', 'sha256sum', '/keystore/primary.p12'])).toBe(keystoreDigest);
     for (const instance of instances) expect(instance).toMatchObject({ state: 'running', health: 'healthy' });
 
-    const issued = async () => Promise.all([1, 2, 3].map(async (i) => counterTotal(await stack.fetchInside('key-manager', i, 'http://127.0.0.1:9443/metrics'), 'key_manager_tokens_issued_total')));
+    const issued = async () => Promise.all([1, 2, 3].map(async (i) => counterTotal(await stack.fetchInside('key-manager', i, 'http://127.0.0.1:9543/metrics'), 'key_manager_tokens_issued_total')));
     const before = await issued();
     const requests = 30;
     for (let i = 0; i < requests; i++) {

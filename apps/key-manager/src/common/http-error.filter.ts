@@ -90,9 +90,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
 
     if (exception instanceof HttpException && exception.getStatus() === 503) {
-      // Not ready (/health/ready while a dependency is down): the report as it is, with the status it has.
-      if (!reply.sent) void reply.code(503).header('Cache-Control', 'no-store').send(exception.getResponse());
-      return;
+      return this.send(reply, 503, { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable: try again shortly' });
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn({ method: request.method, path, err: exception }, 'database not reachable: answered 503');

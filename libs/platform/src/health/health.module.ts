@@ -1,17 +1,14 @@
-import { Controller, Get, Inject, Module, type DynamicModule, type Type } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule, type HealthIndicatorResult } from '@nestjs/terminus';
+import { Controller, Get, Module, Res, type DynamicModule, type Type } from '@nestjs/common';
+import { HealthIndicatorService, TerminusModule, type HealthIndicatorResult } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { EncryptionService } from '../encryption/encryption.service.js';
 import { StoredSecretsInspector } from '../encryption/stored-secrets.inspector.js';
 import { BusConnection } from '../messaging/messaging.module.js';
+import { ManagementServer } from './management.server.js';
+import { READINESS_CHECKS, ReadinessService, type ReadinessCheck } from './readiness.service.js';
 
-/** One readiness check; `/health/ready` runs them all. */
-export interface ReadinessCheck {
-  check(): Promise<HealthIndicatorResult>;
-}
-
-/** Marks a check as a ReadinessCheck class for {@link HealthModule.forRoot}. */
-export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+export { READINESS_CHECKS, type ReadinessCheck };
 
 class DatabaseCheck implements ReadinessCheck {
   constructor(
@@ -71,12 +68,14 @@ class StoredSecretsCheck implements ReadinessCheck {
   }
 }
 
+/**
+ * The public port's health: liveness, and readiness as a status only (`ok`, `degraded`, `error`,
+ * `shutting_down`) with 200 or 503 — enough for a load balancer or an orchestrator, and nothing about the
+ * deployment. The report behind it is on the management port ({@link ManagementServer}).
+ */
 @Controller('health')
 class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
-  ) {}
+  constructor(private readonly readiness: ReadinessService) {}
 
   /** The process is alive and its event loop turns. */
   @Get('live')
@@ -86,15 +85,17 @@ class HealthController {
 
   /** Ready to serve: database, bus, keystore, and every stored secret readable. */
   @Get('ready')
-  @HealthCheck()
-  ready() {
-    return this.health.check(this.checks.map((c) => () => c.check()));
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ status: string }> {
+    const { ready, report } = await this.readiness.readiness();
+    void reply.code(ready ? 200 : 503).header('Cache-Control', 'no-store');
+    return { status: report.status };
   }
 }
 
 /**
- * `/health/live` and `/health/ready`. Ready runs the standard checks (database, bus, keystore, stored
- * secrets) plus any the application adds.
+ * `/health/live` and `/health/ready` on the public port, and the management port ([management]: `/metrics`,
+ * `/health/live`, the detailed `/health/ready`). Readiness runs the standard checks (database, bus,
+ * keystore, stored secrets) plus any the application adds.
  */
 @Module({})
 export class HealthModule {
@@ -114,7 +115,14 @@ export class HealthModule {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
-      providers: [...standard, ...extra, { provide: READINESS_CHECKS, inject: all, useFactory: (...checks: ReadinessCheck[]) => checks }],
+      providers: [
+        ...standard,
+        ...extra,
+        { provide: READINESS_CHECKS, inject: all, useFactory: (...checks: ReadinessCheck[]) => checks },
+        ReadinessService,
+        ManagementServer,
+      ],
+      exports: [ReadinessService, ManagementServer],
     };
   }
 }

@@ -1,11 +1,12 @@
-import { Controller, Get, Header, Global, Inject, Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ProcessIdentity } from '../runtime/runtime.module.js';
 import { HttpMetrics } from './http-metrics.js';
 
 /**
  * One Prometheus registry per service instance (not prom-client's global one: the development launcher
- * runs both services in one process, and each must expose only its own series).
+ * runs both services in one process, and each must expose only its own series). Served on the management
+ * port only (`ManagementServer`), never on the public one.
  */
 export class MetricsRegistry {
   readonly registry = new Registry();
@@ -18,21 +19,8 @@ export class MetricsRegistry {
   }
 }
 
-@Controller()
-export class MetricsController {
-  constructor(@Inject(MetricsRegistry) private readonly metrics: MetricsRegistry) {}
-
-  @Get('/metrics')
-  @Header('Cache-Control', 'no-store')
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  async scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
-  }
-}
-
 @Global()
 @Module({
-  controllers: [MetricsController],
   providers: [{ provide: MetricsRegistry, useFactory: (id: ProcessIdentity) => new MetricsRegistry(id), inject: [ProcessIdentity] }],
   exports: [MetricsRegistry],
 })

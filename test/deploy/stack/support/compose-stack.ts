@@ -194,6 +194,12 @@ export class ComposeStack {
     return this.must(['exec', '-T', '--index', String(index), service, 'node', '-e', script]);
   }
 
+  /** GETs `url` from inside a container (its loopback, its network) whatever the status: what a probe there sees. */
+  async probeInside(service: string, index: number, url: string): Promise<{ status: number; body: string }> {
+    const script = `fetch(${JSON.stringify(url)}).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })), (e) => { console.error(e.message); process.exit(1); })`;
+    return JSON.parse(await this.must(['exec', '-T', '--index', String(index), service, 'node', '-e', script])) as { status: number; body: string };
+  }
+
   /** Stops and removes the project's containers, networks and volumes, and its temporary folder. */
   async down(): Promise<void> {
     await this.compose(['--profile', 'tools', '--profile', 'monitoring', 'down', '--volumes', '--remove-orphans', '--timeout', '10']);
