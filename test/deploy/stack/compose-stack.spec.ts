@@ -276,7 +276,7 @@ describe('docker-compose.yml on a real Docker engine', () => {
     let up: Record<string, number> = {};
     while (Date.now() - started < 120_000) {
       up = Object.fromEntries((await query('sum by (job) (up)')).map((r) => [r.metric['job']!, Number(r.value[1])]));
-      if (up['key-manager'] === 3 && up['devportal'] === 1 && up['proxy'] === 1) break;
+      if (up['key-manager'] === 3 && up['devportal'] === 1 && up['proxy'] === 1 && up['prometheus'] === 1) break;
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
     expect(up).toMatchObject({ 'key-manager': 3, devportal: 1, proxy: 1, prometheus: 1 });
