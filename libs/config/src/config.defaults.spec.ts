@@ -12,6 +12,11 @@ host = "0.0.0.0"
 port = 9443
 public_url = "https://km.example.com"
 body_limit = 65536
+headers_timeout = 5000
+request_timeout = 20000
+idle_timeout = 30000
+keep_alive_timeout = 65000
+max_connections = 500
 
 [management]
 host = "10.0.0.5"
@@ -116,7 +121,18 @@ describe('loadConfig: a complete file', () => {
     expect(config).toEqual({
       file,
       service: 'key-manager',
-      server: { host: '0.0.0.0', port: 9443, publicUrl: 'https://km.example.com', bodyLimitBytes: 65536, trustProxy: false },
+      server: {
+        host: '0.0.0.0',
+        port: 9443,
+        publicUrl: 'https://km.example.com',
+        bodyLimitBytes: 65536,
+        trustProxy: false,
+        headersTimeoutMs: 5000,
+        requestTimeoutMs: 20000,
+        idleTimeoutMs: 30000,
+        keepAliveTimeoutMs: 65000,
+        maxConnections: 500,
+      },
       management: { host: '10.0.0.5', port: 9000 },
       database: { url: `postgres://user:${SECRETS.DB_PASSWORD}@db:5432/apim`, schema: 'key_manager', poolSize: 10 },
       nats: {
@@ -191,7 +207,18 @@ describe('loadConfig: defaults', () => {
   it('fills in the key manager defaults around the required keys', () => {
     const config = load(toml(), 'key-manager');
 
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 9443, publicUrl: 'http://localhost:9443', bodyLimitBytes: 65536, trustProxy: false });
+    expect(config.server).toEqual({
+      host: '0.0.0.0',
+      port: 9443,
+      publicUrl: 'http://localhost:9443',
+      bodyLimitBytes: 65536,
+      trustProxy: false,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      idleTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnections: 1024,
+    });
     expect(config.database).toEqual({ url: `postgres://apim:${SECRETS.DB_PASSWORD}@postgres:5432/apim`, schema: 'key_manager', poolSize: 10 });
     expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], requestTimeoutMs: 5000, queue: 'key-manager', subjectPrefix: '' });
     expect(config.encryption).toEqual({ enabled: false, hashing: false, transformation: 'RSA/ECB/OAEPwithSHA1andMGF1Padding', sealedSecretReserve: 256 });

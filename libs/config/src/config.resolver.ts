@@ -81,6 +81,24 @@ class Issues {
   }
 }
 
+/** Defaults of the HTTP listener's timeouts and connection cap (docs/security.md "Slow clients"). */
+export const HTTP_LIMIT_DEFAULTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 72_000, maxConnections: 1024 } as const;
+
+/** `[server]`'s timeouts and connection cap; the headers of a request cannot be given longer than all of it. */
+function httpLimits(server: Layer, issues: Issues): Pick<DeploymentConfig['server'], keyof typeof HTTP_LIMIT_DEFAULTS> {
+  const limits = {
+    headersTimeoutMs: server.get<number>('headers_timeout') ?? HTTP_LIMIT_DEFAULTS.headersTimeoutMs,
+    requestTimeoutMs: server.get<number>('request_timeout') ?? HTTP_LIMIT_DEFAULTS.requestTimeoutMs,
+    idleTimeoutMs: server.get<number>('idle_timeout') ?? HTTP_LIMIT_DEFAULTS.idleTimeoutMs,
+    keepAliveTimeoutMs: server.get<number>('keep_alive_timeout') ?? HTTP_LIMIT_DEFAULTS.keepAliveTimeoutMs,
+    maxConnections: server.get<number>('max_connections') ?? HTTP_LIMIT_DEFAULTS.maxConnections,
+  };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    issues.add('server.headers_timeout', `is ${limits.headersTimeoutMs}, longer than server.request_timeout (${limits.requestTimeoutMs})`, 'at most server.request_timeout: the headers are part of the request');
+  }
+  return limits;
+}
+
 /**
  * Placeholders such as deploy/.env.example's "example-db-password-change-me": anyone can read them, so a
  * service refuses to start with one in a secret key (also inside a URL).
@@ -365,6 +383,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
       publicUrl: withoutTrailingSlash(server.get<string>('public_url') ?? `http://localhost:${port}`),
       bodyLimitBytes: server.get<number>('body_limit') ?? 65536,
       trustProxy: server.get<boolean>('trust_proxy') ?? false,
+      ...httpLimits(server, issues),
     },
     management,
     database: {

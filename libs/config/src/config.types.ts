@@ -79,6 +79,16 @@ export interface DeploymentConfig {
     bodyLimitBytes: number;
     /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
     trustProxy: boolean;
+    /** How long a client may take to send a request's headers (default 10 s); never above `requestTimeoutMs`. */
+    headersTimeoutMs: number;
+    /** How long a client may take to send a whole request, headers and body (default 30 s). */
+    requestTimeoutMs: number;
+    /** A connection with no traffic either way for this long is closed (default 60 s). */
+    idleTimeoutMs: number;
+    /** How long a keep-alive connection may wait for its next request (default 72 s). */
+    keepAliveTimeoutMs: number;
+    /** Open connections at most; further ones are closed at once (default 1024). */
+    maxConnections: number;
   };
   /**
    * `[management]`: where `/metrics` and the detailed readiness report are served. Default host `127.0.0.1`,

@@ -124,6 +124,21 @@ export class ServerSection {
 
   @BooleanKey('trust_proxy')
   trustProxy?: boolean;
+
+  @IntegerKey('headers_timeout', 1000, 600_000, 'milliseconds')
+  headersTimeout?: number;
+
+  @IntegerKey('request_timeout', 1000, 3_600_000, 'milliseconds')
+  requestTimeout?: number;
+
+  @IntegerKey('idle_timeout', 1000, 3_600_000, 'milliseconds')
+  idleTimeout?: number;
+
+  @IntegerKey('keep_alive_timeout', 1000, 600_000, 'milliseconds')
+  keepAliveTimeout?: number;
+
+  @IntegerKey('max_connections', 1, 1_000_000)
+  maxConnections?: number;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
 import { NestLoggerAdapter } from '../logging/nest-logger.adapter.js';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
+import { capConnections, httpTimeoutOptions } from './http-limits.js';
 import { guardRequest } from './input-guard.js';
 import { useJsonBodyParser } from './json-body.js';
 import { applySecurityHeaders } from './security-headers.js';
@@ -54,7 +55,8 @@ export interface HttpAppOptions {
  * Creates a Nest application on Fastify with the house defaults: body size limit from `[server] body_limit`,
  * request ids (`X-Request-Id` in and out), security headers on every response (security-headers.ts), one
  * access-log line per request (method, path without query, status, duration — never headers or bodies) and
- * HTTP metrics. At the edge, before any guard or handler: JSON nested too deep is refused at parsing
+ * HTTP metrics. Slow clients are cut off and open connections capped (`[server]` timeouts and
+ * `max_connections`, http-limits.ts). At the edge, before any guard or handler: JSON nested too deep is refused at parsing
  * (`useJsonBodyParser`), and NUL or control characters where they are never valid — body, query, path
  * parameters, Authorization header — with 400, or 401 for credentials (`guardRequest`).
  */
@@ -69,6 +71,8 @@ export async function createHttpApplication(module: unknown, options: HttpAppOpt
     routerOptions: { ignoreTrailingSlash: true },
     // Fastify logs its own errors with this logger; request logging is ours (below).
     loggerInstance: logger.child({ component: 'http' }),
+    // Slow clients are cut off ([server] headers_timeout, request_timeout, idle_timeout, keep_alive_timeout).
+    ...httpTimeoutOptions(config.server),
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     logger: new NestLoggerAdapter(logger.child({ component: 'nest' })),
@@ -89,6 +93,7 @@ export async function createHttpApplication(module: unknown, options: HttpAppOpt
   });
   const accessLog = logger.child({ component: 'access' });
   const metrics = app.get(MetricsRegistry, { strict: false }).http;
+  capConnections(fastify.server, config.server, () => metrics.connectionDropped());
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     applySecurityHeaders(reply);
