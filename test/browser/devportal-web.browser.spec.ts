@@ -177,7 +177,8 @@ describe('the Developer Portal web app in Chromium', () => {
     await page.getByRole('heading', { name: 'Weather app' }).waitFor();
     aliceApplicationUrl = page.url();
 
-    // Production keys: generate with the default grant types.
+    // Production keys: generate with the default grant types and one scope the keys may be granted.
+    await page.getByLabel('Scopes the keys may be granted (space-separated, optional)').fill('forecast:read');
     await expectAccessible(page, 'application (no keys)');
     await shot(page, '04-generate-keys');
     await page.getByRole('button', { name: 'Generate keys' }).click();
@@ -196,6 +197,7 @@ describe('the Developer Portal web app in Chromium', () => {
     await page.getByRole('button', { name: 'Generate access token' }).click();
     const token = (await page.getByTestId('access-token').textContent())!;
     secrets.push(token);
+    await page.getByText('scopes: forecast:read').waitFor();
     expect(await page.locator('pre.curl').textContent()).toBe(`curl -s -u '${consumerKey}' -d 'token=${token}' ${stack.keyManager.baseUrl}/oauth2/introspect`);
     expect(await introspect(consumerKey, secret, token)).toEqual({ status: 200, active: true });
     await expectAccessible(page, 'application with keys and token');

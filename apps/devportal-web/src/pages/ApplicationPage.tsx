@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Button, Checkbox, CheckboxGroup, FieldError, Form, Heading, Input, Label, Tab, TabList, TabPanel, Tabs, TextField } from 'react-aria-components';
+import { Button, Checkbox, CheckboxGroup, FieldError, Form, Heading, Input, Label, Tab, TabList, TabPanel, Tabs, Text, TextField } from 'react-aria-components';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, ApiError, unwrap, type ApplicationKey } from '../api/client';
 import { useSession } from '../api/session';
@@ -126,12 +126,20 @@ function GenerateKeysForm({ applicationId, keyType, label, onIssued }: { applica
   const [grants, setGrants] = useState<string[]>(['client_credentials', 'password', 'refresh_token']);
   const [callbackUrl, setCallbackUrl] = useState('');
   const [validity, setValidity] = useState('3600');
+  const [scopes, setScopes] = useState('');
+  const scopeList = scopes.split(/\s+/).filter(Boolean);
   const generate = useMutation({
     mutationFn: async () =>
       unwrap(
         await api.POST('/api/am/devportal/v3/applications/{applicationId}/generate-keys', {
           params: { path: { applicationId } },
-          body: { keyType, grantTypesToBeSupported: grants as Array<(typeof GRANTS)[number][0]>, ...(callbackUrl ? { callbackUrl } : {}), validityTime: Number(validity) },
+          body: {
+            keyType,
+            grantTypesToBeSupported: grants as Array<(typeof GRANTS)[number][0]>,
+            ...(callbackUrl ? { callbackUrl } : {}),
+            validityTime: Number(validity),
+            ...(scopeList.length > 0 ? { scopes: scopeList } : {}),
+          },
         }),
       ),
     onSuccess: async (key) => {
@@ -180,6 +188,11 @@ function GenerateKeysForm({ applicationId, keyType, label, onIssued }: { applica
           <Label>Application token validity (seconds)</Label>
           <Input />
           <FieldError />
+        </TextField>
+        <TextField name="scopes" value={scopes} onChange={setScopes}>
+          <Label>Scopes the keys may be granted (space-separated, optional)</Label>
+          <Input placeholder="orders:read orders:write" />
+          <Text slot="description" className="muted">Tokens get only these (and openid); a token granted none says default.</Text>
         </TextField>
         {error && !callbackError && !grantError && <RequestError error={error} />}
         <div className="actions">
@@ -269,7 +282,7 @@ function GenerateTokenForm({ applicationId, appKey, secret }: { applicationId: s
       unwrap(
         await api.POST('/api/am/devportal/v3/applications/{applicationId}/oauth-keys/{keyMappingId}/generate-token', {
           params: { path: { applicationId, keyMappingId: appKey.keyMappingId } },
-          body: { consumerSecret: secret ?? consumerSecret, validityPeriod: Number(validity), scopes: scopes.split(/\s+/).filter(Boolean) },
+          body: { consumerSecret: secret ?? consumerSecret, validityPeriod: Number(validity), ...(scopes.trim() ? { scopes: scopes.split(/\s+/).filter(Boolean) } : {}) },
         }),
       ),
   });
@@ -302,7 +315,7 @@ function GenerateTokenForm({ applicationId, appKey, secret }: { applicationId: s
           <FieldError />
         </TextField>
         <TextField name="scopes" value={scopes} onChange={setScopes}>
-          <Label>Scopes (space-separated, optional)</Label>
+          <Label>Scopes (space-separated, optional: the keys' scopes when empty)</Label>
           <Input />
         </TextField>
         {error && !/secret/i.test(error.body.description) && <RequestError error={error} />}
