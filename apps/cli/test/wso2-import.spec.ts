@@ -425,7 +425,8 @@ describe('cli wso2 import', () => {
     expect(String(byId.get('ck_aes_kid')!.client_secret_scheme)).toMatch(/^AES\/GCM\/NoPadding:/);
     expect(byId.get('ck_aes_kid')).toMatchObject({
       grant_types: ['client_credentials', 'password', 'refresh_token', 'authorization_code'],
-      redirect_uris: ['https://a.example/cb', 'https://b.example/cb'],
+      // WSO2's regexp= form as WSO2 stored it: the Key Manager matches it as WSO2 does.
+      redirect_uris: ['regexp=(https://a.example/cb|https://b.example/cb)'],
       token_type: 'Default',
       application_token_lifetime: 3600,
       user_token_lifetime: 1800,

@@ -1,3 +1,4 @@
+import { matchesRegisteredRedirect } from '@app/contracts';
 import { mapWso2App, qualifiedUserName, type ClientDefaults } from './wso2-client.mapper.js';
 import type { Wso2AppRow } from './wso2-import.types.js';
 
@@ -55,10 +56,21 @@ describe('mapWso2App', () => {
     expect(mapWso2App(app({ appState: 'REVOKED' }), defaults)).toEqual({ kind: 'skip', reason: 'APP_STATE is REVOKED' });
   });
 
-  test("splits WSO2's regexp=(a|b) callback into redirect URIs and drops real patterns with a warning", () => {
-    const { client, warnings } = mapped({ callbackUrl: 'regexp=(https://a.example/cb|https://b.example/cb|https://.*\\.example/cb)' });
-    expect(client.redirectUris).toEqual(['https://a.example/cb', 'https://b.example/cb']);
-    expect(warnings).toEqual(['1 callback URL pattern(s) cannot be a redirect URI here: dropped']);
+  test("keeps WSO2's regexp= callback as WSO2 stored it: the Key Manager matches it as a whole-string pattern", () => {
+    const regexp = 'regexp=(https://a.example/cb|https://b.example/cb|https://.*\\.example/cb)';
+    const { client, warnings } = mapped({ callbackUrl: regexp });
+    expect(client.redirectUris).toEqual([regexp]);
+    expect(warnings).toEqual([]);
+    // What the Key Manager then accepts at the authorization endpoint, as WSO2 did.
+    expect(matchesRegisteredRedirect(client.redirectUris, 'https://b.example/cb')).toBe(true);
+    expect(matchesRegisteredRedirect(client.redirectUris, 'https://shop.example/cb')).toBe(true);
+    expect(matchesRegisteredRedirect(client.redirectUris, 'https://evil.test/cb')).toBe(false);
+  });
+
+  test('drops a regexp= callback the Key Manager cannot run (RE2: no backreferences or lookaround), with the reason', () => {
+    const { client, warnings } = mapped({ callbackUrl: 'regexp=(https://(a)\\1.example/cb)' });
+    expect(client.redirectUris).toEqual([]);
+    expect(warnings[0]).toBe('callback URL dropped: a regexp= redirect URI is not a valid regular expression (RE2 syntax: no backreferences or lookaround)');
   });
 
   test('drops grant types the Key Manager does not support, and says which', () => {
@@ -88,7 +100,7 @@ describe('mapWso2App', () => {
 
   test('warns when the authorization_code grant is left without a usable redirect URI', () => {
     expect(mapped({ callbackUrl: 'javascript:alert(1)' }).warnings).toEqual([
-      'callback URL dropped: the javascript: scheme is not allowed',
+      'callback URL dropped: redirect URIs with the javascript: scheme are not allowed',
       'has the authorization_code grant but no usable redirect URI: register one (DCR PUT redirect_uris) before using that flow',
     ]);
   });

@@ -1,4 +1,4 @@
-import { CLIENT_LIMITS, DEVICE_CODE_GRANT, GRANT_TYPES, PUBLIC_CLIENT_GRANT_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
+import { CLIENT_LIMITS, DEVICE_CODE_GRANT, GRANT_TYPES, PUBLIC_CLIENT_GRANT_TYPES, registeredRedirectProblem, type GrantType, type TokenTypeExtension } from '@app/contracts';
 import type { MappedClient, Wso2AppRow } from './wso2-import.types.js';
 
 /** What a WSO2 app leaves unsaid, filled from our deployment.toml (and `--default-token-type`). */
@@ -10,6 +10,8 @@ export interface ClientDefaults {
   refreshTokenLifetime: number;
   /** For apps without a `tokenType` property. */
   tokenType: TokenTypeExtension;
+  /** `[oauth.multiple_client_secrets] secret_count`: an app with more secrets is imported with a warning. */
+  secretCount?: number;
 }
 
 export type ClientMapping = { kind: 'skip'; reason: string } | { kind: 'client'; client: MappedClient; warnings: string[] };
@@ -19,11 +21,6 @@ export type ClientMapping = { kind: 'skip'; reason: string } | { kind: 'client';
 const MAX_LIFETIME = CLIENT_LIMITS.maxLifetimeSeconds;
 const MAX_NAME = CLIENT_LIMITS.maxNameLength;
 const MAX_OWNER = CLIENT_LIMITS.maxOwnerLength;
-const MAX_REDIRECT_URIS = CLIENT_LIMITS.maxRedirectUris;
-const FORBIDDEN_SCHEMES = new Set<string>(CLIENT_LIMITS.forbiddenRedirectSchemes);
-const REGEXP_PREFIX = 'regexp=';
-// In WSO2's `regexp=(a|b)` callbacks, a part with any of these is a real pattern, not a URL list entry.
-const REGEX_SYNTAX = /[\\^$*+?()[\]{}|]/;
 
 /**
  * Maps one IDN_OAUTH_CONSUMER_APPS row to our client settings, with a warning for everything that cannot be
@@ -125,46 +122,18 @@ function lifetime(column: string, seconds: number | null, fallback: number, warn
 }
 
 /**
- * CALLBACK_URL is one URL, or WSO2's `regexp=(url1|url2)` for several (what its DCR writes for a list of
- * redirect URIs). A part that is a real pattern cannot become a redirect URI and is dropped with a warning.
+ * CALLBACK_URL is one URL, or WSO2's `regexp=<pattern>` (what its DCR and portal write for several redirect
+ * URIs, e.g. `regexp=(url1|url2)`). Either is carried over as WSO2 stored it — the Key Manager registers and
+ * matches both forms as WSO2 does (whole-string match, on RE2) — when it passes the Key Manager's own check
+ * (`registeredRedirectProblem`); otherwise it is dropped with the reason.
  */
 function redirectUrisOf(callback: string | null, warnings: string[]): string[] {
   const text = (callback ?? '').trim();
   if (text.length === 0) return [];
-  let candidates: string[];
-  if (text.startsWith(REGEXP_PREFIX)) {
-    let body = text.slice(REGEXP_PREFIX.length);
-    if (body.startsWith('(') && body.endsWith(')')) body = body.slice(1, -1);
-    candidates = body.split('|');
-    const patterns = candidates.filter((c) => REGEX_SYNTAX.test(c));
-    if (patterns.length > 0) warnings.push(`${patterns.length} callback URL pattern(s) cannot be a redirect URI here: dropped`);
-    candidates = candidates.filter((c) => !REGEX_SYNTAX.test(c));
-  } else {
-    candidates = [text];
+  const problem = registeredRedirectProblem(text);
+  if (problem) {
+    warnings.push(`callback URL dropped: ${problem}`);
+    return [];
   }
-  const uris: string[] = [];
-  for (const candidate of candidates) {
-    const problem = redirectUriProblem(candidate);
-    if (problem) warnings.push(`callback URL dropped: ${problem}`);
-    else if (!uris.includes(candidate)) uris.push(candidate);
-  }
-  if (uris.length > MAX_REDIRECT_URIS) {
-    warnings.push(`more than ${MAX_REDIRECT_URIS} callback URLs: the first ${MAX_REDIRECT_URIS} kept`);
-    return uris.slice(0, MAX_REDIRECT_URIS);
-  }
-  return uris;
-}
-
-/** The Key Manager's rule (RFC 6749 §3.1.2): absolute, no fragment, no scheme that runs code or reads files. */
-function redirectUriProblem(uri: string): string | undefined {
-  if (uri.length > CLIENT_LIMITS.maxRedirectUriLength) return `longer than ${CLIENT_LIMITS.maxRedirectUriLength} characters`;
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return 'not an absolute URI';
-  }
-  if (uri.includes('#')) return 'contains a fragment';
-  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `the ${url.protocol} scheme is not allowed`;
-  return undefined;
+  return [text];
 }

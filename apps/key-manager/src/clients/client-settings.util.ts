@@ -1,9 +1,15 @@
-import { CLIENT_LIMITS, GRANT_TYPES, PUBLIC_CLIENT_GRANT_TYPES, refusedGrantReason, TOKEN_TYPES, type GrantType, type TokenTypeExtension } from '@app/contracts';
+import {
+  CLIENT_LIMITS,
+  GRANT_TYPES,
+  PUBLIC_CLIENT_GRANT_TYPES,
+  refusedGrantReason,
+  registeredRedirectProblem,
+  TOKEN_TYPES,
+  type GrantType,
+  type TokenTypeExtension,
+} from '@app/contracts';
 import { KeyManagerError } from '../common/key-manager.errors.js';
 import { isScopeToken } from '../tokens/scopes.util.js';
-import { registeredRedirectProblem } from './redirect-uri.util.js';
-
-export { redirectUriProblem } from './redirect-uri.util.js';
 
 /** Everything configurable about a client, as DCR and NATS both describe it (all optional on input). */
 export interface ClientSettingsInput {

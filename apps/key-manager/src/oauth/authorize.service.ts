@@ -7,7 +7,7 @@ import { ClientsRepository, type ClientRecord } from '../persistence/clients.rep
 import { grantableScopes, parseScopeParameter } from '../tokens/scopes.util.js';
 import { TokensService } from '../tokens/tokens.service.js';
 import { UsersService } from '../users/users.service.js';
-import { hasPattern, matchesRegisteredRedirect } from '../clients/redirect-uri.util.js';
+import { hasPattern, matchesRegisteredRedirect } from '@app/contracts';
 import { PLAIN_PREFIX } from '../tokens/pkce.util.js';
 import type { FormBody } from './form-body.util.js';
 import { renderErrorPage, renderLoginPage } from './login-page.view.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { matchesRegisteredRedirect, registeredRedirectProblem } from './redirect-uri.util.js';
+import { matchesRegisteredRedirect, registeredRedirectProblem } from './redirect-uris.js';
 
 describe('registered redirect URIs (exact, or WSO2 regexp=)', () => {
   it('matches exact URIs exactly, and loopback URIs on any port (RFC 8252 §7.3)', () => {

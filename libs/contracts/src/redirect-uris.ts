@@ -1,8 +1,9 @@
 import { RE2 } from 're2-wasm';
-import { CLIENT_LIMITS } from '@app/contracts';
+import { CLIENT_LIMITS } from './key-manager.messages.js';
 
 /**
- * Registered redirect URIs in WSO2's two forms: an absolute URI, matched exactly, or `regexp=<pattern>`
+ * Registered redirect URIs in WSO2's two forms (shared: the Key Manager registers and matches them, the CLI's
+ * WSO2 import checks what it carries over by the same rules): an absolute URI, matched exactly, or `regexp=<pattern>`
  * (WSO2's form for several callback URLs, e.g. `regexp=(https://a.example/cb|https://b.example/cb)`), matched
  * against the whole redirect_uri as WSO2 does (identity-inbound-auth-oauth
  * AbstractResponseTypeRequestValidator.validateCallbackURI: `callbackURI.matches(regexp)`, Java's whole-string
