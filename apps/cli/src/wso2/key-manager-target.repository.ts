@@ -21,11 +21,13 @@ export class KeyManagerTargetRepository {
    */
   static async open(pool: pg.Pool, schema: string): Promise<KeyManagerTargetRepository> {
     const { rows } = await pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name IN ('oauth_clients', 'oauth_tokens')`,
+      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name IN ('oauth_clients', 'oauth_tokens', 'oauth_client_secrets')`,
       [schema],
     );
-    if ((rows[0]?.n ?? 0) < 2) {
-      throw new CliError(`the Key Manager's tables do not exist in schema ${schema} yet: start the Key Manager once with this deployment.toml (it creates them), then run the import again`);
+    if ((rows[0]?.n ?? 0) < 3) {
+      throw new CliError(
+        `the Key Manager's tables do not exist in schema ${schema} yet (or are those of an older release): start the Key Manager once with this deployment.toml (it creates them), then run the import again`,
+      );
     }
     return new KeyManagerTargetRepository(pool, schema);
   }
@@ -50,17 +52,29 @@ export class KeyManagerTargetRepository {
   /** Inserts the clients (one statement); returns the client ids actually inserted. */
   async insertClients(clients: readonly ImportedClient[]): Promise<Set<string>> {
     if (clients.length === 0) return new Set();
+    // One statement: a client and its other secrets (WSO2's IDN_OAUTH_CONSUMER_SECRETS) are inserted together or not at all.
     const { rows } = await this.pool.query<{ client_id: string }>(
-      `INSERT INTO ${this.table('oauth_clients')} (id, client_id, client_secret, client_secret_scheme, client_secret_hash, client_name, owner,
-              grant_types, redirect_uris, token_type, application_token_lifetime, user_token_lifetime, refresh_token_lifetime,
-              public_client, resource_server, created_at, updated_at)
-       SELECT u.id, u.client_id, u.secret, u.scheme, u.hash, u.name, u.owner, u.grants, u.uris,
-              u.token_type, u.app_lifetime, u.user_lifetime, u.refresh_lifetime, u.public_client, false, now(), now()
+      `WITH inserted AS (
+       INSERT INTO ${this.table('oauth_clients')} (id, client_id, client_secret, client_secret_scheme, client_secret_hash, client_secret_id,
+              client_secret_created_at, client_name, owner, grant_types, redirect_uris, token_type, application_token_lifetime,
+              user_token_lifetime, refresh_token_lifetime, public_client, resource_server, created_at, updated_at)
+       SELECT u.id, u.client_id, u.secret, u.scheme, u.hash, CASE WHEN u.secret IS NULL THEN NULL ELSE coalesce(u.secret_id, gen_random_uuid()) END,
+              CASE WHEN u.secret IS NULL THEN NULL ELSE coalesce(to_timestamp(u.secret_created / 1000), now()) END,
+              u.name, u.owner, u.grants, u.uris, u.token_type, u.app_lifetime, u.user_lifetime, u.refresh_lifetime, u.public_client, false, now(), now()
          FROM json_to_recordset($1::json)
-           AS u(id uuid, client_id text, secret text, scheme text, hash text, name text, owner text, grants text[], uris text[],
-                token_type text, app_lifetime int, user_lifetime int, refresh_lifetime int, public_client bool)
+           AS u(id uuid, client_id text, secret text, scheme text, hash text, secret_id uuid, secret_created float8, name text, owner text,
+                grants text[], uris text[], token_type text, app_lifetime int, user_lifetime int, refresh_lifetime int, public_client bool)
        ON CONFLICT DO NOTHING
-       RETURNING client_id`,
+       RETURNING client_id
+       ), secrets AS (
+         INSERT INTO ${this.table('oauth_client_secrets')} (id, client_id, secret, secret_scheme, secret_hash, description, expires_at, created_at)
+         SELECT s.id, s.client_id, s.secret, s.scheme, s.hash, s.description, to_timestamp(s.expires / 1000), coalesce(to_timestamp(s.created / 1000), now())
+           FROM json_to_recordset($2::json)
+             AS s(id uuid, client_id text, secret text, scheme text, hash text, description text, expires float8, created float8)
+          WHERE s.client_id IN (SELECT client_id FROM inserted)
+         ON CONFLICT DO NOTHING
+       )
+       SELECT client_id FROM inserted`,
       [
         JSON.stringify(
           clients.map((c) => ({
@@ -78,7 +92,23 @@ export class KeyManagerTargetRepository {
             user_lifetime: c.userTokenLifetime,
             refresh_lifetime: c.refreshTokenLifetime,
             public_client: c.publicClient,
+            secret_id: c.secretId ?? null,
+            secret_created: c.secretCreatedAt ?? null,
           })),
+        ),
+        JSON.stringify(
+          clients.flatMap((c) =>
+            (c.addedSecrets ?? []).map((s) => ({
+              id: s.id,
+              client_id: c.clientId,
+              secret: s.secret.stored,
+              scheme: s.secret.scheme,
+              hash: s.secret.hash,
+              description: s.description,
+              expires: s.expiresAt,
+              created: s.createdAt,
+            })),
+          ),
         ),
       ],
     );

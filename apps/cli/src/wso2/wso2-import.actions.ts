@@ -44,6 +44,7 @@ export async function wso2Import(io: CliIo, flags: Wso2ImportCommandFlags): Prom
     const to = await databaseStep(`the Key Manager database (${deployment.config.file})`, () => KeyManagerTargetRepository.open(targets.for(storage.databaseUrl), storage.schema));
     const size = await databaseStep('the WSO2 source database', () => from.size());
     if (!from.hasProperties) io.stderr(`note: no IDN_OIDC_PROPERTY table: every client gets token type ${flags.defaultTokenType} (--default-token-type)\n`);
+    if (from.secretsLayout) io.stderr(`note: IDN_OAUTH_CONSUMER_SECRETS found (by ${from.secretsLayout.toUpperCase()}): every consumer secret of each app is imported\n`);
     sink.expect(size);
     const importer = new Wso2Importer(
       from,
@@ -56,6 +57,7 @@ export async function wso2Import(io: CliIo, flags: Wso2ImportCommandFlags): Prom
           userTokenLifetime: keyManager.oauth.userAccessTokenLifetimeSec,
           refreshTokenLifetime: keyManager.oauth.refreshTokenLifetimeSec,
           tokenType: flags.defaultTokenType,
+          secretCount: keyManager.oauth.multipleClientSecrets.secretCount,
         },
         batchSize: flags.batchSize,
         dryRun: flags.dryRun === true,

@@ -24,6 +24,26 @@ export interface Wso2AppRow {
   tokenType: string | null;
   /** IDN_OIDC_PROPERTY `bypassClientCredentials` (`true` for WSO2 public clients). */
   bypassClientCredentials: string | null;
+  /** Its rows of IDN_OAUTH_CONSUMER_SECRETS (WSO2 releases with several secrets per app), oldest first; absent without that table. */
+  secrets?: Wso2ConsumerSecretRow[];
+}
+
+/**
+ * One row of WSO2's IDN_OAUTH_CONSUMER_SECRETS, in either of WSO2's layouts: identity-inbound-auth-oauth's
+ * (SECRET_ID, CONSUMER_KEY_ID, SECRET_VALUE, CREATED_TIME, EXPIRY_TIME) or API Manager 4.3.0.99+'s (ID, SECRET_ID,
+ * DESCRIPTION, CONSUMER_KEY, SECRET_VALUE, SECRET_HASH, EXPIRY_TIME). Columns a layout lacks read as null.
+ */
+export interface Wso2ConsumerSecretRow {
+  secretId: string;
+  /** SECRET_VALUE as stored: plaintext, ciphertext, or WSO2's hash of it. */
+  value: string;
+  /** SECRET_HASH (API Manager's layout). */
+  hash: string | null;
+  description: string | null;
+  /** CREATED_TIME, epoch milliseconds. */
+  createdTime: number | null;
+  /** EXPIRY_TIME as stored: epoch milliseconds (0 or null: never). */
+  expiryTime: number | null;
 }
 
 /**
@@ -84,6 +104,8 @@ export type ImportFailureCode =
   | 'WSO2_CONSUMER_KEY_AMBIGUOUS'
   /** Another client here already has this consumer secret (secrets are unique by hash). */
   | 'WSO2_SECRET_TAKEN'
+  /** An IDN_OAUTH_CONSUMER_SECRETS row with a negative EXPIRY_TIME (WSO2 refuses those too). */
+  | 'WSO2_SECRET_EXPIRY_INVALID'
   /** The refresh token is already stored here with another access token. */
   | 'WSO2_TOKEN_CONFLICT';
 
@@ -111,7 +133,22 @@ export interface MappedClient {
 
 /** A client ready to insert into the Key Manager's `oauth_clients`: the mapped client and its secret (null for public clients). */
 export interface ImportedClient extends Omit<MappedClient, 'tokenTypeDefaulted'> {
+  /** The client's own secret; null for public clients, and when WSO2 gave it an expiry (it is then among `addedSecrets`). */
   secret: ProtectedSecret | null;
+  /** WSO2's SECRET_ID and CREATED_TIME (epoch ms) of that secret, when IDN_OAUTH_CONSUMER_SECRETS has it. */
+  secretId?: string | null;
+  secretCreatedAt?: number | null;
+  /** The app's other secrets (`oauth_client_secrets`). */
+  addedSecrets?: ImportedClientSecret[];
+}
+
+/** A secret of IDN_OAUTH_CONSUMER_SECRETS other than the app's own, ready for `oauth_client_secrets`. Times in epoch ms. */
+export interface ImportedClientSecret {
+  id: string;
+  secret: ProtectedSecret;
+  description: string | null;
+  createdAt: number | null;
+  expiresAt: number | null;
 }
 
 /** Our token states (WSO2's EXPIRED is ACTIVE here: the times say whether it is still usable). */

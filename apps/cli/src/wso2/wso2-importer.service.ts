@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { SecretKinds, type ProtectedSecret } from '@app/crypto';
 import type { TokenTypeExtension } from '@app/contracts';
 import type { KeyManagerTargetRepository } from './key-manager-target.repository.js';
 import { mapWso2App, type ClientDefaults } from './wso2-client.mapper.js';
-import type { ImportedClient, ImportedToken, ImportFailure, Wso2TokenRow } from './wso2-import.types.js';
+import type { ImportedClient, ImportedClientSecret, ImportedToken, ImportFailure, Wso2AppRow, Wso2TokenRow } from './wso2-import.types.js';
 import { jtiOfStoredJwt } from './wso2-jwt.util.js';
 import { readWso2Secret, sha256OfHashColumn, type SecretSource } from './wso2-secret.util.js';
 import type { Wso2SourceRepository } from './wso2-source.repository.js';
@@ -136,9 +137,14 @@ export class Wso2Importer {
         }
         secret = reading.secret;
       }
+      const secrets = this.readSecrets(row, secret, subject);
+      if (!secrets.ok) {
+        this.fail(counts, secrets.subject, secrets.failure);
+        continue;
+      }
       const { tokenTypeDefaulted, ...settings } = client;
       if (tokenTypeDefaulted) this.defaultedTokenType.add(client.clientId);
-      candidates.push({ ...settings, secret });
+      candidates.push({ ...settings, ...secrets.value });
     }
     if (candidates.length === 0) return;
     if (this.options.dryRun) {
@@ -156,6 +162,52 @@ export class Wso2Importer {
       else if (nowPresent.has(c.clientId)) counts.alreadyImported++;
       else this.fail(counts, `client ${c.clientId} consumer secret`, { code: 'WSO2_SECRET_TAKEN', message: 'another client here already has this consumer secret' });
     }
+  }
+
+  /**
+   * The app's rows of IDN_OAUTH_CONSUMER_SECRETS (WSO2 4.7's several secrets per app). WSO2 keeps its latest
+   * secret in CONSUMER_SECRET too: the row with the same value gives the client's own secret its SECRET_ID and
+   * age, and, when WSO2 set that secret an expiry, the secret goes with the others, which keep their expiry.
+   * Every other row becomes a secret added beside the client's own, stored as WSO2 stored it. A row that
+   * cannot be read fails the whole client: importing it without one of its secrets would lock that
+   * secret's holders out.
+   */
+  private readSecrets(
+    row: Wso2AppRow,
+    own: ProtectedSecret | null,
+    subject: string,
+  ): { ok: true; value: Pick<ImportedClient, 'secret' | 'secretId' | 'secretCreatedAt' | 'addedSecrets'> } | { ok: false; subject: string; failure: ImportFailure } {
+    let secret = own;
+    let secretId: string | null = null;
+    let secretCreatedAt: number | null = null;
+    const addedSecrets: ImportedClientSecret[] = [];
+    for (const s of row.secrets ?? []) {
+      const where = `${subject} secret ${s.secretId.slice(0, 100)}`;
+      const reading = readWso2Secret(s.value ?? '', this.options.source, s.hash);
+      if (!reading.ok) return { ok: false, subject: where, failure: reading.failure };
+      const expiresAt = expiryMs(s.expiryTime);
+      if (expiresAt === 'invalid') return { ok: false, subject: where, failure: { code: 'WSO2_SECRET_EXPIRY_INVALID', message: 'EXPIRY_TIME is negative' } };
+      const id = UUID.test(s.secretId) ? s.secretId.toLowerCase() : randomUUID();
+      if (id !== s.secretId.toLowerCase()) this.events.warning(subject, `SECRET_ID ${s.secretId.slice(0, 100)} is not a UUID: the secret has a new secretId here`);
+      if (own !== null && reading.secret.hash === own.hash) {
+        if (expiresAt === null) {
+          secretId = id;
+          secretCreatedAt = s.createdTime;
+        } else {
+          secret = null; // WSO2 expires the app's own secret: it is kept with its expiry, among the others
+          addedSecrets.push({ id, secret: reading.secret, description: s.description, createdAt: s.createdTime, expiresAt });
+        }
+        continue;
+      }
+      if (addedSecrets.some((a) => a.secret.hash === reading.secret.hash)) continue;
+      addedSecrets.push({ id, secret: reading.secret, description: s.description, createdAt: s.createdTime, expiresAt });
+    }
+    const count = (secret ? 1 : 0) + addedSecrets.length;
+    const cap = this.options.defaults.secretCount;
+    if (cap !== undefined && count > cap) {
+      this.events.warning(subject, `${count} consumer secrets, more than [oauth.multiple_client_secrets] secret_count (${cap}): all imported; no new one can be added until some are revoked`);
+    }
+    return { ok: true, value: { secret, secretId, secretCreatedAt, addedSecrets } };
   }
 
   private async importTokens(rows: Wso2TokenRow[]): Promise<void> {
@@ -263,6 +315,7 @@ export class Wso2Importer {
     this.result.clients.imported++;
     if (this.defaultedTokenType.delete(client.clientId)) this.result.clients.tokenTypeDefaulted++;
     if (client.secret) this.count('oauth_clients.client_secret', client.secret.scheme);
+    for (const s of client.addedSecrets ?? []) this.count('oauth_client_secrets.secret', s.secret.scheme);
   }
 
   private tokenImported(token: ImportedToken): void {
@@ -281,6 +334,18 @@ export class Wso2Importer {
     if (!schemes) this.result.stored.set(column, (schemes = new Map()));
     schemes.set(scheme, (schemes.get(scheme) ?? 0) + 1);
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * EXPIRY_TIME as epoch milliseconds: WSO2's OAuthAppDAO writes milliseconds (0 or NULL: never expires). A value
+ * below 10^11 cannot be milliseconds of a real expiry (it would be before 1973) and is read as seconds.
+ */
+function expiryMs(stored: number | null): number | null | 'invalid' {
+  if (stored === null || stored === 0) return null;
+  if (stored < 0) return 'invalid';
+  return stored < 1e11 ? stored * 1000 : stored;
 }
 
 function ambiguous(tenants: number[]): ImportFailure {

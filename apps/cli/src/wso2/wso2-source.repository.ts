@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { CliError } from '../cli.error.js';
-import type { Wso2AppRow, Wso2TokenRow } from './wso2-import.types.js';
+import type { Wso2AppRow, Wso2ConsumerSecretRow, Wso2TokenRow } from './wso2-import.types.js';
 import { quoteIdentifier } from '@app/platform';
 
 // WSO2's DDL writes names unquoted and upper case; PostgreSQL folds them to lower case. These are the
@@ -10,6 +10,8 @@ const APPS = 'idn_oauth_consumer_apps';
 const TOKENS = 'idn_oauth2_access_token';
 const SCOPES = 'idn_oauth2_access_token_scope';
 const PROPERTIES = 'idn_oidc_property';
+/** WSO2's several secrets per app: identity-inbound-auth-oauth's layout (CONSUMER_KEY_ID) or API Manager's (CONSUMER_KEY). */
+const SECRETS = 'idn_oauth_consumer_secrets';
 
 const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   [APPS]: [
@@ -45,6 +47,7 @@ const OPTIONAL: Readonly<Record<string, readonly string[]>> = {
   [APPS]: ['user_domain', 'tenant_id'],
   [TOKENS]: ['user_domain', 'access_token_hash', 'refresh_token_hash', 'authorized_organization'],
   [PROPERTIES]: ['consumer_key', 'property_key', 'property_value', 'tenant_id'],
+  [SECRETS]: ['id', 'consumer_key_id', 'consumer_key', 'secret_hash', 'description', 'created_time', 'expiry_time'],
 };
 
 /** How far the source tables go, for progress. */
@@ -60,6 +63,8 @@ export interface SourceSize {
 export class Wso2SourceRepository {
   /** Whether the schema has IDN_OIDC_PROPERTY (where WSO2 keeps each app's token type). */
   readonly hasProperties: boolean;
+  /** How IDN_OAUTH_CONSUMER_SECRETS refers to its app, or null without that table (WSO2 releases before several secrets). */
+  readonly secretsLayout: 'consumer_key_id' | 'consumer_key' | null;
   /**
    * Consumer keys that more than one active app uses, with the tenants of those apps. WSO2's current DDL makes
    * consumer keys unique per tenant only (`CONSUMER_KEY_CONSTRAINT UNIQUE (TENANT_ID, CONSUMER_KEY)`); the Key
@@ -74,6 +79,15 @@ export class Wso2SourceRepository {
   ) {
     const props = columns.get(PROPERTIES);
     this.hasProperties = props !== undefined && ['consumer_key', 'property_key', 'property_value'].every((c) => props.has(c));
+    const secrets = columns.get(SECRETS);
+    this.secretsLayout =
+      secrets === undefined || !secrets.has('secret_id') || !secrets.has('secret_value')
+        ? null
+        : secrets.has('consumer_key_id')
+          ? 'consumer_key_id'
+          : secrets.has('consumer_key')
+            ? 'consumer_key'
+            : null;
   }
 
   /**
@@ -83,7 +97,7 @@ export class Wso2SourceRepository {
   static async open(pool: pg.Pool, schema: string): Promise<Wso2SourceRepository> {
     const { rows } = await pool.query<{ table_name: string; column_name: string }>(
       'SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = ANY($2::text[])',
-      [schema, [APPS, TOKENS, SCOPES, PROPERTIES]],
+      [schema, [APPS, TOKENS, SCOPES, PROPERTIES, SECRETS]],
     );
     const columns = new Map<string, Set<string>>();
     for (const row of rows) {
@@ -142,7 +156,9 @@ export class Wso2SourceRepository {
          FROM ${this.table(APPS)} a WHERE a.id > $1 ORDER BY a.id LIMIT $2`,
       [afterId, limit],
     );
+    const secrets = await this.secretsOf(rows.map((r) => r.id as number));
     return rows.map((r) => ({
+      ...(this.secretsLayout ? { secrets: secrets.get(r.id as number) ?? [] } : {}),
       id: r.id as number,
       consumerKey: r.consumer_key as string,
       consumerSecret: r.consumer_secret as string | null,
@@ -207,6 +223,38 @@ export class Wso2SourceRepository {
       authorizedOrganization: r.organization as string | null,
       scopes: scopes.get(r.token_id as string) ?? [],
     }));
+  }
+
+  /**
+   * The IDN_OAUTH_CONSUMER_SECRETS rows of these apps, oldest first. identity-inbound-auth-oauth's layout names
+   * the app by its ID; API Manager's by its consumer key (ambiguous keys are refused before this matters).
+   */
+  private async secretsOf(appIds: number[]): Promise<Map<number, Wso2ConsumerSecretRow[]>> {
+    const out = new Map<number, Wso2ConsumerSecretRow[]>();
+    if (!this.secretsLayout || appIds.length === 0) return out;
+    const s = (column: string) => this.optional(SECRETS, column, 's');
+    const join = this.secretsLayout === 'consumer_key_id' ? 'a.id = s.consumer_key_id' : 'a.consumer_key = s.consumer_key';
+    const { rows } = await this.pool.query<Record<string, unknown>>(
+      `SELECT a.id::int AS app_id, s.secret_id, s.secret_value, ${s('secret_hash')} AS secret_hash, ${s('description')} AS description,
+              ${s('created_time')}::float8 AS created_time, ${s('expiry_time')}::float8 AS expiry_time
+         FROM ${this.table(SECRETS)} s JOIN ${this.table(APPS)} a ON ${join}
+        WHERE a.id = ANY($1::int[])
+        ORDER BY a.id, coalesce(${s('created_time')}, 0), ${this.has(SECRETS, 'id') ? 's.id, ' : ''}s.secret_id`,
+      [appIds],
+    );
+    for (const r of rows) {
+      const list = out.get(r.app_id as number) ?? [];
+      list.push({
+        secretId: String(r.secret_id),
+        value: r.secret_value as string,
+        hash: r.secret_hash as string | null,
+        description: r.description as string | null,
+        createdTime: r.created_time as number | null,
+        expiryTime: r.expiry_time as number | null,
+      });
+      out.set(r.app_id as number, list);
+    }
+    return out;
   }
 
   private table(name: string): string {
