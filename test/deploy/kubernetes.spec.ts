@@ -250,8 +250,11 @@ describe('deploy/kubernetes', () => {
         const workload = find<Workload>(objects, 'Deployment', service);
         expect(svc.spec.selector).toEqual(workload.spec.selector.matchLabels);
         expect(workload.spec.template.metadata.labels).toMatchObject(workload.spec.selector.matchLabels);
-        // Prometheus by annotation: the port that serves /metrics.
-        expect(workload.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
+        // Prometheus by annotation: the management port, which serves /metrics (not the Service's port).
+        const management = podConfig(objects, service).management.port;
+        expect(main.ports.find((p) => p.name === 'management')?.containerPort).toBe(management);
+        expect(composeService(service).expose).toEqual([String(port), String(management)]);
+        expect(workload.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(management), 'prometheus.io/path': '/metrics' });
       }
     }
   });
@@ -314,11 +317,11 @@ describe('deploy/kubernetes', () => {
       const deny = find<Policy>(objects, 'NetworkPolicy', 'apim-default-deny');
       expect(deny.spec).toEqual({ podSelector: { matchLabels: { 'app.kubernetes.io/part-of': 'apim' } }, policyTypes: ['Ingress', 'Egress'] });
       for (const service of SERVICES) expect(find<Workload>(objects, 'Deployment', service).spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/part-of': 'apim' });
-      // In: the HTTP port, from two namespaces only; every rule names a source.
+      // In: the HTTP port from the ingress controller, the management port from Prometheus; every rule names a source.
       const inbound = find<Policy>(objects, 'NetworkPolicy', 'apim-ingress').spec.ingress!;
       expect(inbound.map((rule) => [rule.from!.map((peer) => peer.namespaceSelector?.matchLabels['kubernetes.io/metadata.name']), rule.ports!.map((p) => p.port)])).toEqual([
         [['ingress-nginx'], ['http']],
-        [['monitoring'], ['http']],
+        [['monitoring'], ['management']],
       ]);
       // Out: DNS, and the ports of the database and the bus deployment.toml names.
       const egress = find<Policy>(objects, 'NetworkPolicy', 'apim-egress').spec.egress!;
