@@ -162,6 +162,7 @@ const PLAUSIBLE: Record<string, Lazy[]> = {
   ext_application_token_lifetime: [() => 3600],
   ext_param_client_id: [() => 'fuzz-client-id'],
   ext_param_client_secret: [() => FUZZ_SECRET],
+  application_scopes: [() => ['orders:read'], () => ['orders:read', 'orders:write']],
   token_endpoint_auth_method: [() => 'client_secret_basic'],
   application_type: [() => 'web'],
   name: [() => 'fuzz app'],
