@@ -138,7 +138,7 @@ describe('deploy/kubernetes', () => {
     }
   });
 
-  it('fails a broken manifest: a schema violation, an unknown API, a patch that no longer applies, an unsupported Kustomize field', async () => {
+  it('fails a broken manifest: a schema violation, an unknown field, an unknown API, a patch that no longer applies, an unsupported Kustomize field', async () => {
     const copy = tempDir();
     cpSync(KUBERNETES, copy, { recursive: true });
     const overlay = path.join(copy, 'overlays/production');
@@ -148,6 +148,12 @@ describe('deploy/kubernetes', () => {
     writeFileSync(base, original.replace('containerPort: 9443', 'containerPort: "9443/tcp"').replace('averageUtilization: 70', 'averageUtilization: 70%'));
     const problems = await validateObjects(renderKustomization(overlay));
     expect(problems).toEqual([expect.stringMatching(/^Deployment\/key-manager: .*containerPort must be integer/), expect.stringMatching(/^HorizontalPodAutoscaler\/key-manager: .*averageUtilization must be integer/)]);
+    // A misspelt field (the API server would drop it without a word) and a field where it does not belong.
+    writeFileSync(base, original.replace('readinessProbe:', 'readinesProbe:').replace('revisionHistoryLimit: 5', 'revisionHistoryLimit: 5\n  minReadySecond: 5'));
+    expect(await validateObjects(renderKustomization(overlay))).toEqual([
+      'Deployment/key-manager: unknown field spec.minReadySecond',
+      'Deployment/key-manager: unknown field spec.template.spec.containers[0].readinesProbe',
+    ]);
     // An API version the cluster does not serve (autoscaling/v2beta1 was removed in Kubernetes 1.25).
     writeFileSync(base, original.replace('apiVersion: autoscaling/v2', 'apiVersion: autoscaling/v2beta3'));
     expect(await validateObjects(renderKustomization(overlay))).toEqual([expect.stringContaining('autoscaling/v2beta3 HorizontalPodAutoscaler: no such kind')]);

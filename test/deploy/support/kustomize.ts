@@ -124,34 +124,74 @@ export function renderKustomization(folder: string): KubeObject[] {
 }
 
 /** The kubernetes-models class of an object's apiVersion and kind: `apps/v1` + `Deployment` → kubernetes-models/apps/v1/Deployment. */
-async function modelOf(object: KubeObject): Promise<{ validate(): void }> {
+async function modelOf(object: KubeObject): Promise<{ prototype: { validate(): void } }> {
   if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string' || !/^[A-Za-z.0-9/]+$/.test(object.apiVersion) || !/^[A-Za-z]+$/.test(object.kind)) {
     throw new KustomizeError(`not a Kubernetes object: ${JSON.stringify({ apiVersion: object.apiVersion, kind: object.kind })}`);
   }
-  let module: Record<string, new (data: unknown) => { validate(): void }>;
+  let module: Record<string, { prototype: { validate(): void } }>;
   try {
     module = (await import(`kubernetes-models/${object.apiVersion}/${object.kind}`)) as typeof module;
   } catch {
     throw new KustomizeError(`${object.apiVersion} ${object.kind}: no such kind in kubernetes-models (a misspelt or removed API version?)`);
   }
-  const Model = module[object.kind]!;
-  return new Model(object);
+  return module[object.kind]!;
+}
+
+interface Visit {
+  path: string;
+  keys: string[];
+  read: Set<string>;
+  enumerated: boolean;
+}
+
+/**
+ * A copy of `value` that records which fields the schema validator looks at. The validator reads every field
+ * its schema defines and enumerates only maps (labels, data…), so a field of a non-map object that it never
+ * read is one the schema does not have: a misspelt or misplaced key, which the API server would drop.
+ */
+function watched(value: unknown, path: string, visits: Visit[]): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item, i) => watched(item, `${path}[${i}]`, visits));
+  const visit: Visit = { path, keys: Object.keys(value), read: new Set(), enumerated: false };
+  visits.push(visit);
+  const copy = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, watched(item, path ? `${path}.${key}` : key, visits)]));
+  return new Proxy(copy, {
+    get(target, key, receiver) {
+      if (typeof key === 'string') visit.read.add(key);
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+    has(target, key) {
+      if (typeof key === 'string') visit.read.add(key);
+      return Reflect.has(target, key);
+    },
+    ownKeys(target) {
+      visit.enumerated = true;
+      return Reflect.ownKeys(target);
+    },
+  });
 }
 
 /**
  * Every object's schema violations as `Kind/name: problem`; empty when all are valid. kubernetes-models
- * checks types, required fields and formats (the OpenAPI schemas of the Kubernetes API); like the API
- * server without strict field validation, it does not report unknown fields.
+ * checks types, required fields and formats (the OpenAPI schemas of the Kubernetes API); on top of it, a
+ * field the schema does not define is reported, as the API server's strict field validation would.
  */
 export async function validateObjects(objects: KubeObject[]): Promise<string[]> {
   const problems: string[] = [];
   for (const object of objects) {
     const label = `${object.kind}/${object.metadata?.name}`;
+    const visits: Visit[] = [];
     try {
-      (await modelOf(object)).validate();
-      if (!object.metadata?.name) problems.push(`${label}: metadata.name is missing`);
+      // The model's validate() with the watched copy as `this` (a model instance would copy it first).
+      (await modelOf(object)).prototype.validate.call(watched(object, '', visits));
     } catch (error) {
       problems.push(`${label}: ${(error as Error).message}`);
+      continue;
+    }
+    if (!object.metadata?.name) problems.push(`${label}: metadata.name is missing`);
+    // Objects the validator never entered lie under a field it does not look into (reported at that field).
+    for (const visit of visits.filter((v) => !v.enumerated && v.read.size > 0)) {
+      for (const key of visit.keys.filter((k) => !visit.read.has(k))) problems.push(`${label}: unknown field ${visit.path ? `${visit.path}.` : ''}${key}`);
     }
   }
   return problems;
