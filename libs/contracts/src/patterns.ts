@@ -72,6 +72,25 @@ export const IDEMPOTENT_COMMANDS: ReadonlySet<KeyManagerPattern> = new Set<KeyMa
 export const DEVPORTAL_CLIENT_ID = 'apim-devportal';
 
 /**
+ * Broadcasts: every instance that listens gets each one (no queue group), on a best-effort basis — a
+ * listener that was disconnected treats everything it may have missed as changed ({@link BusConnection}'s
+ * `listen`).
+ */
+export const BusEvents = {
+  /**
+   * Portal log-in tokens stopped working (log-out, revocation, refresh-token rotation or replay): the users
+   * whose tokens they were. Every portal instance stops trusting its cached validations of those users'
+   * tokens. Sent by the Key Manager, which makes every such change.
+   */
+  PortalSessionsEnded: 'te.events.portal-sessions-ended',
+} as const;
+
+/** The body of {@link BusEvents.PortalSessionsEnded}. */
+export interface PortalSessionsEndedEvent {
+  usernames: string[];
+}
+
+/**
  * The NATS subject of a pattern or control subject under `[transport.nats] subject_prefix`: `<prefix>.<subject>`,
  * or the subject itself without a prefix. Deployments that share a NATS server keep apart by their prefixes.
  */

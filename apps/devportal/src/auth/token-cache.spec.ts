@@ -52,4 +52,26 @@ describe('TokenCache', () => {
     expect(key).not.toContain('secret');
     expect(TokenCache.keyOf('eyJ.secret.token')).toBe(key);
   });
+
+  it("forgets every token of the users named (their sessions ended elsewhere), and only theirs; clear() forgets all", () => {
+    const cache = new TokenCache(60_000);
+    cache.set('a1', 'alice');
+    cache.set('a2', 'alice');
+    cache.set('b', 'bob');
+    cache.set('c', 'carol');
+    cache.forgetUsers(['alice', 'carol']);
+    expect([cache.get('a1'), cache.get('a2'), cache.get('b'), cache.get('c')]).toEqual([undefined, undefined, 'bob', undefined]);
+    cache.clear();
+    expect(cache.get('b')).toBeUndefined();
+  });
+
+  it('does not cache an answer asked for before a forget: it may predate the revocation', () => {
+    const cache = new TokenCache(60_000);
+    const before = cache.generation();
+    cache.forgetUsers(['alice']);
+    cache.set('k', 'alice', undefined, before);
+    expect(cache.get('k')).toBeUndefined();
+    cache.set('k', 'alice', undefined, cache.generation());
+    expect(cache.get('k')).toBe('alice');
+  });
 });

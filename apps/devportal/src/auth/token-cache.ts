@@ -8,10 +8,13 @@ interface Entry {
 
 /**
  * Validated bearer tokens, keyed by the SHA-256 of the token (the token itself is never kept), for a few
- * seconds: a revoked token stops working within the TTL. Bounded; the oldest entries go first.
+ * seconds: a revoked token stops working within the TTL, and at once when its user's tokens are forgotten
+ * ({@link forgetUsers}). Bounded; the oldest entries go first.
  */
 export class TokenCache {
   private readonly entries = new Map<string, Entry>();
+  /** Counts the forgets, so an answer asked for before one is not cached after it ({@link generation}). */
+  private forgets = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -36,11 +39,33 @@ export class TokenCache {
   /** Forgets a token (at log-out), so that this instance stops accepting it at once. */
   delete(key: string): void {
     this.entries.delete(key);
+    this.forgets++;
   }
 
-  /** Remembers a valid token, never past its own expiry (`expiresAt`, epoch seconds). */
-  set(key: string, username: string, expiresAt?: number): void {
-    if (this.ttlMs <= 0) return;
+  /** Forgets every token of these users (some of their tokens stopped working). */
+  forgetUsers(usernames: Iterable<string>): void {
+    const gone = new Set(usernames);
+    for (const [key, entry] of this.entries) if (gone.has(entry.username)) this.entries.delete(key);
+    this.forgets++;
+  }
+
+  /** Forgets everything (revocations may have been missed). */
+  clear(): void {
+    this.entries.clear();
+    this.forgets++;
+  }
+
+  /** Taken before asking whether a token is valid, and given to {@link set} with the answer. */
+  generation(): number {
+    return this.forgets;
+  }
+
+  /**
+   * Remembers a valid token, never past its own expiry (`expiresAt`, epoch seconds) — and not at all when
+   * something was forgotten since `generation` was taken: the answer may predate that revocation.
+   */
+  set(key: string, username: string, expiresAt?: number, generation = this.forgets): void {
+    if (this.ttlMs <= 0 || generation !== this.forgets) return;
     const until = Math.min(this.now() + this.ttlMs, expiresAt !== undefined ? expiresAt * 1000 : Number.POSITIVE_INFINITY);
     if (until <= this.now()) return;
     this.entries.delete(key);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ProtectedSecret } from '@app/crypto';
-import type { TokenTypeExtension } from '@app/contracts';
+import { BusEvents, DEVPORTAL_CLIENT_ID, type PortalSessionsEndedEvent, type TokenTypeExtension } from '@app/contracts';
+import { BusConnection } from '@app/platform';
 import { BatchItemFailure, BatchLoader, BatchQueue } from './batch-queue.util.js';
 import type { TokenState } from './entities/oauth-token.entity.js';
 import { SqlService, type SqlTransaction } from './sql.service.js';
@@ -139,16 +140,29 @@ function insertParameters(rows: readonly NewToken[]): unknown[] {
   ];
 }
 
+/** What a state change returns of each row it ended. */
+interface EndedRow {
+  client_id: string;
+  username: string | null;
+}
+
+const ENDED = 'RETURNING client_id, username';
+
 /**
  * Tokens: batched inserts (a caller's promise resolves only once its row is committed) and batched
- * look-ups by hash, plus the state changes of rotation and revocation.
+ * look-ups by hash, plus the state changes of rotation and revocation. Every state change that ends portal
+ * log-in tokens is announced on the bus ({@link BusEvents.PortalSessionsEnded}), so no portal instance
+ * keeps accepting them from its validation cache.
  */
 @Injectable()
 export class TokensRepository {
   private readonly writer: BatchQueue<NewToken, void>;
   private readonly loader: BatchLoader<string, TokenRecord>;
 
-  constructor(private readonly sql: SqlService) {
+  constructor(
+    private readonly sql: SqlService,
+    private readonly bus: BusConnection,
+  ) {
     this.writer = new BatchQueue<NewToken, void>(
       async (rows) => {
         try {
@@ -193,44 +207,58 @@ export class TokensRepository {
    * use of the same refresh token got there first.
    */
   async rotate(oldId: string, next: NewToken): Promise<boolean> {
-    return this.sql.transaction(async (tx) => {
-      const updated = await tx.query(`UPDATE oauth_tokens SET state = 'INACTIVE' WHERE id = $1 AND state = 'ACTIVE' RETURNING id`, [oldId]);
-      if (updated.length === 0) return false;
-      await tx.query(INSERT_TOKENS, insertParameters([next]));
-      return true;
+    const updated = await this.sql.transaction(async (tx) => {
+      const rows = await tx.query<EndedRow>(`UPDATE oauth_tokens SET state = 'INACTIVE' WHERE id = $1 AND state = 'ACTIVE' ${ENDED}`, [oldId]);
+      if (rows.length > 0) await tx.query(INSERT_TOKENS, insertParameters([next]));
+      return rows;
     });
+    return this.ended(updated);
   }
 
   /** Revokes every still-usable row of a chain (reuse of a rotated refresh token). */
   async revokeFamily(familyId: string): Promise<number> {
-    const rows = await this.sql.query(`UPDATE oauth_tokens SET state = 'REVOKED', revoked_at = now() WHERE family_id = $1 AND state = 'ACTIVE' RETURNING id`, [familyId]);
+    const rows = await this.sql.query<EndedRow>(`UPDATE oauth_tokens SET state = 'REVOKED', revoked_at = now() WHERE family_id = $1 AND state = 'ACTIVE' ${ENDED}`, [familyId]);
+    this.ended(rows);
     return rows.length;
   }
 
   /** Revokes every chain that started from one authorization code (the code was replayed). */
   async revokeIssuedFromCode(codeId: string, tx?: SqlTransaction): Promise<number> {
     const run = tx ?? this.sql;
-    const rows = await run.query(
+    const rows = await run.query<EndedRow>(
       `UPDATE oauth_tokens SET state = 'REVOKED', revoked_at = now()
-        WHERE state = 'ACTIVE' AND family_id IN (SELECT family_id FROM oauth_tokens WHERE authorization_code_id = $1) RETURNING id`,
+        WHERE state = 'ACTIVE' AND family_id IN (SELECT family_id FROM oauth_tokens WHERE authorization_code_id = $1) ${ENDED}`,
       [codeId],
     );
+    // Inside the caller's transaction: announced before its COMMIT, so a portal may re-validate (and
+    // cache) a token just before it ends; its cache TTL still bounds that.
+    this.ended(rows);
     return rows.length;
   }
 
   /** Revokes one row (its access and refresh token); false when it was not ACTIVE. */
   async revoke(id: string): Promise<boolean> {
-    const rows = await this.sql.query(`UPDATE oauth_tokens SET state = 'REVOKED', revoked_at = now() WHERE id = $1 AND state = 'ACTIVE' RETURNING id`, [id]);
+    const rows = await this.sql.query<EndedRow>(`UPDATE oauth_tokens SET state = 'REVOKED', revoked_at = now() WHERE id = $1 AND state = 'ACTIVE' ${ENDED}`, [id]);
+    this.ended(rows);
     return rows.length > 0;
   }
 
   /** Revokes every still-usable token of a client. */
   async revokeAllOfClient(clientId: string): Promise<number> {
-    const rows = await this.sql.query(
+    const rows = await this.sql.query<EndedRow>(
       `UPDATE oauth_tokens SET state = 'REVOKED', revoked_at = now()
-        WHERE client_id = $1 AND state = 'ACTIVE' AND (expires_at > now() OR refresh_expires_at > now()) RETURNING id`,
+        WHERE client_id = $1 AND state = 'ACTIVE' AND (expires_at > now() OR refresh_expires_at > now()) ${ENDED}`,
       [clientId],
     );
+    this.ended(rows);
     return rows.length;
+  }
+
+  /** Announces the users whose portal log-in tokens these rows were; false when there were none. */
+  private ended(rows: EndedRow[]): boolean {
+    if (rows.length === 0) return false;
+    const usernames = [...new Set(rows.filter((r) => r.client_id === DEVPORTAL_CLIENT_ID && r.username !== null).map((r) => r.username as string))];
+    if (usernames.length > 0) this.bus.publish(BusEvents.PortalSessionsEnded, { usernames } satisfies PortalSessionsEndedEvent);
+    return true;
   }
 }

@@ -11,6 +11,20 @@ type Responder = (body: string) => Promise<string>;
  */
 export class InProcessBus {
   private readonly responders = new Map<string, Responder>();
+  private readonly listeners = new Map<string, Set<(body: string) => void>>();
+
+  /** Delivers a broadcast to this process's listeners of `subject`, after the caller's turn (as NATS would). */
+  publish(subject: string, body: string): void {
+    for (const listener of this.listeners.get(subject) ?? []) queueMicrotask(() => listener(body));
+  }
+
+  /** Listens to the broadcasts on `subject`; returns the way to stop. */
+  listen(subject: string, listener: (body: string) => void): () => void {
+    const set = this.listeners.get(subject) ?? new Set();
+    this.listeners.set(subject, set);
+    set.add(listener);
+    return () => set.delete(listener);
+  }
 
   register(pattern: string, responder: Responder): void {
     this.responders.set(pattern, responder);

@@ -15,12 +15,66 @@ export type BusOption = { kind: 'nats' } | { kind: 'in-process'; bus: InProcessB
 /** This process's own bus connection: requests to the Key Manager, broadcasts, health. */
 @Injectable()
 export class BusConnection implements OnApplicationShutdown {
+  private readonly stops: Array<() => void> = [];
+
   constructor(
     readonly kind: 'nats' | 'in-process',
     readonly transport: RpcTransport,
     /** The raw NATS connection (absent in-process). */
     readonly nats: NatsConnection | undefined,
+    private readonly broadcast: { subjectPrefix: string } | { local: InProcessBus },
   ) {}
+
+  /**
+   * Sends a broadcast (JSON) to every instance listening on `subject` (of {@link BusEvents}), under the
+   * subject prefix. Fire and forget: while NATS is reconnecting the client holds it and sends it on the
+   * next node.
+   */
+  publish(subject: string, payload: unknown): void {
+    const body = JSON.stringify(payload);
+    if ('local' in this.broadcast) return this.broadcast.local.publish(subject, body);
+    if (this.nats && !this.nats.isClosed() && !this.nats.isDraining()) this.nats.publish(busSubject(this.broadcast.subjectPrefix, subject), body);
+  }
+
+  /**
+   * Calls `handle` with each broadcast on `subject` (not in a queue group: every instance gets every one),
+   * and `missed` after each reconnection to NATS — broadcasts sent while this instance was cut off are
+   * lost, so whatever they could have changed must be treated as changed. Stops at shutdown.
+   */
+  listen(subject: string, handle: (payload: unknown) => void, missed: () => void): void {
+    const deliver = (body: string) => {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(body);
+      } catch {
+        return; // not ours: a malformed broadcast is ignored
+      }
+      handle(payload);
+    };
+    if ('local' in this.broadcast) {
+      this.stops.push(this.broadcast.local.listen(subject, deliver));
+      return;
+    }
+    const nc = this.nats;
+    if (!nc) return;
+    const subscription = nc.subscribe(busSubject(this.broadcast.subjectPrefix, subject), {
+      callback: (err, msg) => {
+        if (!err) deliver(msg.string());
+      },
+    });
+    let listening = true;
+    void (async () => {
+      // Ends with the connection (closed at shutdown).
+      for await (const s of nc.status()) {
+        if (!listening) break;
+        if (s.type === 'reconnect') missed();
+      }
+    })();
+    this.stops.push(() => {
+      listening = false;
+      subscription.unsubscribe();
+    });
+  }
 
   connected(): boolean {
     return this.kind === 'in-process' || (this.nats !== undefined && !this.nats.isClosed() && !this.nats.isDraining());
@@ -31,6 +85,7 @@ export class BusConnection implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    for (const stop of this.stops.splice(0)) stop();
     await this.transport.close().catch(() => undefined);
   }
 }
@@ -88,9 +143,9 @@ export class MessagingModule {
           provide: BusConnection,
           inject: [DEPLOYMENT_CONFIG, ProcessIdentity],
           useFactory: async (config: DeploymentConfig, identity: ProcessIdentity) => {
-            if (bus.kind === 'in-process') return new BusConnection('in-process', new InProcessRpcTransport(bus.bus), undefined);
+            if (bus.kind === 'in-process') return new BusConnection('in-process', new InProcessRpcTransport(bus.bus), undefined, { local: bus.bus });
             const nc = await connectNats(config, identity.instanceId);
-            return new BusConnection('nats', new NatsRpcTransport(nc, config.nats.subjectPrefix), nc);
+            return new BusConnection('nats', new NatsRpcTransport(nc, config.nats.subjectPrefix), nc, { subjectPrefix: config.nats.subjectPrefix });
           },
         },
         { provide: RPC_TRANSPORT, inject: [BusConnection], useFactory: (c: BusConnection) => c.transport },
