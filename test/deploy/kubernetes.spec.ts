@@ -51,7 +51,13 @@ interface PodSpec {
   terminationGracePeriodSeconds: number;
   securityContext: { runAsNonRoot: boolean; runAsUser: number; fsGroup: number };
   containers: Container[];
-  volumes: { name: string; configMap?: { name: string }; secret?: { secretName: string; defaultMode: number; items?: { key: string; path: string }[] }; emptyDir?: object }[];
+  volumes: {
+    name: string;
+    configMap?: { name: string };
+    secret?: { secretName: string; defaultMode: number };
+    projected?: { defaultMode: number; sources: { secret?: { name: string; items: { key: string; path: string }[] } }[] };
+    emptyDir?: object;
+  }[];
 }
 interface Workload extends KubeObject {
   spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: PodSpec } };
@@ -274,8 +280,9 @@ describe('deploy/kubernetes', () => {
       for (const service of SERVICES) {
         const pod = find<Workload>(objects, 'Deployment', service).spec.template.spec;
         const main = pod.containers[0]!;
-        const secrets = pod.volumes.find((v) => v.name === 'secrets')!.secret!;
-        expect(secrets.items!.map((item) => [item.key, item.path])).toEqual(SECRETS.map((name) => [name, name]));
+        const secrets = pod.volumes.find((v) => v.name === 'secrets')!.projected!;
+        const files = secrets.sources.flatMap((source) => source.secret!.items.map((item) => [source.secret!.name, item.key, item.path]));
+        expect(files).toEqual(SECRETS.map((name) => ['apim-secrets', name, name]));
         expect(composeService(service)['secrets']).toEqual([...SECRETS]);
         expect(secrets.defaultMode).toBe(0o440);
         // Whole folders, read-only, no subPath (an updated Secret or ConfigMap reaches the files).
