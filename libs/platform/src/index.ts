@@ -23,7 +23,17 @@ export {
   storedSecretsState,
   type StoredSecretsReport,
   type StoredSecretsRow,
+  type StoredValueCountRow,
 } from './encryption/stored-secrets.inspector.js';
+export {
+  COMPACT_STORED_VALUE_COUNTS,
+  READ_STORED_VALUE_COUNTS,
+  createStoredValueCounts,
+  dropStoredValueCounts,
+  runStatements,
+  seedStoredValueCounts,
+  type CountedColumn,
+} from './encryption/stored-value-counts.js';
 export { HealthModule, type ReadinessCheck } from './health/health.module.js';
 export { ManagementServer, MANAGEMENT_ROUTES } from './health/management.server.js';
 export { ReadinessService, type Readiness } from './health/readiness.service.js';

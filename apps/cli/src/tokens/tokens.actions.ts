@@ -1,7 +1,7 @@
 // The `tokens` commands' work. Loaded only when such a command runs: it needs @app/platform (which loads
 // Nest), and the other commands should start fast.
 import { STORED_SECRETS, type NodeStatus } from '@app/contracts';
-import { countStoredSecrets, storedSecretsState, type StoredSecretsRow } from '@app/platform';
+import { countStoredSecrets, storedSecretsState, type StoredSecretsRow, type StoredValueCountRow } from '@app/platform';
 import type { CliIo } from '../cli-io.js';
 import { cliName } from '../cli-name.util.js';
 import { CliError, databaseError } from '../cli.error.js';
@@ -47,12 +47,17 @@ export async function tokensStatus(io: CliIo, flags: StatusFlags): Promise<void>
         missing.push(`${storage.service} (schema ${storage.schema} does not exist yet)`);
         continue;
       }
+      // The counts come from the table the service's migration adds; a schema no service of this release has started on lacks it.
+      if (!(await pool.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [`"${storage.schema}".stored_value_counts`])).rows[0]?.present) {
+        missing.push(`${storage.service} (schema ${storage.schema} has no stored-value counts yet: start the service of this release once, it migrates the schema)`);
+        continue;
+      }
       const report = await countStoredSecrets(
         async (sql) => {
           const client = await pool.connect();
           try {
             await client.query(`SET search_path TO "${storage.schema}"`);
-            return (await client.query<{ scheme: string; n: number }>(sql)).rows;
+            return (await client.query<StoredValueCountRow>(sql)).rows;
           } finally {
             await client.query('RESET search_path').catch(() => undefined);
             client.release();

@@ -7,8 +7,10 @@ import { loggableMessage } from '../logging/error-serializer.js';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
 import { ProcessIdentity } from '../runtime/runtime.module.js';
 import { EncryptionService } from './encryption.service.js';
+import { COMPACT_STORED_VALUE_COUNTS, READ_STORED_VALUE_COUNTS } from './stored-value-counts.js';
 
-const REFRESH_INTERVAL_MS = 5 * 60_000;
+/** How often the appended rows of the running counts are folded together (it keeps reading them a few rows). */
+const COMPACT_INTERVAL_MS = 60_000;
 
 /** How many values of one column are stored under one scheme, and what that means for this node. */
 export interface StoredSecretsRow {
@@ -38,24 +40,33 @@ export function storedSecretsState(row: StoredSecretsRow): 'current' | 'stale' |
   return !row.readable ? 'unreadable' : row.current ? 'current' : row.hashOnly ? 'hash-only' : 'stale';
 }
 
-/** Counts the values of every secret column by storage scheme: one GROUP BY per column, on the scheme column. */
+/** One row of the running counts (see stored-value-counts.ts). */
+export interface StoredValueCountRow {
+  table_name: string;
+  column_name: string;
+  scheme: string;
+  n: number;
+}
+
+/**
+ * The values of every secret column by storage scheme, from the running counts the database keeps
+ * (`stored_value_counts`): one query over a few rows, whatever the number of stored values.
+ */
 export async function countStoredSecrets(
-  query: (sql: string) => Promise<Array<{ scheme: string; n: number }>>,
+  query: (sql: string) => Promise<StoredValueCountRow[]>,
   columns: readonly StoredSecretColumn[],
   judge: { capability(scheme: string): SchemeCapability; isCurrent(scheme: string): boolean },
 ): Promise<StoredSecretsReport> {
+  const counts = await query(READ_STORED_VALUE_COUNTS);
   const rows: StoredSecretsRow[] = [];
   for (const c of columns) {
-    const result = await query(
-      `SELECT "${c.scheme}" AS scheme, count(*)::int AS n FROM "${c.table}" WHERE "${c.value}" IS NOT NULL GROUP BY 1 ORDER BY 1`,
-    );
-    for (const r of result) {
+    for (const r of counts.filter((x) => x.table_name === c.table && x.column_name === c.value)) {
       const capability = judge.capability(r.scheme);
       rows.push({
         table: c.table,
         column: c.value,
         scheme: r.scheme,
-        count: r.n,
+        count: Number(r.n),
         readable: capability !== 'unreadable',
         hashOnly: capability === 'hash-only',
         current: judge.isCurrent(r.scheme),
@@ -95,14 +106,14 @@ function safeParse(scheme: string): { transformation: string; keyId: string } | 
 }
 
 /**
- * Checks at start that every stored secret is readable (else the service refuses to start), and keeps
- * reporting values not stored under the current settings — in logs, `/health/ready` and a gauge — until
- * they are migrated.
+ * Checks at start that every stored secret is readable (else the service refuses to start), and reports
+ * values not stored under the current settings — in logs, `/health/ready` and a gauge — until they are
+ * migrated. The figures come from the running counts, so they are there from the start and current at every
+ * readiness check and scrape.
  */
 @Injectable()
 export class StoredSecretsInspector implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(StoredSecretsInspector.name);
-  private readonly gauge: Gauge<'table' | 'column' | 'scheme' | 'state'>;
   private readonly service: StoringService;
   private timer: NodeJS.Timeout | undefined;
   private last: StoredSecretsReport | undefined;
@@ -114,11 +125,18 @@ export class StoredSecretsInspector implements OnApplicationBootstrap, OnModuleD
     @Inject(MetricsRegistry) metrics: MetricsRegistry,
   ) {
     this.service = identity.service === 'devportal' ? 'devportal' : 'key-manager';
-    this.gauge = new Gauge({
+    const report = () => this.figures();
+    new Gauge({
       name: 'token_encryption_stored_values',
       help: 'Stored secret values by table, column, storage scheme and state (current, stale = readable but not under the current settings, hash-only = stored as a hash under other current settings: kept, cannot be rewritten, unreadable)',
       labelNames: ['table', 'column', 'scheme', 'state'],
       registers: [metrics.registry],
+      // Counted at each scrape (a read of the running counts).
+      async collect() {
+        const rows = (await report())?.rows ?? [];
+        this.reset();
+        for (const r of rows) this.set({ table: r.table, column: r.column, scheme: r.scheme, state: storedSecretsState(r) }, r.count);
+      },
     });
   }
 
@@ -131,9 +149,10 @@ export class StoredSecretsInspector implements OnApplicationBootstrap, OnModuleD
           'they are still read; rewrite them with the CLI: token-encryption tokens migrate (docs/operations.md)',
       );
     }
-    // Counting is a scan of each secret column's table: every five minutes is enough for a report that changes
-    // only when settings change (after a rollout it is refreshed at once) or a migration runs.
-    this.timer = setInterval(() => void this.refresh().catch((e: unknown) => this.logger.warn(`stored secrets report failed: ${loggableMessage(e)}`)), REFRESH_INTERVAL_MS);
+    this.timer = setInterval(
+      () => void this.dataSource.query(COMPACT_STORED_VALUE_COUNTS).catch((e: unknown) => this.logger.warn(`stored value counts not compacted: ${loggableMessage(e)}`)),
+      COMPACT_INTERVAL_MS,
+    );
     this.timer.unref();
   }
 
@@ -141,9 +160,18 @@ export class StoredSecretsInspector implements OnApplicationBootstrap, OnModuleD
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** The most recent report (refreshed every five minutes, after a rollout, and on demand). */
+  /** The most recent report (as of the last readiness check, scrape, rollout or {@link refresh}). */
   get lastReport(): StoredSecretsReport | undefined {
     return this.last;
+  }
+
+  /**
+   * The figures now, for readiness checks and scrapes: counted again, or the last ones when the database does
+   * not answer within 2 s (a check must not hang on a database in trouble; the database check says so).
+   */
+  figures(): Promise<StoredSecretsReport | undefined> {
+    const late = new Promise<StoredSecretsReport | undefined>((resolve) => setTimeout(() => resolve(this.last), 2000).unref());
+    return Promise.race([this.refresh().catch(() => this.last), late]);
   }
 
   /** Counts stored values as `processor` would judge them (current settings when omitted). */
@@ -154,12 +182,9 @@ export class StoredSecretsInspector implements OnApplicationBootstrap, OnModuleD
     });
   }
 
+  /** Counts now: a read of the running counts. */
   async refresh(): Promise<StoredSecretsReport> {
     const report = await this.count();
-    this.gauge.reset();
-    for (const r of report.rows) {
-      this.gauge.set({ table: r.table, column: r.column, scheme: r.scheme, state: storedSecretsState(r) }, r.count);
-    }
     this.last = report;
     return report;
   }

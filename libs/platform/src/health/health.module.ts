@@ -58,7 +58,9 @@ class StoredSecretsCheck implements ReadinessCheck {
   ) {}
   async check(): Promise<HealthIndicatorResult> {
     const session = this.indicators.check('storedSecrets');
-    const report = this.inspector.lastReport ?? (await this.inspector.refresh());
+    // Counted now (a read of the running counts), or the last figures while the database does not answer.
+    const report = await this.inspector.figures();
+    if (!report) return session.down({ message: 'stored values not counted yet' });
     const byScheme = report.rows.map((r) => ({ table: r.table, column: r.column, scheme: r.scheme, count: r.count, current: r.current, ...(r.hashOnly ? { hashOnly: true } : {}) }));
     if (report.unreadable > 0) return session.down({ unreadable: report.unreadable, byScheme });
     if (report.notCurrent > 0) {
