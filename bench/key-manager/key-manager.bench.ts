@@ -12,21 +12,16 @@
  */
 import autocannon, { type Result as LoadResult } from 'autocannon';
 import Provider from 'oidc-provider';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { stringify } from 'smol-toml';
-import { loadConfig } from '@app/config';
 import { createPkcs12Keystore } from '@app/crypto';
-import { createRootLogger, InProcessBus, ProcessIdentity } from '@app/platform';
-import { startKeyManager } from '../../apps/key-manager/src/key-manager.bootstrap.js';
+import { argument, basic, freePort, post, postgresCpu, postgresCpuBetween, processCpuSec, serveKeyManager, spawnServer, stopServer } from '../support/bench-kit.js';
 
 type Mode = 'off' | 'rsa-oaep' | 'aes-gcm';
 const MODES: Mode[] = ['off', 'rsa-oaep', 'aes-gcm'];
@@ -43,34 +38,7 @@ function durationSec(): number {
   return seconds;
 }
 
-function argument(name: string): string {
-  const i = process.argv.indexOf(name);
-  const value = i >= 0 ? process.argv[i + 1] : undefined;
-  if (value === undefined) throw new Error(`missing ${name}`);
-  return value;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 // ---------------------------------------------------------------- servers (child processes)
-
-async function serveKeyManager(): Promise<void> {
-  const config = loadConfig({ service: 'key-manager', file: argument('--config'), env: {} });
-  const identity = new ProcessIdentity('key-manager');
-  const logger = createRootLogger(config, identity);
-  const app = await startKeyManager({ config, identity, logger, bus: { kind: 'in-process', bus: new InProcessBus() } });
-  process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
-  process.stdout.write(`READY ${config.server.port}\n`);
-}
 
 async function serveOidcProvider(): Promise<void> {
   const port = Number(argument('--port'));
@@ -105,31 +73,6 @@ async function serveOidcProvider(): Promise<void> {
     features,
   });
   provider.listen(port, '127.0.0.1', () => process.stdout.write(`READY ${port}\n`));
-}
-
-/**
- * Starts this file in a child process in a server role; resolves once it printed READY. BENCH_SERVER_NODE_ARGS
- * passes options to those processes' node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them.
- */
-function spawnServer(args: string[]): Promise<ChildProcess> {
-  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, SELF, '--serve', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      if (line.startsWith('READY')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`server ${args.join(' ')} exited with ${code}`)));
-  });
-}
-
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  });
 }
 
 // ---------------------------------------------------------------- load
@@ -195,61 +138,6 @@ function summarise(target: Target, scenario: Scenario, results: Measured[]): Row
       : undefined,
     postgresCpuUs: perRequest((r) => r.postgresCpuSec),
   };
-}
-
-// ---------------------------------------------------------------- CPU accounting (Linux /proc)
-
-const TICKS_PER_SEC = 100; // USER_HZ: what /proc/<pid>/stat counts in on Linux
-
-/** User + system CPU seconds of one process (all threads; or only its main thread), or undefined where /proc is not there. */
-function processCpuSec(pid: number, mainThreadOnly = false): number | undefined {
-  try {
-    const stat = readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SEC; // utime, stime (fields 14 and 15)
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU seconds of each process named `postgres` on this machine (the server and its backends), by pid. */
-function postgresCpu(): Map<number, number> | undefined {
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return undefined;
-  }
-  const cpu = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'latin1').trim() !== 'postgres') continue;
-    } catch {
-      continue; // gone meanwhile
-    }
-    const seconds = processCpuSec(Number(pid));
-    if (seconds !== undefined) cpu.set(Number(pid), seconds);
-  }
-  return cpu;
-}
-
-/** PostgreSQL's CPU seconds between two readings (backends that started meanwhile count from zero). */
-function postgresCpuBetween(before: Map<number, number> | undefined, after: Map<number, number> | undefined): number | undefined {
-  if (!before || !after) return undefined;
-  let total = 0;
-  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
-  return total;
-}
-
-function basic(id: string, secret: string): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-}
-
-async function post(url: string, authorization: string, body: string, contentType = 'application/x-www-form-urlencoded'): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { method: 'POST', headers: { authorization, 'content-type': contentType }, body });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${JSON.stringify(json)}`);
-  return json;
 }
 
 const ISSUE_BODY = 'grant_type=client_credentials&scope=bench';
@@ -328,7 +216,7 @@ async function startKeyManagerTargets(mode: Mode, dir: string, keystore: string)
     await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await db.end();
   };
-  const child = await spawnServer(['key-manager', '--config', file]);
+  const child = await spawnServer(SELF, ['key-manager', '--config', file]);
   const targets: Target[] = [];
   for (const tokenType of ['Default', 'JWT'] as const) {
     const client = await post(
@@ -356,7 +244,7 @@ async function startKeyManagerTargets(mode: Mode, dir: string, keystore: string)
 async function startOidcProviderTarget(format: TokenFormat): Promise<Running> {
   const port = await freePort();
   const secret = randomBytes(32).toString('base64url');
-  const child = await spawnServer(['oidc-provider', '--port', String(port), '--secret', secret, '--format', format === 'JWT' ? 'jwt' : 'opaque']);
+  const child = await spawnServer(SELF, ['oidc-provider', '--port', String(port), '--secret', secret, '--format', format === 'JWT' ? 'jwt' : 'opaque']);
   const base = `http://127.0.0.1:${port}`;
   const authorization = basic('bench', secret);
   const token = String((await post(`${base}/token`, authorization, ISSUE_BODY))['access_token']);
