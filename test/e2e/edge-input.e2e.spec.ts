@@ -9,6 +9,7 @@ import { createKeyManagerClientForTest, type KeyManagerClientUnderTest } from '.
 import { startPrivateNats, type PrivateNats } from '../support/private-nats.js';
 import { makeTempDir, type TestConfigDir } from '../support/test-config.js';
 import { otherSpellings } from '../support/jwt-spellings.js';
+import { queryTestDatabase } from '../support/test-database.js';
 import { createTestKeystore } from '../support/test-keystore.js';
 
 jest.setTimeout(90_000);
@@ -88,7 +89,8 @@ const NUL_CASES: Case[] = [
   { what: 'DCR DELETE /register/%00', send: () => km('/keymanager-operations/dcr/register/%00', { method: 'DELETE', headers: { authorization: admin } }), status: 400, error: 'invalid_request' },
   { what: 'DCR: admin Basic with a NUL in the user name', send: () => km('/keymanager-operations/dcr/register', json('POST', { client_name: 'x' }, { authorization: basic('admin\u0000', 'x') })), status: 401, error: 'invalid_client' },
   { what: 'portal /login: username with a NUL', send: () => portal('/login', json('POST', { username: 'a\u0000b', password: 'x' })), status: 401 },
-  { what: 'portal /signup: username with a NUL', send: () => portal('/signup', json('POST', { username: 'a\u0000b', password: 'Good-password-1' })), status: 401 },
+  // Sign-up checks no credential: its user name and password are a new account's, so a NUL there is a malformed request.
+  { what: 'portal /signup: username with a NUL', send: () => portal('/signup', json('POST', { username: 'a\u0000b', password: 'Good-password-1' })), status: 400 },
   { what: 'portal: application description on create', send: () => portal('/applications', json('POST', { name: 'n', description: 'a\u0000b' }, { authorization: `Bearer ${token}` })), status: 400 },
   { what: 'portal: application description on update', send: () => portal(`/applications/${applicationId}`, json('PUT', { name: 'edge', description: 'a\u0000b' }, { authorization: `Bearer ${token}` })), status: 400 },
   { what: 'portal: ?query= with a NUL', send: () => portal('/applications?query=a%00b', { headers: { authorization: `Bearer ${token}` } }), status: 400 },
@@ -102,7 +104,7 @@ it.each(NUL_CASES)('refuses a NUL at the edge: $what → $status', async ({ send
   expect(JSON.stringify(body)).toMatch(/control character or NUL/);
 });
 
-it('refuses a NUL on the bus: a credential is INVALID_CREDENTIALS, anything else INVALID_REQUEST', async () => {
+it('refuses a NUL on the bus: a credential is INVALID_CREDENTIALS, anything else (sign-up included) INVALID_REQUEST', async () => {
   const refusal = async (pattern: Parameters<typeof bus.client.call>[0], data: unknown) => {
     try {
       await bus.client.call(pattern, data as never);
@@ -112,7 +114,7 @@ it('refuses a NUL on the bus: a credential is INVALID_CREDENTIALS, anything else
     }
   };
   expect(await refusal(KeyManagerPatterns.UserAuthenticate, { username: 'a\u0000b', password: 'x' })).toBe(RpcErrorCodes.InvalidCredentials);
-  expect(await refusal(KeyManagerPatterns.UserCreate, { username: 'ok-name', password: 'Pass\u0000word-1' })).toBe(RpcErrorCodes.InvalidCredentials);
+  expect(await refusal(KeyManagerPatterns.UserCreate, { username: 'ok-name', password: 'Pass\u0000word-1' })).toBe(RpcErrorCodes.InvalidRequest);
 });
 
 it('refuses JSON nested 30,000 deep with 400 on both services, before validation', async () => {
@@ -152,4 +154,38 @@ it('accepts a JWT only in its canonical spelling: introspection, the portal and 
     const outcome = { how, introspected: await introspect(encodeURIComponent(respelled)), portal: (await portal('/applications', { headers: { authorization: `Bearer ${respelled}` } })).status, bus: await validate(respelled) };
     expect(outcome).toEqual({ how, introspected: false, portal: 401, bus: false });
   }
+});
+
+it('counts a credential refused at the edge as a failed attempt, on HTTP, through the portal and on the bus; a locked account gets 429', async () => {
+  const schema = stack.keyManager.schema;
+  const failures = async (key: string) =>
+    Number((await queryTestDatabase<{ failures: number }>('SELECT failures FROM auth_failures WHERE key = $1', [key], schema))[0]?.failures ?? 0);
+  const rows = async () => Number((await queryTestDatabase<{ n: string }>('SELECT count(*) AS n FROM auth_failures', [], schema))[0]!.n);
+  const auth = { authorization: basic(client.id, client.secret) };
+
+  // Key Manager, HTTP: a NUL in a user's password at the password grant, in a client's secret at the token endpoint.
+  expect((await km('/oauth2/token', form('grant_type=password&username=edge-victim-1&password=a%00b', auth))).status).toBe(400);
+  expect({ account: await failures('user:edge-victim-1'), here: await failures('user:edge-victim-1|ip:127.0.0.1') }).toEqual({ account: 1, here: 1 });
+  expect((await km('/oauth2/token', form(`grant_type=client_credentials&client_id=${client.id}&client_secret=a%00b`))).status).toBe(401);
+  expect(await failures(`client:${client.id}`)).toBe(1);
+  // The portal's log-in, checked by the Key Manager: counted there, under the address the portal saw.
+  expect((await portal('/login', json('POST', { username: 'edge-victim-2', password: 'a\u0000b' }))).status).toBe(401);
+  expect(await failures('user:edge-victim-2|ip:127.0.0.1')).toBe(1);
+  // The bus, with the address the caller passes.
+  await expect(bus.client.call(KeyManagerPatterns.UserAuthenticate, { username: 'edge-victim-3', password: 'a\u0000b', sourceAddress: '10.1.2.3' })).rejects.toMatchObject({
+    code: RpcErrorCodes.InvalidCredentials,
+  });
+  expect(await failures('user:edge-victim-3|ip:10.1.2.3')).toBe(1);
+  // Sign-up is not a log-in: nothing counted.
+  const before = await rows();
+  expect((await portal('/signup', json('POST', { username: 'edge-new', password: 'Pass\u0000word-1' }))).status).toBe(400);
+  expect(await rows()).toBe(before);
+
+  // A locked account: the refused attempt is answered as every attempt at it is, 429 with Retry-After.
+  await queryTestDatabase(`INSERT INTO auth_failures (key, failures, last_failure_at, locked_until) VALUES ('user:edge-locked', 99, now(), now() + interval '60 seconds')`, [], schema);
+  const grant = await km('/oauth2/token', form('grant_type=password&username=edge-locked&password=a%00b', auth));
+  const login = await portal('/login', json('POST', { username: 'edge-locked', password: 'a\u0000b' }));
+  expect([grant.status, login.status]).toEqual([429, 429]);
+  expect(Number(grant.headers.get('retry-after'))).toBeGreaterThan(0);
+  expect(Number(login.headers.get('retry-after'))).toBeGreaterThan(0);
 });

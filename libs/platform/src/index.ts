@@ -58,5 +58,17 @@ export { MetricsModule, MetricsRegistry } from './metrics/metrics.module.js';
 export { DEPLOYMENT_CONFIG, ProcessIdentity, ROOT_LOGGER, RuntimeModule } from './runtime/runtime.module.js';
 export { redactUrl } from './runtime/redact-url.js';
 export { describeStartupFailure, runServiceMain, startupExitCode, EXIT_CONFIG, EXIT_STARTUP_FAILED, type ServiceContext, type ServiceStarter } from './runtime/service-main.js';
-export { checkAuthorization, findRefusedCharacter, guardRequest, RefusedInputError, type CredentialKind, type RefusedValue, type RequestPart } from './http/input-guard.js';
+export {
+  checkAuthorization,
+  findRefusedCharacter,
+  guardRequest,
+  NewCredentials,
+  REFUSED_CREDENTIAL_REPORTER,
+  RefusedInputError,
+  type CredentialAttempt,
+  type CredentialKind,
+  type RefusedCredentialReporter,
+  type RefusedValue,
+  type RequestPart,
+} from './http/input-guard.js';
 export { jsonNestsDeeperThan, JsonTooDeepError, MAX_JSON_DEPTH, useJsonBodyParser } from './http/json-body.js';

@@ -10,6 +10,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { NewCredentials } from '@app/platform';
 import { bearerTokenOf } from '../auth/bearer-auth.guard.js';
 import { RequestId } from '../auth/caller.js';
 import { API_BASE } from '../common/api-base.js';
@@ -24,6 +25,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post('signup')
+  @NewCredentials()
   @ApiCreatedResponse({ type: UserDto })
   @ApiBadRequestResponse({ type: ErrorDto, description: 'Invalid user name, or a password the Key Manager finds too weak' })
   @ApiConflictResponse({ type: ErrorDto, description: 'The user name is taken' })

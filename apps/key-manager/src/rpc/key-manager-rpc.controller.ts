@@ -27,7 +27,7 @@ import {
   type TokenValidationView,
   type UserView,
 } from '@app/contracts';
-import { EncryptionService, RpcData, RpcEnvelopeInterceptor, rpcValidationPipe, SkipProfileCheck } from '@app/platform';
+import { EncryptionService, NewCredentials, RpcData, RpcEnvelopeInterceptor, rpcValidationPipe, SkipProfileCheck } from '@app/platform';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { KeyManagerRpcErrorFilter } from './rpc-error.mapper.js';
 import { KeyManagerRpcService } from './key-manager-rpc.service.js';
@@ -52,6 +52,7 @@ export class KeyManagerRpcController {
   }
 
   @MessagePattern(KeyManagerPatterns.UserCreate)
+  @NewCredentials()
   createUser(@RpcData(rpcValidationPipe) request: CreateUserRequest): Promise<UserView> {
     return this.rpc.createUser(request);
   }

@@ -9,7 +9,7 @@ import type { DeploymentConfig } from '@app/config';
 import { NestLoggerAdapter } from '../logging/nest-logger.adapter.js';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
 import { capConnections, httpTimeoutOptions } from './http-limits.js';
-import { guardRequest } from './input-guard.js';
+import { definesNewCredentials, guardRequest, REFUSED_CREDENTIAL_REPORTER, RefusedInputError, type RefusedCredentialReporter } from './input-guard.js';
 import { useJsonBodyParser } from './json-body.js';
 import { applySecurityHeaders } from './security-headers.js';
 
@@ -85,7 +85,20 @@ export async function createHttpApplication(module: unknown, options: HttpAppOpt
   const fastify = app.getHttpAdapter().getInstance();
   useJsonBodyParser(app, { bodyLimit: config.server.bodyLimitBytes, emptyBodyIsAbsent: options.emptyJsonBodyIsAbsent ?? false });
   // preHandler: after parsing, before Nest's guards, pipes and handlers.
-  fastify.addHook('preHandler', async (request) => guardRequest(request));
+  let reporter: RefusedCredentialReporter | undefined;
+  fastify.addHook('preHandler', async (request) => {
+    try {
+      guardRequest(request, { newCredentials: definesNewCredentials(request.routeOptions.config) });
+    } catch (error) {
+      // A refused credential is a failed authentication attempt: the service's throttle counts it (and may
+      // answer 429 instead) before the refusal goes out.
+      if (error instanceof RefusedInputError && error.attempt) {
+        reporter ??= optionalProvider<RefusedCredentialReporter>(app, REFUSED_CREDENTIAL_REPORTER) ?? (async () => undefined);
+        await reporter({ ...error.attempt, address: request.ip, path: pathOf(request.url) });
+      }
+      throw error;
+    }
+  });
   const routes: ServedRoute[] = [];
   SERVED_ROUTES.set(fastify, routes);
   fastify.addHook('onRoute', (route) => {
@@ -108,6 +121,15 @@ export async function createHttpApplication(module: unknown, options: HttpAppOpt
     }
   });
   return app;
+}
+
+/** A provider of the application, or undefined when no module provides it. */
+function optionalProvider<T>(app: INestApplication, token: symbol): T | undefined {
+  try {
+    return app.get<T>(token, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 export type { INestApplication };

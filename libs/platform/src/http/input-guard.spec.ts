@@ -61,6 +61,32 @@ describe('guardRequest', () => {
   });
 });
 
+describe('the attempt a refused credential was', () => {
+  const attempt = (request: Parameters<typeof guardRequest>[0], options?: Parameters<typeof guardRequest>[1]) => {
+    try {
+      guardRequest(request, options);
+      return 'accepted';
+    } catch (e) {
+      return { status: (e as RefusedInputError).getStatus(), attempt: (e as RefusedInputError).attempt };
+    }
+  };
+
+  it('names the account of the same request: its user name, its client id field or its Basic id', () => {
+    const form = { values: new Map([['username', ['alice']], ['password', ['p\u0000w']]]) };
+    expect(attempt({ headers: {}, body: form })).toEqual({ status: 401, attempt: { kind: 'user', account: 'alice' } });
+    expect(attempt({ headers: { authorization: 'Basic YXBwOnNlY3JldA==' }, body: { client_secret: 'x\u0000' } })).toEqual({ status: 401, attempt: { kind: 'client', account: 'app' } });
+    expect(attempt({ headers: {}, query: { client_id: 'a\u0001b' } })).toEqual({ status: 401, attempt: { kind: 'client', account: 'a\u0001b' } });
+    expect(attempt({ headers: { authorization: 'Basic ADoA' } })).toEqual({ status: 401, attempt: { kind: 'client', account: '\u0000' } });
+    // A bearer token is no guess at a password; a description is no credential.
+    expect(attempt({ headers: { authorization: 'Bearer a\u0001b' } })).toEqual({ status: 401, attempt: undefined });
+    expect(attempt({ headers: {}, body: { description: '\u0000' } })).toEqual({ status: 400, attempt: undefined });
+  });
+
+  it('is no attempt, and a 400, where the user name and password define a new account (sign-up)', () => {
+    expect(attempt({ headers: {}, body: { username: 'a\u0000b', password: 'x' } }, { newCredentials: true })).toEqual({ status: 400, attempt: undefined });
+  });
+});
+
 describe('jsonNestsDeeperThan', () => {
   it('counts arrays and objects, not brackets inside strings', () => {
     expect(jsonNestsDeeperThan('[[[]]]', 3)).toBe(false);

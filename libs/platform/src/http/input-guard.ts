@@ -1,4 +1,5 @@
-import { HttpException } from '@nestjs/common';
+import { applyDecorators, HttpException, SetMetadata } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 
 /**
  * Characters no request may carry, refused at the edge before any handler, guard or database sees them.
@@ -10,6 +11,41 @@ import { HttpException } from '@nestjs/common';
 
 /** Whose credential a refused value was: decides 401 (credentials) or 400 (anything else). */
 export type CredentialKind = 'client' | 'user';
+
+/**
+ * A credential refused at the edge, as an authentication attempt: whose it was and the account it named
+ * (the user name or client id as presented, possibly holding the refused character; '' when none was
+ * given). The service's authentication throttle counts it like a wrong password (see
+ * {@link REFUSED_CREDENTIAL_REPORTER}), so a NUL is no free guess.
+ */
+export interface CredentialAttempt {
+  kind: CredentialKind;
+  account: string;
+}
+
+/**
+ * Optional provider of a service: called with every credential refused at the edge, on HTTP and on the bus,
+ * before the refusal is answered. The Key Manager's records a failed attempt in its authentication throttle;
+ * when the attempt is locked out it throws, and that answer (429) goes out instead.
+ */
+export const REFUSED_CREDENTIAL_REPORTER = Symbol('REFUSED_CREDENTIAL_REPORTER');
+/** `path`: the HTTP path without its query, or `bus` for a bus request. */
+export type RefusedCredentialReporter = (attempt: CredentialAttempt & { address: string | undefined; path: string }) => Promise<void>;
+
+/** The metadata key (Nest) and route config key (Fastify) of {@link NewCredentials}. */
+export const NEW_CREDENTIALS = 'newCredentials';
+
+/**
+ * Marks a route or bus handler whose user name and password (or client secret) define a new account and
+ * authenticate nothing — sign-up: a refused character there is a malformed request (400, `INVALID_REQUEST`),
+ * not a failed log-in, and it is not counted by the authentication throttle.
+ */
+export const NewCredentials = (): MethodDecorator => applyDecorators(RouteConfig({ [NEW_CREDENTIALS]: true }), SetMetadata(NEW_CREDENTIALS, true));
+
+/** Whether a handler (its Nest metadata) or a route (its Fastify config) is marked {@link NewCredentials}. */
+export function definesNewCredentials(metadata: unknown): boolean {
+  return typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>)[NEW_CREDENTIALS] === true : metadata === true;
+}
 
 /** Fields that carry credentials, by name, in bodies, queries and bus requests. */
 const CREDENTIAL_FIELDS: Readonly<Record<string, { kind: CredentialKind; identifier: boolean }>> = {
@@ -81,6 +117,8 @@ export class RefusedInputError extends HttpException {
   constructor(
     readonly part: RequestPart,
     readonly refused: RefusedValue,
+    /** The authentication attempt it was, for the throttle; undefined when no credential was refused. */
+    readonly attempt?: CredentialAttempt,
   ) {
     const where = part === 'authorization' ? 'the Authorization header' : refused.field ? `${part === 'path' ? 'path parameter' : 'parameter'} ${refused.field}` : `the request's ${part}`;
     super(`${where} contains a control character or NUL, which is never valid here`, part === 'authorization' || refused.credential ? 401 : 400);
@@ -116,7 +154,38 @@ export function checkAuthorization(header: string | undefined): void {
   if (header === undefined || header === '') return;
   const basic = basicParts(header);
   const refused = basic ? CONTROL.test(basic[0]!) || basic[1]!.includes(NUL) : CONTROL.test(header);
-  if (refused) throw new RefusedInputError('authorization', { field: undefined, credential: 'client' });
+  if (!refused) return;
+  const attempt = basic ? { kind: 'client' as const, account: basic[0]! } : undefined;
+  throw new RefusedInputError('authorization', { field: undefined, credential: 'client' }, attempt);
+}
+
+const ACCOUNT_FIELDS: Readonly<Record<CredentialKind, readonly string[]>> = { user: ['username'], client: ['client_id', 'clientId', 'consumerKey'] };
+
+/** The first string held under one of `names` anywhere in `value` (a body, a query, a bus payload). */
+function fieldValue(value: unknown, names: readonly string[]): string | undefined {
+  const stack: unknown[] = [value];
+  let budget = 100_000;
+  while (stack.length > 0 && budget-- > 0) {
+    const current = stack.pop();
+    const entries = current instanceof Map ? [...current] : typeof current === 'object' && current !== null && !Array.isArray(current) ? Object.entries(current) : [];
+    if (Array.isArray(current)) stack.push(...(current as unknown[]));
+    for (const [k, v] of entries) {
+      const first = Array.isArray(v) ? (v as unknown[])[0] : v;
+      if (typeof k === 'string' && names.includes(k) && typeof first === 'string') return first;
+      stack.push(v);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The authentication attempt a refused credential was: the account named in the same request (a `username`
+ * for a user's credential; a client id field or the Basic id for a client's). A bearer token is not an
+ * attempt at a password.
+ */
+export function attemptOf(kind: CredentialKind, value: unknown, authorization: string | undefined): CredentialAttempt {
+  const basicId = authorization === undefined ? undefined : basicParts(authorization)?.[0];
+  return { kind, account: fieldValue(value, ACCOUNT_FIELDS[kind]) ?? (kind === 'client' ? basicId : undefined) ?? '' };
 }
 
 /** The request as the edge sees it (Fastify's request, already parsed). */
@@ -127,10 +196,14 @@ export interface GuardedRequest {
   body?: unknown;
 }
 
-/** Throws {@link RefusedInputError} when any part of the request carries a refused character. */
-export function guardRequest(request: GuardedRequest): void {
-  const authorization = request.headers['authorization'];
-  checkAuthorization(Array.isArray(authorization) ? authorization.join(',') : authorization);
+/**
+ * Throws {@link RefusedInputError} when any part of the request carries a refused character. On a route that
+ * defines new credentials (sign-up, {@link NewCredentials}) a user name or password is not a credential.
+ */
+export function guardRequest(request: GuardedRequest, options: { newCredentials?: boolean } = {}): void {
+  const header = request.headers['authorization'];
+  const authorization = Array.isArray(header) ? header.join(',') : header;
+  checkAuthorization(authorization);
   const parts: Array<[RequestPart, unknown]> = [
     ['path', request.params],
     ['query', request.query],
@@ -138,7 +211,9 @@ export function guardRequest(request: GuardedRequest): void {
   ];
   for (const [part, value] of parts) {
     const refused = findRefusedCharacter(value);
-    // A path names a resource (a client to read or delete), it does not authenticate: 400 there.
-    if (refused) throw new RefusedInputError(part, part === 'path' ? { ...refused, credential: undefined } : refused);
+    if (!refused) continue;
+    // A path names a resource (a client to read or delete), it does not authenticate: 400 there; nor does sign-up.
+    const credential = part === 'path' || options.newCredentials ? undefined : refused.credential;
+    throw new RefusedInputError(part, { ...refused, credential }, credential ? attemptOf(credential, value, authorization) : undefined);
   }
 }

@@ -6,6 +6,7 @@ import {
   type ExecutionContext,
   Inject,
   Injectable,
+  Optional,
   type NestInterceptor,
   type RpcExceptionFilter,
   SetMetadata,
@@ -15,12 +16,12 @@ import {
 import { Reflector } from '@nestjs/core';
 import { RpcException } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { map, type Observable, throwError } from 'rxjs';
+import { from, map, mergeMap, type Observable, throwError } from 'rxjs';
 import type { Logger } from 'pino';
 import { RpcErrorCodes, type RpcErrorBody, type RpcReply, type RpcRequest } from '@app/contracts';
 import { isDatabaseUnavailable } from '../database/database-faults.js';
 import { EncryptionService } from '../encryption/encryption.service.js';
-import { findRefusedCharacter } from '../http/input-guard.js';
+import { attemptOf, definesNewCredentials, findRefusedCharacter, NEW_CREDENTIALS, REFUSED_CREDENTIAL_REPORTER, type RefusedCredentialReporter } from '../http/input-guard.js';
 import { ProcessIdentity, ROOT_LOGGER } from '../runtime/runtime.module.js';
 
 const SKIP_PROFILE_CHECK = Symbol('SKIP_PROFILE_CHECK');
@@ -65,6 +66,7 @@ export class RpcEnvelopeInterceptor implements NestInterceptor {
     @Inject(ProcessIdentity) private readonly identity: ProcessIdentity,
     private readonly reflector: Reflector,
     @Inject(ROOT_LOGGER) logger: Logger,
+    @Optional() @Inject(REFUSED_CREDENTIAL_REPORTER) private readonly reportRefusedCredential?: RefusedCredentialReporter,
   ) {
     this.logger = logger.child({ component: 'rpc' });
   }
@@ -77,16 +79,21 @@ export class RpcEnvelopeInterceptor implements NestInterceptor {
       return throwError(() => new RpcException({ code: RpcErrorCodes.InvalidRequest, message: 'request envelope without sender and profile' } satisfies RpcErrorBody));
     }
     // The same edge rule as HTTP (`guardRequest`): no NUL anywhere, no control character in a credential id.
+    // Sign-up's user name and password are new credentials, not a log-in (NewCredentials).
     const refused = findRefusedCharacter(request.data);
     if (refused) {
       const where = refused.field ? `field ${refused.field}` : 'the request';
-      return throwError(
-        () =>
-          new RpcException({
-            code: refused.credential ? RpcErrorCodes.InvalidCredentials : RpcErrorCodes.InvalidRequest,
-            message: `${where} contains a control character or NUL, which is never valid here`,
-          } satisfies RpcErrorBody),
-      );
+      const credential = definesNewCredentials(this.reflector.get<unknown>(NEW_CREDENTIALS, context.getHandler())) ? undefined : refused.credential;
+      const refusal = () =>
+        new RpcException({
+          code: credential ? RpcErrorCodes.InvalidCredentials : RpcErrorCodes.InvalidRequest,
+          message: `${where} contains a control character or NUL, which is never valid here`,
+        } satisfies RpcErrorBody);
+      if (!credential || !this.reportRefusedCredential) return throwError(refusal);
+      // A refused credential is a failed attempt: the throttle counts it, and may answer THROTTLED instead.
+      const source = (request.data as { sourceAddress?: unknown } | null)?.sourceAddress;
+      const attempt = { ...attemptOf(credential, request.data, undefined), address: typeof source === 'string' ? source : undefined, path: 'bus' };
+      return from(this.reportRefusedCredential(attempt)).pipe(mergeMap(() => throwError(refusal)));
     }
     const skip = this.reflector.get<boolean>(SKIP_PROFILE_CHECK, context.getHandler());
     if (!skip) {
