@@ -160,7 +160,7 @@ afterAll(async () => {
 describe('the Developer Portal web app in Chromium', () => {
   let aliceApplicationUrl = '';
 
-  it('signs up, signs in through the Key Manager, creates an application, gets keys and a token, regenerates, deletes and signs out', async () => {
+  it('signs up, signs in through the Key Manager, creates an application, gets keys and a token, regenerates, adds and revokes secrets, deletes and signs out', async () => {
     const context = await newContext();
     const page = await context.newPage();
     await signUpAndSignIn(page, 'alice', 'alice has a long password 1', { screenshots: true });
@@ -215,6 +215,25 @@ describe('the Developer Portal web app in Chromium', () => {
     secrets.push(newSecret);
     expect((await introspect(consumerKey, secret, token)).status).toBe(401);
     expect(await introspect(consumerKey, newSecret, token)).toEqual({ status: 200, active: true });
+
+    // Several secrets (WSO2 4.7): one added is shown once and works; the key's own, now older, is revoked and stops.
+    await page.getByLabel('Description (optional)').fill('CI pipeline');
+    await page.getByRole('button', { name: 'Add a secret' }).click();
+    const added = (await page.getByTestId('new-secret').textContent())!;
+    secrets.push(added);
+    expect(await introspect(consumerKey, added, token)).toEqual({ status: 200, active: true });
+    await page.getByTestId('secrets-table').getByText('CI pipeline').waitFor();
+    await expectAccessible(page, 'consumer secrets');
+    await shot(page, '05b-consumer-secrets');
+    await page.getByTestId('secrets-table').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('alertdialog').getByText('stops working at once').waitFor();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke secret' }).click();
+    await page.getByRole('alertdialog').waitFor({ state: 'detached' });
+    // One row left, the added secret, which (the most recent) has no Revoke button.
+    await page.getByTestId('secrets-table').getByRole('button', { name: 'Revoke' }).waitFor({ state: 'detached' });
+    await page.getByText('revoked for a newer secret below').waitFor();
+    expect((await introspect(consumerKey, newSecret, token)).status).toBe(401);
+    expect(await introspect(consumerKey, added, token)).toEqual({ status: 200, active: true });
 
     // Nothing secret is readable by scripts: no storage, no script-readable cookie.
     const storage = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));

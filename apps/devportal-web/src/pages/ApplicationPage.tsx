@@ -7,6 +7,7 @@ import { useSession } from '../api/session';
 import { ConfirmButton } from '../components/ConfirmDialog';
 import { CopyButton } from '../components/CopyButton';
 import { RequestError, ServiceProblem } from '../components/ServiceProblem';
+import { ConsumerSecrets } from './ConsumerSecrets';
 import { NotFoundPage } from './NotFoundPage';
 import { ApplicationForm } from './ApplicationsPage';
 
@@ -245,7 +246,7 @@ function KeyDetails({ applicationId, appKey, label, issuedSecret, onIssued }: { 
               {!appKey.consumerSecret && <p className="muted">This deployment stores secrets as hashes: copy it now, it will not be shown again.</p>}
             </>
           ) : (
-            <span className="muted">Stored as a hash: it was shown once, when it was issued. Regenerate it to get a new one.</span>
+            <span className="muted">Not shown: stored as a hash (it was shown once, when it was issued), or revoked for a newer secret below. Regenerate it to get a new one.</span>
           )}
         </dd>
         <dt>Grant types</dt>
@@ -262,12 +263,20 @@ function KeyDetails({ applicationId, appKey, label, issuedSecret, onIssued }: { 
       <RequestError error={regenerate.error ?? remove.error} onRetry={() => (regenerate.error ? regenerate.mutate() : remove.mutate())} />
       <div className="actions">
         <ConfirmButton label="Regenerate secret" title="Regenerate the consumer secret?" confirmLabel="Regenerate" onConfirm={() => regenerate.mutate()}>
-          <p>The current secret stops working at once: every client using it must get the new one.</p>
+          <p>The current secret stops working at once, and so does every secret added below: every client using them must get the new one.</p>
         </ConfirmButton>
         <ConfirmButton label={`Delete ${label} keys`} title={`Delete the ${label} keys?`} confirmLabel="Delete keys" danger onConfirm={() => remove.mutate()}>
           <p>The consumer key and secret stop working and every token issued to them is revoked.</p>
         </ConfirmButton>
       </div>
+      <ConsumerSecrets
+        applicationId={applicationId}
+        keyMappingId={appKey.keyMappingId}
+        onOwnRevoked={() => {
+          onIssued(undefined);
+          void queryClient.invalidateQueries({ queryKey: ['keys', applicationId] });
+        }}
+      />
       {appKey.supportedGrantTypes.includes('client_credentials') && <GenerateTokenForm applicationId={applicationId} appKey={appKey} secret={secret} />}
     </div>
   );

@@ -8,6 +8,8 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { writeFileSync } from 'node:fs';
 import { ApplicationKeysController } from '../application-keys/application-keys.controller.js';
 import { ApplicationKeysService } from '../application-keys/application-keys.service.js';
+import { ApplicationSecretsController } from '../application-keys/application-secrets.controller.js';
+import { ApplicationSecretsService } from '../application-keys/application-secrets.service.js';
 import { ApplicationsController } from '../applications/applications.controller.js';
 import { ApplicationsService } from '../applications/applications.service.js';
 import { TokenValidationService } from '../auth/token-validation.service.js';
@@ -19,8 +21,8 @@ import { buildOpenApiDocument } from './openapi.document.js';
 // The document is made from the controllers and their DTOs alone: the services behind them are never called.
 const unused = (token: unknown) => ({ provide: token as never, useValue: {} });
 @Module({
-  controllers: [UsersController, ApplicationsController, ApplicationKeysController],
-  providers: [UsersService, ApplicationsService, ApplicationKeysService, TokenValidationService, WebSessionService].map(unused),
+  controllers: [UsersController, ApplicationsController, ApplicationKeysController, ApplicationSecretsController],
+  providers: [UsersService, ApplicationsService, ApplicationKeysService, ApplicationSecretsService, TokenValidationService, WebSessionService].map(unused),
 })
 class OpenApiExportModule {}
 
