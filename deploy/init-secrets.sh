@@ -12,7 +12,8 @@ set -eu
 dir=${SECRETS_DIR:-$(dirname "$0")/secrets}
 umask 077
 mkdir -p "$dir"
-for name in db_password keystore_password admin_password; do
+names='db_password keystore_password admin_password nats_key_manager_password nats_devportal_password nats_cli_password'
+for name in $names; do
   if [ -s "$dir/$name" ]; then
     echo "init-secrets: keeping $dir/$name"
     continue
@@ -22,7 +23,8 @@ for name in db_password keystore_password admin_password; do
   echo "init-secrets: created $dir/$name"
 done
 if [ "$(id -u)" = 0 ]; then
-  chown 1000:1000 "$dir" "$dir/db_password" "$dir/keystore_password" "$dir/admin_password"
+  for name in $names; do chown 1000:1000 "$dir/$name"; done
+  chown 1000:1000 "$dir"
 elif [ "$(id -u)" != 1000 ]; then
   echo "init-secrets: warning: the services run as uid 1000 and cannot read files owned by uid $(id -u) with mode 0600;" >&2
   echo "init-secrets: run: sudo chown -R 1000:1000 $dir" >&2

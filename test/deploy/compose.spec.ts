@@ -22,12 +22,17 @@ import { readDockerfileStages } from './support/dockerfile.js';
 
 const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
 const ENV_EXAMPLE = path.join(REPO_ROOT, 'deploy/.env.example');
-const SECRETS = ['db_password', 'keystore_password', 'admin_password'] as const;
+const APP_SECRETS = ['db_password', 'keystore_password', 'admin_password'] as const;
+/** Each application container's own NATS password, mounted as /run/secrets/nats_password. */
+const NATS_SECRET_OF = { 'key-manager': 'nats_key_manager_password', devportal: 'nats_devportal_password', cli: 'nats_cli_password' } as const;
+const NATS_USER_OF = { 'key-manager': 'key-manager', devportal: 'devportal', cli: 'cli' } as const;
+const SECRETS = [...APP_SECRETS, ...Object.values(NATS_SECRET_OF)] as const;
 
 const envExample = readEnvFile(ENV_EXAMPLE);
 const { resolved: compose } = loadComposeFile(COMPOSE_FILE, envExample);
 // What deploy/init-secrets.sh makes: one file per secret.
-const FRESH: Record<(typeof SECRETS)[number], string> = { db_password: '5c0ffee0d1b2a3', keystore_password: '6bead5e7f8a9b0', admin_password: '7a11ce4b3c2d1e' };
+const FRESH: Record<(typeof APP_SECRETS)[number], string> = { db_password: '5c0ffee0d1b2a3', keystore_password: '6bead5e7f8a9b0', admin_password: '7a11ce4b3c2d1e' };
+const FRESH_NATS = { 'key-manager': '8a7e5f0b1c2d3e', devportal: '9d0e1f2a3b4c5d', cli: 'ae1f2b3c4d5e6f' } as const;
 const SECRET_MOUNT = '/run/secrets/';
 
 afterAll(() => {
@@ -70,7 +75,8 @@ function configMount(name: string) {
 /** The config a service gets in its container: the mounted file, read with the service's environment and secrets. */
 function containerConfig(name: 'key-manager' | 'devportal', secrets: Record<string, string> = FRESH): DeploymentConfig {
   expect(configMount(name).file).toBe(path.join(REPO_ROOT, 'deploy/config/deployment.toml'));
-  return loadConfig({ service: name, file: withSecrets(secrets), env: { ...runtime.env, ...environmentOf(service(name)) } });
+  // The container's /run/secrets/nats_password is its own service's NATS secret.
+  return loadConfig({ service: name, file: withSecrets({ nats_password: FRESH_NATS[name], ...secrets }), env: { ...runtime.env, ...environmentOf(service(name)) } });
 }
 
 describe('docker-compose.yml', () => {
@@ -87,7 +93,19 @@ describe('docker-compose.yml', () => {
     const declared = compose['secrets'] as Record<string, { file: string }>;
     expect(Object.keys(declared).sort()).toEqual([...SECRETS].sort());
     for (const name of SECRETS) expect(declared[name]!.file).toBe(`./deploy/secrets/${name}`);
-    for (const name of [...longRunning, 'cli'] as const) expect(service(name)['secrets']).toEqual([...SECRETS]);
+    for (const name of [...longRunning, 'cli'] as const) {
+      expect(service(name)['secrets']).toEqual([...APP_SECRETS, { source: NATS_SECRET_OF[name], target: 'nats_password' }]);
+    }
+    // NATS gets the three NATS passwords (to check them), nothing else; each reaches nats-server's config
+    // through the variable its users are declared with.
+    expect(service('nats')['secrets']).toEqual(Object.values(NATS_SECRET_OF));
+    const natsConf = readFileSync(path.join(REPO_ROOT, 'deploy/nats/nats-server.conf'), 'utf8');
+    const natsCommand = argvOf(service('nats').command).join(' ');
+    for (const [name, secret] of Object.entries(NATS_SECRET_OF)) {
+      const variable = new RegExp(`user: "${NATS_USER_OF[name as keyof typeof NATS_USER_OF]}"\\s+password: \\$([A-Z_]+)`).exec(natsConf)?.[1];
+      expect({ name, variable }).toEqual({ name, variable: expect.stringMatching(/^[A-Z_]+$/) });
+      expect(natsCommand).toContain(`${variable}="$(cat /run/secrets/${secret})"`);
+    }
     expect(service('postgres')['secrets']).toEqual(['db_password']);
     expect(environmentOf(service('postgres'))['POSTGRES_PASSWORD_FILE']).toBe('/run/secrets/db_password');
     expect(service('keystore-init')['secrets']).toEqual(['keystore_password']);
@@ -95,7 +113,7 @@ describe('docker-compose.yml', () => {
     // deployment.toml reads each from the file the services get.
     const toml = readFileSync(path.join(REPO_ROOT, 'deploy/config/deployment.toml'), 'utf8');
     const referenced = [...toml.matchAll(/^[^#\n]*\$file\{\/run\/secrets\/([a-z_]+)\}/gm)].map((m) => m[1]);
-    expect(new Set(referenced)).toEqual(new Set(SECRETS));
+    expect(new Set(referenced)).toEqual(new Set([...APP_SECRETS, 'nats_password']));
     // No password, secret or key in any service's environment or command.
     for (const [name, entry] of Object.entries(compose.services)) {
       const env = Object.entries(environmentOf(entry)).filter(([key]) => /PASSWORD|SECRET|_KEY$/i.test(key) && !key.endsWith('_FILE'));
@@ -104,7 +122,7 @@ describe('docker-compose.yml', () => {
     }
     // The secret folder is git-ignored, and deploy/init-secrets.sh makes exactly these files.
     expect(readFileSync(path.join(REPO_ROOT, '.gitignore'), 'utf8')).toMatch(/^deploy\/secrets\/$/m);
-    expect(readFileSync(path.join(REPO_ROOT, 'deploy/init-secrets.sh'), 'utf8')).toContain(`for name in ${SECRETS.join(' ')}; do`);
+    expect(readFileSync(path.join(REPO_ROOT, 'deploy/init-secrets.sh'), 'utf8')).toContain(`names='${SECRETS.join(' ')}'`);
   });
 
   it('refuses to start the services with placeholder passwords', () => {
@@ -204,7 +222,8 @@ describe('docker-compose.yml', () => {
 
   it('agrees with deployment.toml: database, bus, keystore and ports as the other services provide them', () => {
     const postgres = environmentOf(service('postgres'));
-    const natsCommand = argvOf(service('nats').command);
+    // nats-server's arguments, inside the shell command that gives it its passwords.
+    const natsCommand = argvOf(service('nats').command).join(' ').split(/\s+/);
     const keystoreInit = argvOf(service('keystore-init').command).join(' ');
     for (const name of longRunning) {
       const config = containerConfig(name);
@@ -217,7 +236,13 @@ describe('docker-compose.yml', () => {
         password: FRESH.db_password,
         database: postgres['POSTGRES_DB'],
       });
-      expect(config.nats.servers).toEqual(['nats://nats:4222']);
+      // NATS over TLS only, trusting the certificate tls-init made for it, from the volume it is written to.
+      expect(config.nats.servers).toEqual(['tls://nats:4222']);
+      const caMount = mountsOf(service(name)).find((m) => m.source === 'nats-ca')!;
+      expect({ target: caMount.target, read_only: caMount.read_only }).toEqual({ target: path.dirname(config.nats.tlsCaFile!), read_only: true });
+      expect(argvOf(service('tls-init').command).join(' ')).toContain(`--certificate-out ${mountsOf(service('tls-init')).find((m) => m.source === 'nats-ca')!.target}/${path.basename(config.nats.tlsCaFile!)}`);
+      // Each service logs in to NATS as its own user, with its own password.
+      expect({ user: config.nats.user, password: config.nats.password }).toEqual({ user: NATS_USER_OF[name], password: FRESH_NATS[name] });
       // The keystore keystore-init writes is the one the services open, in the volume they mount.
       const keystoreMount = mountsOf(service(name)).find((m) => m.source === 'keystore')!;
       expect(config.keystore.primary.file.startsWith(`${keystoreMount.target}/`)).toBe(true);
@@ -232,6 +257,15 @@ describe('docker-compose.yml', () => {
       expect(check).toContain('GET /health/ready');
     }
     expect(JSON.stringify(service('nats').healthcheck?.test)).toContain(`:${natsCommand[natsCommand.indexOf('--http_port') + 1]}/healthz`);
+    // NATS's key is in a volume only NATS and tls-init mount; the services get the certificate alone.
+    const natsConf = readFileSync(path.join(REPO_ROOT, 'deploy/nats/nats-server.conf'), 'utf8');
+    const keyFile = /key_file: "([^"]+)"/.exec(natsConf)![1]!;
+    expect(mountsOf(service('nats')).find((m) => m.source === 'nats-tls')?.target).toBe(path.dirname(keyFile));
+    expect(argvOf(service('tls-init').command).join(' ')).toContain(`--out ${mountsOf(service('tls-init')).find((m) => m.source === 'nats-tls')!.target}/${path.basename(keyFile)}`);
+    for (const [name, entry] of Object.entries(compose.services)) {
+      if (name !== 'nats' && name !== 'tls-init') expect({ name, mountsKey: mountsOf(entry).some((m) => m.source === 'nats-tls') }).toEqual({ name, mountsKey: false });
+    }
+    expect(dependenciesOf(service('nats'))['tls-init']).toBe('service_completed_successfully');
   });
 
   it('monitors on demand: Prometheus (profile monitoring) scrapes the management ports of the services and the proxy', () => {

@@ -91,7 +91,7 @@ function podConfig(objects: KubeObject[], service: (typeof SERVICES)[number], se
 /** Compose's config, read as compose.spec.ts reads it. */
 function composeConfig(service: (typeof SERVICES)[number]): DeploymentConfig {
   const dir = tempDir();
-  for (const [name, value] of Object.entries(VALUES)) writeFileSync(path.join(dir, name), `${value}\n`);
+  for (const [name, value] of Object.entries({ ...VALUES, nats_password: 'compose-nats-password' })) writeFileSync(path.join(dir, name), `${value}\n`);
   const file = path.join(dir, 'deployment.toml');
   writeFileSync(file, readFileSync(path.join(REPO_ROOT, 'deploy/config/deployment.toml'), 'utf8').replaceAll('$file{/run/secrets/', `$file{${dir}/`));
   return loadConfig({ service, file, env: { ...runtime.env, ...environmentOf(composeService(service)) } });
@@ -207,7 +207,9 @@ describe('deploy/kubernetes', () => {
         ...config,
         file: undefined,
         database: { ...config.database, url: undefined },
-        nats: { ...config.nats, servers: undefined },
+        // Compose's NATS logs in over TLS as a user per service (deploy/nats/nats-server.conf); the NATS chart's
+        // values do not set that up yet (docs/kubernetes.md says so), so the login is not compared.
+        nats: { ...config.nats, servers: undefined, user: undefined, password: undefined, tlsCaFile: undefined },
         server: { ...config.server, publicUrl: undefined },
         oauth: { ...config.oauth, issuer: undefined },
       });
@@ -283,7 +285,8 @@ describe('deploy/kubernetes', () => {
         const secrets = pod.volumes.find((v) => v.name === 'secrets')!.projected!;
         const files = secrets.sources.flatMap((source) => source.secret!.items.map((item) => [source.secret!.name, item.key, item.path]));
         expect(files).toEqual(SECRETS.map((name) => ['apim-secrets', name, name]));
-        expect(composeService(service)['secrets']).toEqual([...SECRETS]);
+        // Compose's application secrets (it also gives each service its own NATS password, not used here yet).
+        expect((composeService(service)['secrets'] as unknown[]).filter((s) => typeof s === 'string')).toEqual([...SECRETS]);
         expect(secrets.defaultMode).toBe(0o440);
         // Whole folders, read-only, no subPath (an updated Secret or ConfigMap reaches the files).
         for (const mount of main.volumeMounts.filter((m) => m.mountPath !== '/tmp')) expect({ ...mount, readOnly: mount.readOnly === true, subPath: mount.subPath }).toMatchObject({ readOnly: true, subPath: undefined });

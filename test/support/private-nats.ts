@@ -31,10 +31,12 @@ export function natsServerBinary(): string {
  * that starts a service gets its own server. Uses the `nats-server` binary the machine provides
  * (NATS_SERVER_BIN to point elsewhere).
  */
-export async function startPrivateNats(): Promise<PrivateNats> {
+export async function startPrivateNats(options: { configFile?: string; env?: Record<string, string>; scheme?: 'nats' | 'tls' } = {}): Promise<PrivateNats> {
   const port = await freePort();
   const binary = natsServerBinary();
-  const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  // A config file (users, permissions, TLS) is read first; the address and port given here win over its own.
+  const args = [...(options.configFile ? ['-c', options.configFile] : []), '-a', '127.0.0.1', '-p', String(port)];
+  const child: ChildProcess = spawn(binary, args, { stdio: 'ignore', env: { ...process.env, ...options.env } });
   let exited = false;
   child.once('exit', () => (exited = true));
   const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
@@ -46,7 +48,7 @@ export async function startPrivateNats(): Promise<PrivateNats> {
     await sleep(50);
   }
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `${options.scheme ?? 'nats'}://127.0.0.1:${port}`,
     stop: async () => {
       if (exited) return;
       const gone = new Promise((resolve) => child.once('exit', resolve));

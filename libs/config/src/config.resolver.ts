@@ -331,6 +331,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   const nats = layer('transport.nats');
   const natsUser = nats.get<string>('user');
   const natsPassword = nats.get<string>('password');
+  const natsTlsCaFile = nats.get<string>('tls_ca_file');
 
   const folder = dirname(context.file);
   const oldKeystores = arrays.get('keystore.old') ?? [];
@@ -398,6 +399,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
       subjectPrefix: nats.get<string>('subject_prefix') ?? '',
       ...(natsUser !== undefined ? { user: natsUser } : {}),
       ...(natsPassword !== undefined ? { password: natsPassword } : {}),
+      ...(natsTlsCaFile !== undefined ? { tlsCaFile: resolve(folder, natsTlsCaFile) } : {}),
     },
     keystore: { primary: primary!, old: old.filter((k): k is KeystoreSettings => k !== undefined) },
     encryption: {

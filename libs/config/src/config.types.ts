@@ -97,7 +97,16 @@ export interface DeploymentConfig {
   management: { host: string; port: number };
   database: { url: string; schema: string; poolSize: number };
   /** `subjectPrefix`: '' for none; otherwise every subject of this deployment is `<prefix>.<subject>`. */
-  nats: { servers: string[]; requestTimeoutMs: number; queue: string; subjectPrefix: string; user?: string; password?: string };
+  nats: {
+    servers: string[];
+    requestTimeoutMs: number;
+    queue: string;
+    subjectPrefix: string;
+    user?: string;
+    password?: string;
+    /** `[transport.nats] tls_ca_file`, absolute: TLS to the servers, trusting these certificates only. */
+    tlsCaFile?: string;
+  };
   keystore: { primary: KeystoreSettings; old: KeystoreSettings[] };
   encryption: {
     /** `[apim.oauth_config] enable_token_encryption`. */

@@ -214,6 +214,13 @@ export class NatsSection {
 
   @SecretKey('password', 'the NATS password, e.g. "$env{NATS_PASSWORD}"')
   password?: string;
+
+  @TomlKey('tls_ca_file', {
+    kind: 'string',
+    expected: 'a PEM file of the certificate authorities (or the self-signed certificate) to trust for the NATS servers, relative to deployment.toml\'s folder; with it the connection is TLS',
+  })
+  @IsString(valueIs)
+  tlsCaFile?: string;
 }
 
 export class KeystoreSection {

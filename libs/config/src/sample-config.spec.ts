@@ -9,7 +9,8 @@ const SAMPLE = fileURLToPath(new URL('../../../deploy/config/deployment.toml', i
 
 // Its secrets are Compose secret files under /run/secrets/ (deploy/init-secrets.sh makes them); here they
 // sit in a temporary folder that a copy of the sample points at. PUBLIC_URL comes from docker-compose.yml.
-const SECRETS = { db_password: 'sample-db-pass', keystore_password: 'sample-keystore-pass', admin_password: 'sample-admin-pass' };
+// nats_password is each container's own NATS password (docker-compose.yml mounts the service's secret there).
+const SECRETS = { db_password: 'sample-db-pass', keystore_password: 'sample-keystore-pass', admin_password: 'sample-admin-pass', nats_password: 'sample-nats-pass' };
 const ENV = { PUBLIC_URL: 'https://localhost:8443' };
 const dir = mkdtempSync(join(tmpdir(), 'sample-config-'));
 const file = join(dir, 'deployment.toml');
@@ -32,7 +33,7 @@ describe('deploy/config/deployment.toml', () => {
 
     expect(config.server).toMatchObject({ port: 9443, publicUrl: 'https://localhost:8443', trustProxy: true });
     expect(config.database).toEqual({ url: 'postgres://apim:sample-db-pass@postgres:5432/apim', schema: 'key_manager', poolSize: 10 });
-    expect(config.nats.servers).toEqual(['nats://nats:4222']);
+    expect(config.nats).toMatchObject({ servers: ['tls://nats:4222'], user: 'key-manager', password: 'sample-nats-pass', tlsCaFile: '/etc/nats-ca/nats-ca.pem' });
     expect(config.keystore.primary).toEqual({
       file: '/keystore/primary.p12',
       type: 'PKCS12',
@@ -50,11 +51,14 @@ describe('deploy/config/deployment.toml', () => {
 
     expect(config.server.port).toBe(9444);
     expect(config.database.schema).toBe('devportal');
+    expect(config.nats).toMatchObject({ user: 'devportal', password: 'sample-nats-pass' });
     expect(config.oauth.issuer).toBe('https://localhost:8443');
   });
 
   it('loads for the CLI', () => {
-    expect(loadConfig({ service: 'cli', file, env: ENV }).database.schema).toBe('key_manager');
+    const config = loadConfig({ service: 'cli', file, env: ENV });
+    expect(config.database.schema).toBe('key_manager');
+    expect(config.nats).toMatchObject({ user: 'cli', tlsCaFile: '/etc/nats-ca/nats-ca.pem' });
   });
 
   it('names the files and variables it needs when they are missing, never their contents', () => {

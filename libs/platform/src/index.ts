@@ -43,7 +43,7 @@ export { NestLoggerAdapter } from './logging/nest-logger.adapter.js';
 export { InProcessBus, InProcessServer, InProcessRpcTransport } from './messaging/in-process.transport.js';
 export { KeyManagerClient, KeyManagerCallError } from './messaging/key-manager.client.js';
 export { BusConnection, MessagingModule, keyManagerMicroservice, type BusOption } from './messaging/messaging.module.js';
-export { connectNats, NatsRpcTransport } from './messaging/nats-connection.js';
+export { connectNats, natsLoginOptions, NatsRpcTransport } from './messaging/nats-connection.js';
 export { RPC_TRANSPORT, RpcTransportError, type RpcTransport } from './messaging/rpc-transport.js';
 export {
   RpcData,

@@ -175,6 +175,39 @@ describe('docker-compose.yml on a real Docker engine', () => {
     expect(list.list.map((a) => a.name)).toContain(`smoke-app-${suffix}`);
   });
 
+  it('lets only the services onto NATS, over TLS, each with only its own subjects: the portal cannot answer Key Manager requests or start a rollout', async () => {
+    // Run inside the portal's container, with the NATS client the image has and the password it was given.
+    const probe = `
+      import { connect } from '@nats-io/transport-node';
+      import { readFileSync } from 'node:fs';
+      const servers = 'tls://nats:4222';
+      const tls = { caFile: '/etc/nats-ca/nats-ca.pem' };
+      const out = {};
+      for (const [name, options] of [['not trusting its certificate', { user: 'devportal', pass: readFileSync('/run/secrets/nats_password', 'utf8') }], ['anonymous', { tls }], ['wrong password', { tls, user: 'devportal', pass: 'wrong' }], ['key-manager user, portal password', { tls, user: 'key-manager', pass: readFileSync('/run/secrets/nats_password', 'utf8') }]]) {
+        try { const nc = await connect({ servers, reconnect: false, ...options }); out[name] = 'connected'; await nc.close(); } catch (e) { out[name] = e.message; }
+      }
+      const nc = await connect({ servers, tls, user: 'devportal', pass: readFileSync('/run/secrets/nats_password', 'utf8') });
+      const violations = [];
+      (async () => { for await (const s of nc.status()) if (s.type === 'error') violations.push(s.error.message); })();
+      // Allowed: sending to the Key Manager's subjects (no violation reported for it below).
+      nc.publish('km.profile.get', '{}');
+      nc.subscribe('km.>', { queue: 'key-manager' });
+      nc.publish('te.control.prepare', '{}');
+      await nc.flush().catch(() => {});
+      await new Promise((r) => setTimeout(r, 1000));
+      out.violations = violations.sort();
+      console.log(JSON.stringify(out));
+      process.exit(0);`;
+    const out = JSON.parse((await stack.must(['exec', '-T', 'devportal', 'node', '--input-type=module', '-e', probe])).trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(out).toEqual({
+      'not trusting its certificate': expect.stringMatching(/^self-signed certificate/),
+      anonymous: 'Authorization Violation',
+      'wrong password': 'Authorization Violation',
+      'key-manager user, portal password': 'Authorization Violation',
+      violations: ['Permissions Violation for Publish to "te.control.prepare"', expect.stringMatching(/^Permissions Violation for Subscription to "km\.>"/)],
+    });
+  });
+
   it('stores tokens and consumer secrets in PostgreSQL as WSO2 ciphertext, never in plain text', async () => {
     // The lookup hash is of the token, or of its jti for a JWT (the Key Manager stores the jti then).
     const jti = jwtClaims(accessToken)?.['jti'];
@@ -290,8 +323,14 @@ describe('docker-compose.yml on a real Docker engine', () => {
     const dashboard = JSON.parse(readFileSync(path.join(REPO_ROOT, 'deploy/monitoring/grafana/apim-dashboard.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
     expect(dashboard.panels.length).toBeGreaterThanOrEqual(10);
     for (const panel of dashboard.panels) for (const target of panel.targets) await query(target.expr);
-    // Issuance shows on the dashboard's first panel.
-    expect((await query(dashboard.panels[0]!.targets[0]!.expr)).length).toBeGreaterThan(0);
+    // Issuance shows on the dashboard's first panel: a rate(), so once Prometheus holds two scrapes of a
+    // replica that issued tokens (the loop above stops at the first scrape of each target).
+    let issuance: unknown[] = [];
+    for (const deadline = Date.now() + 60_000; issuance.length === 0 && Date.now() < deadline; ) {
+      issuance = await query(dashboard.panels[0]!.targets[0]!.expr);
+      if (issuance.length === 0) await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    expect(issuance.length).toBeGreaterThan(0);
   });
 
   it('runs the operator CLI in the deployment network: encryption status lists every instance', async () => {

@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { DeploymentConfig } from '@app/config';
+import { natsLoginOptions } from '@app/platform';
 
 /**
  * Connects to the deployment's NATS for one command, or resolves undefined when no server answers within
@@ -12,7 +13,7 @@ export async function connectBus(config: DeploymentConfig, timeoutMs = 2000): Pr
       name: 'token-encryption-cli',
       timeout: timeoutMs,
       reconnect: false,
-      ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password ?? '' } : {}),
+      ...natsLoginOptions(config),
     });
   } catch {
     return undefined;

@@ -34,6 +34,20 @@ describe('tls dev-certificate', () => {
     expect(new X509Certificate(readFileSync(file)).subject).toBe('CN=localhost');
   });
 
+  it('with --certificate-out also writes the certificate alone (no key, 0644), for clients to trust', async () => {
+    const folder = tempFolder();
+    const file = path.join(folder, 'nats-tls', 'nats.pem');
+    const certificateFile = path.join(folder, 'nats-ca', 'nats-ca.pem');
+    const created = await run(['tls', 'dev-certificate', '--out', file, '--certificate-out', certificateFile, '--host', 'nats']);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const certificate = readFileSync(certificateFile, 'utf8');
+    expect(certificate).toMatch(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\n$/);
+    expect(certificate).not.toContain('PRIVATE KEY');
+    expect(statSync(certificateFile).mode & 0o777).toBe(0o644);
+    expect(new X509Certificate(certificate).fingerprint256).toBe(new X509Certificate(readFileSync(file)).fingerprint256);
+    expect(new X509Certificate(certificate).checkHost('nats')).toBe('nats');
+  });
+
   it('refuses a host that is neither a DNS name nor an IP address, and writes nothing', async () => {
     const file = path.join(tempFolder(), 'dev.pem');
     const result = await run(['tls', 'dev-certificate', '--out', file, '--host', 'not a host']);

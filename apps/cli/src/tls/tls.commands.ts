@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { createSelfSignedTlsCertificate } from '@app/crypto';
 import type { CliIo } from '../cli-io.js';
@@ -12,13 +13,14 @@ interface DevCertificateOptions {
   out: string;
   host: string[];
   validityDays: number;
+  certificateOut?: string;
   force?: boolean;
   ifMissing?: boolean;
 }
 
-/** `tls dev-certificate`: the reverse proxy's development certificate (docker-compose.yml's tls-init). */
+/** `tls dev-certificate`: development certificates of the reverse proxy and of NATS (docker-compose.yml's tls-init). */
 export function registerTlsCommands(program: Command, io: CliIo): void {
-  const tls = program.command('tls').description('TLS certificates for the reverse proxy in front of the services');
+  const tls = program.command('tls').description('TLS certificates for the reverse proxy in front of the services and for NATS');
 
   tls
     .command('dev-certificate')
@@ -26,6 +28,7 @@ export function registerTlsCommands(program: Command, io: CliIo): void {
     .requiredOption('--out <file>', 'PEM file to write (certificate, then private key); missing folders are created')
     .option('--host <name>', 'DNS name or IP address the certificate is for (repeat for several; the first is the common name)', collect, [])
     .addOption(new Option('--validity-days <days>', 'days the certificate is valid').argParser(integerParser(1, 825, 'days')).default(397))
+    .option('--certificate-out <file>', 'also write the certificate alone (no key; mode 0644), for clients to trust')
     .option('--force', 'replace an existing file')
     .option('--if-missing', 'leave an existing file alone and exit 0 (for a one-shot container run at every start)')
     .addHelpText(
@@ -59,6 +62,12 @@ Examples:
       await writePrivateFile(file, Buffer.from(pem, 'utf8'), { replace: options.force === true });
       const cert = new X509Certificate(pem);
       io.stdout(`Created ${file} (self-signed, mode 0600) for ${cert.subjectAltName ?? hosts.join(', ')}, valid until ${new Date(cert.validTo).toISOString()}\n`);
+      if (options.certificateOut) {
+        const certificateFile = resolve(io.cwd, options.certificateOut);
+        await mkdir(dirname(certificateFile), { recursive: true });
+        await writeFile(certificateFile, cert.toString(), { mode: 0o644 });
+        io.stdout(`Created ${certificateFile} (the certificate alone, for clients to trust)\n`);
+      }
       io.stdout(`SHA-256 fingerprint ${cert.fingerprint256}\n`);
     });
 }

@@ -6,7 +6,7 @@ import type { DeploymentConfig } from '@app/config';
 import { DEPLOYMENT_CONFIG, ProcessIdentity } from '../runtime/runtime.module.js';
 import { InProcessRpcTransport, InProcessServer, type InProcessBus } from './in-process.transport.js';
 import { KeyManagerClient } from './key-manager.client.js';
-import { connectNats, NATS_CONNECTION_DEFAULTS, NatsRpcTransport } from './nats-connection.js';
+import { connectNats, NATS_CONNECTION_DEFAULTS, natsLoginOptions, NatsRpcTransport } from './nats-connection.js';
 import { RPC_TRANSPORT, type RpcTransport } from './rpc-transport.js';
 
 /** Which bus the services use: NATS (every deployment) or an in-process bus (single-process development mode). */
@@ -127,7 +127,7 @@ export function keyManagerMicroservice(config: DeploymentConfig, bus: BusOption)
     ...NATS_CONNECTION_DEFAULTS,
     gracefulShutdown: true,
     gracePeriod: 1500,
-    ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password ?? '' } : {}),
+    ...natsLoginOptions(config),
   };
   return { strategy: new PrefixedNatsServer(options, config.nats.subjectPrefix) };
 }

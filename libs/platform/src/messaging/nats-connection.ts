@@ -19,14 +19,26 @@ export const NATS_CONNECTION_DEFAULTS = {
   waitOnFirstConnect: false,
 } as const;
 
-/** Opens a NATS connection with the deployment's servers and credentials; reconnects forever. */
+/**
+ * How this deployment logs in to NATS — `[transport.nats]` user and password, and TLS trusting only
+ * `tls_ca_file` — for every connection: the services' clients, the Key Manager's server and the CLI.
+ */
+export function natsLoginOptions(config: Pick<DeploymentConfig, 'nats'>): { user?: string; pass?: string; tls?: { caFile: string } } {
+  return {
+    ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password ?? '' } : {}),
+    // The servers' certificates must chain to these (and name the host connected to).
+    ...(config.nats.tlsCaFile ? { tls: { caFile: config.nats.tlsCaFile } } : {}),
+  };
+}
+
+/** Opens a NATS connection with the deployment's servers and login; reconnects forever. */
 export async function connectNats(config: Pick<DeploymentConfig, 'nats'>, name: string): Promise<NatsConnection> {
   try {
     return await connect({
       servers: config.nats.servers,
       name,
       ...NATS_CONNECTION_DEFAULTS,
-      ...(config.nats.user ? { user: config.nats.user, pass: config.nats.password ?? '' } : {}),
+      ...natsLoginOptions(config),
     });
   } catch (error) {
     // The client's own message ("connection refused") names no server: say which, and where it is set.

@@ -93,7 +93,14 @@ export interface StackOptions {
 export class ComposeStack {
   readonly project = `apimtest${randomBytes(3).toString('hex')}`;
   readonly dir = mkdtempSync(path.join(tmpdir(), 'apim-stack-'));
-  readonly secrets = { DB_PASSWORD: hex(), KEYSTORE_PASSWORD: hex(), ADMIN_PASSWORD: hex() };
+  readonly secrets = {
+    DB_PASSWORD: hex(),
+    KEYSTORE_PASSWORD: hex(),
+    ADMIN_PASSWORD: hex(),
+    NATS_KEY_MANAGER_PASSWORD: hex(),
+    NATS_DEVPORTAL_PASSWORD: hex(),
+    NATS_CLI_PASSWORD: hex(),
+  };
   private files: string[] = [COMPOSE_FILE];
   private readonly envFile = path.join(this.dir, '.env');
 
@@ -125,7 +132,14 @@ export class ComposeStack {
   writeSecrets(): void {
     const dir = path.join(this.dir, 'secrets');
     mkdirSync(dir, { mode: 0o700 });
-    const files = { db_password: this.secrets.DB_PASSWORD, keystore_password: this.secrets.KEYSTORE_PASSWORD, admin_password: this.secrets.ADMIN_PASSWORD };
+    const files = {
+      db_password: this.secrets.DB_PASSWORD,
+      keystore_password: this.secrets.KEYSTORE_PASSWORD,
+      admin_password: this.secrets.ADMIN_PASSWORD,
+      nats_key_manager_password: this.secrets.NATS_KEY_MANAGER_PASSWORD,
+      nats_devportal_password: this.secrets.NATS_DEVPORTAL_PASSWORD,
+      nats_cli_password: this.secrets.NATS_CLI_PASSWORD,
+    };
     for (const [name, value] of Object.entries(files)) writeFileSync(path.join(dir, name), value, { mode: 0o600 });
     if (process.getuid?.() === 0) for (const name of ['', ...Object.keys(files)]) chownSync(path.join(dir, name), 1000, 1000);
     this.env['SECRETS_DIR'] = dir;
