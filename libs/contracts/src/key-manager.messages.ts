@@ -269,6 +269,18 @@ export class RevokeClientSecretRequest {
   secretId!: string;
 }
 
+/** A presented secret's lookup hash (hex SHA-256), never the secret: is it one of the client's working secrets? */
+export class MatchClientSecretRequest {
+  @IsString() @Length(1, 128)
+  clientId!: string;
+  @IsString() @Matches(/^[0-9a-f]{64}$/)
+  secretHash!: string;
+}
+
+export interface MatchClientSecretView {
+  matches: boolean;
+}
+
 /** One consumer secret of a client: never its value, except `secretValue` in the reply that issues it. */
 export interface ClientSecretView {
   secretId: string;
@@ -353,6 +365,7 @@ export interface KeyManagerContract {
   [KeyManagerPatterns.ClientSecretGenerate]: { request: GenerateClientSecretRequest; response: ClientSecretView };
   [KeyManagerPatterns.ClientSecretList]: { request: ClientIdRequest; response: ClientSecretListView };
   [KeyManagerPatterns.ClientSecretRevoke]: { request: RevokeClientSecretRequest; response: RevokeClientSecretView };
+  [KeyManagerPatterns.ClientSecretMatch]: { request: MatchClientSecretRequest; response: MatchClientSecretView };
   [KeyManagerPatterns.TokenIssue]: { request: IssueTokenRequest; response: TokenSetView };
   [KeyManagerPatterns.TokenRevoke]: { request: RevokeTokensRequest; response: RevokeTokensView };
 }

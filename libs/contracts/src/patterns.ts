@@ -37,6 +37,8 @@ export const KeyManagerPatterns = {
   ClientSecretList: 'km.clients.secrets.list',
   /** Revokes one consumer secret (not the most recent one, nor the last that works). */
   ClientSecretRevoke: 'km.clients.secrets.revoke',
+  /** Whether a lookup hash is the hash of one of the client's secrets that work now (the portal's generate-token). */
+  ClientSecretMatch: 'km.clients.secrets.match',
   /** Issues a client_credentials access token for a client the portal has already authenticated. */
   TokenIssue: 'km.tokens.issue',
   /** Revokes one token of a client, or all of its tokens. */

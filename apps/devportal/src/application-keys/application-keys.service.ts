@@ -169,7 +169,7 @@ export class ApplicationKeysService {
    */
   async generateToken(caller: Caller, applicationId: string, keyMappingId: string, dto: GenerateTokenDto): Promise<ApplicationTokenDto> {
     const row = await this.ownedKey(caller, applicationId, keyMappingId);
-    if (row.consumerSecretHash === null || !this.secrets.matches(dto.consumerSecret, { hash: row.consumerSecretHash })) throw new InvalidConsumerSecretError();
+    if (!(await this.isSecretOf(row, dto.consumerSecret, caller.requestId))) throw new InvalidConsumerSecretError();
     if (!row.supportedGrantTypes.includes('client_credentials')) throw new GrantNotSupportedError('client_credentials');
     if (dto.revokeToken) {
       try {
@@ -190,6 +190,16 @@ export class ApplicationKeysService {
       caller.requestId,
     );
     return { accessToken: tokens.accessToken, tokenScopes: tokens.scopes, validityTime: tokens.expiresIn };
+  }
+
+  /**
+   * Whether the presented secret is one of the key's: its own (checked here against the stored hash), or
+   * one added beside it (the Key Manager alone holds those: asked by lookup hash, never by the secret).
+   */
+  private async isSecretOf(row: ApplicationKeyEntity, presented: string, requestId: string): Promise<boolean> {
+    if (row.consumerSecretHash !== null && this.secrets.matches(presented, { hash: row.consumerSecretHash })) return true;
+    const { matches } = await this.keyManager.call(KeyManagerPatterns.ClientSecretMatch, { clientId: row.consumerKey, secretHash: this.secrets.lookupHash(presented) }, requestId);
+    return matches;
   }
 
   /** The token WSO2 hands out with new client_credentials keys. The keys stand even if this fails. */

@@ -37,6 +37,11 @@ export class ConsumerSecretsService {
     return secret;
   }
 
+  /** The lookup hash (hex SHA-256) of a presented secret: what the Key Manager compares, never the secret itself. */
+  lookupHash(presented: string): string {
+    return this.encryption.processor.lookupHash(presented);
+  }
+
   /** Whether a presented secret is the one stored, by its lookup hash, in constant time. */
   matches(presented: string, secret: Pick<ProtectedSecretView, 'hash'>): boolean {
     return this.encryption.processor.matches(presented, secret.hash);

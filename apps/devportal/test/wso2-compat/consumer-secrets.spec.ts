@@ -161,6 +161,23 @@ describe('several consumer secrets per key', () => {
     expect(((await alice.oauthKeyGet<{ consumerSecret: string }>(appId, keys.keyMappingId)).body.consumerSecret)).toBe(rotated.body.consumerSecret);
   });
 
+  it('generate-token accepts any working secret of the key (WSO2: "provide one of the consumer secrets"), not a revoked or expired one', async () => {
+    const { appId, keys } = await newKey();
+    const generateToken = async (consumerSecret: string) => (await alice.generateTokenPost(appId, keys.keyMappingId, { grantType: 'CLIENT_CREDENTIALS', consumerSecret, validityPeriod: 3600 })).status;
+    const added = await alice.generateConsumerSecret<SecretBody>(appId, keys.keyMappingId, { additionalProperties: { expiresIn: 1 } });
+    const second = await alice.generateConsumerSecret<SecretBody>(appId, keys.keyMappingId, { additionalProperties: {} });
+    expect(await generateToken(keys.consumerSecret)).toBe(200);
+    expect(await generateToken(second.body.secretValue!)).toBe(200);
+    expect(await generateToken('not-a-secret-of-this-key')).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(added.body.additionalProperties.expiresAt * 1000 - Date.now() + 300, 0)));
+    expect(await generateToken(added.body.secretValue!)).toBe(401);
+    // The key's own secret revoked: the portal's copy is gone, the added one still works.
+    const own = (await alice.getConsumerSecrets<{ list: SecretBody[] }>(appId, keys.keyMappingId)).body.list.find((s) => s.secretId !== second.body.secretId && s.secretId !== added.body.secretId)!;
+    expect((await alice.revokeConsumerSecret(appId, keys.keyMappingId, { secretId: own.secretId })).status).toBe(204);
+    expect(await generateToken(keys.consumerSecret)).toBe(401);
+    expect(await generateToken(second.body.secretValue!)).toBe(200);
+  });
+
   it('keeps tokens issued with a revoked secret until they expire (as WSO2 documents)', async () => {
     const { appId, keys } = await newKey();
     const first = await alice.generateConsumerSecret<SecretBody>(appId, keys.keyMappingId, { additionalProperties: {} });

@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
 import { SecretKinds } from '@app/crypto';
 import { DEPLOYMENT_CONFIG, EncryptionService, ROOT_LOGGER } from '@app/platform';
 import { KeyManagerError } from '../common/key-manager.errors.js';
 import { ClientSecretsRepository, type ClientSecretInfo } from '../persistence/client-secrets.repository.js';
+import type { ClientRecord } from '../persistence/clients.repository.js';
 import { newSecret } from '../tokens/secret-generator.util.js';
 
 /** A secret just added, with its plaintext: shown once, in the reply that issues it. */
@@ -36,6 +38,17 @@ export class ClientSecretsService {
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'client-secrets' });
+  }
+
+  /** Whether a lookup hash is that of one of the client's working secrets; every hash compared, in constant time. */
+  matchesHash(client: ClientRecord, hash: string): boolean {
+    const presented = Buffer.from(hash.toLowerCase(), 'latin1');
+    let matched = false;
+    for (const candidate of [client.secretHash, ...client.addedSecretHashes]) {
+      if (candidate === null || candidate.length !== presented.length) continue;
+      matched = timingSafeEqual(Buffer.from(candidate.toLowerCase(), 'latin1'), presented) || matched;
+    }
+    return matched;
   }
 
   async list(clientId: string): Promise<ClientSecretInfo[]> {

@@ -7,6 +7,7 @@ import {
   CreateUserRequest,
   ExchangeCodeRequest,
   GenerateClientSecretRequest,
+  MatchClientSecretRequest,
   IssueTokenRequest,
   KeyManagerPatterns,
   RefreshUserRequest,
@@ -18,6 +19,7 @@ import {
   type ClientSecretListView,
   type ClientSecretView,
   type ClientView,
+  type MatchClientSecretView,
   type DeleteClientView,
   type PortalClientView,
   type ProfileView,
@@ -120,6 +122,11 @@ export class KeyManagerRpcController {
   @MessagePattern(KeyManagerPatterns.ClientSecretRevoke)
   revokeClientSecret(@RpcData(rpcValidationPipe) request: RevokeClientSecretRequest): Promise<RevokeClientSecretView> {
     return this.rpc.revokeClientSecret(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.ClientSecretMatch)
+  matchClientSecret(@RpcData(rpcValidationPipe) request: MatchClientSecretRequest): Promise<MatchClientSecretView> {
+    return this.rpc.matchClientSecret(request);
   }
 
   @MessagePattern(KeyManagerPatterns.TokenIssue)

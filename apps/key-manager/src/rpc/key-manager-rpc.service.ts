@@ -13,6 +13,8 @@ import type {
   ClientSecretListView,
   ClientSecretView,
   GenerateClientSecretRequest,
+  MatchClientSecretRequest,
+  MatchClientSecretView,
   PortalClientView,
   RevokeClientSecretRequest,
   RevokeClientSecretView,
@@ -168,6 +170,11 @@ export class KeyManagerRpcService {
   async revokeClientSecret(request: RevokeClientSecretRequest): Promise<RevokeClientSecretView> {
     const { own } = await this.clientSecrets.revoke(request.clientId, request.secretId);
     return { revoked: true, own };
+  }
+
+  /** Whether the hash is one of the client's working secrets' (its own, or an added one that has not expired). */
+  async matchClientSecret(request: MatchClientSecretRequest): Promise<MatchClientSecretView> {
+    return { matches: this.clientSecrets.matchesHash(await this.clients.record(request.clientId), request.secretHash) };
   }
 
   /** client_credentials for a client the portal has authenticated itself (no secret crosses the bus). */
