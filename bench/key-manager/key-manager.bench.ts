@@ -92,6 +92,8 @@ interface Target {
   token: string;
   /** The server's process, for its CPU time. */
   pid: number | undefined;
+  /** The Key Manager's management port (/metrics). */
+  metricsUrl?: string;
 }
 
 interface Row {
@@ -197,11 +199,14 @@ interface Running {
 
 async function startKeyManagerTargets(mode: Mode, dir: string, keystore: string): Promise<Running> {
   const port = await freePort();
+  const managementPort = await freePort();
   const schema = `km_bench_${randomBytes(4).toString('hex')}`;
   const base = `http://127.0.0.1:${port}`;
   const file = join(dir, `deployment-${mode}.toml`);
   const document = {
     server: { host: '127.0.0.1', port, public_url: base },
+    // /metrics is served on the management port only.
+    management: { host: '127.0.0.1', port: managementPort },
     database: { url: DATABASE_URL, schema, pool_size: 10 },
     keystore: { primary: { file_name: keystore, type: 'PKCS12', password: 'bench-keystore', alias: 'wso2carbon' } },
     super_admin: ADMIN,
@@ -236,6 +241,7 @@ async function startKeyManagerTargets(mode: Mode, dir: string, keystore: string)
       authorization,
       token,
       pid: child.pid,
+      metricsUrl: `http://127.0.0.1:${managementPort}/metrics`,
     });
   }
   return { child, targets, cleanup: async () => (await stopServer(child), await dropSchema()) };
@@ -260,8 +266,8 @@ async function startOidcProviderTarget(format: TokenFormat): Promise<Running> {
 /** How the RSA-OAEP Key Manager's secrets were sealed over the whole run (its /metrics): ahead, or on the request. */
 async function sealingReport(targets: Target[]): Promise<string> {
   const rsa = targets.find((t) => t.server === 'key-manager' && t.mode === 'rsa-oaep');
-  if (!rsa) return '';
-  const text = await (await fetch(new URL('/metrics', rsa.tokenUrl))).text();
+  if (!rsa?.metricsUrl) return '';
+  const text = await (await fetch(rsa.metricsUrl)).text();
   const count = (when: string) => Number(new RegExp(`^key_manager_secrets_sealed_total\\{when="${when}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
   const [ahead, onRequest] = [count('ahead'), count('on_request')];
   const total = ahead + onRequest;
