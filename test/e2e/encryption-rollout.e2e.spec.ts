@@ -21,6 +21,7 @@ import { startKeyManagerForTest, TEST_SYMMETRIC_KEY } from '../support/key-manag
 import { captureLogs } from '../support/log-capture.js';
 import { keyManagerOAuth } from '../support/oauth-client.js';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats.js';
+import { parseMetrics, valueOf } from '../support/metrics-text.js';
 import { makeTempDir, type TestConfigDir } from '../support/test-config.js';
 import { createTestKeystore, type TestKeystore } from '../support/test-keystore.js';
 
@@ -194,9 +195,26 @@ describe('encryption rollout and tokens migrate refuse what would break the syst
       Object.assign(table(t, 'keystore.primary'), keystoreTable(key2));
       (t['keystore'] as Toml)['old'] = [keystoreTable(key1)];
     });
-    const rotated = await runCliForTest(['encryption', 'rollout'], env);
-    expect(rotated.code).toBe(0);
+    // Prepare reloads keystores on both nodes of this process: on a loaded machine more than the CLI's 5 s default.
+    const rotated = await runCliForTest(['encryption', 'rollout', '--timeout', '30000'], env);
+    expect({ code: rotated.code, stderr: rotated.code === 0 ? '' : rotated.stderr }).toEqual({ code: 0, stderr: '' });
     expect(rotated.stdout).toContain('tokens migrate');
+    // Every service counts the steps it answered (the dry run above prepared and aborted), with no change open.
+    const steps = async (url: string) => {
+      const samples = parseMetrics(await (await fetch(`${url}/metrics`)).text());
+      const count = (step: string, result: string) => valueOf(samples, 'token_encryption_rollout_steps_total', { step, result }) ?? 0;
+      return {
+        prepare: count('prepare', 'ok'),
+        commit: count('commit', 'ok'),
+        finish: count('finish', 'ok'),
+        abort: count('abort', 'ok'),
+        refused: count('prepare', 'refused'),
+        none: valueOf(samples, 'token_encryption_transition_phase', { phase: 'none' }),
+      };
+    };
+    for (const service of [stack.keyManager, stack.devportal]) {
+      expect(await steps(service.managementUrl)).toEqual({ prepare: 2, commit: 1, finish: 1, abort: 1, refused: 0, none: 1 });
+    }
     // Old and new keys are both published; the old token still verifies; new tokens are signed with the new key.
     const jwks = (await (await fetch(`${stack.keyManager.baseUrl}/oauth2/jwks`)).json()) as { keys: Array<{ kid: string }> };
     expect(jwks.keys.map((k) => k.kid).sort()).toEqual([id1, id2].sort());
@@ -208,10 +226,11 @@ describe('encryption rollout and tokens migrate refuse what would break the syst
 
     // Retiring the old keystore now would break the JWT it signed: refused, and nothing changes anywhere.
     await edit(stack.configFile, (t) => void delete (t['keystore'] as Toml)['old']);
-    const refused = await runCliForTest(['encryption', 'rollout'], env);
+    const refused = await runCliForTest(['encryption', 'rollout', '--timeout', '30000'], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('rollout aborted');
     expect(refused.stderr).toContain(`the keystore with certificate thumbprint ${id1} still signs 1 live JWT access token(s)`);
+    expect(await steps(stack.keyManager.managementUrl)).toEqual({ prepare: 2, commit: 1, finish: 1, abort: 2, refused: 1, none: 1 });
     expect((await oauth.introspect(rs, jwt)).active).toBe(true);
     const afterRefusal = (await (await fetch(`${stack.keyManager.baseUrl}/oauth2/jwks`)).json()) as { keys: Array<{ kid: string }> };
     expect(afterRefusal.keys).toHaveLength(2);

@@ -5,6 +5,7 @@ import {
   EncryptionService,
   KeyManagerClient,
   loadEncryptionMaterial,
+  MetricsRegistry,
   NatsRpcTransport,
   ProcessIdentity,
 } from '@app/platform';
@@ -26,7 +27,7 @@ export async function createKeyManagerClientForTest(config: DeploymentConfig): P
   const nc = await connectNats(config, identity.instanceId);
   const transport = new NatsRpcTransport(nc, config.nats.subjectPrefix);
   return {
-    client: new KeyManagerClient(transport, encryption, identity, config, logger),
+    client: new KeyManagerClient(transport, encryption, identity, config, logger, new MetricsRegistry(identity)),
     close: () => transport.close(),
   };
 }

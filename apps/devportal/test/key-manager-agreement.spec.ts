@@ -19,6 +19,7 @@ import { startPrivateNats, type PrivateNats } from '../../../test/support/privat
 import { makeTempDir, type TestConfigDir } from '../../../test/support/test-config.js';
 import { queryTestDatabase } from '../../../test/support/test-database.js';
 import { createTestKeystore, type TestKeystore } from '../../../test/support/test-keystore.js';
+import { parseMetrics, valueOf } from '../../../test/support/metrics-text.js';
 
 jest.setTimeout(60_000);
 
@@ -179,6 +180,10 @@ describe('after start', () => {
       expect(report.status).toBe(503);
       const body = (await report.json()) as { details: Record<string, { status: string }> };
       expect(body.details['keyManager']?.status).toBe('down');
+      // The portal's metrics say what its calls met: nobody answering, sent again after a backoff.
+      const metrics = parseMetrics(await (await fetch(`${stack.devportal.managementUrl}/metrics`)).text());
+      expect(valueOf(metrics, 'key_manager_client_call_duration_seconds_count', { command: 'km.profile.get', outcome: 'unavailable' })).toBeGreaterThanOrEqual(1);
+      expect(valueOf(metrics, 'key_manager_client_resends_total', { command: 'km.profile.get', reason: 'no-responders' })).toBeGreaterThanOrEqual(1);
       const signup = await devportalApi(stack.devportal.apiUrl)<{ code: number; description: string }>('POST', '/signup', {
         json: { username: 'late-user', password: 'a long password 42' },
       });

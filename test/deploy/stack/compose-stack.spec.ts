@@ -293,7 +293,7 @@ describe('docker-compose.yml on a real Docker engine', () => {
       expect({ args, code: result.code, output: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ args, code: 0, output: '' });
       return result.stdout + result.stderr;
     };
-    expect(await promtool(['check', 'config', '/etc/prometheus/prometheus.yml'])).toMatch(/SUCCESS: 9 rules found/);
+    expect(await promtool(['check', 'config', '/etc/prometheus/prometheus.yml'])).toMatch(/SUCCESS: 12 rules found/);
     expect(await promtool(['test', 'rules', '/etc/prometheus/alerts.test.yml'])).toMatch(/SUCCESS/);
 
     const started = Date.now();
@@ -317,6 +317,13 @@ describe('docker-compose.yml on a real Docker engine', () => {
     expect(await value('sum(key_manager_tokens_issued_total)')).toBeGreaterThan(0);
     expect(await value('haproxy_backend_active_servers{proxy="key-manager"}')).toBe(3);
     expect(await value('sum(token_encryption_stored_values{state="current"})')).toBeGreaterThan(0);
+    // Issue 14's metrics from every instance: NATS round trip, database pool, the portal's calls to the
+    // Key Manager (the story above made some), and no encryption change open.
+    expect(await value('count(nats_rtt_seconds{job=~"key-manager|devportal"} > 0)')).toBe(4);
+    expect(await value('count(db_pool_connections{job=~"key-manager|devportal"})')).toBe(4);
+    expect(await value('sum(db_pool_max_connections{job=~"key-manager|devportal"})')).toBe(40);
+    expect(await value('sum(key_manager_client_call_duration_seconds_count{job="devportal", outcome="ok"})')).toBeGreaterThan(0);
+    expect(await value('sum(token_encryption_transition_phase{phase="none"})')).toBe(4);
     // The rules are loaded, and none fires on a healthy stack.
     expect(await value('count(ALERTS{alertstate="firing"})')).toBeNaN();
     // Every query of the Grafana dashboard is valid PromQL against this Prometheus.

@@ -3,8 +3,10 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 import type { DeploymentConfig } from '@app/config';
+import { MetricsRegistry } from '../metrics/metrics.module.js';
 import { DEPLOYMENT_CONFIG } from '../runtime/runtime.module.js';
 import { DatabaseReadRetryInterceptor, GuardedClient, isPermanentDatabaseError } from './database-faults.js';
+import { DatabasePoolMetrics } from './database-pool.metrics.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own option types
 type ClassList = MixedList<Function | string | EntitySchema>;
@@ -94,7 +96,15 @@ export class DatabaseModule {
         }),
       ],
       // Reads that failed on a dropped connection run again (DatabaseReadRetryInterceptor), everywhere.
-      providers: [SchemaMigrator, { provide: APP_INTERCEPTOR, useClass: DatabaseReadRetryInterceptor }],
+      providers: [
+        SchemaMigrator,
+        { provide: APP_INTERCEPTOR, useClass: DatabaseReadRetryInterceptor },
+        {
+          provide: DatabasePoolMetrics,
+          inject: [MetricsRegistry, DataSource, DEPLOYMENT_CONFIG],
+          useFactory: (m: MetricsRegistry, d: DataSource, c: DeploymentConfig) => new DatabasePoolMetrics(m, d, c.database.poolSize),
+        },
+      ],
       exports: [TypeOrmModule],
     };
   }

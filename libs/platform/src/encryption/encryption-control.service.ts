@@ -16,6 +16,7 @@ import { BusConnection } from '../messaging/messaging.module.js';
 import { DEPLOYMENT_CONFIG, ProcessIdentity, ROOT_LOGGER } from '../runtime/runtime.module.js';
 import { loggableMessage } from '../logging/error-serializer.js';
 import { loadEncryptionMaterial } from './encryption-material.js';
+import { EncryptionMetrics, type RolloutStep } from './encryption.metrics.js';
 import { EncryptionService } from './encryption.service.js';
 import { StoredSecretsInspector, UnreadableStoredSecretsError } from './stored-secrets.inspector.js';
 
@@ -37,6 +38,7 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
     private readonly bus: BusConnection,
     private readonly encryption: EncryptionService,
     private readonly inspector: StoredSecretsInspector,
+    private readonly metrics: EncryptionMetrics,
     @Inject(DEPLOYMENT_CONFIG) private readonly config: DeploymentConfig,
     @Inject(ProcessIdentity) private readonly identity: ProcessIdentity,
     @Inject(ROOT_LOGGER) logger: Logger,
@@ -54,7 +56,14 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
       [ControlSubjects.Finish]: async (body) => this.step('finish', body as TransitionCommand),
       [ControlSubjects.Abort]: async (body) => this.step('abort', body as TransitionCommand),
     };
+    const steps: Record<string, RolloutStep> = {
+      [ControlSubjects.Prepare]: 'prepare',
+      [ControlSubjects.Commit]: 'commit',
+      [ControlSubjects.Finish]: 'finish',
+      [ControlSubjects.Abort]: 'abort',
+    };
     for (const [subject, handle] of Object.entries(handlers)) {
+      const step = steps[subject];
       this.subscriptions.push(
         nc.subscribe(busSubject(this.config.nats.subjectPrefix, subject), {
           callback: (err, msg) => {
@@ -66,6 +75,7 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
               } catch (e) {
                 reply = this.refusal(e);
               }
+              if (step) this.metrics.steps.inc({ step, result: (reply as ControlReply).ok ? 'ok' : 'refused' });
               msg.respond(JSON.stringify(reply));
             })();
           },

@@ -4,6 +4,7 @@ import type { DeploymentConfig } from '@app/config';
 import { DEPLOYMENT_CONFIG, ROOT_LOGGER } from '../runtime/runtime.module.js';
 import { loadEncryptionMaterial } from './encryption-material.js';
 import { EncryptionControlService } from './encryption-control.service.js';
+import { EncryptionMetrics } from './encryption.metrics.js';
 import { EncryptionService } from './encryption.service.js';
 import { StoredSecretsInspector } from './stored-secrets.inspector.js';
 
@@ -21,6 +22,7 @@ import { StoredSecretsInspector } from './stored-secrets.inspector.js';
       useFactory: async (config: DeploymentConfig, logger: Logger) => new EncryptionService(await loadEncryptionMaterial(config, logger)),
     },
     StoredSecretsInspector,
+    EncryptionMetrics,
     EncryptionControlService,
   ],
   exports: [EncryptionService, StoredSecretsInspector, EncryptionControlService],

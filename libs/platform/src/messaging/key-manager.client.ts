@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { DeploymentConfig } from '@app/config';
 import {
   IDEMPOTENT_COMMANDS,
@@ -15,6 +16,7 @@ import {
   type RpcRequest,
 } from '@app/contracts';
 import { EncryptionService } from '../encryption/encryption.service.js';
+import { MetricsRegistry } from '../metrics/metrics.module.js';
 import { DEPLOYMENT_CONFIG, ProcessIdentity, ROOT_LOGGER } from '../runtime/runtime.module.js';
 import { RPC_TRANSPORT, RpcTransportError, type RpcTransport } from './rpc-transport.js';
 
@@ -35,6 +37,31 @@ type WireReply<T> = { err?: unknown; response?: RpcReply<T> };
 
 /** At most this many copies of one call are out at a time (the first and two hedges). */
 const MAX_IN_FLIGHT = 3;
+
+/** Why a copy of a call was sent again: no answer yet (hedge), or what the previous copy met. */
+type ResendReason = 'hedge' | 'no-responders' | 'unavailable' | 'disconnected' | 'timeout';
+
+/** The calls' metrics, on the service's registry: duration and outcome by command, and copies sent again. */
+class KeyManagerClientMetrics {
+  readonly calls: Histogram<'command' | 'outcome'>;
+  readonly resends: Counter<'command' | 'reason'>;
+
+  constructor(registry: Registry) {
+    this.calls = new Histogram({
+      name: 'key_manager_client_call_duration_seconds',
+      help: 'Calls to the Key Manager over the bus, by command and outcome (ok, or the lowercased error code: invalid_credentials, not_found, throttled, unavailable, timeout…), hedges and retries included',
+      labelNames: ['command', 'outcome'],
+      buckets: [0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    this.resends = new Counter({
+      name: 'key_manager_client_resends_total',
+      help: 'Copies of a call to the Key Manager sent again: hedge (no answer yet), no-responders, unavailable, disconnected, timeout',
+      labelNames: ['command', 'reason'],
+      registers: [registry],
+    });
+  }
+}
 
 /**
  * The typed client of the Key Manager's bus API. Every request carries this node's identity and encryption
@@ -59,6 +86,7 @@ export class KeyManagerClient {
   private readonly logger: Logger;
   /** How long a call waits for an answer before sending a second copy: a fifth of the request timeout, 200 ms to 1 s. */
   readonly hedgeAfterMs: number;
+  private readonly metrics: KeyManagerClientMetrics;
 
   constructor(
     @Inject(RPC_TRANSPORT) private readonly transport: RpcTransport,
@@ -66,8 +94,10 @@ export class KeyManagerClient {
     @Inject(ProcessIdentity) private readonly identity: ProcessIdentity,
     @Inject(DEPLOYMENT_CONFIG) private readonly config: DeploymentConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
+    @Inject(MetricsRegistry) metrics: MetricsRegistry,
   ) {
     this.logger = logger.child({ component: 'key-manager-client' });
+    this.metrics = new KeyManagerClientMetrics(metrics.registry);
     this.hedgeAfterMs = Math.min(1000, Math.max(200, Math.round(config.nats.requestTimeoutMs / 5)));
   }
 
@@ -77,6 +107,18 @@ export class KeyManagerClient {
   }
 
   async call<P extends keyof KeyManagerContract>(pattern: P, data: RequestOf<P>, requestId: string = randomUUID()): Promise<ResponseOf<P>> {
+    const end = this.metrics.calls.startTimer({ command: pattern });
+    try {
+      const response = await this.callOnce(pattern, data, requestId);
+      end({ outcome: 'ok' });
+      return response;
+    } catch (error) {
+      end({ outcome: error instanceof KeyManagerCallError ? error.code.toLowerCase() : 'error' });
+      throw error;
+    }
+  }
+
+  private async callOnce<P extends keyof KeyManagerContract>(pattern: P, data: RequestOf<P>, requestId: string): Promise<ResponseOf<P>> {
     const request: RpcRequest<RequestOf<P>> = {
       sender: this.self(),
       requestId,
@@ -136,12 +178,13 @@ export class KeyManagerClient {
         timeoutMs,
       );
       /** After a failed copy: send again (after `delayMs`) unless another copy is still out. */
-      const again = (problem: string, delayMs: number) => {
+      const again = (problem: ResendReason, delayMs: number) => {
         lastProblem = problem;
         if (settled || pending > 0 || retryTimer) return;
         const wait = Math.min(delayMs, Math.max(0, deadline - Date.now() - 50));
         retryTimer = setTimeout(() => {
           retryTimer = undefined;
+          if (!settled && deadline - Date.now() > 0) this.metrics.resends.inc({ command: pattern, reason: problem });
           send();
         }, wait);
       };
@@ -154,6 +197,7 @@ export class KeyManagerClient {
         hedgeTimer = setTimeout(() => {
           if (!settled && pending > 0 && pending < MAX_IN_FLIGHT) {
             this.logger.debug({ pattern, pending }, 'no answer yet: sending the call again');
+            this.metrics.resends.inc({ command: pattern, reason: 'hedge' });
             send();
           }
         }, this.hedgeAfterMs);

@@ -3,7 +3,9 @@ import { ServerNats, type MicroserviceOptions } from '@nestjs/microservices';
 import { busSubject } from '@app/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DeploymentConfig } from '@app/config';
+import { MetricsRegistry } from '../metrics/metrics.module.js';
 import { DEPLOYMENT_CONFIG, ProcessIdentity } from '../runtime/runtime.module.js';
+import { BusMetrics } from './bus.metrics.js';
 import { InProcessRpcTransport, InProcessServer, type InProcessBus } from './in-process.transport.js';
 import { KeyManagerClient } from './key-manager.client.js';
 import { connectNats, NATS_CONNECTION_DEFAULTS, natsLoginOptions, NatsRpcTransport } from './nats-connection.js';
@@ -149,6 +151,7 @@ export class MessagingModule {
           },
         },
         { provide: RPC_TRANSPORT, inject: [BusConnection], useFactory: (c: BusConnection) => c.transport },
+        { provide: BusMetrics, inject: [MetricsRegistry, BusConnection], useFactory: (m: MetricsRegistry, c: BusConnection) => new BusMetrics(m, c) },
         KeyManagerClient,
       ],
       exports: [BusConnection, RPC_TRANSPORT, KeyManagerClient],
