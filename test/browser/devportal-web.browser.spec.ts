@@ -21,6 +21,8 @@ declare const window: unknown;
 declare const document: {
   addEventListener(type: 'securitypolicyviolation', listener: (e: { violatedDirective: string; blockedURI: string; sample: string }) => void): void;
   querySelector(selector: string): { textContent: string | null } | null;
+  querySelectorAll(selector: string): ArrayLike<{ getBoundingClientRect(): { right: number; width: number }; tagName: string; className: string; textContent: string | null }>;
+  documentElement: { scrollWidth: number };
   cookie: string;
 };
 declare const navigator: { clipboard: { readText(): Promise<string> } };
@@ -41,8 +43,8 @@ const pageErrors: string[] = [];
 /** Every secret the story saw: none may be in script-readable storage. */
 const secrets: string[] = [];
 
-async function newContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+async function newContext(viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.devportal.baseUrl });
   // Recorded in the page (init scripts are not subject to the page's CSP); read back by cspViolationsOf.
   await context.addInitScript(() => {
@@ -86,6 +88,27 @@ async function expectAccessible(page: Page, name: string): Promise<void> {
   });
   expect({ page: name, violations }).toEqual({ page: name, violations: [] });
   await page.evaluate(() => ((window as { __csp?: string[] }).__csp = []));
+}
+
+/** Phone width: the page scrolls only vertically — nothing sticks out to the right (named when something does). */
+async function expectFitsWidth(page: Page, name: string, width: number): Promise<void> {
+  const overflow = await page.evaluate((w) => {
+    const wide = Array.from(document.querySelectorAll('body *'))
+      .filter((e) => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > w + 0.5)
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className} "${(e.textContent ?? '').slice(0, 30)}" ends at ${Math.round(e.getBoundingClientRect().right)}px`);
+    return { scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 5) };
+  }, width);
+  expect({ page: name, ...overflow }).toEqual({ page: name, scrollWidth: expect.any(Number), wide: [] });
+  expect(overflow.scrollWidth).toBeLessThanOrEqual(width);
+}
+
+/** The control is on screen at this width (not pushed off to the right) before the test presses it. */
+async function expectOnScreen(control: ReturnType<Page['getByRole']>, width: number): Promise<void> {
+  await control.scrollIntoViewIfNeeded();
+  const box = await control.boundingBox();
+  expect(box).not.toBeNull();
+  expect(box!.x).toBeGreaterThanOrEqual(0);
+  expect(box!.x + box!.width).toBeLessThanOrEqual(width);
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -262,6 +285,56 @@ describe('the Developer Portal web app in Chromium', () => {
     await collectCspViolations(page, 'signed out');
     const after = await fetch(`${stack.devportal.baseUrl}/api/am/devportal/v3/applications`, { headers: { cookie: `dp_session=${sessionCookie.value}` } });
     expect(after.status).toBe(401);
+    await context.close();
+  });
+
+  it('is usable at 375 px wide: the list, the create page and an application’s keys fit the width, their controls on screen', async () => {
+    const width = 375;
+    const context = await newContext({ width, height: 812 });
+    const page = await context.newPage();
+    await signUpAndSignIn(page, 'carol', 'carol has a long password 3');
+    await page.getByText('You have no applications yet.').waitFor();
+    await expectFitsWidth(page, 'applications (empty), 375 px', width);
+    await shot(page, 'mobile-01-applications-empty');
+
+    const createFirst = page.getByRole('link', { name: 'Create your first application' });
+    await expectOnScreen(createFirst, width);
+    await createFirst.click();
+    await page.getByLabel('Name').fill('Weather app for the phone with a rather long name');
+    await page.getByLabel('Description').fill('Reads the forecast on a small screen');
+    await expectFitsWidth(page, 'create application, 375 px', width);
+    await shot(page, 'mobile-02-create-application');
+    const create = page.getByRole('button', { name: 'Create' });
+    await expectOnScreen(create, width);
+    await create.click();
+    await page.getByRole('heading', { name: 'Weather app for the phone with a rather long name' }).waitFor();
+
+    // The keys tab: a callback URL (authorization code), keys, the revealed secret, a token and its curl line.
+    await page.locator('label', { hasText: 'Authorization code' }).click();
+    await page.getByLabel(/Callback URL/).fill('https://weather.example.com/a/rather/long/callback/path/for/a/phone');
+    await expectFitsWidth(page, 'application (no keys), 375 px', width);
+    const generateKeys = page.getByRole('button', { name: 'Generate keys' });
+    await expectOnScreen(generateKeys, width);
+    await generateKeys.click();
+    await page.getByTestId('consumer-key').waitFor();
+    for (const name of ['Reveal', 'Copy consumer secret', 'Regenerate secret', 'Generate access token']) await expectOnScreen(page.getByRole('button', { name }), width);
+    await page.getByRole('button', { name: 'Reveal' }).click();
+    await page.getByRole('button', { name: 'Generate access token' }).click();
+    await page.getByTestId('access-token').waitFor();
+    await expectFitsWidth(page, 'application with keys and token, 375 px', width);
+    await shot(page, 'mobile-03-keys-and-token');
+    const sandbox = page.getByRole('tab', { name: 'Sandbox keys' });
+    await expectOnScreen(sandbox, width);
+    await sandbox.click();
+    await expectFitsWidth(page, 'sandbox tab, 375 px', width);
+
+    await page.getByRole('link', { name: 'Applications' }).click();
+    const listed = page.getByRole('link', { name: 'Weather app for the phone with a rather long name' });
+    await listed.waitFor();
+    await expectFitsWidth(page, 'applications, 375 px', width);
+    await expectOnScreen(listed, width);
+    await shot(page, 'mobile-04-applications');
+    await collectCspViolations(page, 'applications, 375 px');
     await context.close();
   });
 
