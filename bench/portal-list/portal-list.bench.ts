@@ -1,0 +1,224 @@
+/**
+ * The Developer Portal's application list at scale: `GET /api/am/devportal/v3/applications` for a user with
+ * 1,000 applications against a user with 10, in the same run — the first page, the last page
+ * (`offset=990`; `offset=0` for 10) and the `query=` name filter — plus the query plan of the page.
+ *
+ *   npm run bench:portal-list                          # builds, then node dist/bench/portal-list/portal-list.bench.js
+ *   BENCH_ROUNDS=7 BENCH_DURATION=3 npm run bench:portal-list
+ *
+ * The real services, each in its own process as deployed (`node dist/apps/<service>/src/main.js` with
+ * DEPLOYMENT_CONFIG), on the local PostgreSQL (fresh schemas) and the machine's NATS under a subject prefix
+ * of this run's own, with RSA-OAEP token encryption on. Both users sign up and log in through the portal API;
+ * their applications are created through `POST /applications`, one by one. autocannon (here, in the parent)
+ * sends 10 connections with the user's bearer token; the two users take turns round by round, and each ratio
+ * (1,000 ÷ 10) is the median of the per-round ratios, so changing background load falls on both sides.
+ */
+import autocannon, { type Result as LoadResult } from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { stringify } from 'smol-toml';
+import { createPkcs12Keystore } from '@app/crypto';
+import { freePort, stopServer } from '../support/bench-kit.js';
+
+const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const NATS_URL = process.env['BENCH_NATS_URL'] ?? 'nats://127.0.0.1:4222';
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const DURATION = Number(process.env['BENCH_DURATION'] ?? 2);
+const CONNECTIONS = 10;
+const PAGE = 10;
+const SIZES = [10, 1_000] as const;
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const API = '/api/am/devportal/v3';
+
+type Scenario = 'first page' | 'last page' | 'query= filter';
+const SCENARIOS: Scenario[] = ['first page', 'last page', 'query= filter'];
+
+interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+/** `node dist/apps/<service>/src/main.js` with DEPLOYMENT_CONFIG; resolves once `/health/ready` answers 200. */
+async function startService(service: 'key-manager' | 'devportal', configFile: string, baseUrl: string, logFile: string): Promise<ChildProcess> {
+  const log = createWriteStream(logFile);
+  const child = spawn(process.execPath, [path.join(REPO, `dist/apps/${service}/src/main.js`)], {
+    env: { ...process.env, DEPLOYMENT_CONFIG: configFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}; see ${logFile}`);
+    const ok = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
+    if (ok) return child;
+    await sleep(250);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${service} not ready after 60 s; see ${logFile}`);
+}
+
+async function call(apiUrl: string, method: string, route: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${apiUrl}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${route} answered ${response.status}: ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** A user with `count` applications, created through the API (ten at a time); returns the user's token. */
+async function userWith(apiUrl: string, username: string, count: number): Promise<string> {
+  const password = `${username} bench password 1`;
+  await call(apiUrl, 'POST', '/signup', { username, password });
+  const token = String((await call(apiUrl, 'POST', '/login', { username, password }))['access_token']);
+  for (let i = 0; i < count; i += 10) {
+    await Promise.all(
+      Array.from({ length: Math.min(10, count - i) }, (_, j) =>
+        call(apiUrl, 'POST', '/applications', { name: `App ${String(i + j).padStart(4, '0')}`, throttlingPolicy: 'Unlimited', description: 'bench' }, token),
+      ),
+    );
+  }
+  return token;
+}
+
+function pathOf(scenario: Scenario, size: number): string {
+  if (scenario === 'first page') return `${API}/applications?limit=${PAGE}&offset=0`;
+  if (scenario === 'last page') return `${API}/applications?limit=${PAGE}&offset=${size - PAGE}`;
+  // The name in the middle of the user's list.
+  return `${API}/applications?limit=${PAGE}&offset=0&query=${encodeURIComponent(`App ${String(size / 2).padStart(4, '0')}`)}`;
+}
+
+async function load(url: string, token: string): Promise<Sample> {
+  const result: LoadResult = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers: { authorization: `Bearer ${token}` } });
+  if (result.non2xx || result.errors || result.timeouts) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function explain(dpSchema: string, owner: string, extra: string, offset: number): Promise<string> {
+  const db = new pg.Client({ connectionString: DATABASE_URL });
+  await db.connect();
+  try {
+    await db.query(`SET search_path TO "${dpSchema}"`);
+    // The statement the repository's query builder sends for the default order (name, then id).
+    const plan = await db.query(
+      `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) SELECT * FROM applications a WHERE a.owner = $1 ${extra} ORDER BY lower(a.name) ASC, a.id ASC LIMIT ${PAGE} OFFSET ${offset}`,
+      [owner],
+    );
+    const count = await db.query(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) SELECT count(DISTINCT a.id) FROM applications a WHERE a.owner = $1 ${extra}`, [owner]);
+    return [...plan.rows, ...count.rows].map((r: Record<string, string>) => `    ${r['QUERY PLAN']}`).join('\n');
+  } finally {
+    await db.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-portal-list-'));
+  const tag = randomBytes(3).toString('hex');
+  const kmSchema = `bench_km_${tag}`;
+  const dpSchema = `bench_dp_${tag}`;
+  const [kmPort, kmManagement, dpPort, dpManagement] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const kmUrl = `http://127.0.0.1:${kmPort}`;
+  const dpUrl = `http://127.0.0.1:${dpPort}`;
+  let keyManager: ChildProcess | undefined;
+  let devportal: ChildProcess | undefined;
+  try {
+    const keystore = path.join(dir, 'primary.p12');
+    await writeFile(keystore, await createPkcs12Keystore({ alias: 'bench', password: 'bench-password' }));
+    const configFile = path.join(dir, 'deployment.toml');
+    await writeFile(
+      configFile,
+      stringify({
+        server: { host: '127.0.0.1', port: kmPort, public_url: kmUrl },
+        management: { host: '127.0.0.1', port: kmManagement },
+        database: { url: DATABASE_URL, schema: kmSchema, pool_size: 10 },
+        transport: { nats: { servers: [NATS_URL], subject_prefix: `bench_${tag}` } },
+        keystore: { primary: { file_name: keystore, type: 'PKCS12', password: 'bench-password', alias: 'bench' } },
+        super_admin: { username: 'admin', password: 'bench-admin-password' },
+        apim: { oauth_config: { enable_token_encryption: true } },
+        oauth: { token_cleanup: { enable: false } },
+        log: { level: 'warn' },
+        devportal: {
+          server: { host: '127.0.0.1', port: dpPort, public_url: dpUrl },
+          management: { port: dpManagement },
+          database: { schema: dpSchema, pool_size: 10 },
+        },
+      }),
+      { mode: 0o600 },
+    );
+    keyManager = await startService('key-manager', configFile, kmUrl, path.join(dir, 'key-manager.log'));
+    devportal = await startService('devportal', configFile, dpUrl, path.join(dir, 'devportal.log'));
+    const apiUrl = `${dpUrl}${API}`;
+
+    const tokens = new Map<number, string>();
+    for (const size of SIZES) {
+      const started = Date.now();
+      tokens.set(size, await userWith(apiUrl, `bench${size}`, size));
+      process.stderr.write(`user with ${size} applications created through the API in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    }
+    const db = new pg.Client({ connectionString: DATABASE_URL });
+    await db.connect();
+    await db.query(`ANALYZE "${dpSchema}".applications`);
+    await db.end();
+
+    // Warm-up, then rounds; the order of the two users alternates round by round.
+    for (const size of SIZES) for (const scenario of SCENARIOS) await autocannon({ url: `${dpUrl}${pathOf(scenario, size)}`, connections: CONNECTIONS, duration: 1, headers: { authorization: `Bearer ${tokens.get(size)}` } });
+    const samples = new Map<string, Sample[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const scenario of SCENARIOS) {
+        const order = round % 2 ? [...SIZES].reverse() : [...SIZES];
+        for (const size of order) {
+          const key = `${scenario}|${size}`;
+          samples.set(key, [...(samples.get(key) ?? []), await load(`${dpUrl}${pathOf(scenario, size)}`, tokens.get(size)!)]);
+        }
+      }
+      process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
+    }
+
+    console.log(`\nGET ${API}/applications (limit ${PAGE}), ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}\n`);
+    console.log('| request | p50 ms (10 apps) | p50 ms (1,000) | p99 ms (10) | p99 ms (1,000) | req/s (10) | req/s (1,000) | req/s ratio 1,000 ÷ 10 |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const scenario of SCENARIOS) {
+      const small = samples.get(`${scenario}|10`)!;
+      const large = samples.get(`${scenario}|1000`)!;
+      const ratio = median(large.map((l, i) => l.rps / small[i]!.rps));
+      const f = (n: number) => Math.round(n).toLocaleString('en-US');
+      console.log(
+        `| ${scenario} | ${median(small.map((s) => s.p50))} | ${median(large.map((s) => s.p50))} | ${median(small.map((s) => s.p99))} | ${median(large.map((s) => s.p99))} | ${f(median(small.map((s) => s.rps)))} | ${f(median(large.map((s) => s.rps)))} | ${ratio.toFixed(2)} |`,
+      );
+    }
+    console.log('\nQuery plans for the user with 1,000 applications (first page; then the count):\n');
+    console.log(await explain(dpSchema, 'bench1000', '', 0));
+    console.log('\n  last page (and the count again):\n');
+    console.log(await explain(dpSchema, 'bench1000', '', 1000 - PAGE));
+    console.log('\n  with query=:\n');
+    console.log(await explain(dpSchema, 'bench1000', `AND lower(a.name) = lower('App 0500')`, 0));
+  } finally {
+    if (devportal) await stopServer(devportal);
+    if (keyManager) await stopServer(keyManager);
+    const db = new pg.Client({ connectionString: DATABASE_URL });
+    await db.connect();
+    await db.query(`DROP SCHEMA IF EXISTS "${dpSchema}" CASCADE`);
+    await db.query(`DROP SCHEMA IF EXISTS "${kmSchema}" CASCADE`);
+    await db.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
