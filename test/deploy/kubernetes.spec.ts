@@ -16,7 +16,9 @@ const KUBERNETES = path.join(REPO_ROOT, 'deploy/kubernetes');
 const OVERLAYS = ['production', 'single-node'] as const;
 const SERVICES = ['key-manager', 'devportal'] as const;
 const SECRETS = ['db_password', 'keystore_password', 'admin_password'] as const;
-const VALUES: Record<(typeof SECRETS)[number], string> = { db_password: '5c0ffee0d1b2a3', keystore_password: '6bead5e7f8a9b0', admin_password: '7a11ce4b3c2d1e' };
+/** Each service's own NATS password: Compose's secret, and the Kubernetes Secret projected as nats_password. */
+const NATS_SECRET_OF = { 'key-manager': 'nats_key_manager_password', devportal: 'nats_devportal_password' } as const;
+const VALUES: Record<(typeof SECRETS)[number] | 'nats_password', string> = { db_password: '5c0ffee0d1b2a3', keystore_password: '6bead5e7f8a9b0', admin_password: '7a11ce4b3c2d1e', nats_password: '8d0e5f6a7b8c9d' };
 
 const compose = loadComposeFile(path.join(REPO_ROOT, 'docker-compose.yml'), readEnvFile(path.join(REPO_ROOT, 'deploy/.env.example'))).resolved;
 const haproxy = readFileSync(path.join(REPO_ROOT, 'deploy/proxy/haproxy.cfg'), 'utf8');
@@ -91,7 +93,7 @@ function podConfig(objects: KubeObject[], service: (typeof SERVICES)[number], se
 /** Compose's config, read as compose.spec.ts reads it. */
 function composeConfig(service: (typeof SERVICES)[number]): DeploymentConfig {
   const dir = tempDir();
-  for (const [name, value] of Object.entries({ ...VALUES, nats_password: 'compose-nats-password' })) writeFileSync(path.join(dir, name), `${value}\n`);
+  for (const [name, value] of Object.entries(VALUES)) writeFileSync(path.join(dir, name), `${value}\n`);
   const file = path.join(dir, 'deployment.toml');
   writeFileSync(file, readFileSync(path.join(REPO_ROOT, 'deploy/config/deployment.toml'), 'utf8').replaceAll('$file{/run/secrets/', `$file{${dir}/`));
   return loadConfig({ service, file, env: { ...runtime.env, ...environmentOf(composeService(service)) } });
@@ -200,16 +202,14 @@ describe('deploy/kubernetes', () => {
       const db = new URL(ours.database.url);
       // The CloudNativePG cluster's read-write Service and the NATS chart's Service (docs/kubernetes.md).
       expect(db.hostname).toBe('apim-postgres-rw');
-      expect(ours.nats.servers).toEqual(['nats://nats:4222']);
+      expect(ours.nats.servers).toEqual(['tls://nats:4222']);
       const composeDb = new URL(theirs.database.url);
       expect({ ...db, hostname: undefined, host: undefined, href: undefined, origin: undefined }).toEqual({ ...composeDb, hostname: undefined, host: undefined, href: undefined, origin: undefined });
       const same = (config: DeploymentConfig) => ({
         ...config,
         file: undefined,
         database: { ...config.database, url: undefined },
-        // Compose's NATS logs in over TLS as a user per service (deploy/nats/nats-server.conf); the NATS chart's
-        // values do not set that up yet (docs/kubernetes.md says so), so the login is not compared.
-        nats: { ...config.nats, servers: undefined, user: undefined, password: undefined, tlsCaFile: undefined },
+        nats: { ...config.nats, servers: undefined },
         server: { ...config.server, publicUrl: undefined },
         oauth: { ...config.oauth, issuer: undefined },
       });
@@ -276,7 +276,7 @@ describe('deploy/kubernetes', () => {
   it('mounts the passwords as files under /run/secrets/ with the Compose names, and puts none in the environment', () => {
     const toml = readFileSync(path.join(KUBERNETES, 'base/deployment.toml'), 'utf8');
     const referenced = [...toml.matchAll(/^[^#\n]*\$file\{\/run\/secrets\/([a-z_]+)\}/gm)].map((m) => m[1]);
-    expect(new Set(referenced)).toEqual(new Set(SECRETS));
+    expect(new Set(referenced)).toEqual(new Set([...SECRETS, 'nats_password']));
     for (const overlay of OVERLAYS) {
       const objects = rendered[overlay]!;
       for (const service of SERVICES) {
@@ -284,15 +284,19 @@ describe('deploy/kubernetes', () => {
         const main = pod.containers[0]!;
         const secrets = pod.volumes.find((v) => v.name === 'secrets')!.projected!;
         const files = secrets.sources.flatMap((source) => source.secret!.items.map((item) => [source.secret!.name, item.key, item.path]));
-        expect(files).toEqual(SECRETS.map((name) => ['apim-secrets', name, name]));
-        // Compose's application secrets (it also gives each service its own NATS password, not used here yet).
-        expect((composeService(service)['secrets'] as unknown[]).filter((s) => typeof s === 'string')).toEqual([...SECRETS]);
+        expect(files).toEqual([...SECRETS.map((name) => ['apim-secrets', name, name]), [`apim-nats-${service}`, 'nats_password', 'nats_password']]);
+        expect(composeService(service)['secrets']).toEqual([...SECRETS, { source: NATS_SECRET_OF[service], target: 'nats_password' }]);
+        // The NATS login: this service's user, over TLS, trusting the CA mounted where tls_ca_file points.
+        const config = podConfig(objects, service);
+        expect({ user: config.nats.user, servers: config.nats.servers }).toEqual({ user: service, servers: ['tls://nats:4222'] });
+        expect(config.nats.password).toBe(VALUES.nats_password);
+        expect(path.dirname(config.nats.tlsCaFile!)).toBe(main.volumeMounts.find((m) => m.name === 'nats-ca')!.mountPath);
+        expect(pod.volumes.find((v) => v.name === 'nats-ca')!.configMap!.name).toBe('apim-nats-ca');
         expect(secrets.defaultMode).toBe(0o440);
         // Whole folders, read-only, no subPath (an updated Secret or ConfigMap reaches the files).
         for (const mount of main.volumeMounts.filter((m) => m.mountPath !== '/tmp')) expect({ ...mount, readOnly: mount.readOnly === true, subPath: mount.subPath }).toMatchObject({ readOnly: true, subPath: undefined });
         expect(main.volumeMounts.find((m) => m.name === 'secrets')!.mountPath).toBe('/run/secrets');
         // The keystore the config opens is in the keystore Secret's folder.
-        const config = podConfig(objects, service);
         expect(path.dirname(config.keystore.primary.file)).toBe(main.volumeMounts.find((m) => m.name === 'keystore')!.mountPath);
         expect(pod.volumes.find((v) => v.name === 'keystore')!.secret!.secretName).toBe('apim-keystore');
         // Nothing secret in the environment, and no variable taken from a Secret.
@@ -367,10 +371,32 @@ describe('deploy/kubernetes', () => {
     expect(find<Workload>(rendered['production']!, 'Deployment', 'devportal').spec.replicas).toBeGreaterThanOrEqual(3);
   });
 
-  it('names the NATS chart values the services expect: a 3-node cluster on the port deployment.toml names', () => {
-    const values = parse(readFileSync(path.join(KUBERNETES, 'nats/values.yaml'), 'utf8')) as { config: { cluster: { enabled: boolean; replicas: number }; jetstream: { enabled: boolean }; nats: { port: number } } };
+  it('names the NATS chart values the services expect: a 3-node TLS cluster with the users and permissions of nats-server.conf', () => {
+    type Permissions = { subscribe?: string[]; publish?: string[]; allow_responses?: boolean };
+    const values = parse(readFileSync(path.join(KUBERNETES, 'nats/values.yaml'), 'utf8')) as {
+      config: { cluster: { enabled: boolean; replicas: number }; jetstream: { enabled: boolean }; nats: { port: number; tls: { enabled: boolean } }; merge: { authorization: { users: { user: string; password: string; permissions: Permissions }[] } } };
+      container: { env: Record<string, { valueFrom: { secretKeyRef: { name: string; key: string } } }> };
+    };
     expect(values.config.cluster).toEqual({ enabled: true, replicas: 3 });
     expect(values.config.jetstream.enabled).toBe(true);
-    expect(`nats://nats:${values.config.nats.port}`).toBe(podConfig(rendered['production']!, 'devportal').nats.servers[0]);
+    expect(values.config.nats.tls.enabled).toBe(true);
+    expect(`tls://nats:${values.config.nats.port}`).toBe(podConfig(rendered['production']!, 'devportal').nats.servers[0]);
+    // deploy/nats/nats-server.conf's users: name, password variable, and permissions, one block each.
+    const conf = readFileSync(path.join(REPO_ROOT, 'deploy/nats/nats-server.conf'), 'utf8');
+    const list = (text: string | undefined) => (text === undefined ? undefined : [...text.matchAll(/"([^"]+)"/g)].map((m) => m[1]!));
+    const composeUsers = [...conf.matchAll(/user: "([^"]+)"\s*password: \$(\w+)\s*permissions: \{([^}]*)\}/g)].map(([, user, variable, body]) => ({
+      user,
+      variable,
+      permissions: {
+        subscribe: list(/subscribe: \[([^\]]*)\]/.exec(body!)?.[1]),
+        publish: list(/publish: \[([^\]]*)\]/.exec(body!)?.[1]),
+        allow_responses: /allow_responses: true/.test(body!) || undefined,
+      },
+    }));
+    expect(composeUsers.map((u) => u.user)).toEqual(['key-manager', 'devportal', 'cli']);
+    const chartUsers = values.config.merge.authorization.users.map(({ user, password, permissions }) => ({ user, variable: /^<< \$(\w+) >>$/.exec(password)?.[1], permissions: { ...permissions } }));
+    expect(JSON.parse(JSON.stringify(chartUsers))).toEqual(JSON.parse(JSON.stringify(composeUsers)));
+    // Each password variable comes from the Secret that service mounts as nats_password.
+    for (const { user, variable } of composeUsers) expect(values.container.env[variable!]!.valueFrom.secretKeyRef).toEqual({ name: `apim-nats-${user}`, key: 'nats_password' });
   });
 });
