@@ -207,7 +207,11 @@ export class FaultLoad {
         }
       }
     } catch (error) {
-      record.error = error instanceof Error ? `${error.message}${(error as { cause?: { code?: string } }).cause?.code ? ` (${(error as { cause: { code: string } }).cause.code})` : ''}` : String(error);
+      const cause = (error as { cause?: { code?: string; message?: string; name?: string } }).cause;
+      const why = cause?.code ?? (cause?.message || cause?.name);
+      // Not `instanceof Error`: fetch's errors come from another realm under Jest.
+      const message = (error as { message?: string }).message;
+      record.error = message !== undefined ? `${message}${why ? ` (${why})` : ''}` : String(error);
     }
     record.end = this.now();
     this.records.push(record);
