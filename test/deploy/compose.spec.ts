@@ -104,7 +104,8 @@ describe('docker-compose.yml', () => {
     for (const [name, secret] of Object.entries(NATS_SECRET_OF)) {
       const variable = new RegExp(`user: "${NATS_USER_OF[name as keyof typeof NATS_USER_OF]}"\\s+password: \\$([A-Z_]+)`).exec(natsConf)?.[1];
       expect({ name, variable }).toEqual({ name, variable: expect.stringMatching(/^[A-Z_]+$/) });
-      expect(natsCommand).toContain(`${variable}="$(cat /run/secrets/${secret})"`);
+      // Quoted, so that nats-server reads the value as a string (a bare 0e5f… would parse as a number).
+      expect(natsCommand).toContain(`${variable}="\\"$(cat /run/secrets/${secret})\\""`);
     }
     expect(service('postgres')['secrets']).toEqual(['db_password']);
     expect(environmentOf(service('postgres'))['POSTGRES_PASSWORD_FILE']).toBe('/run/secrets/db_password');

@@ -19,7 +19,8 @@ import { createTestKeystore, REPO_ROOT, type TestKeystore } from '../support/tes
 
 jest.setTimeout(90_000);
 
-const PASSWORDS = { KEY_MANAGER_NATS_PASSWORD: 'km-nats-pw-3f9a', DEVPORTAL_NATS_PASSWORD: 'dp-nats-pw-7c1e', CLI_NATS_PASSWORD: 'cli-nats-pw-55d0' };
+// Hex as deploy/init-secrets.sh makes them; 0e5… is what nats-server would read as a number unless quoted.
+const PASSWORDS = { KEY_MANAGER_NATS_PASSWORD: '0e5f12ab34cd56ef', DEVPORTAL_NATS_PASSWORD: '7c1e0a9b8d2f4e63', CLI_NATS_PASSWORD: '55d0aa17c3e9b204' };
 
 let tmp: TestConfigDir;
 let keystore: TestKeystore;
@@ -53,7 +54,9 @@ beforeAll(async () => {
   expect(config).toContain('"/etc/nats-tls/nats.pem"');
   const configFile = path.join(tmp.dir, 'nats-server.conf');
   writeFileSync(configFile, config.replaceAll('/etc/nats-tls/nats.pem', serverPem));
-  nats = await startPrivateNats({ configFile, env: PASSWORDS, scheme: 'tls' });
+  // As docker-compose.yml hands them to nats-server: each in double quotes.
+  const quoted = Object.fromEntries(Object.entries(PASSWORDS).map(([name, value]) => [name, `"${value}"`]));
+  nats = await startPrivateNats({ configFile, env: quoted, scheme: 'tls' });
   stack = await startStackForTest({ dir: tmp.dir, keystore, encryption: 'rsa-oaep', nats: nats.url, toml: natsTables() });
 });
 
