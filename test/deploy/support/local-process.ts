@@ -3,32 +3,31 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
 
-/** A TCP port that was free a moment ago (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+export { freePort } from '../../support/free-port.js';
+
+/** The ports a launcher (`npm start`) listens on for a given PORT: both services and their management ports. */
+const LAUNCHER_PORT_OFFSETS = [0, 1, 100, 101];
+
+/**
+ * A PORT for the launcher whose four ports (PORT, PORT + 1, PORT + 100, PORT + 101) are free. The base is drawn
+ * below Linux's ephemeral range (32768–60999): a port the OS hands out for an outgoing connection — a test's HTTP
+ * client, the Compose stage running beside Jest — cannot then take PORT + 100 between this check and the listen.
+ */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await Promise.all(LAUNCHER_PORT_OFFSETS.map((offset) => canListen(port + offset)));
+    if (free.every(Boolean)) return port;
+  }
+  throw new Error('no free set of launcher ports (PORT, PORT + 1, PORT + 100, PORT + 101) found below 32768');
 }
 
-/** Two consecutive free ports (the launcher serves on PORT and PORT + 1). */
-export async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await freePort();
-    if (port >= 65535) continue;
-    const next = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (next) return port;
-  }
-  throw new Error('no two consecutive free ports found');
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 export async function sleep(ms: number): Promise<void> {
