@@ -5,12 +5,13 @@
  *
  *   npm run bench:portal-list                          # builds, then node dist/bench/portal-list/portal-list.bench.js
  *   BENCH_ROUNDS=7 BENCH_DURATION=3 npm run bench:portal-list
+ *   BENCH_CONNECTIONS=1 npm run bench:portal-list       # one request at a time, as one user's browser sends them
  *
  * The real services, each in its own process as deployed (`node dist/apps/<service>/src/main.js` with
  * DEPLOYMENT_CONFIG), on the local PostgreSQL (fresh schemas) and the machine's NATS under a subject prefix
  * of this run's own, with RSA-OAEP token encryption on. Both users sign up and log in through the portal API;
  * their applications are created through `POST /applications`, one by one. autocannon (here, in the parent)
- * sends 10 connections with the user's bearer token; the two users take turns round by round, and each ratio
+ * sends 10 connections (BENCH_CONNECTIONS) with the user's bearer token; the two users take turns round by round, and each ratio
  * (1,000 ÷ 10) is the median of the per-round ratios, so changing background load falls on both sides.
  */
 import autocannon, { type Result as LoadResult } from 'autocannon';
@@ -31,7 +32,9 @@ const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@1
 const NATS_URL = process.env['BENCH_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 2);
-const CONNECTIONS = 10;
+const FILTER = '05';
+// 1 is one user's browser, one request at a time; 10 (the default) is several users at once.
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
 const PAGE = 10;
 const SIZES = [10, 1_000] as const;
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -95,8 +98,8 @@ async function userWith(apiUrl: string, username: string, count: number): Promis
 function pathOf(scenario: Scenario, size: number): string {
   if (scenario === 'first page') return `${API}/applications?limit=${PAGE}&offset=0`;
   if (scenario === 'last page') return `${API}/applications?limit=${PAGE}&offset=${size - PAGE}`;
-  // The name in the middle of the user's list.
-  return `${API}/applications?limit=${PAGE}&offset=0&query=${encodeURIComponent(`App ${String(size / 2).padStart(4, '0')}`)}`;
+  // A part of a name, as typed in the web app's filter: 119 of the 1,000 names contain it (App 0005, App 0050…), 1 of the 10.
+  return `${API}/applications?limit=${PAGE}&offset=0&query=${FILTER}`;
 }
 
 async function load(url: string, token: string): Promise<Sample> {
@@ -208,7 +211,7 @@ async function main(): Promise<void> {
     console.log('\n  last page (and the count again):\n');
     console.log(await explain(dpSchema, 'bench1000', '', 1000 - PAGE));
     console.log('\n  with query=:\n');
-    console.log(await explain(dpSchema, 'bench1000', `AND lower(a.name) = lower('App 0500')`, 0));
+    console.log(await explain(dpSchema, 'bench1000', `AND lower(a.name) LIKE lower('%${FILTER}%') ESCAPE '\\'`, 0));
   } finally {
     if (devportal) await stopServer(devportal);
     if (keyManager) await stopServer(keyManager);

@@ -397,6 +397,30 @@ describe('applications', () => {
     expect((await call('GET', '/applications?limit=abc', { token: carol })).status).toBe(400);
   });
 
+  it('filters the list by a part of the name, in any case, as WSO2\'s query (LIKE %query%); %, _ and \\ are plain characters', async () => {
+    const dave = await signUpAndLogIn(stack.devportal.apiUrl, 'dave', 'dave has a long password 4');
+    for (const name of ['Weather app', 'my-weather-station', '100% pure', '100 percent', 'under_score', 'underXscore', 'back\\slash', 'Other']) await createApplication(dave, name);
+    await createApplication(alice, 'Alice weather');
+    type List = { count: number; list: Array<{ name: string }>; pagination: { total: number; next: string } };
+    const names = async (query: string): Promise<string[]> => {
+      const res = await call<List>('GET', `/applications?query=${encodeURIComponent(query)}`, { token: dave });
+      expect(res.status).toBe(200);
+      expect(res.body.pagination.total).toBe(res.body.count);
+      return res.body.list.map((a) => a.name);
+    };
+    expect(await names('WEATHER')).toEqual(['my-weather-station', 'Weather app']);
+    expect(await names('eath')).toEqual(['my-weather-station', 'Weather app']);
+    expect(await names('weather app')).toEqual(['Weather app']);
+    expect(await names('%')).toEqual(['100% pure']);
+    expect(await names('_')).toEqual(['under_score']);
+    expect(await names('\\')).toEqual(['back\\slash']);
+    expect(await names('nothing like it')).toEqual([]);
+    expect(await names('')).toHaveLength(8);
+    // The count is of the matches, and the page links keep the query.
+    const paged = await call<List>('GET', '/applications?query=e&limit=2', { token: dave });
+    expect(paged.body.pagination).toMatchObject({ total: 7, next: '/applications?limit=2&offset=2&query=e' });
+  });
+
   it('updates only the fields given, and shows keys without their secrets', async () => {
     const id = await createApplication(alice, 'Updatable', { description: 'before', throttlingPolicy: '10PerMin' });
     await call('POST', `/applications/${id}/generate-keys`, { token: alice, json: { keyType: 'PRODUCTION', grantTypesToBeSupported: ['client_credentials'] } });

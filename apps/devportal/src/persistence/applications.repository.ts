@@ -25,13 +25,14 @@ export class ApplicationsRepository {
 
   /**
    * One page of the owner's applications and how many there are: sorted by name (case-insensitively),
-   * throttling policy or status, then by name and id so pages never overlap; `name` keeps only the
-   * application of exactly that name (case-insensitively), as WSO2's `query`.
+   * throttling policy or status, then by name and id so pages never overlap; `name` keeps the applications
+   * whose name contains it, case-insensitively (WSO2's `query`: `NAME LIKE '%' || query || '%'`). The owner
+   * prefix of the `(owner, lower(name))` index narrows the scan to the owner's rows before the filter.
    */
   async listOwned(owner: string, page: ApplicationListPage): Promise<{ rows: ApplicationEntity[]; total: number }> {
     const direction = page.sortOrder === 'desc' ? 'DESC' : 'ASC';
     const q = this.rows.createQueryBuilder('a').where('a.owner = :owner', { owner });
-    if (page.name !== undefined) q.andWhere('lower(a.name) = lower(:name)', { name: page.name });
+    if (page.name !== undefined) q.andWhere(`lower(a.name) LIKE lower(:pattern) ESCAPE '\\'`, { pattern: `%${likeLiteral(page.name)}%` });
     if (page.sortBy === 'throttlingPolicy') q.orderBy('a.throttling_policy', direction).addOrderBy('lower(a.name)', direction);
     else if (page.sortBy === 'status') q.orderBy('a.status', direction).addOrderBy('lower(a.name)', direction);
     else q.orderBy('lower(a.name)', direction);
@@ -59,4 +60,9 @@ export class ApplicationsRepository {
   async delete(owner: string, id: string): Promise<void> {
     await this.rows.delete({ owner, id });
   }
+}
+
+/** The text as a LIKE pattern that matches only itself: `%`, `_` and the escape character `\` escaped. */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

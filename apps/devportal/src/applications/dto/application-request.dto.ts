@@ -118,12 +118,12 @@ export type ApplicationSortField = (typeof APPLICATION_SORT_FIELDS)[number];
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 
 /**
- * `GET /applications` query: WSO2's `query` (an exact application name; WSO2 supports no wildcards),
+ * `GET /applications` query: WSO2's `query` (a part of the application name, matched case-insensitively),
  * `sortBy`, `sortOrder` and `groupId` (accepted and ignored, as WSO2 itself takes the group from the
  * caller), with `limit` and `offset`.
  */
 export class ApplicationListQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ description: 'An application name: only the application of exactly this name (case-insensitively) is listed' })
+  @ApiPropertyOptional({ description: 'Part of an application name: only applications whose name contains it (case-insensitively) are listed; %, _ and \\ are plain characters' })
   @IsOptional()
   @MaxLength(100, { message: 'query must be at most 100 characters' })
   @IsString({ message: 'query must be a string' })
