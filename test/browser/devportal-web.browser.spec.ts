@@ -1,13 +1,14 @@
 // The Developer Portal web app in a real Chromium (Debian's `chromium`, driven by playwright-core — no
 // browser download) against the real Key Manager, portal, PostgreSQL and NATS with encryption on: the
-// portal user's whole story, storage and CSP checks, axe-core on every page, isolation between users, and
+// portal user's whole story (and again with the keyboard alone), storage and CSP checks, axe-core on every page, isolation between users, and
 // a Key Manager outage in the middle of a form. Screenshots go to dist/screenshots/ (the main ones are
 // copied to docs/images/ by hand). `.ci/run` installs chromium when it is missing.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { dropSchema } from '../support/test-database.js';
+import { dropSchema, queryTestDatabase } from '../support/test-database.js';
 import { startStackForTest, type StackUnderTest } from '../support/devportal.js';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats.js';
 import { makeTempDir, type TestConfigDir } from '../support/test-config.js';
@@ -23,8 +24,10 @@ declare const document: {
   querySelector(selector: string): { textContent: string | null } | null;
   querySelectorAll(selector: string): ArrayLike<{ getBoundingClientRect(): { right: number; width: number }; tagName: string; className: string; textContent: string | null }>;
   documentElement: { scrollWidth: number };
+  activeElement: unknown;
   cookie: string;
 };
+declare function getComputedStyle(element: unknown): { outlineStyle: string; outlineWidth: string };
 declare const navigator: { clipboard: { readText(): Promise<string> } };
 declare const localStorage: Record<string, string>;
 declare const sessionStorage: Record<string, string>;
@@ -40,6 +43,8 @@ let browser: Browser;
 let keyManagerStopped = false;
 const cspViolations: string[] = [];
 const pageErrors: string[] = [];
+/** Every page (document) the browser loaded, from either service, with its Content-Security-Policy header. */
+const documents: Array<{ url: string; csp: string | undefined }> = [];
 /** Every secret the story saw: none may be in script-readable storage. */
 const secrets: string[] = [];
 
@@ -60,6 +65,9 @@ async function newContext(viewport = { width: 1280, height: 900 }): Promise<Brow
 
 function watch(page: Page): void {
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('response', (response) => {
+    if (response.request().resourceType() === 'document') documents.push({ url: response.url(), csp: response.headers()['content-security-policy'] });
+  });
 }
 
 /** The CSP violations the page reported since the last call (then forgotten). */
@@ -109,6 +117,21 @@ async function expectOnScreen(control: ReturnType<Page['getByRole']>, width: num
   expect(box).not.toBeNull();
   expect(box!.x).toBeGreaterThanOrEqual(0);
   expect(box!.x + box!.width).toBeLessThanOrEqual(width);
+}
+
+/**
+ * Keyboard only: presses Tab until `target` has the focus (failing after `max` presses), checks that the focus
+ * is visible (an outline), then presses `key` on it when one is given.
+ */
+async function tabTo(page: Page, target: ReturnType<Page['getByRole']>, key?: 'Enter' | 'Space', max = 60): Promise<void> {
+  for (let presses = 0; ; presses++) {
+    if (await target.evaluate((e) => e === document.activeElement).catch(() => false)) break;
+    if (presses === max) throw new Error(`${target.toString()}: not reached with ${max} presses of Tab`);
+    await page.keyboard.press('Tab');
+  }
+  const outline = await target.evaluate((e) => getComputedStyle(e).outlineStyle);
+  expect({ target: target.toString(), outline }).toEqual({ target: target.toString(), outline: expect.not.stringMatching(/^none$/) });
+  if (key) await page.keyboard.press(key);
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -271,11 +294,33 @@ describe('the Developer Portal web app in Chromium', () => {
     await page.getByRole('link', { name: 'Weather app' }).waitFor();
     await expectAccessible(page, 'applications');
     await shot(page, '06-applications');
+
+    // Filter by a part of the name, in any case (the server's query=); none matching says so; Escape clears.
+    await page.getByRole('link', { name: 'Create application' }).click();
+    await page.getByLabel('Name').fill('Rain gauge');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'Rain gauge' }).waitFor();
+    await page.getByRole('link', { name: 'Applications' }).click();
+    await page.getByRole('link', { name: 'Rain gauge' }).waitFor();
+    const filter = page.getByRole('searchbox', { name: 'Filter by name' });
+    await filter.fill('ATHER');
+    await filter.press('Enter');
+    await page.getByRole('link', { name: 'Rain gauge' }).waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Weather app' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('query')).toBe('ATHER');
+    await filter.fill('snow');
+    await filter.press('Enter');
+    await page.getByText('No application matches “snow”.').waitFor();
+    await expectAccessible(page, 'applications (no match)');
+    await filter.press('Escape');
+    await page.getByRole('link', { name: 'Rain gauge' }).waitFor();
+
     await page.getByRole('link', { name: 'Weather app' }).click();
     await page.getByRole('button', { name: 'Delete application' }).click();
     await page.getByRole('alertdialog').getByText('This deletes Weather app').waitFor();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
-    await page.getByText('You have no applications yet.').waitFor();
+    await page.getByRole('link', { name: 'Rain gauge' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Weather app' }).count()).toBe(0);
     expect((await introspect(consumerKey, newSecret, token)).status).toBe(401);
 
     // Sign out: the cookie the browser held no longer opens anything.
@@ -335,6 +380,87 @@ describe('the Developer Portal web app in Chromium', () => {
     await expectOnScreen(listed, width);
     await shot(page, 'mobile-04-applications');
     await collectCspViolations(page, 'applications, 375 px');
+
+    // The session ends on the server (past its end): the next request shows the session-expired page.
+    const cookie = (await context.cookies(stack.devportal.baseUrl)).find((c) => c.name === 'dp_session')!;
+    await queryTestDatabase(`UPDATE web_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [createHash('sha256').update(cookie.value).digest('hex')], stack.devportal.schema);
+    await listed.click();
+    await page.getByRole('heading', { name: 'Your session has expired' }).waitFor();
+    await expectAccessible(page, 'session expired');
+    await expectFitsWidth(page, 'session expired, 375 px', width);
+    await context.close();
+  });
+
+  it('works with the keyboard alone: sign-up, the Key Manager’s sign-in, create, keys, token, a dialog closed with Escape, tabs, edit, delete keys and application, sign out', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    const password = 'dana has a long password 4';
+    await page.goto(`${stack.devportal.baseUrl}/devportal/`);
+    // The first Tab reaches the skip link, which moves the focus to the page.
+    await tabTo(page, page.getByRole('link', { name: 'Skip to content' }));
+    await tabTo(page, page.getByRole('link', { name: 'Create an account' }), 'Enter');
+    await tabTo(page, page.getByLabel('User name'));
+    await page.keyboard.type('dana');
+    await tabTo(page, page.getByLabel('Password', { exact: true }));
+    await page.keyboard.type(password);
+    await tabTo(page, page.getByRole('button', { name: 'Create account' }), 'Enter');
+    await page.getByRole('heading', { name: 'Account created' }).waitFor();
+    await tabTo(page, page.getByRole('link', { name: 'Sign in' }).last(), 'Enter');
+
+    await page.waitForURL(`${stack.keyManager.baseUrl}/oauth2/authorize**`);
+    await tabTo(page, page.getByLabel('User name'));
+    await page.keyboard.type('dana');
+    await tabTo(page, page.getByLabel('Password'));
+    await page.keyboard.type(password);
+    await tabTo(page, page.getByRole('button', { name: 'Sign in and allow' }), 'Enter');
+    await page.getByText('You have no applications yet.').waitFor();
+
+    await tabTo(page, page.getByRole('link', { name: 'Create your first application' }), 'Enter');
+    await tabTo(page, page.getByLabel('Name'));
+    await page.keyboard.type('Keyboard app');
+    await tabTo(page, page.getByRole('button', { name: 'Create' }), 'Enter');
+    await page.getByRole('heading', { name: 'Keyboard app' }).waitFor();
+
+    await tabTo(page, page.getByRole('button', { name: 'Generate keys' }), 'Enter');
+    await page.getByTestId('consumer-key').waitFor();
+    await tabTo(page, page.getByRole('button', { name: 'Reveal' }), 'Space');
+    await page.waitForFunction(() => !/•/.test(document.querySelector('[data-testid="consumer-secret"]')?.textContent ?? '•'));
+    await tabTo(page, page.getByRole('button', { name: 'Generate access token' }), 'Enter');
+    await page.getByTestId('access-token').waitFor();
+
+    // A dialog takes the focus, Escape closes it and gives the focus back.
+    const regenerate = page.getByRole('button', { name: 'Regenerate secret' });
+    await tabTo(page, regenerate, 'Enter');
+    await page.getByRole('alertdialog').waitFor();
+    expect(await page.getByRole('alertdialog').evaluate((dialog) => dialog.contains(document.activeElement))).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.getByRole('alertdialog').waitFor({ state: 'detached' });
+    expect(await regenerate.evaluate((e) => e === document.activeElement)).toBe(true);
+
+    // Tabs: the arrow keys move between them.
+    await tabTo(page, page.getByRole('tab', { name: 'Production keys' }));
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByRole('tab', { name: 'Sandbox keys' }).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.getByRole('tab', { name: 'Production keys' }).getAttribute('aria-selected')).toBe('true');
+
+    // Edit the name; delete the keys, then the application (each asks first).
+    await tabTo(page, page.getByRole('button', { name: 'Edit' }), 'Enter');
+    await tabTo(page, page.getByLabel('Name'));
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('Keyboard app, renamed');
+    await tabTo(page, page.getByRole('button', { name: 'Save' }), 'Enter');
+    await page.getByRole('heading', { name: 'Keyboard app, renamed' }).waitFor();
+    await tabTo(page, page.getByRole('button', { name: 'Delete production keys' }), 'Enter');
+    await tabTo(page, page.getByRole('alertdialog').getByRole('button', { name: 'Delete keys' }), 'Enter');
+    await page.getByRole('button', { name: 'Generate keys' }).waitFor();
+    await tabTo(page, page.getByRole('button', { name: 'Delete application' }), 'Enter');
+    await tabTo(page, page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }), 'Enter');
+    await page.getByText('You have no applications yet.').waitFor();
+
+    await tabTo(page, page.getByRole('button', { name: 'Sign out' }), 'Enter');
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    await collectCspViolations(page, 'keyboard story');
     await context.close();
   });
 
@@ -364,8 +490,13 @@ describe('the Developer Portal web app in Chromium', () => {
     await context.close();
   });
 
-  it('saw no CSP violation and no script error on any page', () => {
+  it('saw no CSP violation and no script error on any page, and every page of both services came with a strict CSP', () => {
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
+    // The web app's pages and the Key Manager's sign-in page, at least.
+    expect(documents.some((d) => d.url.startsWith(`${stack.devportal.baseUrl}/devportal/`))).toBe(true);
+    expect(documents.some((d) => d.url.startsWith(`${stack.keyManager.baseUrl}/oauth2/authorize`))).toBe(true);
+    const weak = documents.filter((d) => !d.csp || !/default-src 'none'/.test(d.csp) || !/frame-ancestors 'none'/.test(d.csp) || /unsafe-(inline|eval)/.test(d.csp));
+    expect(weak).toEqual([]);
   });
 });

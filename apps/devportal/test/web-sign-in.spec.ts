@@ -4,7 +4,7 @@
 // and sign-out. The browser story (test/browser) covers the same path through the UI; this suite pins down
 // the refusals, which a UI test cannot reach. Real Key Manager and portal on a private NATS, real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { signInAndAuthorize } from '../../../test/support/authorize-form.js';
 import { signUpAndLogIn, startStackForTest, type StackUnderTest } from '../../../test/support/devportal.js';
@@ -204,6 +204,36 @@ describe('requests with the session cookie', () => {
     expect(cookieFrom(out, 'dp_session')!.header).toMatch(/Max-Age=0/);
     expect((await fetch(`${stack.devportal.baseUrl}/devportal/auth/session`, { headers: { cookie: session } })).status).toBe(401);
     expect((await fetch(`${stack.devportal.apiUrl}/applications`, { headers: { cookie: session } })).status).toBe(401);
+  });
+
+  it('renews the access token with the refresh token before it expires, unnoticed; a session past its end is gone', async () => {
+    const { session, csrfToken } = await signedIn();
+    // The row is found by the SHA-256 of the cookie's value.
+    const id = createHash('sha256').update(session.slice(session.indexOf('=') + 1)).digest('hex');
+    const db = new Client({ connectionString: TEST_DATABASE_URL });
+    await db.connect();
+    const row = async () =>
+      (await db.query<{ tokens: string; access_expires_at: Date; refreshed_at: Date }>(`SELECT tokens, access_expires_at, refreshed_at FROM "${stack.devportal.schema}".web_sessions WHERE id = $1`, [id])).rows[0];
+    const ask = (path: string) => fetch(`${stack.devportal.baseUrl}${path}`, { headers: { cookie: session } });
+    try {
+      const before = (await row())!;
+      // The access token is due: the next request renews it, unnoticed by the browser.
+      await db.query(`UPDATE "${stack.devportal.schema}".web_sessions SET access_expires_at = now() WHERE id = $1`, [id]);
+      expect((await ask('/api/am/devportal/v3/applications')).status).toBe(200);
+      const renewed = (await row())!;
+      expect(renewed.tokens).not.toBe(before.tokens);
+      expect(renewed.access_expires_at.getTime()).toBeGreaterThan(Date.now() + 60_000);
+      expect(renewed.refreshed_at.getTime()).toBeGreaterThan(before.refreshed_at.getTime());
+      expect(((await (await ask('/devportal/auth/session')).json()) as { csrfToken: string }).csrfToken).toBe(csrfToken);
+
+      // Past its end (the refresh token's lifetime): 401, and the row is deleted.
+      await db.query(`UPDATE "${stack.devportal.schema}".web_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+      expect((await ask('/devportal/auth/session')).status).toBe(401);
+      expect((await ask('/api/am/devportal/v3/applications')).status).toBe(401);
+      expect(await row()).toBeUndefined();
+    } finally {
+      await db.end();
+    }
   });
 
   it('ignores a cookie that is not one it set (401, no error)', async () => {
