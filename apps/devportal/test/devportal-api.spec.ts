@@ -529,6 +529,66 @@ describe('applications', () => {
   });
 });
 
+describe('map-keys (an existing Key Manager client as application keys)', () => {
+  const admin = () => stack.keyManager.admin;
+  const register = (name: string, grantTypes = ['client_credentials']) => km.registerClient(admin(), { client_name: name, grant_types: grantTypes, ext_application_owner: 'admin' });
+  const mapKeys = (token: string, id: string, json: Record<string, unknown>) => call<ErrorBody & Record<string, unknown>>('POST', `/applications/${id}/map-keys`, { token, json });
+
+  it('maps a client proved by one of its secrets; the key works as generated keys do, and removing it leaves the client', async () => {
+    const client = await register('mapped-own');
+    const id = await createApplication(alice, 'Mapped Keys');
+    const mapped = await mapKeys(alice, id, { consumerKey: client.clientId, consumerSecret: client.clientSecret, keyType: 'SANDBOX' });
+    expect(mapped.status).toBe(200);
+    expect(mapped.body).toMatchObject({ consumerKey: client.clientId, consumerSecret: client.clientSecret, keyType: 'SANDBOX', mode: 'MAPPED', keyManager: 'Resident Key Manager' });
+    // client_credentials: the first token comes with it, as with generate-keys.
+    expect((mapped.body['token'] as { accessToken: string }).accessToken).toEqual(expect.any(String));
+    const keyMappingId = mapped.body['keyMappingId'] as string;
+    const token = await call<{ accessToken: string }>('POST', `/applications/${id}/oauth-keys/${keyMappingId}/generate-token`, { token: alice, json: { consumerSecret: client.clientSecret } });
+    expect(token.status).toBe(200);
+    // The client was the user's before: deleting the key (or the application) does not delete it in the Key Manager.
+    expect((await call('DELETE', `/applications/${id}/oauth-keys/${keyMappingId}`, { token: alice })).status).toBe(200);
+    expect(await km.clientStatus(admin(), client.clientId)).toBe(200);
+    await expect(km.clientCredentials(client.clientId, client.clientSecret)).resolves.toMatchObject({ access_token: expect.any(String) });
+  });
+
+  it('answers an unknown consumer key and a wrong secret alike (400), and never maps the portal client', async () => {
+    const client = await register('mapped-wrong');
+    const id = await createApplication(alice, 'Wrong Secret');
+    const wrong = await mapKeys(alice, id, { consumerKey: client.clientId, consumerSecret: `${client.clientSecret}x`, keyType: 'PRODUCTION' });
+    const unknown = await mapKeys(alice, id, { consumerKey: 'no-such-client-id', consumerSecret: client.clientSecret, keyType: 'PRODUCTION' });
+    const portal = await mapKeys(alice, id, { consumerKey: 'apim-devportal', consumerSecret: 'anything', keyType: 'PRODUCTION' });
+    for (const [res, key] of [[wrong, client.clientId], [unknown, 'no-such-client-id'], [portal, 'apim-devportal']] as const) {
+      expect(res.status).toBe(400);
+      expect(res.body.description).toBe(`The secret key is wrong for the given consumer key ${key}`);
+      expect(res.text).not.toContain(client.clientSecret);
+    }
+    // A secret is required (WSO2's spec makes it optional): it is the proof that the client is the caller's.
+    const noSecret = await mapKeys(alice, id, { consumerKey: client.clientId, keyType: 'PRODUCTION' });
+    expect(noSecret.status).toBe(400);
+    expect(noSecret.body.description).toContain('consumerSecret is required');
+    expect((await call<{ count: number }>('GET', `/applications/${id}/oauth-keys`, { token: alice })).body.count).toBe(0);
+  });
+
+  it("refuses a client that is already another application's key (anyone's) with WSO2's 901409, after the secret is proved", async () => {
+    const client = await register('mapped-twice');
+    const first = await createApplication(alice, 'First Mapping');
+    expect((await mapKeys(alice, first, { consumerKey: client.clientId, consumerSecret: client.clientSecret, keyType: 'PRODUCTION' })).status).toBe(200);
+    const bobs = await createApplication(bob, 'Second Mapping');
+    const again = await mapKeys(bob, bobs, { consumerKey: client.clientId, consumerSecret: client.clientSecret, keyType: 'PRODUCTION' });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: 901409, message: 'Key Mappings already exists' });
+    // Without the secret, the same client is not confirmed to exist, let alone to be mapped.
+    const guess = await mapKeys(bob, bobs, { consumerKey: client.clientId, consumerSecret: 'a guess', keyType: 'PRODUCTION' });
+    expect(guess.status).toBe(400);
+    // A client the portal generated is mapped already too.
+    const generated = await call<{ consumerKey: string; consumerSecret: string }>('POST', `/applications/${first}/generate-keys`, { token: alice, json: { keyType: 'SANDBOX', grantTypesToBeSupported: ['client_credentials'] } });
+    const stolen = await mapKeys(bob, bobs, { consumerKey: generated.body.consumerKey, consumerSecret: generated.body.consumerSecret, keyType: 'PRODUCTION' });
+    expect(stolen.status).toBe(409);
+    // Someone else's application is not found, whatever the body.
+    expect((await mapKeys(bob, first, { consumerKey: client.clientId, consumerSecret: client.clientSecret, keyType: 'SANDBOX' })).status).toBe(404);
+  });
+});
+
 describe('OpenAPI and health', () => {
   it('serves the OpenAPI 3 document as JSON, listing the API paths', async () => {
     const res = await fetch(`${stack.devportal.apiUrl}/openapi.json`);
@@ -546,6 +606,7 @@ describe('OpenAPI and health', () => {
         '/applications',
         '/applications/{applicationId}',
         '/applications/{applicationId}/generate-keys',
+        '/applications/{applicationId}/map-keys',
         '/applications/{applicationId}/oauth-keys',
         '/applications/{applicationId}/oauth-keys/{keyMappingId}',
         '/applications/{applicationId}/oauth-keys/{keyMappingId}/regenerate-secret',
@@ -570,6 +631,8 @@ describe('OpenAPI and health', () => {
     expect(Object.keys(schemas['ConsumerSecretCreationRequestDto']?.properties ?? {})).toEqual(expect.arrayContaining(['additionalProperties', 'description', 'expiresIn']));
     expect(Object.keys(schemas['ConsumerSecretDto']?.properties ?? {})).toEqual(expect.arrayContaining(['secretId', 'secretValue', 'additionalProperties']));
     expect(Object.keys(schemas['ConsumerSecretDeletionRequestDto']?.properties ?? {})).toEqual(['secretId', 'additionalProperties']);
+    // WSO2's ApplicationKeyMappingRequest (map-keys).
+    expect(Object.keys(schemas['MapKeysDto']?.properties ?? {}).sort()).toEqual(['consumerKey', 'consumerSecret', 'keyManager', 'keyType']);
     expect(doc.components.schemas).toHaveProperty('ErrorDto');
   });
 

@@ -4,6 +4,7 @@ import { EncryptionService, KeyManagerCallError, loadEncryptionMaterial } from '
 import { SecretKinds } from '@app/crypto';
 import { encryptionTables, startKeyManagerForTest, type KeyManagerUnderTest } from '../../../test/support/key-manager.harness.js';
 import { createKeyManagerClientForTest, type KeyManagerClientUnderTest } from '../../../test/support/key-manager-client.js';
+import { parseMetrics, valueOf } from '../../../test/support/metrics-text.js';
 import { startPrivateNats, type PrivateNats } from '../../../test/support/private-nats.js';
 import { makeTempDir, writeTestConfig, type TestConfigDir } from '../../../test/support/test-config.js';
 import { TEST_DATABASE_URL } from '../../../test/support/test-database.js';
@@ -146,6 +147,25 @@ test('km.tokens.issue and km.tokens.revoke work for a client the portal authenti
   expect((await rpcError(portal.client.call(KeyManagerPatterns.TokenIssue, { clientId: 'no-such-client' }))).code).toBe(RpcErrorCodes.NotFound);
   const codeOnly = await portal.client.call(KeyManagerPatterns.ClientCreate, { clientName: 'Code only', owner: 'bob', grantTypes: ['authorization_code'], redirectUris: ['https://x.example/cb'] });
   expect((await rpcError(portal.client.call(KeyManagerPatterns.TokenIssue, { clientId: codeOnly.clientId }))).code).toBe(RpcErrorCodes.InvalidRequest);
+});
+
+test('km.clients.map answers a client whose secret is proved by client authentication (any working secret, under the throttle), and nothing else', async () => {
+  const clientAuthFailuresRecorded = async () =>
+    valueOf(parseMetrics(await (await fetch(`${km.managementUrl}/metrics`)).text()), 'key_manager_auth_failures_total', { credential: 'client' }) ?? 0;
+  const failuresBefore = await clientAuthFailuresRecorded();
+  const created = await portal.client.call(KeyManagerPatterns.ClientCreate, { clientName: 'Mappable', owner: 'carol', grantTypes: ['client_credentials'] });
+  const own = reader.processor.reveal(SecretKinds.ConsumerSecret, created.clientSecret);
+  const added = await portal.client.call(KeyManagerPatterns.ClientSecretGenerate, { clientId: created.clientId });
+  const { clientSecret: _stored, ...shown } = created;
+  for (const secret of [own, added.secretValue!]) {
+    expect(await portal.client.call(KeyManagerPatterns.ClientMap, { clientId: created.clientId, clientSecret: secret, sourceAddress: '198.51.100.7' })).toMatchObject(shown);
+  }
+  const wrong = await rpcError(portal.client.call(KeyManagerPatterns.ClientMap, { clientId: created.clientId, clientSecret: `${own}x`, sourceAddress: '198.51.100.7' }));
+  const unknown = await rpcError(portal.client.call(KeyManagerPatterns.ClientMap, { clientId: 'no-such-client', clientSecret: own, sourceAddress: '198.51.100.7' }));
+  const portalClient = await rpcError(portal.client.call(KeyManagerPatterns.ClientMap, { clientId: 'apim-devportal', clientSecret: own }));
+  for (const error of [wrong, unknown, portalClient]) expect({ code: error.code, message: error.message }).toEqual({ code: RpcErrorCodes.InvalidCredentials, message: 'Client credentials are invalid.' });
+  // Each failure went through the authentication throttle, counted against the client (tests raise its limits).
+  expect((await clientAuthFailuresRecorded()) - failuresBefore).toBe(2);
 });
 
 test('malformed payloads are refused with INVALID_REQUEST, not half-applied', async () => {

@@ -277,6 +277,21 @@ export class MatchClientSecretRequest {
   secretHash!: string;
 }
 
+/**
+ * An existing client to bring into a portal application (WSO2's map-keys): its consumer key and one of its
+ * consumer secrets, which the Key Manager checks as client authentication does. The secret crosses the bus
+ * as a log-in password does (field names that the logs redact).
+ */
+export class MapClientRequest {
+  @IsString() @Length(1, 128)
+  clientId!: string;
+  @IsString() @Length(1, 512)
+  clientSecret!: string;
+  /** The address the request came from, as the portal saw it: the authentication throttle counts failures per address. */
+  @IsOptional() @IsString() @Length(1, 64)
+  sourceAddress?: string;
+}
+
 export interface MatchClientSecretView {
   matches: boolean;
 }
@@ -366,6 +381,7 @@ export interface KeyManagerContract {
   [KeyManagerPatterns.ClientSecretList]: { request: ClientIdRequest; response: ClientSecretListView };
   [KeyManagerPatterns.ClientSecretRevoke]: { request: RevokeClientSecretRequest; response: RevokeClientSecretView };
   [KeyManagerPatterns.ClientSecretMatch]: { request: MatchClientSecretRequest; response: MatchClientSecretView };
+  [KeyManagerPatterns.ClientMap]: { request: MapClientRequest; response: ClientView };
   [KeyManagerPatterns.TokenIssue]: { request: IssueTokenRequest; response: TokenSetView };
   [KeyManagerPatterns.TokenRevoke]: { request: RevokeTokensRequest; response: RevokeTokensView };
 }

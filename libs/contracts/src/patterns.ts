@@ -39,6 +39,11 @@ export const KeyManagerPatterns = {
   ClientSecretRevoke: 'km.clients.secrets.revoke',
   /** Whether a lookup hash is the hash of one of the client's secrets that work now (the portal's generate-token). */
   ClientSecretMatch: 'km.clients.secrets.match',
+  /**
+   * The portal's map-keys: the client, once its consumer secret is proved by client authentication (the
+   * token endpoint's check: by hash, constant time, any working secret, under the throttle).
+   */
+  ClientMap: 'km.clients.map',
   /** Issues a client_credentials access token for a client the portal has already authenticated. */
   TokenIssue: 'km.tokens.issue',
   /** Revokes one token of a client, or all of its tokens. */

@@ -17,7 +17,7 @@ export function toApplicationKeyDto(
     callbackUrl: row.callbackUrl,
     keyState: row.keyState,
     keyType: row.keyType,
-    mode: 'CREATED',
+    mode: row.mode,
     ...(extra.token ? { token: extra.token } : {}),
     ...(extra.client ? { additionalProperties: additionalPropertiesOf(extra.client) } : {}),
   };

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Ip, Param, Post, Put, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -8,6 +8,7 @@ import {
   ApiParam,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
@@ -20,6 +21,7 @@ import { ApplicationKeyDto, ApplicationKeyListDto, ApplicationTokenDto, Regenera
 import { GenerateKeysDto, KEY_TYPES, type KeyType, UpdateApplicationKeyDto } from './dto/generate-keys.dto.js';
 import { keyTypeParam } from './key-type-param.pipe.js';
 import { GenerateTokenDto } from './dto/generate-token.dto.js';
+import { MapKeysDto } from './dto/map-keys.dto.js';
 
 @ApiTags('Application Keys')
 @ApiBearerAuth()
@@ -43,6 +45,23 @@ export class ApplicationKeysController {
     @Body() dto: GenerateKeysDto,
   ): Promise<ApplicationKeyDto> {
     return this.keys.generate(caller, applicationId, dto);
+  }
+
+  /** WSO2's "map application keys": an existing client of the Key Manager, proved by its secret, becomes this application's keys. */
+  @Post('map-keys')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOkResponse({ type: ApplicationKeyDto, description: 'The keys, `mode: MAPPED`; consumerSecret is the secret presented' })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'Invalid body, or the consumer key and secret do not prove a client (one answer for both)' })
+  @ApiConflictResponse({ type: ErrorDto, description: 'ErrorDTO 901409: keys of this type exist, or the client is already the key of an application' })
+  @ApiTooManyRequestsResponse({ type: ErrorDto, description: "Too many failed secrets for this client or from this address (the Key Manager's throttle); Retry-After" })
+  mapKeys(
+    @CurrentCaller() caller: Caller,
+    @Param('applicationId', uuidParam('applicationId')) applicationId: string,
+    @Body() dto: MapKeysDto,
+    @Ip() ip: string,
+  ): Promise<ApplicationKeyDto> {
+    return this.keys.mapKeys(caller, applicationId, dto, ip);
   }
 
   @Get('oauth-keys')

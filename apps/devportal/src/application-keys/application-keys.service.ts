@@ -9,11 +9,13 @@ import {
   GrantNotSupportedError,
   InvalidConsumerSecretError,
   InvalidRequestError,
+  KeyMappingExistsError,
   KeyNotFoundError,
   KeysAlreadyGeneratedError,
+  MapKeysCredentialsError,
 } from '../common/devportal.errors.js';
 import type { ApplicationEntity } from '../persistence/application.entity.js';
-import { ApplicationKeyEntity } from '../persistence/application-key.entity.js';
+import { ApplicationKeyEntity, type KeyMode } from '../persistence/application-key.entity.js';
 import { ApplicationKeysRepository } from '../persistence/application-keys.repository.js';
 import { ApplicationsRepository } from '../persistence/applications.repository.js';
 import { toApplicationKeyDto } from './application-key.mapper.js';
@@ -21,8 +23,9 @@ import { ConsumerSecretsService } from './consumer-secrets.service.js';
 import type { ApplicationKeyDto, ApplicationKeyListDto, ApplicationTokenDto, RegeneratedSecretDto } from './dto/application-key.dto.js';
 import type { GenerateKeysDto, KeyType, UpdateApplicationKeyDto } from './dto/generate-keys.dto.js';
 import type { GenerateTokenDto } from './dto/generate-token.dto.js';
+import type { MapKeysDto } from './dto/map-keys.dto.js';
 import { parseKeyAdditionalProperties, type KeyAdditionalProperties } from './dto/additional-properties.util.js';
-import { clientNameOf, deleteClientIfPresent, keyManagerTokenType } from './key-manager-clients.util.js';
+import { clientNameOf, deleteClientIfPresent, keyManagerTokenType, releaseClientOf } from './key-manager-clients.util.js';
 
 /**
  * An application's OAuth2 keys: each is a client in the Key Manager, recorded here with its consumer
@@ -65,21 +68,7 @@ export class ApplicationKeysService {
       },
       caller.requestId,
     );
-    const now = new Date();
-    const row = Object.assign(new ApplicationKeyEntity(), {
-      id: randomUUID(),
-      applicationId: application.id,
-      keyType: dto.keyType,
-      consumerKey: client.clientId,
-      ...storedSecretOf(client),
-      supportedGrantTypes: [...client.grantTypes],
-      callbackUrl: client.redirectUris[0] ?? null,
-      keyState: 'COMPLETED',
-      validityTime: client.applicationTokenLifetime,
-      scopes: dto.scopes ?? [],
-      createdAt: now,
-      updatedAt: now,
-    });
+    const row = newKeyRow(application.id, dto.keyType, client, 'CREATED', dto.scopes ?? []);
     try {
       await this.keys.insert(row);
     } catch (error) {
@@ -94,6 +83,31 @@ export class ApplicationKeysService {
     const consumerSecret = this.secrets.issued(client);
     const token = row.supportedGrantTypes.includes('client_credentials') ? await this.firstToken(caller, row) : undefined;
     return toApplicationKeyDto(row, { consumerSecret, client, ...(token ? { token } : {}) });
+  }
+
+  /**
+   * WSO2's map-keys: an existing client of the Key Manager becomes the application's keys of one type. The
+   * Key Manager first checks the presented secret (client authentication, throttled); only then is the
+   * client looked for among every application's keys, so the call tells nothing about a client whose secret
+   * the caller does not hold. A mapped client is the caller's own: the portal neither renames nor deletes it.
+   */
+  async mapKeys(caller: Caller, applicationId: string, dto: MapKeysDto, sourceAddress: string): Promise<ApplicationKeyDto> {
+    const application = await this.ownedApplication(caller, applicationId);
+    if (await this.keys.findByType(application.id, dto.keyType)) throw new KeysAlreadyGeneratedError(dto.keyType);
+    let client: ClientView;
+    try {
+      client = await this.keyManager.call(KeyManagerPatterns.ClientMap, { clientId: dto.consumerKey, clientSecret: dto.consumerSecret, sourceAddress }, caller.requestId);
+    } catch (error) {
+      if (error instanceof KeyManagerCallError && error.code === RpcErrorCodes.InvalidCredentials) throw new MapKeysCredentialsError(dto.consumerKey);
+      throw error;
+    }
+    if (await this.keys.consumerKeyTaken(client.clientId)) throw new KeyMappingExistsError(client.clientId);
+    const row = newKeyRow(application.id, dto.keyType, client, 'MAPPED', client.scopes ?? []);
+    await this.keys.insert(row);
+    this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId: row.id, keyType: row.keyType, clientId: row.consumerKey }, 'mapped an existing client as application keys');
+    const token = row.supportedGrantTypes.includes('client_credentials') ? await this.firstToken(caller, row) : undefined;
+    // WSO2 answers with the secret it was given (not necessarily the client's own, which the key shows from now on).
+    return toApplicationKeyDto(row, { consumerSecret: dto.consumerSecret, client, ...(token ? { token } : {}) });
   }
 
   async list(caller: Caller, applicationId: string): Promise<ApplicationKeyListDto> {
@@ -127,10 +141,10 @@ export class ApplicationKeysService {
     return toApplicationKeyDto(row, { consumerSecret: this.revealRow(row), client });
   }
 
-  /** Deletes the client in the Key Manager (which revokes its tokens), then the row. */
+  /** Deletes the client in the Key Manager (which revokes its tokens) unless it was mapped, then the row. */
   async delete(caller: Caller, applicationId: string, keyMappingId: string): Promise<void> {
     const row = await this.ownedKey(caller, applicationId, keyMappingId);
-    await deleteClientIfPresent(this.keyManager, row.consumerKey, caller.requestId);
+    await releaseClientOf(this.keyManager, row, caller.requestId);
     await this.keys.delete(row.applicationId, row.id);
     this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId, clientId: row.consumerKey }, 'deleted application keys');
   }
@@ -148,7 +162,7 @@ export class ApplicationKeysService {
     const application = await this.ownedApplication(caller, applicationId);
     const row = await this.keys.findByType(application.id, keyType);
     if (!row) return;
-    await deleteClientIfPresent(this.keyManager, row.consumerKey, caller.requestId);
+    await releaseClientOf(this.keyManager, row, caller.requestId);
     await this.keys.delete(row.applicationId, row.id);
     this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId: row.id, clientId: row.consumerKey }, 'cleaned up application keys');
   }
@@ -236,6 +250,26 @@ export class ApplicationKeysService {
     if (!row) throw new KeyNotFoundError(keyMappingId);
     return row;
   }
+}
+
+/** A new key row for the client the Key Manager answered (created by generate-keys, or mapped). */
+function newKeyRow(applicationId: string, keyType: KeyType, client: ClientView, mode: KeyMode, scopes: string[]): ApplicationKeyEntity {
+  const now = new Date();
+  return Object.assign(new ApplicationKeyEntity(), {
+    id: randomUUID(),
+    applicationId,
+    keyType,
+    consumerKey: client.clientId,
+    ...storedSecretOf(client),
+    supportedGrantTypes: [...client.grantTypes],
+    callbackUrl: client.redirectUris[0] ?? null,
+    keyState: 'COMPLETED',
+    mode,
+    validityTime: client.applicationTokenLifetime,
+    scopes,
+    createdAt: now,
+    updatedAt: now,
+  });
 }
 
 /** The consumer secret columns, exactly as the Key Manager stored the secret. */

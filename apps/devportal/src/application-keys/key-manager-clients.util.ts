@@ -1,6 +1,7 @@
 import { KeyManagerPatterns, RpcErrorCodes, type TokenTypeExtension } from '@app/contracts';
 import { KeyManagerCallError, type KeyManagerClient } from '@app/platform';
 import type { ApplicationTokenType } from '../applications/dto/application-request.dto.js';
+import type { ApplicationKeyEntity } from '../persistence/application-key.entity.js';
 
 /** The application's token type as the Key Manager names it (WSO2's `token_type_extension`). */
 export function keyManagerTokenType(tokenType: string): TokenTypeExtension {
@@ -23,4 +24,13 @@ export async function deleteClientIfPresent(keyManager: KeyManagerClient, client
     if (error instanceof KeyManagerCallError && error.code === RpcErrorCodes.NotFound) return;
     throw error;
   }
+}
+
+/**
+ * What removing a key does to its client: a client the portal created is deleted (with its tokens); a mapped
+ * one (map-keys) was the user's before and stays, as in WSO2 (`deleteMappedApplication` leaves the client).
+ */
+export async function releaseClientOf(keyManager: KeyManagerClient, key: Pick<ApplicationKeyEntity, 'consumerKey' | 'mode'>, requestId: string): Promise<void> {
+  if (key.mode === 'MAPPED') return;
+  await deleteClientIfPresent(keyManager, key.consumerKey, requestId);
 }

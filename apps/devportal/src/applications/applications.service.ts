@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { KeyManagerPatterns } from '@app/contracts';
 import { KeyManagerClient, ROOT_LOGGER } from '@app/platform';
 import type { Caller } from '../auth/caller.js';
-import { clientNameOf, deleteClientIfPresent, keyManagerTokenType } from '../application-keys/key-manager-clients.util.js';
+import { clientNameOf, keyManagerTokenType, releaseClientOf } from '../application-keys/key-manager-clients.util.js';
 import { ApplicationNameTakenError, ApplicationNotFoundError } from '../common/devportal.errors.js';
 import { paginate } from '../common/pagination.dto.js';
 import { ApplicationKeysRepository } from '../persistence/application-keys.repository.js';
@@ -74,7 +74,12 @@ export class ApplicationsService {
       for (const key of keys) {
         await this.keyManager.call(
           KeyManagerPatterns.ClientUpdate,
-          { clientId: key.consumerKey, clientName: clientNameOf(row.owner, name, key.keyType), tokenType: keyManagerTokenType(tokenType) },
+          {
+            clientId: key.consumerKey,
+            // A mapped client keeps the name it had (map-keys); its token type follows the application's.
+            ...(key.mode === 'MAPPED' ? {} : { clientName: clientNameOf(row.owner, name, key.keyType) }),
+            tokenType: keyManagerTokenType(tokenType),
+          },
           caller.requestId,
         );
       }
@@ -91,14 +96,15 @@ export class ApplicationsService {
   }
 
   /**
-   * Deletes the application's clients in the Key Manager (which revokes every token issued to them), then
+   * Deletes the application's clients in the Key Manager (which revokes every token issued to them; mapped
+   * clients stay, see `releaseClientOf`), then
    * the application and its key rows. If the Key Manager fails half-way nothing is deleted here, and
    * repeating the call finishes the job.
    */
   async delete(caller: Caller, applicationId: string): Promise<void> {
     const row = await this.owned(caller, applicationId);
     for (const key of await this.keys.listForApplication(row.id)) {
-      await deleteClientIfPresent(this.keyManager, key.consumerKey, caller.requestId);
+      await releaseClientOf(this.keyManager, key, caller.requestId);
     }
     await this.applications.delete(caller.username, row.id);
     this.logger.info({ requestId: caller.requestId, applicationId }, 'deleted application');

@@ -8,7 +8,6 @@ export type DevportalErrorCode =
   | 'APPLICATION_NOT_FOUND'
   | 'APPLICATION_NAME_TAKEN'
   | 'KEY_NOT_FOUND'
-  | 'KEYS_ALREADY_GENERATED'
   | 'INVALID_CONSUMER_SECRET'
   | 'GRANT_NOT_SUPPORTED'
   | 'INVALID_REQUEST';
@@ -51,12 +50,6 @@ export class KeyNotFoundError extends DevportalError {
   }
 }
 
-export class KeysAlreadyGeneratedError extends DevportalError {
-  constructor(keyType: string) {
-    super('KEYS_ALREADY_GENERATED', `${keyType} keys already exist for this application; regenerate the secret or delete the keys first`);
-  }
-}
-
 export class InvalidConsumerSecretError extends DevportalError {
   constructor() {
     super('INVALID_CONSUMER_SECRET', 'the consumer secret does not match this key');
@@ -96,6 +89,37 @@ export class Wso2CodedError extends DevportalError {
 export class InvalidAdditionalPropertiesError extends Wso2CodedError {
   constructor(problem: string) {
     super({ code: 900970, message: 'Invalid application additional properties', status: 400 }, `Invalid additional properties. ${problem}`);
+  }
+}
+
+/** carbon-apimgt ExceptionCodes.KEY_MAPPING_ALREADY_EXIST: (901409, "Key Mappings already exists", 409). */
+const KEY_MAPPING_ALREADY_EXIST = { code: 901409, message: 'Key Mappings already exists', status: 409 } as const;
+
+/**
+ * The application already has keys of this type (generate-keys, map-keys). WSO2's ErrorDTO 901409, which
+ * WSO2's ApplicationTestCase expects of both.
+ */
+export class KeysAlreadyGeneratedError extends Wso2CodedError {
+  constructor(keyType: string) {
+    super(KEY_MAPPING_ALREADY_EXIST, `Key Mappings already exists: this application has ${keyType} keys; regenerate the secret or delete the keys first`);
+  }
+}
+
+/** map-keys: the client is already the key of an application (this user's or anyone's): ErrorDTO 901409. */
+export class KeyMappingExistsError extends Wso2CodedError {
+  constructor(consumerKey: string) {
+    super(KEY_MAPPING_ALREADY_EXIST, `Key Mappings already exists for consumer key ${consumerKey}`);
+  }
+}
+
+/**
+ * map-keys: the consumer key and secret do not prove a client. One answer for an unknown consumer key and a
+ * wrong secret (WSO2's text for the latter; WSO2 answers both with a 500), so the call does not tell which
+ * client ids exist.
+ */
+export class MapKeysCredentialsError extends DevportalError {
+  constructor(consumerKey: string) {
+    super('INVALID_REQUEST', `The secret key is wrong for the given consumer key ${consumerKey}`);
   }
 }
 

@@ -1,5 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+/** WSO2's key modes (`ApplicationKeyDTO.mode`). */
+export type KeyMode = 'CREATED' | 'MAPPED';
+
 /**
  * One row of `application_keys`: the portal's record of an OAuth2 client in the Key Manager. The consumer
  * secret is kept exactly as the Key Manager stored it (`consumer_secret` + `consumer_secret_scheme`:
@@ -39,6 +42,10 @@ export class ApplicationKeyEntity {
 
   @Column({ name: 'key_state', type: 'text' })
   keyState!: string;
+
+  /** `CREATED` by generate-keys, or `MAPPED` by map-keys (an existing client, never renamed or deleted by the portal). */
+  @Column({ type: 'text', default: 'CREATED' })
+  mode!: KeyMode;
 
   /** Seconds: the application access token lifetime asked for at generation. */
   @Column({ name: 'validity_time', type: 'integer' })

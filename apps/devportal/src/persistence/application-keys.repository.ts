@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { retryOnDatabaseFault } from '@app/platform';
-import { KeysAlreadyGeneratedError } from '../common/devportal.errors.js';
+import { KeyMappingExistsError, KeysAlreadyGeneratedError } from '../common/devportal.errors.js';
 import { ApplicationKeyEntity } from './application-key.entity.js';
 import { uniqueViolation } from './persistence.js';
 
@@ -23,12 +23,22 @@ export class ApplicationKeysRepository {
     return retryOnDatabaseFault(() => this.rows.findOneBy({ applicationId, keyType }));
   }
 
-  /** Inserts a new key row; a second key of the same type for the application becomes a domain error. */
+  /** Whether any application (anyone's) has a key with this consumer key. */
+  async consumerKeyTaken(consumerKey: string): Promise<boolean> {
+    return retryOnDatabaseFault(() => this.rows.existsBy({ consumerKey }));
+  }
+
+  /**
+   * Inserts a new key row; a second key of the same type for the application, or a second key with the same
+   * consumer key (a client mapped twice), becomes a domain error.
+   */
   async insert(row: ApplicationKeyEntity): Promise<void> {
     try {
       await this.rows.insert(row);
     } catch (error) {
-      if (uniqueViolation(error) === 'application_keys_application_key_type_key') throw new KeysAlreadyGeneratedError(row.keyType);
+      const constraint = uniqueViolation(error);
+      if (constraint === 'application_keys_application_key_type_key') throw new KeysAlreadyGeneratedError(row.keyType);
+      if (constraint === 'application_keys_consumer_key_key') throw new KeyMappingExistsError(row.consumerKey);
       throw error;
     }
   }

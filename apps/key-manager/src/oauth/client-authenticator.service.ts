@@ -96,6 +96,15 @@ export class ClientAuthenticator {
     return (await this.authenticate('introspection', presented)).client;
   }
 
+  /**
+   * A client's secret presented over the bus rather than to an OAuth2 endpoint (the portal's map-keys, which
+   * must prove the caller holds the client): the same check as `client_secret_basic`/`_post`, under the same
+   * throttle, with the same answer for an unknown client and a wrong secret.
+   */
+  authenticateSecret(clientId: string, secret: string, ip: string | undefined): Promise<ClientRecord> {
+    return this.verifySecret(clientId, secret, ip, false);
+  }
+
   /** Which method the request uses, and its credentials; refuses a request that mixes or garbles them. */
   private presented(authorization: string | undefined, form: FormBody): Presented {
     const basic = parseBasicAuthorization(authorization);
@@ -116,7 +125,7 @@ export class ClientAuthenticator {
     return { method: 'none', clientId: formId };
   }
 
-  private async verifySecret(clientId: string, secret: string, ip: string, viaBasic: boolean): Promise<ClientRecord> {
+  private async verifySecret(clientId: string, secret: string, ip: string | undefined, viaBasic: boolean): Promise<ClientRecord> {
     const { verified, client } = await this.verifyClient(clientId, ip, (c) => this.matchesAnySecret(secret, c));
     if (!verified) throw this.failure(client ? 'bad_secret' : 'unknown_client', CLIENT_CREDENTIALS_INVALID, viaBasic);
     return verified;
@@ -139,7 +148,7 @@ export class ClientAuthenticator {
   }
 
   /** Looks the client up and asks `accepts`, under the throttle; `client` is what the look-up found, for the failure's reason. */
-  private async verifyClient(clientId: string, ip: string, accepts: (client: ClientRecord) => boolean): Promise<{ verified: ClientRecord | undefined; client: ClientRecord | undefined }> {
+  private async verifyClient(clientId: string, ip: string | undefined, accepts: (client: ClientRecord) => boolean): Promise<{ verified: ClientRecord | undefined; client: ClientRecord | undefined }> {
     let client: ClientRecord | undefined;
     const check = async () => {
       client = clientId.length <= MAX_CLIENT_ID ? await this.clients.find(clientId) : undefined;

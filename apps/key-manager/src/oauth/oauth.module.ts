@@ -20,5 +20,6 @@ import { TokenEndpointService } from './token-endpoint.service.js';
   imports: [PersistenceModule, TokensModule, UsersModule, KeyManagerCommonModule, GrantsModule],
   controllers: [OAuthController, AuthorizeController, DeviceAuthorizationController, DeviceVerificationController, MetadataController],
   providers: [ClientAuthenticator, TokenEndpointService, AuthorizeService, DeviceFlowService, MetadataService],
+  exports: [ClientAuthenticator],
 })
 export class OAuthModule {}

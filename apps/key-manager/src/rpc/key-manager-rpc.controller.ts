@@ -7,6 +7,7 @@ import {
   CreateUserRequest,
   ExchangeCodeRequest,
   GenerateClientSecretRequest,
+  MapClientRequest,
   MatchClientSecretRequest,
   IssueTokenRequest,
   KeyManagerPatterns,
@@ -127,6 +128,11 @@ export class KeyManagerRpcController {
   @MessagePattern(KeyManagerPatterns.ClientSecretMatch)
   matchClientSecret(@RpcData(rpcValidationPipe) request: MatchClientSecretRequest): Promise<MatchClientSecretView> {
     return this.rpc.matchClientSecret(request);
+  }
+
+  @MessagePattern(KeyManagerPatterns.ClientMap)
+  mapClient(@RpcData(rpcValidationPipe) request: MapClientRequest): Promise<ClientView> {
+    return this.rpc.mapClient(request);
   }
 
   @MessagePattern(KeyManagerPatterns.TokenIssue)

@@ -13,6 +13,7 @@ import type {
   ClientSecretListView,
   ClientSecretView,
   GenerateClientSecretRequest,
+  MapClientRequest,
   MatchClientSecretRequest,
   MatchClientSecretView,
   PortalClientView,
@@ -30,7 +31,8 @@ import { DEVPORTAL_CLIENT_ID } from '@app/contracts';
 import { ClientSecretsService } from '../clients/client-secrets.service.js';
 import { ClientsService } from '../clients/clients.service.js';
 import type { ClientSecretInfo } from '../persistence/client-secrets.repository.js';
-import { KeyManagerError } from '../common/key-manager.errors.js';
+import { KeyManagerError, OAuthError } from '../common/key-manager.errors.js';
+import { CLIENT_CREDENTIALS_INVALID, ClientAuthenticator } from '../oauth/client-authenticator.service.js';
 import { IntrospectionService } from '../tokens/introspection.service.js';
 import { checkScopes } from '../tokens/scopes.util.js';
 import type { IssuedTokens } from '../tokens/token-minter.service.js';
@@ -67,6 +69,7 @@ export class KeyManagerRpcService {
     private readonly clientSecrets: ClientSecretsService,
     private readonly tokens: TokensService,
     private readonly introspection: IntrospectionService,
+    private readonly clientAuthenticator: ClientAuthenticator,
   ) {}
 
   createUser(request: CreateUserRequest): Promise<UserView> {
@@ -175,6 +178,17 @@ export class KeyManagerRpcService {
   /** Whether the hash is one of the client's working secrets' (its own, or an added one that has not expired). */
   async matchClientSecret(request: MatchClientSecretRequest): Promise<MatchClientSecretView> {
     return { matches: this.clientSecrets.matchesHash(await this.clients.record(request.clientId), request.secretHash) };
+  }
+
+  /**
+   * The portal's map-keys: the client, once the presented secret proves the caller holds it (client
+   * authentication, as at the token endpoint). The portal's own client is never handed out; it is refused
+   * with the answer an unknown client gets.
+   */
+  async mapClient(request: MapClientRequest): Promise<ClientView> {
+    if (request.clientId === DEVPORTAL_CLIENT_ID) throw new OAuthError('invalid_client', CLIENT_CREDENTIALS_INVALID);
+    const client = await this.clientAuthenticator.authenticateSecret(request.clientId, request.clientSecret, request.sourceAddress);
+    return this.clients.toView(await this.clients.get(client.clientId));
   }
 
   /** client_credentials for a client the portal has authenticated itself (no secret crosses the bus). */

@@ -23,7 +23,8 @@ export function mapKeyManagerRpcError(error: unknown): RpcErrorBody | undefined 
     return code ? { code, message: error.message } : undefined;
   }
   if (error instanceof OAuthError) {
-    return { code: error.code === 'invalid_grant' ? RpcErrorCodes.InvalidCredentials : RpcErrorCodes.InvalidRequest, message: error.message };
+    const credentials = error.code === 'invalid_grant' || error.code === 'invalid_client';
+    return { code: credentials ? RpcErrorCodes.InvalidCredentials : RpcErrorCodes.InvalidRequest, message: error.message };
   }
   if (error instanceof AuthThrottledError) {
     return { code: RpcErrorCodes.Throttled, message: error.message, details: { retryAfterSec: error.retryAfterSec } };

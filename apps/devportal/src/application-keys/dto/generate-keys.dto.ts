@@ -30,14 +30,18 @@ function KeyAdditionalProperties(): PropertyDecorator {
   );
 }
 
+/** WSO2's `keyType` of a key request: PRODUCTION or SANDBOX. */
+export const KeyTypeProperty = (): PropertyDecorator => applyDecorators(ApiProperty({ enum: KEY_TYPES }), IsIn(KEY_TYPES));
+
+/** WSO2's `keyManager` of a key request: the only one there is, by either of its names. */
+export const KeyManagerProperty = (): PropertyDecorator =>
+  applyDecorators(ApiPropertyOptional({ enum: [RESIDENT_KEY_MANAGER, 'Default'], default: RESIDENT_KEY_MANAGER }), IsOptional(), IsIn([RESIDENT_KEY_MANAGER, 'Default']));
+
 export class GenerateKeysDto {
-  @ApiProperty({ enum: KEY_TYPES })
-  @IsIn(KEY_TYPES)
+  @KeyTypeProperty()
   keyType!: KeyType;
 
-  @ApiPropertyOptional({ enum: [RESIDENT_KEY_MANAGER, 'Default'], default: RESIDENT_KEY_MANAGER })
-  @IsOptional()
-  @IsIn([RESIDENT_KEY_MANAGER, 'Default'])
+  @KeyManagerProperty()
   keyManager?: string;
 
   @ApiProperty({ enum: GRANT_TYPES, isArray: true, example: ['client_credentials', 'password', 'refresh_token'] })
