@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { runServiceMain } from '@app/platform';
-import { startDevportal } from './devportal.bootstrap.js';
+import { prepareService } from '@app/telemetry';
 
-await runServiceMain('devportal', startDevportal);
+// Configuration and tracing first: the service's modules (HTTP framework, PostgreSQL driver) load after.
+const prepared = await prepareService('devportal');
+const [{ runServiceMain }, { startDevportal }] = await Promise.all([import('@app/platform'), import('./devportal.bootstrap.js')]);
+await runServiceMain('devportal', startDevportal, { prepared });

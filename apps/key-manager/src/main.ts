@@ -1,4 +1,6 @@
-import { runServiceMain } from '@app/platform';
-import { startKeyManager } from './key-manager.bootstrap.js';
+import { prepareService } from '@app/telemetry';
 
-await runServiceMain('key-manager', startKeyManager);
+// Configuration and tracing first: the service's modules (HTTP framework, PostgreSQL driver) load after.
+const prepared = await prepareService('key-manager');
+const [{ runServiceMain }, { startKeyManager }] = await Promise.all([import('@app/platform'), import('./key-manager.bootstrap.js')]);
+await runServiceMain('key-manager', startKeyManager, { prepared });

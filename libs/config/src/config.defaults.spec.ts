@@ -94,6 +94,12 @@ key_manager_wait = 30
 [log]
 level = "info"
 
+[observability.tracing]
+enabled = true
+endpoint = "http://otel-collector:4318/v1/traces"
+service_name = "km-eu"
+sample_ratio = 0.5
+
 [key_manager.server]
 port = 9443
 [devportal.server]
@@ -187,6 +193,7 @@ describe('loadConfig: a complete file', () => {
       cors: { allowedOrigins: [], allowAnyOrigin: false, maxAgeSec: 3600 },
       devportal: { tokenCacheTtlSec: 10, keyManagerWaitSec: 30 },
       log: { level: 'info' },
+      observability: { tracing: { enabled: true, endpoint: 'http://otel-collector:4318/v1/traces', serviceName: 'km-eu', sampleRatio: 0.5 } },
     });
   });
 

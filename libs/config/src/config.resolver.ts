@@ -4,7 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ConfigError } from './config.error.js';
 import { ALL_KEYS, OVERLAY_ROOT, OVERLAYABLE, SCHEMA, WSO2_HINTS, type SchemaNode, type SectionSpec } from './config.schema.js';
-import type { ConfigIssue, DeploymentConfig, KeystoreSettings, LogLevel, ServiceName, TrustedIssuerSettings, Wso2JwtIssuerSettings } from './config.types.js';
+import type { ConfigIssue, DeploymentConfig, KeystoreSettings, LogLevel, ServiceName, TracingSettings, TrustedIssuerSettings, Wso2JwtIssuerSettings } from './config.types.js';
 import { checkTransformation, DEFAULT_TRANSFORMATION, SYMMETRIC_TRANSFORMATION } from './crypto-checks.util.js';
 import { CIPHER_TRANSFORMATION_KEY } from './deployment-config.sections.js';
 import { didYouMean } from './did-you-mean.util.js';
@@ -137,6 +137,7 @@ function coerce(kind: KeyKind, value: unknown, env: NodeJS.ProcessEnv, baseDir: 
     const text = substitute(value);
     blank = text === '';
     if (kind === 'integer' && /^[+-]?\d+$/.test(text.trim())) coerced = Number(text.trim());
+    else if (kind === 'number' && /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text.trim())) coerced = Number(text.trim());
     else if (kind === 'boolean' && /^(true|false)$/i.test(text.trim())) coerced = text.trim().toLowerCase() === 'true';
     else if (kind === 'string[]') {
       coerced = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -454,10 +455,49 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
       keyManagerWaitSec: devportal.get<number>('key_manager_wait') ?? 60,
     },
     log: { level: layer('log').get<LogLevel>('level') ?? 'info' },
+    observability: { tracing: tracingSettings(layer('observability.tracing'), service, context.env, issues) },
   };
 
   if (issues.all.length > 0) throw new ConfigError('CONFIG_INVALID', context.file, issues.all, `for ${service}`);
   return deepFreeze(config);
+}
+
+/** Where OTLP/HTTP collectors listen by default (the OpenTelemetry SDKs' default). */
+const DEFAULT_OTLP_TRACES_ENDPOINT = 'http://localhost:4318/v1/traces';
+
+/**
+ * `[observability.tracing]`: each key from the file, else from the standard OpenTelemetry variable
+ * (`OTEL_TRACES_EXPORTER=otlp` switches tracing on, `OTEL_SDK_DISABLED=true` off whatever the file says,
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`, `OTEL_SERVICE_NAME`,
+ * `OTEL_TRACES_SAMPLER_ARG`), else the default. A variable with a bad value is refused like a bad key.
+ */
+function tracingSettings(tracing: Layer, service: ServiceName, env: NodeJS.ProcessEnv, issues: Issues): TracingSettings {
+  const variable = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const exporter = variable('OTEL_TRACES_EXPORTER');
+  if (exporter !== undefined && !['otlp', 'none'].includes(exporter)) issues.add('OTEL_TRACES_EXPORTER', `is ${JSON.stringify(exporter)}`, '"otlp" or "none" (only OTLP/HTTP is built in)');
+  const disabled = variable('OTEL_SDK_DISABLED');
+  if (disabled !== undefined && !/^(true|false)$/i.test(disabled)) issues.add('OTEL_SDK_DISABLED', `is ${JSON.stringify(disabled)}`, 'true or false');
+  const enabled = disabled?.toLowerCase() === 'true' ? false : (tracing.get<boolean>('enabled') ?? exporter === 'otlp');
+
+  const base = variable('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const fromEnv = variable('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
+  const endpoint = tracing.get<string>('endpoint') ?? fromEnv ?? DEFAULT_OTLP_TRACES_ENDPOINT;
+  if (tracing.get<string>('endpoint') === undefined && fromEnv !== undefined && !URL.canParse(fromEnv)) {
+    issues.add(variable('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT', 'is set but is not a URL', 'an http:// or https:// URL of an OTLP/HTTP collector');
+  }
+
+  const ratioText = variable('OTEL_TRACES_SAMPLER_ARG');
+  const ratioFromEnv = ratioText !== undefined ? Number(ratioText) : undefined;
+  if (ratioFromEnv !== undefined && !(ratioFromEnv >= 0 && ratioFromEnv <= 1)) issues.add('OTEL_TRACES_SAMPLER_ARG', `is ${JSON.stringify(ratioText)}`, 'a number from 0 to 1');
+  return {
+    enabled,
+    endpoint,
+    serviceName: tracing.get<string>('service_name') ?? variable('OTEL_SERVICE_NAME') ?? service,
+    sampleRatio: tracing.get<number>('sample_ratio') ?? ratioFromEnv ?? 1,
+  };
 }
 
 /** The management port's distance from the public port when `[management] port` is not set (9443 → 9543). */

@@ -18,6 +18,7 @@ import {
   SystemParameterSection,
   TokenCleanupSection,
   TokenExpirySection,
+  TracingSection,
   TrustedIssuerSection,
   Wso2JwtIssuerSection,
 } from './deployment-config.sections.js';
@@ -65,6 +66,7 @@ export const SECTIONS: readonly SectionSpec[] = [
   spec('cors', CorsSection),
   spec('devportal', DevportalSection),
   spec('log', LogSection, { overlay: true }),
+  spec('observability.tracing', TracingSection, { overlay: true }),
 ];
 
 /**

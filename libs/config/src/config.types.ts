@@ -156,6 +156,21 @@ export interface DeploymentConfig {
   cors: { allowedOrigins: string[]; allowAnyOrigin: boolean; maxAgeSec: number };
   devportal: { tokenCacheTtlSec: number; keyManagerWaitSec: number };
   log: { level: LogLevel };
+  observability: { tracing: TracingSettings };
+}
+
+/**
+ * `[observability.tracing]`, completed from the standard `OTEL_*` environment variables where the file is
+ * silent. Off by default; when off, no OpenTelemetry SDK is loaded.
+ */
+export interface TracingSettings {
+  enabled: boolean;
+  /** The OTLP/HTTP traces URL (JSON encoding), e.g. `http://otel-collector:4318/v1/traces`. May hold credentials. */
+  endpoint: string;
+  /** `service.name` of the spans; default the service (`key-manager`, `devportal`). */
+  serviceName: string;
+  /** Share of new traces recorded (0–1); a request that arrives with a sampled `traceparent` is always recorded. */
+  sampleRatio: number;
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsString,
   isFQDN,
   isIP,
@@ -506,4 +507,33 @@ export class LogSection {
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))
   @IsIn(LOG_LEVELS, valueIs)
   level?: (typeof LOG_LEVELS)[number];
+}
+
+/** An http(s) URL that may carry credentials: never quoted in a message. */
+function otlpEndpointProblem(value: string): string | undefined {
+  return isHttpUrl(value) ? undefined : 'is set but is not an http:// or https:// URL';
+}
+
+/**
+ * `[observability.tracing]`: OpenTelemetry traces exported over OTLP/HTTP. Off unless `enabled` (or the
+ * standard `OTEL_TRACES_EXPORTER=otlp`); see docs/deployment.md, "Tracing".
+ */
+export class TracingSection {
+  @BooleanKey('enabled')
+  enabled?: boolean;
+
+  @SecretKey('endpoint', 'the OTLP/HTTP traces URL of a collector, e.g. "http://otel-collector:4318/v1/traces"', otlpEndpointProblem)
+  endpoint?: string;
+
+  @TomlKey('service_name', { kind: 'string', expected: 'a service name of 1 to 100 characters, e.g. "key-manager"' })
+  @MaxLength(100, valueIs)
+  @MinLength(1, valueIs)
+  @IsString(valueIs)
+  serviceName?: string;
+
+  @TomlKey('sample_ratio', { kind: 'number', expected: 'a number from 0 to 1: the share of new traces recorded (1 = all)' })
+  @Max(1, valueIs)
+  @Min(0, valueIs)
+  @IsNumber({ allowNaN: false, allowInfinity: false }, valueIs)
+  sampleRatio?: number;
 }

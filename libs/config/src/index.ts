@@ -20,6 +20,7 @@ export type {
   LoadConfigOptions,
   LogLevel,
   ServiceName,
+  TracingSettings,
   TrustedIssuerSettings,
   Wso2JwtIssuerSettings,
 } from './config.types.js';

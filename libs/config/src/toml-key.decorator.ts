@@ -2,7 +2,7 @@ import { Expose } from 'class-transformer';
 import type { ValidationArguments, ValidationOptions } from 'class-validator';
 
 /** TOML shapes a key accepts. Numbers and booleans also accept their string forms (env vars are strings). */
-export type KeyKind = 'string' | 'integer' | 'boolean' | 'string[]';
+export type KeyKind = 'string' | 'integer' | 'number' | 'boolean' | 'string[]';
 
 export interface KeySpec {
   /** Name in the TOML file, e.g. `public_url`. */

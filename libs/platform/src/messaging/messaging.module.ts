@@ -6,6 +6,7 @@ import type { DeploymentConfig } from '@app/config';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
 import { DEPLOYMENT_CONFIG, ProcessIdentity } from '../runtime/runtime.module.js';
 import { BusMetrics } from './bus.metrics.js';
+import { traceBusRequests } from './bus-tracing.js';
 import { InProcessRpcTransport, InProcessServer, type InProcessBus } from './in-process.transport.js';
 import { KeyManagerClient } from './key-manager.client.js';
 import { connectNats, NATS_CONNECTION_DEFAULTS, natsLoginOptions, NatsRpcTransport } from './nats-connection.js';
@@ -102,6 +103,8 @@ export class PrefixedNatsServer extends ServerNats {
     private readonly subjectPrefix: string,
   ) {
     super(options);
+    // Each request is handled inside the trace its sender's `traceparent` header names (no-op with tracing off).
+    traceBusRequests(this);
   }
 
   override bindEvents(client: Parameters<ServerNats['bindEvents']>[0]): void {

@@ -2,6 +2,7 @@ import { connect, type NatsConnection, errors } from '@nats-io/transport-node';
 import type { DeploymentConfig } from '@app/config';
 import { busSubject } from '@app/contracts';
 import { redactUrl } from '../runtime/redact-url.js';
+import { tracedRequest } from './bus-tracing.js';
 import { type RpcTransport, RpcTransportError } from './rpc-transport.js';
 
 /**
@@ -69,8 +70,8 @@ export class NatsRpcTransport implements RpcTransport {
     return new Promise<string>((resolve, reject) => {
       const fail = (error: RpcTransportError) => reject(error);
       this.inFlight.add(fail);
-      this.nc
-        .request(busSubject(this.subjectPrefix, pattern), body, { timeout: timeoutMs })
+      const subject = busSubject(this.subjectPrefix, pattern);
+      tracedRequest(subject, (headers) => this.nc.request(subject, body, { timeout: timeoutMs, ...(headers ? { headers } : {}) }))
         .then(
           (msg) => resolve(msg.string()),
           (e: unknown) => reject(toTransportError(e, pattern, timeoutMs)),

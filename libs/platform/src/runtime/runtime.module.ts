@@ -14,8 +14,12 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 export class ProcessIdentity {
   /** Random per process start: names one instance of a scaled service. */
   readonly instanceId: string;
-  constructor(readonly service: PeerService) {
-    this.instanceId = `${service}-${randomBytes(4).toString('hex')}`;
+  /** `instanceId`: one decided earlier in the process (before tracing started); a new one by default. */
+  constructor(
+    readonly service: PeerService,
+    instanceId?: string,
+  ) {
+    this.instanceId = instanceId ?? `${service}-${randomBytes(4).toString('hex')}`;
   }
 }
 

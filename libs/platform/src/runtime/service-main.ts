@@ -81,15 +81,28 @@ export function describeStartupFailure(error: unknown, databaseUrl?: string): st
   return `${message ?? 'non-error thrown'}${code !== undefined ? ` [${code}]` : ''}`;
 }
 
+/** What a `main` loaded before importing the service (`prepareService` of `@app/telemetry`). */
+export interface PreparedServiceStart {
+  config: DeploymentConfig;
+  instanceId: string;
+  /** Flushed and stopped after the service stops. */
+  tracing?: { shutdown(): Promise<void> };
+}
+
 /**
- * The `main` of a service: load and validate the configuration (exit 78 when bad), start the service,
- * stop cleanly on SIGTERM/SIGINT (draining the bus so in-flight requests finish), and when start-up fails
- * print one line saying why and exit 78 (configuration, keystore or database named wrongly) or 1.
+ * The `main` of a service: load and validate the configuration (exit 78 when bad) unless `prepared` holds
+ * it, start the service, stop cleanly on SIGTERM/SIGINT (draining the bus so in-flight requests finish,
+ * then sending the last spans), and when start-up fails print one line saying why and exit 78
+ * (configuration, keystore or database named wrongly) or 1.
  */
-export async function runServiceMain(service: PeerService, start: ServiceStarter, bus: BusOption = { kind: 'nats' }): Promise<void> {
-  const config = loadConfigOrExit({ service });
-  const identity = new ProcessIdentity(service);
+export async function runServiceMain(service: PeerService, start: ServiceStarter, options: { bus?: BusOption; prepared?: PreparedServiceStart } = {}): Promise<void> {
+  const { prepared, bus = { kind: 'nats' } } = options;
+  const config = prepared?.config ?? loadConfigOrExit({ service });
+  const identity = new ProcessIdentity(service, prepared?.instanceId);
   const logger = createRootLogger(config, identity);
+  const flushTraces = async () => {
+    await prepared?.tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'could not send the last spans'));
+  };
   let app: INestApplication;
   try {
     app = await start({ config, identity, logger, bus });
@@ -100,6 +113,7 @@ export async function runServiceMain(service: PeerService, start: ServiceStarter
     logger.fatal({ code: (error as { code?: unknown }).code, exitCode }, message);
     logger.flush?.();
     process.stderr.write(`${message}\n`);
+    await flushTraces();
     process.exit(exitCode);
   }
   let stopping = false;
@@ -109,6 +123,7 @@ export async function runServiceMain(service: PeerService, start: ServiceStarter
     logger.info({ signal }, `${service} stopping`);
     try {
       await app.close();
+      await flushTraces();
     } finally {
       logger.flush?.();
       process.exit(0);
