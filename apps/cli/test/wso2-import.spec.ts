@@ -168,6 +168,7 @@ beforeAll(async () => {
         grants: 'client_credentials password refresh_token authorization_code implicit',
         tokenType: 'Default',
         callback: 'regexp=(https://a.example/cb|https://b.example/cb)',
+        pkce: ['1', '1'],
       },
       { id: 4, key: 'ck_jwt', secret: SECRET.oaepSha256.stored, grants: 'client_credentials password refresh_token', tokenType: 'JWT' },
       { id: 5, key: 'ck_revoked_app', secret: v('v25').stored, grants: 'client_credentials', tokenType: 'Default', state: 'REVOKED' },
@@ -411,7 +412,7 @@ describe('cli wso2 import', () => {
 
     const clients = await queryTestDatabase<Record<string, unknown>>(
       `SELECT client_id, client_secret, client_secret_scheme, client_secret_hash, owner, grant_types, redirect_uris, token_type,
-              application_token_lifetime, user_token_lifetime, refresh_token_lifetime, public_client, scopes
+              application_token_lifetime, user_token_lifetime, refresh_token_lifetime, public_client, scopes, pkce_mandatory, pkce_support_plain
          FROM "${km.schema}".oauth_clients WHERE client_id LIKE 'ck_%' ORDER BY client_id`,
     );
     expect(clients.map((c) => c.client_id)).toEqual(['ck_aes_kid', 'ck_jwt', 'ck_legacy_raw', 'ck_no_token_type', 'ck_oaep_sha1']);
@@ -432,7 +433,11 @@ describe('cli wso2 import', () => {
       user_token_lifetime: 1800,
       refresh_token_lifetime: 86400,
       public_client: false,
+      // WSO2's PKCE_MANDATORY / PKCE_SUPPORT_PLAIN '1'; '0' elsewhere.
+      pkce_mandatory: true,
+      pkce_support_plain: true,
     });
+    expect(byId.get('ck_oaep_sha1')).toMatchObject({ pkce_mandatory: false, pkce_support_plain: false });
     // A client's registered scopes are those WSO2 granted its imported tokens (`default` needs none).
     expect(byId.get('ck_legacy_raw')).toMatchObject({ owner: 'LDAP/bob', scopes: ['read', 'write'] });
     expect(byId.get('ck_oaep_sha1')).toMatchObject({ scopes: [] });
@@ -485,6 +490,25 @@ describe('cli wso2 import', () => {
     for (const plaintext of ['wso2-expired-access-token-0002', 'wso2-revoked-access-token-0003', 'wso2-orphan-access-token-0004', 'wso2-token-under-another-key-0006']) {
       expect(await api.introspect(resourceServer, plaintext)).toEqual({ active: false });
     }
+  });
+
+  test("an imported client keeps WSO2's PKCE settings at the authorization endpoint: a challenge required, plain allowed", async () => {
+    const authorize = (extra: Record<string, string>) =>
+      fetch(`${km.baseUrl}/oauth2/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'ck_aes_kid', redirect_uri: 'https://a.example/cb', ...extra }).toString()}`, {
+        redirect: 'manual',
+      });
+    const refused = await authorize({});
+    expect(refused.status).toBe(302);
+    const location = new URL(refused.headers.get('location')!);
+    expect([location.origin + location.pathname, location.searchParams.get('error'), location.searchParams.get('error_description')]).toEqual([
+      'https://a.example/cb',
+      'invalid_request',
+      'PKCE is mandatory for this application. PKCE Challenge is not provided or is not upto RFC 7636 specification.',
+    ]);
+    // A plain challenge (allowed for this client, as in WSO2) reaches the sign-in page.
+    const plain = await authorize({ code_challenge: 'p'.repeat(43), code_challenge_method: 'plain' });
+    expect(plain.status).toBe(200);
+    await plain.arrayBuffer();
   });
 
   test('is idempotent: running again imports nothing, changes nothing and reports what is already there', async () => {

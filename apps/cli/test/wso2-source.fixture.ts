@@ -40,6 +40,8 @@ export interface Wso2App {
   callback?: string;
   tokenType?: string;
   tenantId?: number;
+  /** PKCE_MANDATORY and PKCE_SUPPORT_PLAIN as WSO2's OAuthAppDAO writes them ('1' or '0'); '0', '0' when absent. */
+  pkce?: ['0' | '1', '0' | '1'];
 }
 
 export interface Wso2Token {
@@ -74,9 +76,22 @@ export async function createWso2Schema(schema: string, apps: Wso2App[], tokens: 
   for (const a of apps) {
     await queryTestDatabase(
       `INSERT INTO IDN_OAUTH_CONSUMER_APPS (ID, CONSUMER_KEY, CONSUMER_SECRET, USERNAME, TENANT_ID, USER_DOMAIN, APP_NAME, OAUTH_VERSION, CALLBACK_URL,
-         GRANT_TYPES, APP_STATE, USER_ACCESS_TOKEN_EXPIRE_TIME, APP_ACCESS_TOKEN_EXPIRE_TIME, REFRESH_TOKEN_EXPIRE_TIME)
-       VALUES ($1, $2, $3, $4, $10, $5, $6, 'OAuth-2.0', $7, $8, $9, 1800, 3600, 86400)`,
-      [a.id, a.key, a.secret, a.owner?.[0] ?? 'admin', a.owner?.[1] ?? 'PRIMARY', `admin_${a.key}_PRODUCTION`, a.callback ?? null, a.grants, a.state ?? 'ACTIVE', a.tenantId ?? -1234],
+         GRANT_TYPES, APP_STATE, USER_ACCESS_TOKEN_EXPIRE_TIME, APP_ACCESS_TOKEN_EXPIRE_TIME, REFRESH_TOKEN_EXPIRE_TIME, PKCE_MANDATORY, PKCE_SUPPORT_PLAIN)
+       VALUES ($1, $2, $3, $4, $10, $5, $6, 'OAuth-2.0', $7, $8, $9, 1800, 3600, 86400, $11, $12)`,
+      [
+        a.id,
+        a.key,
+        a.secret,
+        a.owner?.[0] ?? 'admin',
+        a.owner?.[1] ?? 'PRIMARY',
+        `admin_${a.key}_PRODUCTION`,
+        a.callback ?? null,
+        a.grants,
+        a.state ?? 'ACTIVE',
+        a.tenantId ?? -1234,
+        a.pkce?.[0] ?? '0',
+        a.pkce?.[1] ?? '0',
+      ],
       schema,
     );
     if (a.tokenType) {

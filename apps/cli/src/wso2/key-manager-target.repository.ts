@@ -57,13 +57,15 @@ export class KeyManagerTargetRepository {
       `WITH inserted AS (
        INSERT INTO ${this.table('oauth_clients')} (id, client_id, client_secret, client_secret_scheme, client_secret_hash, client_secret_id,
               client_secret_created_at, client_name, owner, grant_types, redirect_uris, token_type, application_token_lifetime,
-              user_token_lifetime, refresh_token_lifetime, public_client, resource_server, created_at, updated_at)
+              user_token_lifetime, refresh_token_lifetime, public_client, pkce_mandatory, pkce_support_plain, resource_server, created_at, updated_at)
        SELECT u.id, u.client_id, u.secret, u.scheme, u.hash, CASE WHEN u.secret IS NULL THEN NULL ELSE coalesce(u.secret_id, gen_random_uuid()) END,
               CASE WHEN u.secret IS NULL THEN NULL ELSE coalesce(to_timestamp(u.secret_created / 1000), now()) END,
-              u.name, u.owner, u.grants, u.uris, u.token_type, u.app_lifetime, u.user_lifetime, u.refresh_lifetime, u.public_client, false, now(), now()
+              u.name, u.owner, u.grants, u.uris, u.token_type, u.app_lifetime, u.user_lifetime, u.refresh_lifetime, u.public_client,
+              u.pkce_mandatory, u.pkce_support_plain, false, now(), now()
          FROM json_to_recordset($1::json)
            AS u(id uuid, client_id text, secret text, scheme text, hash text, secret_id uuid, secret_created float8, name text, owner text,
-                grants text[], uris text[], token_type text, app_lifetime int, user_lifetime int, refresh_lifetime int, public_client bool)
+                grants text[], uris text[], token_type text, app_lifetime int, user_lifetime int, refresh_lifetime int, public_client bool,
+                pkce_mandatory bool, pkce_support_plain bool)
        ON CONFLICT DO NOTHING
        RETURNING client_id
        ), secrets AS (
@@ -92,6 +94,8 @@ export class KeyManagerTargetRepository {
             user_lifetime: c.userTokenLifetime,
             refresh_lifetime: c.refreshTokenLifetime,
             public_client: c.publicClient,
+            pkce_mandatory: c.pkceMandatory,
+            pkce_support_plain: c.pkceSupportPlain,
             secret_id: c.secretId ?? null,
             secret_created: c.secretCreatedAt ?? null,
           })),

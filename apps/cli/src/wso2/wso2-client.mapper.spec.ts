@@ -21,6 +21,8 @@ function app(overrides: Partial<Wso2AppRow> = {}): Wso2AppRow {
     refreshTokenExpireTime: 86400,
     tokenType: 'Default',
     bypassClientCredentials: null,
+    pkceMandatory: false,
+    pkceSupportPlain: false,
     ...overrides,
   };
 }
@@ -48,8 +50,15 @@ describe('mapWso2App', () => {
         userTokenLifetime: 1800,
         refreshTokenLifetime: 86400,
         publicClient: false,
+        pkceMandatory: false,
+        pkceSupportPlain: false,
       },
     });
+  });
+
+  test("keeps WSO2's PKCE settings: a client that had to send a challenge still must, one allowed plain still may", () => {
+    expect(mapped({ pkceMandatory: true, pkceSupportPlain: true }).client).toMatchObject({ pkceMandatory: true, pkceSupportPlain: true });
+    expect(mapped({ pkceMandatory: true }).client).toMatchObject({ pkceMandatory: true, pkceSupportPlain: false });
   });
 
   test('skips apps WSO2 no longer serves, rather than bringing them back to life', () => {

@@ -84,6 +84,8 @@ export function mapWso2App(row: Wso2AppRow, defaults: ClientDefaults): ClientMap
       userTokenLifetime: lifetime('USER_ACCESS_TOKEN_EXPIRE_TIME', row.userAccessTokenExpireTime, defaults.userTokenLifetime, warnings),
       refreshTokenLifetime: lifetime('REFRESH_TOKEN_EXPIRE_TIME', row.refreshTokenExpireTime, defaults.refreshTokenLifetime, warnings),
       publicClient,
+      pkceMandatory: row.pkceMandatory,
+      pkceSupportPlain: row.pkceSupportPlain,
     },
   };
 }

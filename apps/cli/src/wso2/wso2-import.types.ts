@@ -24,6 +24,10 @@ export interface Wso2AppRow {
   tokenType: string | null;
   /** IDN_OIDC_PROPERTY `bypassClientCredentials` (`true` for WSO2 public clients). */
   bypassClientCredentials: string | null;
+  /** PKCE_MANDATORY, read as WSO2's OAuthAppDAO reads it: anything but `'0'` is on; false where the release lacks the column. */
+  pkceMandatory: boolean;
+  /** PKCE_SUPPORT_PLAIN, read the same way. */
+  pkceSupportPlain: boolean;
   /** Its rows of IDN_OAUTH_CONSUMER_SECRETS (WSO2 releases with several secrets per app), oldest first; absent without that table. */
   secrets?: Wso2ConsumerSecretRow[];
 }
@@ -129,6 +133,9 @@ export interface MappedClient {
   userTokenLifetime: number;
   refreshTokenLifetime: number;
   publicClient: boolean;
+  /** WSO2's `pkceMandatory` and `pkceSupportPlain`, as the Key Manager has them per client. */
+  pkceMandatory: boolean;
+  pkceSupportPlain: boolean;
 }
 
 /** A client ready to insert into the Key Manager's `oauth_clients`: the mapped client and its secret (null for public clients). */

@@ -44,7 +44,7 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   [SCOPES]: ['token_id', 'token_scope'],
 };
 const OPTIONAL: Readonly<Record<string, readonly string[]>> = {
-  [APPS]: ['user_domain', 'tenant_id'],
+  [APPS]: ['user_domain', 'tenant_id', 'pkce_mandatory', 'pkce_support_plain'],
   [TOKENS]: ['user_domain', 'access_token_hash', 'refresh_token_hash', 'authorized_organization'],
   [PROPERTIES]: ['consumer_key', 'property_key', 'property_value', 'tenant_id'],
   [SECRETS]: ['id', 'consumer_key_id', 'consumer_key', 'secret_hash', 'description', 'created_time', 'expiry_time'],
@@ -147,12 +147,15 @@ export class Wso2SourceRepository {
         ? `(SELECT max(p.property_value) FROM ${this.table(PROPERTIES)} p WHERE p.consumer_key = a.consumer_key AND p.property_key = '${key}'` +
           (this.has(PROPERTIES, 'tenant_id') && this.has(APPS, 'tenant_id') ? ' AND (p.tenant_id IS NULL OR a.tenant_id IS NULL OR p.tenant_id = a.tenant_id))' : ')')
         : 'NULL';
+    // WSO2's OAuthAppDAO reads these CHAR(1) columns as !"0".equals(value): anything but '0', NULL included, is on.
+    const flag = (column: string) => (this.has(APPS, column) ? `(${a(column)} IS DISTINCT FROM '0')` : 'false');
     const { rows } = await this.pool.query<Record<string, unknown>>(
       `SELECT a.id::int AS id, a.consumer_key, a.consumer_secret, a.username, ${a('user_domain')} AS user_domain, ${a('tenant_id')}::int AS tenant_id,
               a.app_name, a.callback_url, a.grant_types, a.app_state,
               a.user_access_token_expire_time::float8 AS user_lifetime, a.app_access_token_expire_time::float8 AS app_lifetime,
               a.refresh_token_expire_time::float8 AS refresh_lifetime,
-              ${property('tokenType')} AS token_type, ${property('bypassClientCredentials')} AS bypass
+              ${property('tokenType')} AS token_type, ${property('bypassClientCredentials')} AS bypass,
+              ${flag('pkce_mandatory')} AS pkce_mandatory, ${flag('pkce_support_plain')} AS pkce_support_plain
          FROM ${this.table(APPS)} a WHERE a.id > $1 ORDER BY a.id LIMIT $2`,
       [afterId, limit],
     );
@@ -174,6 +177,8 @@ export class Wso2SourceRepository {
       refreshTokenExpireTime: r.refresh_lifetime as number | null,
       tokenType: r.token_type as string | null,
       bypassClientCredentials: r.bypass as string | null,
+      pkceMandatory: r.pkce_mandatory as boolean,
+      pkceSupportPlain: r.pkce_support_plain as boolean,
     }));
   }
 
