@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { dropSchema, queryTestDatabase } from '../support/test-database.js';
 import { startStackForTest, type StackUnderTest } from '../support/devportal.js';
@@ -132,6 +133,13 @@ async function tabTo(page: Page, target: ReturnType<Page['getByRole']>, key?: 'E
   const outline = await target.evaluate((e) => getComputedStyle(e).outlineStyle);
   expect({ target: target.toString(), outline }).toEqual({ target: target.toString(), outline: expect.not.stringMatching(/^none$/) });
   if (key) await page.keyboard.press(key);
+}
+
+/** Waits (up to 10 s) until `check` holds: the page's focus moves a moment after the key that moves it. */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !(await check()); await sleep(50)) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
+  }
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -319,8 +327,9 @@ describe('the Developer Portal web app in Chromium', () => {
     await page.getByRole('button', { name: 'Delete application' }).click();
     await page.getByRole('alertdialog').getByText('This deletes Weather app').waitFor();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    // The list may show its cached page first: wait for the one without Weather app.
+    await page.getByRole('link', { name: 'Weather app' }).waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Rain gauge' }).waitFor();
-    expect(await page.getByRole('link', { name: 'Weather app' }).count()).toBe(0);
     expect((await introspect(consumerKey, newSecret, token)).status).toBe(401);
 
     // Sign out: the cookie the browser held no longer opens anything.
@@ -432,17 +441,17 @@ describe('the Developer Portal web app in Chromium', () => {
     const regenerate = page.getByRole('button', { name: 'Regenerate secret' });
     await tabTo(page, regenerate, 'Enter');
     await page.getByRole('alertdialog').waitFor();
-    expect(await page.getByRole('alertdialog').evaluate((dialog) => dialog.contains(document.activeElement))).toBe(true);
+    await eventually(() => page.getByRole('alertdialog').evaluate((dialog) => dialog.contains(document.activeElement)), 'the focus in the dialog');
     await page.keyboard.press('Escape');
     await page.getByRole('alertdialog').waitFor({ state: 'detached' });
-    expect(await regenerate.evaluate((e) => e === document.activeElement)).toBe(true);
+    await eventually(() => regenerate.evaluate((e) => e === document.activeElement), 'the focus back on Regenerate secret');
 
     // Tabs: the arrow keys move between them.
     await tabTo(page, page.getByRole('tab', { name: 'Production keys' }));
     await page.keyboard.press('ArrowRight');
-    expect(await page.getByRole('tab', { name: 'Sandbox keys' }).getAttribute('aria-selected')).toBe('true');
+    await page.getByRole('tab', { name: 'Sandbox keys', selected: true }).waitFor();
     await page.keyboard.press('ArrowLeft');
-    expect(await page.getByRole('tab', { name: 'Production keys' }).getAttribute('aria-selected')).toBe('true');
+    await page.getByRole('tab', { name: 'Production keys', selected: true }).waitFor();
 
     // Edit the name; delete the keys, then the application (each asks first).
     await tabTo(page, page.getByRole('button', { name: 'Edit' }), 'Enter');

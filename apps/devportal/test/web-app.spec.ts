@@ -1,7 +1,7 @@
 // The web app as the portal serves it (built by npm run build into dist/apps/devportal-web), and the
 // security headers of both services, against a real Key Manager and portal on a private NATS.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { DEFAULT_CSP } from '@app/platform';
 import { startStackForTest, type StackUnderTest } from '../../../test/support/devportal.js';
 import { startPrivateNats, type PrivateNats } from '../../../test/support/private-nats.js';
@@ -76,6 +76,37 @@ describe('the web app at /devportal/', () => {
     const missing = await fetch(`${stack.devportal.baseUrl}/devportal/assets/index-gone.js`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('the first page on the wire', () => {
+  it('is gzip\'d for browsers that take it (the same bytes once decoded, an ETag of its own) and plain otherwise; its JavaScript is under 200 kB', async () => {
+    const index = await (await fetch(`${stack.devportal.baseUrl}/devportal/`)).text();
+    const scripts = [...index.matchAll(/<script[^>]* src="([^"]+)"/g)].map((m) => m[1]!);
+    const styles = [...index.matchAll(/<link[^>]* href="(\/devportal\/[^"]+\.css)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    let scriptBytes = 0;
+    for (const url of [...scripts, ...styles, '/devportal/']) {
+      const file = url === '/devportal/' ? 'index.html' : url.slice('/devportal/'.length);
+      const built = readFileSync(`${webAppRoot()}${file}`);
+      // fetch decodes the body but keeps the headers as sent: Content-Length is the size on the wire.
+      const gzipped = await fetch(`${stack.devportal.baseUrl}${url}`, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+      expect(gzipped.headers.get('vary')).toBe('Accept-Encoding');
+      expect(Buffer.from(await gzipped.arrayBuffer()).equals(built)).toBe(true);
+      const wire = Number(gzipped.headers.get('content-length'));
+      expect(wire).toBeLessThan(built.length);
+      if (scripts.includes(url)) scriptBytes += wire;
+
+      const plain = await fetch(`${stack.devportal.baseUrl}${url}`, { headers: { 'accept-encoding': 'identity' } });
+      expect(plain.headers.get('content-encoding')).toBeNull();
+      expect(Number(plain.headers.get('content-length'))).toBe(built.length);
+      expect(plain.headers.get('etag')).not.toBe(gzipped.headers.get('etag'));
+      // Revalidation answers 304 for the representation the client holds.
+      const again = await fetch(`${stack.devportal.baseUrl}${url}`, { headers: { 'accept-encoding': 'gzip', 'if-none-match': gzipped.headers.get('etag')! } });
+      expect(again.status).toBe(304);
+    }
+    expect(scriptBytes).toBeLessThan(200_000);
   });
 });
 
