@@ -23,9 +23,15 @@ export interface KeyManagerOAuth {
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
-export async function keyManagerOAuth(baseUrl: string): Promise<KeyManagerOAuth> {
-  const issuer = new URL(baseUrl);
-  const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+/**
+ * `issuer`: the deployment's issuer when `baseUrl` is one instance behind it (two instances sharing one
+ * issuer); the metadata's endpoints are then pointed at `baseUrl`, so every call reaches that instance.
+ */
+export async function keyManagerOAuth(baseUrl: string, options: { issuer?: string } = {}): Promise<KeyManagerOAuth> {
+  const issuer = new URL(options.issuer ?? baseUrl);
+  const discovered = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(new URL(baseUrl), { algorithm: 'oauth2', ...insecure }));
+  const instance = (value: unknown) => (typeof value === 'string' && value.startsWith(issuer.origin) ? `${new URL(baseUrl).origin}${value.slice(issuer.origin.length)}` : value);
+  const as = Object.fromEntries(Object.entries(discovered).map(([key, value]) => [key, key.endsWith('_endpoint') ? instance(value) : value])) as oauth.AuthorizationServer;
   const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   return {
     as,

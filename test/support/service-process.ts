@@ -30,8 +30,16 @@ export interface ServiceProcess {
  * test can kill it with -9 or stop it with SIGTERM as an orchestrator would. Needs `npm run build` (the
  * test command builds before Jest runs).
  */
-export function serviceProcess(options: { service: ServiceName; name: string; configFile: string; baseUrl: string; logDir: string }): ServiceProcess {
-  const entry = path.join(ROOT, ENTRY[options.service]);
+export function serviceProcess(options: {
+  service: ServiceName;
+  name: string;
+  configFile: string;
+  baseUrl: string;
+  logDir: string;
+  /** Another build's `main.js` (an earlier release, for a rolling upgrade); default this checkout's `dist/`. */
+  entry?: string;
+}): ServiceProcess {
+  const entry = options.entry ?? path.join(ROOT, ENTRY[options.service]);
   const logFile = path.join(options.logDir, `${options.name}.log`);
   let child: ChildProcess | undefined;
   let exit: Promise<number | null> = Promise.resolve(null);
