@@ -7,6 +7,11 @@ import { makeTempDir, type TestConfigDir } from '../../../../test/support/test-c
 import { createTestKeystore } from '../../../../test/support/test-keystore.js';
 import { wso2StoreClient, type Wso2StoreClient } from './wso2-store-client.js';
 
+/** The password a compatibility-suite user signs up with (WSO2's tests log in as `user.getPassword()`). */
+export function passwordOf(username: string): string {
+  return `${username} has a long password 1`;
+}
+
 export interface CompatStack {
   stack: StackUnderTest;
   km: KeyManagerOAuth;
@@ -36,7 +41,7 @@ export async function startCompatStack(prefix: string, toml?: Parameters<typeof 
     async clientFor(username) {
       let token = tokens.get(username);
       if (!token) {
-        token = await signUpAndLogIn(stack.devportal.apiUrl, username, `${username} has a long password 1`);
+        token = await signUpAndLogIn(stack.devportal.apiUrl, username, passwordOf(username));
         tokens.set(username, token);
       }
       return wso2StoreClient(stack.devportal.apiUrl, token);

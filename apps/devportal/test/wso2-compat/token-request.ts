@@ -1,25 +1,34 @@
-// The token request WSO2's MultipleClientSecretsTokenTestCase.requestTokenWithSecret and the feature files'
-// "I request a client-credentials token using consumer key … and secret …" send: client_credentials with HTTP
-// Basic, the raw answer kept (its status is what the tests assert).
+// The Key Manager requests WSO2's tests send with an application's client credentials in HTTP Basic
+// (MultipleClientSecretsTokenTestCase.requestTokenWithSecret, RestAPIStoreImpl.generateUserAccessKey, the revoke
+// requests, the feature files' token steps), the raw answer kept: its status is what the tests assert.
 import type { Wso2Response } from './wso2-store-client.js';
 
 export async function requestTokenWithSecret(keyManagerUrl: string, clientId: string, clientSecret: string): Promise<Wso2Response<Record<string, unknown>>> {
-  const response = await fetch(`${keyManagerUrl}/oauth2/token`, {
+  return postWithClientCredentials(`${keyManagerUrl}/oauth2/token`, clientId, clientSecret, 'grant_type=client_credentials');
+}
+
+/**
+ * A form POST with the client's credentials in HTTP Basic, the raw answer kept: RestAPIStoreImpl.generateUserAccessKey
+ * (any grant's body, as the WSO2 test wrote it) at `/oauth2/token`, the revoke requests of JWTRevocationTestCase
+ * and the feature files at `/oauth2/revoke`.
+ */
+export async function postWithClientCredentials(url: string, clientId: string, clientSecret: string, body: string): Promise<Wso2Response<Record<string, unknown>>> {
+  const response = await fetch(url, {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`, 'utf8').toString('base64')}`,
       'content-type': 'application/x-www-form-urlencoded',
     },
-    body: 'grant_type=client_credentials',
+    body,
   });
   const text = await response.text();
-  let body: Record<string, unknown> = {};
+  let parsed: Record<string, unknown> = {};
   try {
-    body = JSON.parse(text) as Record<string, unknown>;
+    parsed = JSON.parse(text) as Record<string, unknown>;
   } catch {
     // not JSON: the status says enough
   }
-  return { status: response.status, body, text, headers: response.headers };
+  return { status: response.status, body: parsed, text, headers: response.headers };
 }
 
 /** A claim of a JWT access token (the WSO2 test's extractJwtClaim), or undefined for an opaque token. */
