@@ -7,14 +7,13 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createSelfSignedTlsCertificate } from '@app/crypto';
-import { ensureBuilt } from '../deploy/support/built-dist.js';
-import { LocalProcess } from '../deploy/support/local-process.js';
+import { runBuiltServiceToExit } from '../deploy/support/local-process.js';
 import { freePort } from '../support/free-port.js';
 import { TEST_ADMIN } from '../support/key-manager.harness.js';
 import { dropSchema, TEST_DATABASE_URL } from '../support/test-database.js';
 import { devportalApi, startStackForTest, type StackUnderTest } from '../support/devportal.js';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats.js';
-import { makeTempDir, renderToml, type TestConfigDir } from '../support/test-config.js';
+import { makeTempDir, type TestConfigDir } from '../support/test-config.js';
 import { createTestKeystore, REPO_ROOT, type TestKeystore } from '../support/test-keystore.js';
 
 jest.setTimeout(90_000);
@@ -105,35 +104,27 @@ describe('NATS as the Compose deployment runs it: TLS, a user per service, per-u
   });
 
   it('does not start a service that does not trust the server\'s certificate: one line naming the server', async () => {
-    // As Compose runs it (its own process: a start that fails leaves nothing behind in this one).
-    ensureBuilt(['dist/apps/key-manager/src/main.js']);
     const other = await createSelfSignedTlsCertificate({ hosts: ['localhost'], validityDays: 2 });
     const untrusted = path.join(tmp.dir, 'untrusted-ca.pem');
     writeFileSync(untrusted, other.certificatePem);
     const schema = `nats_secured_${Date.now().toString(36)}`;
-    const port = await freePort();
-    const configFile = path.join(tmp.dir, 'untrusted.toml');
-    writeFileSync(
-      configFile,
-      renderToml({
-        server: { host: '127.0.0.1', port },
-        management: { host: '127.0.0.1', port: await freePort() },
-        database: { url: TEST_DATABASE_URL, schema },
-        ...natsTables({ servers: [nats.url], tls_ca_file: untrusted }),
-        'keystore.primary': { file_name: keystore.file, type: keystore.type, password: keystore.password, alias: keystore.alias },
-        super_admin: { ...TEST_ADMIN },
-      }),
-      { mode: 0o600 },
-    );
-    const child = new LocalProcess('key-manager', process.execPath, [path.join(REPO_ROOT, 'dist/apps/key-manager/src/main.js')], {
-      cwd: tmp.dir,
-      env: { PATH: process.env['PATH'], DEPLOYMENT_CONFIG: configFile },
-    });
     try {
-      expect((await child.waitForExit(60_000)).code).toBe(1);
-      const lines = child.log.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
+      const { code, lines, log } = await runBuiltServiceToExit({
+        service: 'key-manager',
+        dir: tmp.dir,
+        name: 'untrusted',
+        tables: {
+          server: { host: '127.0.0.1', port: await freePort() },
+          management: { host: '127.0.0.1', port: await freePort() },
+          database: { url: TEST_DATABASE_URL, schema },
+          ...natsTables({ servers: [nats.url], tls_ca_file: untrusted }),
+          'keystore.primary': { file_name: keystore.file, type: keystore.type, password: keystore.password, alias: keystore.alias },
+          super_admin: { ...TEST_ADMIN },
+        },
+      });
+      expect(code).toBe(1);
       expect(lines).toEqual([expect.stringMatching(/^key-manager cannot start: cannot reach NATS at tls:\/\/127\.0\.0\.1:\d+ \(\[transport\.nats\] servers\): .*self.signed.* \[NATS_UNREACHABLE\]$/)]);
-      expect(child.log).not.toContain(PASSWORDS.KEY_MANAGER_NATS_PASSWORD);
+      expect(log).not.toContain(PASSWORDS.KEY_MANAGER_NATS_PASSWORD);
     } finally {
       await dropSchema(schema).catch(() => undefined);
     }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,9 +7,11 @@ import pg from 'pg';
 import { freePort } from './free-port.js';
 
 export interface PrivatePostgres {
-  /** `postgres://postgres@127.0.0.1:<port>/postgres` (trust authentication). */
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` (trust authentication; with `tls`, refused: use `admin`). */
   readonly url: string;
   readonly port: number;
+  /** The superuser over the server's Unix socket (trust there, with or without `tls`). */
+  readonly admin: pg.ClientConfig;
   readonly running: boolean;
   /** Stops the server: `fast` (SIGINT: clients disconnected, clean shutdown) or `immediate` (SIGQUIT, a crash-like stop). */
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
@@ -45,8 +47,8 @@ function runAs(): { uid: number; gid: number } | undefined {
   return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-async function accepts(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+async function accepts(config: pg.ClientConfig): Promise<boolean> {
+  const client = new pg.Client({ ...config, connectionTimeoutMillis: 1000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -58,13 +60,23 @@ async function accepts(url: string): Promise<boolean> {
   }
 }
 
+export interface PrivatePostgresOptions {
+  /**
+   * The server's certificate and key: `ssl = on`, and TCP connections only over TLS with a password
+   * (`hostssl all all all scram-sha-256`, as deploy/postgres/pg_hba.conf); trust stays on the Unix socket.
+   */
+  tls?: { certificatePem: string; privateKeyPem: string };
+  /** A port to use (a restore into "the same" server); default a free one. */
+  port?: number;
+}
+
 /**
  * A PostgreSQL server of the test's own (initdb into a temp dir, `postgres` on a free loopback port, trust
  * authentication, fsync off), so a test can stop, restart and cut connections without touching the
  * machine's database that other tests share. Uses the Debian packages' binaries (PG_BIN_DIR to point
  * elsewhere).
  */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
   const user = runAs();
   const dir = mkdtempSync(path.join(tmpdir(), 'private-pg-'));
   const dataDir = path.join(dir, 'data');
@@ -77,20 +89,33 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed: ${init.stderr || init.error?.message}`);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const admin: pg.ClientConfig = { host: dir, port, user: 'postgres', database: 'postgres' };
+  const tlsArgs: string[] = [];
+  if (options.tls) {
+    // PostgreSQL refuses a key file others may read, or one not owned by the server's user.
+    const files = { ssl_cert_file: ['server.crt', options.tls.certificatePem], ssl_key_file: ['server.key', options.tls.privateKeyPem], hba_file: ['pg_hba.conf', 'local all all trust\nhostssl all all all scram-sha-256\n'] };
+    for (const [setting, [name, content]] of Object.entries(files)) {
+      const file = path.join(dir, name!);
+      writeFileSync(file, content!, { mode: 0o600 });
+      if (user) chownSync(file, user.uid, user.gid);
+      tlsArgs.push('-c', `${setting}=${file}`);
+    }
+    tlsArgs.push('-c', 'ssl=on', '-c', 'password_encryption=scram-sha-256');
+  }
   let child: ChildProcess | undefined;
 
   const start = async () => {
     if (child) throw new Error('private PostgreSQL is running');
-    const args = ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'];
+    const args = ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200', ...tlsArgs];
     const started = spawn(bin('postgres'), args, { stdio: 'ignore', ...(user ?? {}) });
     child = started;
     started.once('exit', () => {
       if (child === started) child = undefined;
     });
     const deadline = Date.now() + 30_000;
-    while (!(await accepts(url))) {
+    while (!(await accepts(admin))) {
       if (!child) throw new Error('private PostgreSQL exited at start');
       if (Date.now() > deadline) throw new Error(`private PostgreSQL did not start on port ${port}`);
       await sleep(50);
@@ -113,13 +138,14 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   return {
     url,
     port,
+    admin,
     get running() {
       return child !== undefined;
     },
     start,
     stop,
     terminateConnections: async () => {
-      const client = new pg.Client({ connectionString: url });
+      const client = new pg.Client(admin);
       await client.connect();
       try {
         const rows = await client.query<{ ended: boolean }>(

@@ -1,10 +1,11 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ConfigError } from './config.error.js';
 import { ALL_KEYS, OVERLAY_ROOT, OVERLAYABLE, SCHEMA, WSO2_HINTS, type SchemaNode, type SectionSpec } from './config.schema.js';
-import type { ConfigIssue, DeploymentConfig, KeystoreSettings, LogLevel, ServiceName, TracingSettings, TrustedIssuerSettings, Wso2JwtIssuerSettings } from './config.types.js';
+import type { ConfigIssue, DatabaseSslMode, DeploymentConfig, KeystoreSettings, LogLevel, ServiceName, TracingSettings, TrustedIssuerSettings, Wso2JwtIssuerSettings } from './config.types.js';
 import { checkTransformation, DEFAULT_TRANSFORMATION, SYMMETRIC_TRANSFORMATION } from './crypto-checks.util.js';
 import { CIPHER_TRANSFORMATION_KEY } from './deployment-config.sections.js';
 import { didYouMean } from './did-you-mean.util.js';
@@ -327,14 +328,16 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   const kmPublicUrl = withoutTrailingSlash(kmServer.get<string>('public_url') ?? `http://localhost:${kmPort}`);
 
   const management = managementSettings(layer('management'), service, port, issues);
+  const folder = dirname(context.file);
 
   const database = layer('database');
+  const databaseUrl = database.require<string>('url') ?? '';
+  const databaseTls = databaseTlsSettings(database, databaseUrl, folder, context, issues);
   const nats = layer('transport.nats');
   const natsUser = nats.get<string>('user');
   const natsPassword = nats.get<string>('password');
   const natsTlsCaFile = nats.get<string>('tls_ca_file');
 
-  const folder = dirname(context.file);
   const oldKeystores = arrays.get('keystore.old') ?? [];
   const primary = keystore(table('keystore.primary'), 'keystore.primary', folder, issues);
   const old = oldKeystores.map((data) => keystore(data, data.key, folder, issues));
@@ -389,9 +392,10 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
     },
     management,
     database: {
-      url: database.require<string>('url') ?? '',
+      url: databaseUrl,
       schema: database.get<string>('schema') ?? DEFAULT_SCHEMA[service],
       poolSize: database.get<number>('pool_size') ?? 10,
+      ...databaseTls,
     },
     nats: {
       servers: nats.get<string[]>('servers') ?? ['nats://127.0.0.1:4222'],
@@ -498,6 +502,66 @@ function tracingSettings(tracing: Layer, service: ServiceName, env: NodeJS.Proce
     serviceName: tracing.get<string>('service_name') ?? variable('OTEL_SERVICE_NAME') ?? service,
     sampleRatio: tracing.get<number>('sample_ratio') ?? ratioFromEnv ?? 1,
   };
+}
+
+/** Query parameters of a PostgreSQL URL that set TLS; node-postgres lets them override `ssl_mode`, so not both. */
+const URL_TLS_PARAMETERS = ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslnegotiation', 'uselibpqcompat'];
+
+/**
+ * `[database] ssl_mode` and `ssl_ca_file`: the CA file must be readable and hold a certificate, and only
+ * the modes that check the certificate may name one; `verify-ca` needs one (there is no other anchor it
+ * could mean). With `ssl_mode` set, the URL may not set TLS too (its query would silently win).
+ */
+function databaseTlsSettings(
+  database: Layer,
+  url: string,
+  folder: string,
+  context: ResolveContext,
+  issues: Issues,
+): Pick<DeploymentConfig['database'], 'sslMode' | 'sslCaFile'> {
+  const mode = database.get<DatabaseSslMode>('ssl_mode');
+  const caFileSetting = database.get<string>('ssl_ca_file');
+  const caFile = caFileSetting === undefined ? undefined : resolve(folder, caFileSetting);
+  if (caFile !== undefined) {
+    const problem = certificateFileProblem(caFile, context.files);
+    if (problem) issues.add(database.keyOf('ssl_ca_file'), problem, 'a readable PEM file holding the certificate of the CA (or the self-signed certificate) that signed the database server\'s certificate');
+    if (mode !== 'verify-ca' && mode !== 'verify-full') {
+      issues.add(
+        database.keyOf('ssl_ca_file'),
+        mode === undefined ? 'is set, but ssl_mode is not' : `is set, but ssl_mode is "${mode}", which does not check the server's certificate`,
+        'ssl_mode = "verify-full" (or "verify-ca") to check the server\'s certificate against this file, or no ssl_ca_file',
+      );
+    }
+  } else if (mode === 'verify-ca') {
+    issues.add(database.keyOf('ssl_mode'), 'is "verify-ca", but ssl_ca_file is not set', 'ssl_ca_file naming the CA to check the server\'s certificate against (verify-full without it trusts the system\'s CAs)');
+  }
+  if (mode !== undefined && url !== '') {
+    const query = URL.canParse(url) ? [...new URL(url).searchParams.keys()].filter((name) => URL_TLS_PARAMETERS.includes(name.toLowerCase())) : [];
+    if (query.length > 0) {
+      issues.add(database.keyOf('url'), `sets ${query.join(', ')} in its query, and ssl_mode is set too`, 'TLS set in one place: ssl_mode and ssl_ca_file, and a URL without ssl parameters');
+    }
+  }
+  return { ...(mode !== undefined ? { sslMode: mode } : {}), ...(caFile !== undefined ? { sslCaFile: caFile } : {}) };
+}
+
+/** Why a PEM certificate file cannot serve as a trust anchor, or undefined when it can. Names the file, never quotes it. */
+function certificateFileProblem(file: string, files: ReadonlyMap<string, string> | undefined): string | undefined {
+  let text: string;
+  try {
+    text = files?.get(file) ?? readFileSync(file, 'utf8');
+  } catch (error) {
+    return `names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`;
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return `names ${file}, which holds no PEM certificate`;
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      return `names ${file}, which holds a certificate that cannot be parsed`;
+    }
+  }
+  return undefined;
 }
 
 /** The management port's distance from the public port when `[management] port` is not set (9443 → 9543). */

@@ -1,3 +1,7 @@
+/** `[database] ssl_mode`'s values (libpq's `sslmode` names, without `allow` and `prefer`, which fall back to plain text). */
+export const DATABASE_SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+export type DatabaseSslMode = (typeof DATABASE_SSL_MODES)[number];
+
 /** The programs that read `deployment.toml`. Each gets its own view of the one shared file. */
 export type ServiceName = 'key-manager' | 'devportal' | 'cli';
 
@@ -95,7 +99,19 @@ export interface DeploymentConfig {
    * port = `server.port` + 100 (key-manager 9543, devportal 9544); 0 for the CLI (it does not listen).
    */
   management: { host: string; port: number };
-  database: { url: string; schema: string; poolSize: number };
+  database: {
+    url: string;
+    schema: string;
+    poolSize: number;
+    /**
+     * `[database] ssl_mode`, libpq's meanings: `disable` no TLS; `require` TLS, certificate not checked;
+     * `verify-ca` the certificate must chain to `sslCaFile`; `verify-full` that, and name the URL's host.
+     * Absent: the URL's own query (`?sslmode=…`) decides, as node-postgres reads it.
+     */
+    sslMode?: DatabaseSslMode;
+    /** `[database] ssl_ca_file`, absolute: the only certificates trusted for the server (verify-ca / verify-full). */
+    sslCaFile?: string;
+  };
   /** `subjectPrefix`: '' for none; otherwise every subject of this deployment is `<prefix>.<subject>`. */
   nats: {
     servers: string[];

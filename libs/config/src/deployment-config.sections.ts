@@ -17,6 +17,7 @@ import {
   type ValidationArguments,
 } from 'class-validator';
 import { checkSymmetricKey, checkTransformation } from './crypto-checks.util.js';
+import { DATABASE_SSL_MODES, type DatabaseSslMode } from './config.types.js';
 import { TomlKey, typeOf, valueIs } from './toml-key.decorator.js';
 
 // One class per TOML table. Each property is optional: a section is validated as it appears in the file
@@ -171,6 +172,20 @@ export class DatabaseSection {
 
   @IntegerKey('pool_size', 1, 100, 'connections')
   poolSize?: number;
+
+  @TomlKey('ssl_mode', {
+    kind: 'string',
+    expected: `one of ${DATABASE_SSL_MODES.map((m) => `"${m}"`).join(', ')} (libpq's sslmode: verify-full checks the certificate and the host name)`,
+  })
+  @IsIn(DATABASE_SSL_MODES, valueIs)
+  sslMode?: DatabaseSslMode;
+
+  @TomlKey('ssl_ca_file', {
+    kind: 'string',
+    expected: 'a PEM file of the certificate authorities (or the self-signed certificate) to trust for the database server, relative to deployment.toml\'s folder',
+  })
+  @IsString(valueIs)
+  sslCaFile?: string;
 }
 
 export class NatsSection {

@@ -14,6 +14,7 @@ export { EX_CONFIG, loadConfig, loadConfigFor, loadConfigOrExit, reloadConfig } 
 export type {
   AuthThrottleSettings,
   ConfigIssue,
+  DatabaseSslMode,
   DeploymentConfig,
   KeystoreSettings,
   LauncherEnv,
@@ -24,4 +25,5 @@ export type {
   TrustedIssuerSettings,
   Wso2JwtIssuerSettings,
 } from './config.types.js';
+export { DATABASE_SSL_MODES } from './config.types.js';
 export { readLauncherEnv } from './launcher-env.util.js';

@@ -11,6 +11,7 @@ export {
   openPool,
   retryOnDatabaseFault,
 } from './database/database-faults.js';
+export { postgresConnection, postgresTls } from './database/database-tls.js';
 export { DatabaseModule, SchemaMigrator, quoteIdentifier, typeOrmOptions, type DatabaseModuleOptions } from './database/database.module.js';
 export { EncryptionModule } from './encryption/encryption.module.js';
 export { EncryptionControlService } from './encryption/encryption-control.service.js';

@@ -1,7 +1,11 @@
 // Child processes for the deployment tests: output captured (shown only when a test fails), readiness
 // polling, and a stop that reports how the process ended.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
+import { renderToml, type TomlTables } from '../../support/test-config.js';
+import { ensureBuilt, REPO_ROOT } from './built-dist.js';
 
 export { freePort } from '../../support/free-port.js';
 
@@ -139,4 +143,28 @@ export class LocalProcess {
   tail(lines = 60): string {
     return `--- ${this.name} (last ${lines} lines) ---\n${this.output.split('\n').slice(-lines).join('\n')}`;
   }
+}
+
+/** How a start of a built service that is expected to fail ended: its exit code, its plain-text lines (not the JSON log) and all output. */
+export interface RefusedStart {
+  code: number | null;
+  lines: string[];
+  log: string;
+}
+
+/**
+ * Writes `tables` as `<name>.toml` in `dir` and runs the built service on it as its own process, as Compose
+ * does (a start that fails leaves nothing behind in the test's process), until it exits.
+ */
+export async function runBuiltServiceToExit(options: { service: 'key-manager' | 'devportal'; dir: string; name: string; tables: TomlTables; timeoutMs?: number }): Promise<RefusedStart> {
+  const entry = `dist/apps/${options.service}/src/main.js`;
+  ensureBuilt([entry]);
+  const configFile = path.join(options.dir, `${options.name}.toml`);
+  writeFileSync(configFile, renderToml(options.tables), { mode: 0o600 });
+  const child = new LocalProcess(options.service, process.execPath, [path.join(REPO_ROOT, entry)], {
+    cwd: options.dir,
+    env: { PATH: process.env['PATH'], DEPLOYMENT_CONFIG: configFile },
+  });
+  const { code } = await child.waitForExit(options.timeoutMs ?? 60_000);
+  return { code, lines: child.log.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{')), log: child.log };
 }

@@ -3,14 +3,15 @@ import pg from 'pg';
 import { loadConfig, loadConfigFor, type DeploymentConfig } from '@app/config';
 import type { StoringService } from '@app/contracts';
 import type { CliIo } from '../cli-io.js';
-import { loadEncryptionMaterial, openPool, type EncryptionMaterial } from '@app/platform';
+import { loadEncryptionMaterial, openPool, postgresConnection, type EncryptionMaterial } from '@app/platform';
 import { toCliError, usageError } from '../cli.error.js';
 
 /** One service's storage as the shared deployment.toml describes it. */
 export interface ServiceStorage {
   service: StoringService;
   schema: string;
-  databaseUrl: string;
+  /** The service's `[database]`: URL and TLS. */
+  database: DeploymentConfig['database'];
 }
 
 /** The deployment the operator's DEPLOYMENT_CONFIG describes: the CLI's view, and each service's storage. */
@@ -26,20 +27,21 @@ export function loadDeployment(io: CliIo): CliDeployment {
   const config = loadConfig({ service: 'cli', env: { ...io.env, DEPLOYMENT_CONFIG: resolve(io.cwd, named) } });
   const storages = (['key-manager', 'devportal'] as const).map((service) => {
     const view = loadConfigFor(service, config);
-    return { service, schema: view.database.schema, databaseUrl: view.database.url };
+    return { service, schema: view.database.schema, database: view.database };
   });
   return { config, storages };
 }
 
-/** One pool per distinct database URL (both schemas usually live in one database). Small: the CLI is one client. */
+/** One pool per distinct database (both schemas usually live in one). Small: the CLI is one client. */
 export class Pools {
   private readonly pools = new Map<string, pg.Pool>();
 
-  for(url: string): pg.Pool {
-    let pool = this.pools.get(url);
+  for(database: ServiceStorage['database']): pg.Pool {
+    const key = JSON.stringify([database.url, database.sslMode, database.sslCaFile]);
+    let pool = this.pools.get(key);
     if (!pool) {
-      pool = openPool({ connectionString: url, max: 2, application_name: 'token-encryption-cli' });
-      this.pools.set(url, pool);
+      pool = openPool({ ...postgresConnection(database), max: 2, application_name: 'token-encryption-cli' });
+      this.pools.set(key, pool);
     }
     return pool;
   }

@@ -42,7 +42,7 @@ export async function tokensStatus(io: CliIo, flags: StatusFlags): Promise<void>
   const missing: string[] = [];
   try {
     for (const storage of deployment.storages) {
-      const pool = pools.for(storage.databaseUrl);
+      const pool = pools.for(storage.database);
       if (!(await schemaExists(pool, storage.schema))) {
         missing.push(`${storage.service} (schema ${storage.schema} does not exist yet)`);
         continue;
@@ -117,7 +117,7 @@ export async function tokensMigrate(io: CliIo, flags: MigrateFlags): Promise<voi
   const started = Date.now();
   try {
     for (const storage of deployment.storages) {
-      const pool = pools.for(storage.databaseUrl);
+      const pool = pools.for(storage.database);
       if (!(await schemaExists(pool, storage.schema))) {
         io.stderr(`${storage.service}: schema ${storage.schema} does not exist yet, nothing to migrate\n`);
         continue;

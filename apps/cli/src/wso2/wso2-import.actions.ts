@@ -41,7 +41,7 @@ export async function wso2Import(io: CliIo, flags: Wso2ImportCommandFlags): Prom
   let result: ImportResult;
   try {
     const from = await databaseStep('the WSO2 source database', () => Wso2SourceRepository.open(source, flags.sourceSchema));
-    const to = await databaseStep(`the Key Manager database (${deployment.config.file})`, () => KeyManagerTargetRepository.open(targets.for(storage.databaseUrl), storage.schema));
+    const to = await databaseStep(`the Key Manager database (${deployment.config.file})`, () => KeyManagerTargetRepository.open(targets.for(storage.database), storage.schema));
     const size = await databaseStep('the WSO2 source database', () => from.size());
     if (!from.hasProperties) io.stderr(`note: no IDN_OIDC_PROPERTY table: every client gets token type ${flags.defaultTokenType} (--default-token-type)\n`);
     if (from.secretsLayout) io.stderr(`note: IDN_OAUTH_CONSUMER_SECRETS found (by ${from.secretsLayout.toUpperCase()}): every consumer secret of each app is imported\n`);

@@ -38,10 +38,39 @@ export function sqlState(error: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
+/** Node's codes for a server certificate that fails the check `[database] ssl_mode` asks for. */
+const TLS_CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * What to do about a TLS refusal between a service and PostgreSQL — a certificate that does not pass the
+ * check, or a server without TLS — or undefined for any other error. Neither passes by itself.
+ */
+export function databaseTlsRefusal(error: unknown): string | undefined {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && TLS_CERTIFICATE_CODES.has(code)) {
+    return code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+      ? 'the server\'s certificate does not name the host of [database] url: connect by a name it holds, or use a certificate for this one (ssl_mode "verify-ca" checks the CA only)'
+      : 'the server\'s certificate is not signed by a CA [database] ssl_ca_file holds (or it is expired): point ssl_ca_file at the CA that signed it';
+  }
+  if (message === 'The server does not support SSL connections') return 'the server has ssl = off: turn TLS on there, or set [database] ssl_mode = "disable"';
+  return undefined;
+}
+
 /** Whether a failed database connection is one that retrying cannot fix (used to stop TypeORM's retries). */
 export function isPermanentDatabaseError(error: unknown): boolean {
   const code = sqlState(error);
-  return code !== undefined && code in PERMANENT_DATABASE_CODES;
+  return (code !== undefined && code in PERMANENT_DATABASE_CODES) || databaseTlsRefusal(error) !== undefined;
 }
 
 /**

@@ -7,6 +7,7 @@ import { MetricsRegistry } from '../metrics/metrics.module.js';
 import { DEPLOYMENT_CONFIG } from '../runtime/runtime.module.js';
 import { DatabaseReadRetryInterceptor, GuardedClient, isPermanentDatabaseError } from './database-faults.js';
 import { DatabasePoolMetrics } from './database-pool.metrics.js';
+import { postgresTls } from './database-tls.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own option types
 type ClassList = MixedList<Function | string | EntitySchema>;
@@ -53,12 +54,15 @@ export class SchemaMigrator implements OnModuleInit {
 
 /**
  * TypeORM's connection options for a service: its schema first on `search_path`, the configured pool size,
- * and {@link GuardedClient} for every connection.
+ * TLS as `[database] ssl_mode` says, and {@link GuardedClient} for every connection.
  */
 export function typeOrmOptions(config: Pick<DeploymentConfig, 'service' | 'database'>, options: DatabaseModuleOptions): DataSourceOptions {
+  // [database] ssl_mode / ssl_ca_file; TypeORM hands `ssl` to node-postgres as it is.
+  const ssl = postgresTls(config.database);
   return {
     type: 'postgres' as const,
     url: config.database.url,
+    ...(ssl !== undefined ? { ssl } : {}),
     schema: config.database.schema,
     entities: options.entities,
     migrations: options.migrations,

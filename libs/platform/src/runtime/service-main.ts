@@ -5,7 +5,7 @@ import type { PeerService } from '@app/contracts';
 import { CryptoError, type CryptoErrorCode } from '@app/crypto';
 import { serializeError } from '../logging/error-serializer.js';
 import { createRootLogger } from '../logging/logger.factory.js';
-import { PERMANENT_DATABASE_CODES, isPermanentDatabaseError, sqlState } from '../database/database-faults.js';
+import { databaseTlsRefusal, PERMANENT_DATABASE_CODES, isPermanentDatabaseError, sqlState } from '../database/database-faults.js';
 import { UnreadableStoredSecretsError } from '../encryption/stored-secrets.inspector.js';
 import type { BusOption } from '../messaging/messaging.module.js';
 import { ProcessIdentity } from './runtime.module.js';
@@ -76,6 +76,12 @@ export function describeStartupFailure(error: unknown, databaseUrl?: string): st
     const at = target ? ` (PostgreSQL at ${target.where}, [database] url)` : ' ([database] url)';
     const fix = state === '3D000' && target ? `create it (createdb -h ${target.host} -p ${target.port} -U ${target.user} ${target.database}), or point [database] url at one that exists` : PERMANENT_DATABASE_CODES[state];
     return `${error.message}${at}: ${fix} [${state}]`;
+  }
+  const tlsFix = databaseTlsRefusal(error);
+  if (tlsFix && error instanceof Error) {
+    const target = databaseTarget(databaseUrl);
+    const code = (error as { code?: unknown }).code;
+    return `${error.message} (PostgreSQL at ${target?.where ?? '[database] url'}, [database] ssl_mode): ${tlsFix}${typeof code === 'string' ? ` [${code}]` : ''}`;
   }
   const { code, message } = serializeError(error);
   return `${message ?? 'non-error thrown'}${code !== undefined ? ` [${code}]` : ''}`;
