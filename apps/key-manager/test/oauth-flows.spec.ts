@@ -74,7 +74,8 @@ describe.each(ENCRYPTION_MODES)('OAuth2 flows with token encryption %s', (mode: 
       introspection_endpoint: `${km.baseUrl}/oauth2/introspect`,
       revocation_endpoint: `${km.baseUrl}/oauth2/revoke`,
       jwks_uri: `${km.baseUrl}/oauth2/jwks`,
-      code_challenge_methods_supported: ['S256'],
+      // WSO2's list; plain only works for a client with pkceSupportPlain (PkceEnabledApplicationTestCase.spec.ts).
+      code_challenge_methods_supported: ['S256', 'plain'],
       response_types_supported: ['code'],
     });
     expect(as.grant_types_supported).toEqual(expect.arrayContaining(['client_credentials', 'password', 'refresh_token', 'authorization_code']));

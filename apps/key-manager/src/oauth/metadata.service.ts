@@ -91,7 +91,9 @@ export class MetadataService {
       token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS.token],
       revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS.revocation],
       introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS.introspection],
-      code_challenge_methods_supported: ['S256'],
+      // As WSO2 lists them (identity-inbound-auth-oauth OAuth2Util.getSupportedCodeChallengeMethods: S256, plain):
+      // `plain` is accepted from a client that opts in (WSO2's pkceSupportPlain) and refused from any other.
+      code_challenge_methods_supported: ['S256', 'plain'],
       authorization_response_iss_parameter_supported: true,
       claims_parameter_supported: false,
       request_parameter_supported: false,
