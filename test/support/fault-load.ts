@@ -40,7 +40,17 @@ export interface LoadTargets {
   admin: { username: string; password: string };
 }
 
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+/** What {@link FaultLoad.prepare} made. */
+export interface LoadCredentials {
+  portalToken: string;
+  applicationId: string;
+  keyMappingId: string;
+  consumerKey: string;
+  consumerSecret: string;
+  resourceServer: { clientId: string; clientSecret: string };
+}
+
+export const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 /** The connect failed: nothing was sent, so a load balancer sends it to the next instance. */
 function refused(error: unknown): boolean {
@@ -57,20 +67,33 @@ function refused(error: unknown): boolean {
  */
 export class FaultLoad {
   readonly records: LoadRecord[] = [];
-  /** Every access token issued, with how many times it was handed out. */
-  readonly tokens = new Map<string, number>();
-  private readonly t0 = Date.now();
+  private t0 = Date.now();
   private running = false;
   private workers: Promise<void>[] = [];
   private turn = 0;
-  private portalToken = '';
-  private applicationId = '';
-  private keyMappingId = '';
-  private consumerKey = '';
-  private consumerSecret = '';
-  private resourceServer = { clientId: '', clientSecret: '' };
+  private prepared: LoadCredentials = { portalToken: '', applicationId: '', keyMappingId: '', consumerKey: '', consumerSecret: '', resourceServer: { clientId: '', clientSecret: '' } };
 
-  constructor(private readonly targets: LoadTargets) {}
+  /** `tokens`: every access token issued, with how many times it was handed out and when first (shared by {@link aimedAt}). */
+  constructor(
+    private readonly targets: LoadTargets,
+    readonly tokens = new Map<string, { times: number; at: number }>(),
+  ) {}
+
+  /** What {@link prepare} made: the developer's portal token, the application and its keys, the resource server. */
+  get credentials(): Readonly<LoadCredentials> {
+    return this.prepared;
+  }
+
+  /**
+   * The same load (developer, application, keys, once prepared) sent to `targets` only — one instance's own
+   * port, say. The tokens it issues count in this load's audit; its clock is this load's.
+   */
+  aimedAt(targets: LoadTargets): FaultLoad {
+    const other = new FaultLoad(targets, this.tokens);
+    other.prepared = this.prepared;
+    other.t0 = this.t0;
+    return other;
+  }
 
   now(): number {
     return Date.now() - this.t0;
@@ -82,17 +105,15 @@ export class FaultLoad {
     const user = { username: `soak-${process.pid}`, password: 'a long enough passphrase 1' };
     await this.json('POST', `${portal}/signup`, user, undefined, 201);
     const login = await this.json<{ access_token?: string; accessToken?: string; token?: string }>('POST', `${portal}/login`, user, undefined, 200);
-    this.portalToken = login.access_token ?? login.accessToken ?? login.token ?? '';
-    const app = await this.json<{ applicationId: string }>('POST', `${portal}/applications`, { name: 'Soak', tokenType: 'JWT' }, this.portalToken, 201);
-    this.applicationId = app.applicationId;
+    const portalToken = login.access_token ?? login.accessToken ?? login.token ?? '';
+    const app = await this.json<{ applicationId: string }>('POST', `${portal}/applications`, { name: 'Soak', tokenType: 'JWT' }, portalToken, 201);
     const keys = await this.json<{ keyMappingId: string; consumerKey: string; consumerSecret: string }>(
       'POST',
-      `${portal}/applications/${this.applicationId}/generate-keys`,
+      `${portal}/applications/${app.applicationId}/generate-keys`,
       { keyType: 'PRODUCTION', grantTypesToBeSupported: ['client_credentials'], validityTime: 3600 },
-      this.portalToken,
+      portalToken,
       200,
     );
-    ({ keyMappingId: this.keyMappingId, consumerKey: this.consumerKey, consumerSecret: this.consumerSecret } = keys);
     const km = this.targets.keyManagers[0]!.baseUrl;
     const rs = await fetch(`${km}/keymanager-operations/dcr/register`, {
       method: 'POST',
@@ -101,7 +122,14 @@ export class FaultLoad {
     });
     const registered = (await rs.json()) as { client_id?: string; clientId?: string; client_secret?: string; clientSecret?: string };
     if (rs.status >= 300) throw new Error(`resource server registration failed: ${rs.status} ${JSON.stringify(registered)}`);
-    this.resourceServer = { clientId: registered.client_id ?? registered.clientId ?? '', clientSecret: registered.client_secret ?? registered.clientSecret ?? '' };
+    this.prepared = {
+      portalToken,
+      applicationId: app.applicationId,
+      keyMappingId: keys.keyMappingId,
+      consumerKey: keys.consumerKey,
+      consumerSecret: keys.consumerSecret,
+      resourceServer: { clientId: registered.client_id ?? registered.clientId ?? '', clientSecret: registered.client_secret ?? registered.clientSecret ?? '' },
+    };
   }
 
   start(workers = 4, pauseMs = 10): void {
@@ -114,17 +142,36 @@ export class FaultLoad {
     await Promise.all(this.workers);
   }
 
-  /** Introspects every token issued; returns those not active (lost) and those handed out more than once. */
-  async audit(): Promise<{ issued: number; lost: number; duplicated: number }> {
+  /**
+   * Introspects every token issued: those not active are lost, those handed out more than once duplicated;
+   * `lostAt` and `duplicatedAt` say when each was issued (ms since the load began), to count them by phase.
+   */
+  async audit(): Promise<{ issued: number; lost: number; duplicated: number; lostAt: number[]; duplicatedAt: number[] }> {
     const all = [...this.tokens.keys()];
-    let lost = 0;
+    const lostAt: number[] = [];
     for (let i = 0; i < all.length; i += 16) {
       const batch = all.slice(i, i + 16);
       const results = await Promise.all(batch.map((t) => this.introspect(t, 5)));
-      lost += results.filter((active) => !active).length;
+      results.forEach((active, j) => {
+        if (!active) lostAt.push(this.tokens.get(batch[j]!)!.at);
+      });
     }
-    const duplicated = [...this.tokens.values()].filter((n) => n > 1).length;
-    return { issued: all.length, lost, duplicated };
+    const duplicatedAt = [...this.tokens.values()].filter((t) => t.times > 1).map((t) => t.at);
+    return { issued: all.length, lost: lostAt.length, duplicated: duplicatedAt.length, lostAt, duplicatedAt };
+  }
+
+  /**
+   * Injects a fault while the load runs: `fault` does it and resolves when the piece is back (or at once, for
+   * a fault with nothing to bring back); then `settleMs` of load, and the report of the requests that started
+   * from the fault until then, recovery counted from the piece's return.
+   */
+  async during(name: string, fault: () => Promise<void>, settleMs = 1500): Promise<PhaseReport & { from: number; back: number; to: number }> {
+    const from = this.now();
+    await fault();
+    const back = this.now();
+    await sleep(settleMs);
+    const to = this.now();
+    return { ...this.phase(name, from, to, back), from, back, to };
   }
 
   /** The report of the requests that started between `from` and `to` (ms since start); recovery counted from `back`. */
@@ -145,6 +192,20 @@ export class FaultLoad {
     };
   }
 
+  /** Requests that started in [from, to) and failed with anything but a 503 with Retry-After (all an outage of the database may answer). */
+  failedOtherThan503(from: number, to: number): string[] {
+    return this.describe(this.records.filter((r) => r.start >= from && r.start < to && !r.ok && (r.status !== 503 || r.retryAfter === undefined)));
+  }
+
+  /** Requests that started at `from` or later and failed. */
+  failedSince(from: number): string[] {
+    return this.describe(this.records.filter((r) => r.start >= from && !r.ok));
+  }
+
+  private describe(records: LoadRecord[]): string[] {
+    return records.map((r) => `${r.op} ${r.status} ${r.error ?? ''}`);
+  }
+
   private async work(worker: number, pauseMs: number): Promise<void> {
     const ops: LoadOp[] = ['portal-generate-token', 'km-introspect', 'portal-read', 'km-client-credentials', 'km-introspect'];
     for (let i = worker; this.running; i++) {
@@ -160,10 +221,10 @@ export class FaultLoad {
       switch (op) {
         case 'portal-generate-token': {
           const res = await this.send(this.targets.portals, false, (base) =>
-            fetch(`${base}${DEVPORTAL_API}/applications/${this.applicationId}/oauth-keys/${this.keyMappingId}/generate-token`, {
+            fetch(`${base}${DEVPORTAL_API}/applications/${this.prepared.applicationId}/oauth-keys/${this.prepared.keyMappingId}/generate-token`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json', authorization: `Bearer ${this.portalToken}` },
-              body: JSON.stringify({ consumerSecret: this.consumerSecret, validityPeriod: 3600 }),
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${this.prepared.portalToken}` },
+              body: JSON.stringify({ consumerSecret: this.prepared.consumerSecret, validityPeriod: 3600 }),
             }),
           );
           this.note(record, res);
@@ -173,7 +234,7 @@ export class FaultLoad {
         }
         case 'portal-read': {
           const res = await this.send(this.targets.portals, true, (base) =>
-            fetch(`${base}${DEVPORTAL_API}/applications/${this.applicationId}`, { headers: { authorization: `Bearer ${this.portalToken}` } }),
+            fetch(`${base}${DEVPORTAL_API}/applications/${this.prepared.applicationId}`, { headers: { authorization: `Bearer ${this.prepared.portalToken}` } }),
           );
           this.note(record, res);
           await res.arrayBuffer();
@@ -183,7 +244,7 @@ export class FaultLoad {
           const res = await this.send(this.targets.keyManagers, false, (base) =>
             fetch(`${base}/oauth2/token`, {
               method: 'POST',
-              headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(this.consumerKey, this.consumerSecret) },
+              headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(this.prepared.consumerKey, this.prepared.consumerSecret) },
               body: 'grant_type=client_credentials',
             }),
           );
@@ -225,7 +286,9 @@ export class FaultLoad {
   }
 
   private issued(token: string): void {
-    this.tokens.set(token, (this.tokens.get(token) ?? 0) + 1);
+    const seen = this.tokens.get(token);
+    if (seen) seen.times++;
+    else this.tokens.set(token, { times: 1, at: this.now() });
   }
 
   private async introspect(token: string, tries: number): Promise<boolean> {
@@ -246,17 +309,20 @@ export class FaultLoad {
     return this.send(this.targets.keyManagers, true, (base) =>
       fetch(`${base}/oauth2/introspect`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(this.resourceServer.clientId, this.resourceServer.clientSecret) },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(this.prepared.resourceServer.clientId, this.prepared.resourceServer.clientSecret) },
         body: new URLSearchParams({ token }).toString(),
       }),
     );
   }
 
-  /** The load balancer: next instance in turn; refused → next instance; reset after sending → next instance for safe requests only. */
+  /** The load balancer: next instance in turn; refused → the instance after it; reset after sending → the instance after it for safe requests only. */
   private async send(instances: LoadTarget[], safe: boolean, request: (base: string) => Promise<Response>): Promise<Response> {
     let lastError: unknown;
+    // Each try goes to the instance after the one tried before (the shared turn moves with every worker's
+    // request: following it, a worker could meet the same stopped instance on every try).
+    const first = this.turn++;
     for (let attempt = 0; attempt < instances.length * 3; attempt++) {
-      const instance = instances[this.turn++ % instances.length]!;
+      const instance = instances[(first + attempt) % instances.length]!;
       try {
         const res = await request(instance.baseUrl);
         // The whole body, so that a connection cut while it arrives counts like one cut before.

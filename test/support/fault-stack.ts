@@ -1,10 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FaultLoad } from './fault-load.js';
 import { freePort } from './free-port.js';
 import { encryptionTables, TEST_ADMIN, type EncryptionMode } from './key-manager.harness.js';
 import { startNatsCluster, type NatsCluster } from './nats-cluster.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 import { serviceProcess, type ServiceProcess } from './service-process.js';
 import { mergeTables, writeTestConfig, type TomlTables } from './test-config.js';
-import type { TestKeystore } from './test-keystore.js';
+import { createTestKeystore, type TestKeystore } from './test-keystore.js';
 
 export interface FaultStack {
   cluster: NatsCluster;
@@ -74,10 +76,10 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
       );
       const config = await writeTestConfig(options.dir, 'key-manager', tables, `deployment-${i + 1}.toml`);
       if (i < (options.keyManagers ?? 2)) {
-        keyManagers.push(serviceProcess({ service: 'key-manager', name: `key-manager-${i + 1}`, configFile: config.file, baseUrl: `http://127.0.0.1:${kmPort}`, logDir: options.dir }));
+        keyManagers.push(serviceProcess({ service: 'key-manager', name: `key-manager-${i + 1}`, configFile: config.file, baseUrl: `http://127.0.0.1:${kmPort}`, managementUrl: `http://127.0.0.1:${kmManagement}`, logDir: options.dir }));
       }
       if (i < (options.portals ?? 2)) {
-        portals.push(serviceProcess({ service: 'devportal', name: `devportal-${i + 1}`, configFile: config.file, baseUrl: `http://127.0.0.1:${dpPort}`, logDir: options.dir }));
+        portals.push(serviceProcess({ service: 'devportal', name: `devportal-${i + 1}`, configFile: config.file, baseUrl: `http://127.0.0.1:${dpPort}`, managementUrl: `http://127.0.0.1:${dpManagement}`, logDir: options.dir }));
       }
     }
     // The first Key Manager migrates alone; the others start beside each other.
@@ -88,4 +90,36 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
     throw error;
   }
   return { cluster, postgres, keyManagers, portals, admin: TEST_ADMIN, stop };
+}
+
+/**
+ * A fault stack of 2 Key Managers and 2 portals in `dir`, with a prepared {@link FaultLoad} of 4 workers
+ * running steadily for a moment already: where a fault test file starts. `stop` ends the load, then the stack.
+ */
+export async function startFaultStackUnderLoad(dir: string): Promise<{ stack: FaultStack; load: FaultLoad; stop(): Promise<void> }> {
+  const stack = await startFaultStack({ dir, keystore: await createTestKeystore(dir), keyManagers: 2, portals: 2 });
+  const load = new FaultLoad(stack);
+  try {
+    await load.prepare();
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  load.start(4);
+  await sleep(1500);
+  return {
+    stack,
+    load,
+    stop: async () => {
+      await load.stop();
+      await stack.stop();
+    },
+  };
+}
+
+/** Kills a service process with -9 (a crashed host), leaves it down `downMs`, and starts it again (until ready). */
+export async function crashAndRestart(instance: ServiceProcess, downMs = 2000): Promise<void> {
+  await instance.stop('SIGKILL');
+  await sleep(downMs);
+  await instance.start();
 }

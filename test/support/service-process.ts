@@ -16,6 +16,8 @@ export type ServiceName = keyof typeof ENTRY;
 export interface ServiceProcess {
   readonly name: string;
   readonly baseUrl: string;
+  /** Its management port (`[management]`), when the test configured one. */
+  readonly managementUrl?: string;
   readonly running: boolean;
   /** The process's own stdout/stderr, for a failing test to show. */
   readonly logFile: string;
@@ -35,6 +37,8 @@ export function serviceProcess(options: {
   name: string;
   configFile: string;
   baseUrl: string;
+  /** Its management port, when the test configured one. */
+  managementUrl?: string;
   logDir: string;
   /** Another build's `main.js` (an earlier release, for a rolling upgrade); default this checkout's `dist/`. */
   entry?: string;
@@ -57,6 +61,7 @@ export function serviceProcess(options: {
   return {
     name: options.name,
     baseUrl: options.baseUrl,
+    ...(options.managementUrl ? { managementUrl: options.managementUrl } : {}),
     logFile,
     get running() {
       return child !== undefined;

@@ -17,6 +17,7 @@ request_timeout = 20000
 idle_timeout = 30000
 keep_alive_timeout = 65000
 max_connections = 500
+shutdown_timeout = 8000
 
 [management]
 host = "10.0.0.5"
@@ -30,6 +31,7 @@ pool_size = 10
 [transport.nats]
 servers = ["nats://nats:4222"]
 request_timeout = 5000
+hedge_delay = 300
 queue = "key-manager"
 subject_prefix = "prod"
 user = "apim"
@@ -138,12 +140,14 @@ describe('loadConfig: a complete file', () => {
         idleTimeoutMs: 30000,
         keepAliveTimeoutMs: 65000,
         maxConnections: 500,
+        shutdownTimeoutMs: 8000,
       },
       management: { host: '10.0.0.5', port: 9000 },
       database: { url: `postgres://user:${SECRETS.DB_PASSWORD}@db:5432/apim`, schema: 'key_manager', poolSize: 10 },
       nats: {
         servers: ['nats://nats:4222'],
         requestTimeoutMs: 5000,
+        hedgeDelayMs: 300,
         queue: 'key-manager',
         subjectPrefix: 'prod',
         user: 'apim',
@@ -225,6 +229,7 @@ describe('loadConfig: defaults', () => {
       idleTimeoutMs: 60_000,
       keepAliveTimeoutMs: 72_000,
       maxConnections: 1024,
+      shutdownTimeoutMs: 10_000,
     });
     expect(config.database).toEqual({ url: `postgres://apim:${SECRETS.DB_PASSWORD}@postgres:5432/apim`, schema: 'key_manager', poolSize: 10 });
     expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], requestTimeoutMs: 5000, queue: 'key-manager', subjectPrefix: '' });

@@ -82,8 +82,8 @@ class Issues {
   }
 }
 
-/** Defaults of the HTTP listener's timeouts and connection cap (docs/security.md "Slow clients"). */
-export const HTTP_LIMIT_DEFAULTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 72_000, maxConnections: 1024 } as const;
+/** Defaults of the HTTP listener's timeouts, connection cap (docs/security.md "Slow clients") and drain time at a stop. */
+export const HTTP_LIMIT_DEFAULTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 72_000, maxConnections: 1024, shutdownTimeoutMs: 10_000 } as const;
 
 /** `[server]`'s timeouts and connection cap; the headers of a request cannot be given longer than all of it. */
 function httpLimits(server: Layer, issues: Issues): Pick<DeploymentConfig['server'], keyof typeof HTTP_LIMIT_DEFAULTS> {
@@ -93,6 +93,7 @@ function httpLimits(server: Layer, issues: Issues): Pick<DeploymentConfig['serve
     idleTimeoutMs: server.get<number>('idle_timeout') ?? HTTP_LIMIT_DEFAULTS.idleTimeoutMs,
     keepAliveTimeoutMs: server.get<number>('keep_alive_timeout') ?? HTTP_LIMIT_DEFAULTS.keepAliveTimeoutMs,
     maxConnections: server.get<number>('max_connections') ?? HTTP_LIMIT_DEFAULTS.maxConnections,
+    shutdownTimeoutMs: server.get<number>('shutdown_timeout') ?? HTTP_LIMIT_DEFAULTS.shutdownTimeoutMs,
   };
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     issues.add('server.headers_timeout', `is ${limits.headersTimeoutMs}, longer than server.request_timeout (${limits.requestTimeoutMs})`, 'at most server.request_timeout: the headers are part of the request');
@@ -337,6 +338,11 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
   const natsUser = nats.get<string>('user');
   const natsPassword = nats.get<string>('password');
   const natsTlsCaFile = nats.get<string>('tls_ca_file');
+  const natsRequestTimeoutMs = nats.get<number>('request_timeout') ?? 5000;
+  const natsHedgeDelayMs = nats.get<number>('hedge_delay');
+  if (natsHedgeDelayMs !== undefined && natsHedgeDelayMs >= natsRequestTimeoutMs) {
+    issues.add('transport.nats.hedge_delay', `is ${natsHedgeDelayMs}, not below transport.nats.request_timeout (${natsRequestTimeoutMs})`, 'below transport.nats.request_timeout: a call is given up at the timeout, so it would never be sent again');
+  }
 
   const oldKeystores = arrays.get('keystore.old') ?? [];
   const primary = keystore(table('keystore.primary'), 'keystore.primary', folder, issues);
@@ -399,7 +405,8 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
     },
     nats: {
       servers: nats.get<string[]>('servers') ?? ['nats://127.0.0.1:4222'],
-      requestTimeoutMs: nats.get<number>('request_timeout') ?? 5000,
+      requestTimeoutMs: natsRequestTimeoutMs,
+      ...(natsHedgeDelayMs !== undefined ? { hedgeDelayMs: natsHedgeDelayMs } : {}),
       queue: nats.get<string>('queue') ?? 'key-manager',
       subjectPrefix: nats.get<string>('subject_prefix') ?? '',
       ...(natsUser !== undefined ? { user: natsUser } : {}),

@@ -93,6 +93,8 @@ export interface DeploymentConfig {
     keepAliveTimeoutMs: number;
     /** Open connections at most; further ones are closed at once (default 1024). */
     maxConnections: number;
+    /** At a stop (SIGTERM), how long requests under way may take to finish before their connections are closed (default 10 s). */
+    shutdownTimeoutMs: number;
   };
   /**
    * `[management]`: where `/metrics` and the detailed readiness report are served. Default host `127.0.0.1`,
@@ -116,6 +118,8 @@ export interface DeploymentConfig {
   nats: {
     servers: string[];
     requestTimeoutMs: number;
+    /** `[transport.nats] hedge_delay`: a call with no answer this long is sent again beside the first; unset: a fifth of `requestTimeoutMs`, 200 ms to 1 s. */
+    hedgeDelayMs?: number;
     queue: string;
     subjectPrefix: string;
     user?: string;

@@ -92,6 +92,8 @@ describe('loadConfig: value rules', () => {
     ['a headers timeout under a second', '[server]\nheaders_timeout = 10', 'server.headers_timeout', 'is 10'],
     ['a headers timeout longer than the request timeout', '[server]\nheaders_timeout = 40000', 'server.headers_timeout', 'is 40000, longer than server.request_timeout (30000)'],
     ['no connection allowed', '[devportal.server]\nmax_connections = 0', 'devportal.server.max_connections', 'is 0'],
+    ['a negative shutdown timeout', '[server]\nshutdown_timeout = -1', 'server.shutdown_timeout', 'is -1'],
+    ['a hedge delay as long as the request timeout', '[transport.nats]\nrequest_timeout = 2000\nhedge_delay = 2000', 'transport.nats.hedge_delay', 'is 2000, not below transport.nats.request_timeout (2000)'],
     ['an upper-case schema', '[devportal.database]\nschema = "DevPortal"', 'devportal.database.schema', 'is "DevPortal"'],
     ['a schema starting with a digit', '[devportal.database]\nschema = "1portal"', 'devportal.database.schema', 'is "1portal"'],
     ['a 64-character schema', `[devportal.database]\nschema = "${'s'.repeat(64)}"`, 'devportal.database.schema', `is "${'s'.repeat(64)}"`],

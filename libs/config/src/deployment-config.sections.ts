@@ -141,6 +141,9 @@ export class ServerSection {
 
   @IntegerKey('max_connections', 1, 1_000_000)
   maxConnections?: number;
+
+  @IntegerKey('shutdown_timeout', 0, 600_000, 'milliseconds')
+  shutdownTimeout?: number;
 }
 
 /**
@@ -209,6 +212,9 @@ export class NatsSection {
 
   @IntegerKey('request_timeout', 100, 600_000, 'milliseconds')
   requestTimeout?: number;
+
+  @IntegerKey('hedge_delay', 10, 600_000, 'milliseconds')
+  hedgeDelay?: number;
 
   @TomlKey('queue', { kind: 'string', expected: 'a NATS queue group name: letters, digits, _ - and .' })
   @Matches(/^[A-Za-z0-9_.-]+$/, valueIs)

@@ -22,12 +22,20 @@ export interface Readiness {
  */
 @Injectable()
 export class ReadinessService {
+  private stopping = false;
+
   constructor(
     private readonly health: HealthCheckService,
     @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
   ) {}
 
+  /** The process is stopping (SIGTERM): not ready from now on, whatever the checks say, so balancers move on. */
+  markStopping(): void {
+    this.stopping = true;
+  }
+
   async readiness(): Promise<Readiness> {
+    if (this.stopping) return { ready: false, report: { status: 'shutting_down', info: {}, error: {}, details: {} } };
     try {
       return { ready: true, report: await this.health.check(this.checks.map((c) => () => c.check())) };
     } catch (error) {

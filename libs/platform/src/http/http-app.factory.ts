@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
 import { NestLoggerAdapter } from '../logging/nest-logger.adapter.js';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
+import { HttpDrain, type DrainResult } from './http-drain.js';
 import { capConnections, httpTimeoutOptions } from './http-limits.js';
 import { definesNewCredentials, guardRequest, REFUSED_CREDENTIAL_REPORTER, RefusedInputError, type RefusedCredentialReporter } from './input-guard.js';
 import { useJsonBodyParser } from './json-body.js';
@@ -34,6 +35,7 @@ export interface ServedRoute {
 }
 
 const SERVED_ROUTES = new WeakMap<object, ServedRoute[]>();
+const DRAINS = new WeakMap<object, HttpDrain>();
 
 /**
  * Every route the application serves, as Fastify's router registered it (controllers, body-less handlers,
@@ -41,6 +43,16 @@ const SERVED_ROUTES = new WeakMap<object, ServedRoute[]>();
  */
 export function servedRoutes(app: INestApplication): readonly ServedRoute[] {
   return SERVED_ROUTES.get(app.getHttpAdapter().getInstance() as object) ?? [];
+}
+
+/**
+ * The graceful stop of the application's HTTP port ({@link HttpDrain}): stop taking connections, finish
+ * what is under way (answers say `Connection: close`), close idle connections, all within `timeoutMs`.
+ * Call before `app.close()`, which then closes a port with nothing left on it.
+ */
+export async function drainHttp(app: INestApplication, timeoutMs: number): Promise<DrainResult> {
+  const drain = DRAINS.get(app.getHttpAdapter().getInstance() as object);
+  return drain ? drain.drain(timeoutMs) : { ms: 0, cutAtDeadline: 0 };
 }
 
 export interface HttpAppOptions {
@@ -56,7 +68,7 @@ export interface HttpAppOptions {
  * request ids (`X-Request-Id` in and out), security headers on every response (security-headers.ts), one
  * access-log line per request (method, path without query, status, duration — never headers or bodies) and
  * HTTP metrics. Slow clients are cut off and open connections capped (`[server]` timeouts and
- * `max_connections`, http-limits.ts). At the edge, before any guard or handler: JSON nested too deep is refused at parsing
+ * `max_connections`, http-limits.ts); {@link drainHttp} stops it gracefully. At the edge, before any guard or handler: JSON nested too deep is refused at parsing
  * (`useJsonBodyParser`), and NUL or control characters where they are never valid — body, query, path
  * parameters, Authorization header — with 400, or 401 for credentials (`guardRequest`).
  */
@@ -107,8 +119,12 @@ export async function createHttpApplication(module: unknown, options: HttpAppOpt
   const accessLog = logger.child({ component: 'access' });
   const metrics = app.get(MetricsRegistry, { strict: false }).http;
   capConnections(fastify.server, config.server, () => metrics.connectionDropped());
+  const drain = new HttpDrain(fastify.server);
+  DRAINS.set(fastify, drain);
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
+    // Stopping: the client opens its next connection elsewhere (this instance no longer listens).
+    if (drain.isDraining && request.raw.httpVersionMajor < 2) reply.header('connection', 'close');
     applySecurityHeaders(reply);
     return payload;
   });

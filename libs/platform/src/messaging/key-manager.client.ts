@@ -84,7 +84,7 @@ class KeyManagerClientMetrics {
 @Injectable()
 export class KeyManagerClient {
   private readonly logger: Logger;
-  /** How long a call waits for an answer before sending a second copy: a fifth of the request timeout, 200 ms to 1 s. */
+  /** How long a call waits for an answer before sending a second copy: `[transport.nats] hedge_delay`, else a fifth of the request timeout, 200 ms to 1 s. */
   readonly hedgeAfterMs: number;
   private readonly metrics: KeyManagerClientMetrics;
 
@@ -98,7 +98,7 @@ export class KeyManagerClient {
   ) {
     this.logger = logger.child({ component: 'key-manager-client' });
     this.metrics = new KeyManagerClientMetrics(metrics.registry);
-    this.hedgeAfterMs = Math.min(1000, Math.max(200, Math.round(config.nats.requestTimeoutMs / 5)));
+    this.hedgeAfterMs = config.nats.hedgeDelayMs ?? Math.min(1000, Math.max(200, Math.round(config.nats.requestTimeoutMs / 5)));
   }
 
   /** This node as the Key Manager sees it. */

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { loadConfigOrExit, type DeploymentConfig } from '@app/config';
 import type { PeerService } from '@app/contracts';
 import { CryptoError, type CryptoErrorCode } from '@app/crypto';
+import { ReadinessService } from '../health/readiness.service.js';
+import { drainHttp } from '../http/http-app.factory.js';
 import { serializeError } from '../logging/error-serializer.js';
 import { createRootLogger } from '../logging/logger.factory.js';
 import { databaseTlsRefusal, PERMANENT_DATABASE_CODES, isPermanentDatabaseError, sqlState } from '../database/database-faults.js';
@@ -95,11 +97,20 @@ export interface PreparedServiceStart {
   tracing?: { shutdown(): Promise<void> };
 }
 
+function optionalReadiness(app: INestApplication): ReadinessService | undefined {
+  try {
+    return app.get(ReadinessService, { strict: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The `main` of a service: load and validate the configuration (exit 78 when bad) unless `prepared` holds
- * it, start the service, stop cleanly on SIGTERM/SIGINT (draining the bus so in-flight requests finish,
- * then sending the last spans), and when start-up fails print one line saying why and exit 78
- * (configuration, keystore or database named wrongly) or 1.
+ * it, start the service, stop cleanly on SIGTERM/SIGINT (readiness false, the HTTP port drained within
+ * `[server] shutdown_timeout`, then the bus drained, so in-flight requests finish; then the last spans
+ * sent), and when start-up fails print one line saying why and exit 78 (configuration, keystore or
+ * database named wrongly) or 1.
  */
 export async function runServiceMain(service: PeerService, start: ServiceStarter, options: { bus?: BusOption; prepared?: PreparedServiceStart } = {}): Promise<void> {
   const { prepared, bus = { kind: 'nats' } } = options;
@@ -128,6 +139,11 @@ export async function runServiceMain(service: PeerService, start: ServiceStarter
     stopping = true;
     logger.info({ signal }, `${service} stopping`);
     try {
+      // Not ready from now on; the HTTP port stops taking connections and finishes what it serves; then the
+      // application closes (the bus server unsubscribes, waits, drains).
+      optionalReadiness(app)?.markStopping();
+      const drained = await drainHttp(app, config.server.shutdownTimeoutMs);
+      logger.info({ signal, ...drained }, `${service} HTTP port drained`);
       await app.close();
       await flushTraces();
     } finally {
