@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
-import { Keyring, loadKeystore, parseSymmetricKey, SecretCipher, TokenProcessor, Transformations, type KeystoreKey } from '@app/crypto';
+import { Keyring, loadKeystore, parseSymmetricKey, RsaWorkerPool, SecretCipher, TokenProcessor, Transformations, type KeystoreKey } from '@app/crypto';
 import { STORED_SECRETS, type StoredSecretColumn } from '@app/contracts';
-import { TokenMigrator, type MigrationTarget } from '../src/tokens/token-migrator.js';
+import { TokenMigrator, type MigrateOptions, type MigrationTarget } from '../src/tokens/token-migrator.js';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../../../test/support/test-database.js';
 import { WSO2_VECTOR_KEYSTORE } from '../../../test/support/test-keystore.js';
 
@@ -17,10 +17,19 @@ let pool: pg.Pool;
 let schema: string;
 let target: MigrationTarget;
 
-function processor(write: 'off' | 'rsa' | 'aes', keys: { rsa?: boolean; aes?: boolean } = { rsa: true, aes: true }): TokenProcessor {
+const workerPools: RsaWorkerPool[] = [];
+
+function processor(write: 'off' | 'rsa' | 'rsa256' | 'aes', keys: { rsa?: boolean; aes?: boolean } = { rsa: true, aes: true }): TokenProcessor {
   const keyring = Keyring.create({ rsa: keys.rsa === false ? [] : [rsa], symmetric: keys.aes === false ? [] : [AES_KEY] });
-  const transformation = write === 'aes' ? Transformations.AesGcm : Transformations.RsaOaepSha1;
+  const transformation = write === 'aes' ? Transformations.AesGcm : write === 'rsa256' ? Transformations.RsaOaepSha256 : Transformations.RsaOaepSha1;
   return new TokenProcessor(new SecretCipher(keyring, { enabled: write !== 'off', transformation, ...(keys.rsa === false ? {} : { rsaKeyId: rsa.thumbprint }), symmetricKeyId: AES_KEY.keyId }));
+}
+
+/** A migrator whose RSA work runs in worker threads (2 unless told), as `tokens migrate` runs it. */
+function migrator(current: TokenProcessor, options: MigrateOptions, threads = 2): TokenMigrator {
+  const workers = RsaWorkerPool.start(current, { threads });
+  workerPools.push(workers);
+  return new TokenMigrator(workers, options);
 }
 
 async function seed(count: number, with_: TokenProcessor): Promise<Map<string, string>> {
@@ -51,17 +60,22 @@ beforeEach(async () => {
   await pool.query(`CREATE TABLE "${schema}".oauth_tokens (id uuid PRIMARY KEY, access_token text NOT NULL, access_token_scheme text NOT NULL, access_token_hash text NOT NULL UNIQUE)`);
   target = { service: 'key-manager', schema, pool };
 });
-afterEach(() => dropSchema(schema));
+afterEach(async () => {
+  await Promise.all(workerPools.splice(0).map((w) => w.close()));
+  await dropSchema(schema);
+});
 
 describe('TokenMigrator', () => {
   test.each([
-    ['plaintext → RSA-OAEP', 'off', 'rsa'],
-    ['RSA-OAEP → AES-GCM', 'rsa', 'aes'],
-    ['AES-GCM → plaintext', 'aes', 'off'],
-  ] as const)('%s: rewrites every value, in batches, and each still opens to the same secret with the same hash', async (_, from, to) => {
+    ['plaintext → RSA-OAEP', 'off', 'rsa', 2],
+    ['RSA-OAEP → AES-GCM', 'rsa', 'aes', 2],
+    ['RSA-OAEP → AES-GCM, no worker thread', 'rsa', 'aes', 0],
+    ['RSA-OAEP → RSA-OAEP with SHA-256', 'rsa', 'rsa256', 3],
+    ['AES-GCM → plaintext', 'aes', 'off', 2],
+  ] as const)('%s: rewrites every value, in batches, and each still opens to the same secret with the same hash', async (_, from, to, threads) => {
     const plaintexts = await seed(23, processor(from));
     const current = processor(to);
-    const result = await new TokenMigrator(current, { batchSize: 5, dryRun: false, verify: true }).migrateColumn(target, column);
+    const result = await migrator(current, { batchSize: 5, dryRun: false, verify: true }, threads).migrateColumn(target, column);
     expect(result).toMatchObject({ pending: 23, migrated: 23, skippedConcurrent: 0, unreadable: 0, hashMismatch: 0, verifyFailures: 0 });
     for (const row of await rows()) {
       expect(row.scheme).toBe(current.cipher.writeScheme);
@@ -73,17 +87,17 @@ describe('TokenMigrator', () => {
 
   test('is idempotent: a second run finds nothing to do and changes nothing', async () => {
     await seed(7, processor('off'));
-    const migrator = new TokenMigrator(processor('rsa'), { batchSize: 3, dryRun: false, verify: false });
-    await migrator.migrateColumn(target, column);
+    const migrate = migrator(processor('rsa'), { batchSize: 3, dryRun: false, verify: false });
+    await migrate.migrateColumn(target, column);
     const after = await rows();
-    expect(await migrator.migrateColumn(target, column)).toMatchObject({ pending: 0, migrated: 0 });
+    expect(await migrate.migrateColumn(target, column)).toMatchObject({ pending: 0, migrated: 0 });
     expect(await rows()).toEqual(after);
   });
 
   test('is resumable: killed after a batch, a new run finishes the rest and rewrites nothing twice', async () => {
     const plaintexts = await seed(12, processor('off'));
-    const migrator = new TokenMigrator(processor('rsa'), { batchSize: 4, dryRun: false, verify: false });
-    const killed = migrator.migrateColumn(target, column, {
+    const migrate = migrator(processor('rsa'), { batchSize: 4, dryRun: false, verify: false });
+    const killed = migrate.migrateColumn(target, column, {
       advance: () => {
         throw new Error('killed');
       },
@@ -92,7 +106,7 @@ describe('TokenMigrator', () => {
     const partial = await rows();
     const doneFirst = partial.filter((r) => r.scheme !== 'plain');
     expect(doneFirst).toHaveLength(4);
-    const resumed = await migrator.migrateColumn(target, column);
+    const resumed = await migrate.migrateColumn(target, column);
     expect(resumed).toMatchObject({ pending: 8, migrated: 8 });
     const final = await rows();
     // The rows of the first run were not rewritten (randomized ciphertexts would differ).
@@ -132,7 +146,7 @@ describe('TokenMigrator', () => {
       return client;
       },
     } as unknown as pg.Pool;
-    const result = await new TokenMigrator(writer, { batchSize: 10, dryRun: false, verify: false }).migrateColumn({ ...target, pool: racing }, column);
+    const result = await migrator(writer, { batchSize: 10, dryRun: false, verify: false }).migrateColumn({ ...target, pool: racing }, column);
     expect(result).toMatchObject({ migrated: 5, skippedConcurrent: 1 });
     const row = (await rows()).find((r) => r.id === victim!.id)!;
     expect(row.stored).toBe(replaced.stored);
@@ -144,7 +158,7 @@ describe('TokenMigrator', () => {
     await seed(2, processor('off'));
     const withoutAes = processor('rsa', { rsa: true, aes: false });
     const before = (await rows()).filter((r) => r.scheme.startsWith('AES'));
-    const result = await new TokenMigrator(withoutAes, { batchSize: 2, dryRun: false, verify: false }).migrateColumn(target, column);
+    const result = await migrator(withoutAes, { batchSize: 2, dryRun: false, verify: false }).migrateColumn(target, column);
     expect(result).toMatchObject({ pending: 5, migrated: 2, unreadable: 3 });
     expect((await rows()).filter((r) => r.scheme.startsWith('AES'))).toEqual(before);
   });
@@ -153,7 +167,7 @@ describe('TokenMigrator', () => {
     await seed(2, processor('off'));
     const [broken] = await rows();
     await pool.query(`UPDATE "${schema}".oauth_tokens SET access_token = 'tampered' WHERE id = $1`, [broken!.id]);
-    const result = await new TokenMigrator(processor('rsa'), { batchSize: 10, dryRun: false, verify: false }).migrateColumn(target, column);
+    const result = await migrator(processor('rsa'), { batchSize: 10, dryRun: false, verify: false }).migrateColumn(target, column);
     expect(result).toMatchObject({ migrated: 1, hashMismatch: 1 });
     expect((await rows()).find((r) => r.id === broken!.id)).toMatchObject({ stored: 'tampered', scheme: 'plain' });
   });
@@ -161,7 +175,7 @@ describe('TokenMigrator', () => {
   test('a dry run reads and checks everything and writes nothing', async () => {
     await seed(4, processor('off'));
     const before = await rows();
-    const result = await new TokenMigrator(processor('rsa'), { batchSize: 3, dryRun: true, verify: false }).migrateColumn(target, column);
+    const result = await migrator(processor('rsa'), { batchSize: 3, dryRun: true, verify: false }).migrateColumn(target, column);
     expect(result).toMatchObject({ pending: 4, migrated: 4 });
     expect(await rows()).toEqual(before);
   });

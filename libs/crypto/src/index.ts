@@ -15,6 +15,7 @@ export { decodeStoredValue, type DecodedValue } from './stored-value.codec.js';
 export { formatScheme, HASHED_SCHEME, parseScheme, PLAIN_SCHEME, type ParsedScheme, type StorageScheme } from './storage-scheme.util.js';
 export { formatWso2Hash, parseWso2Hash, sha256OfWso2Hash, type Wso2Hash } from './wso2-hash.codec.js';
 export { Keyring } from './keyring.model.js';
-export { SecretCipher, type RsaWriteKey, type SchemeCapability, type WriteSettings } from './secret-cipher.service.js';
+export { SecretCipher, type RsaOpening, type RsaWriteKey, type SchemeCapability, type WriteSettings } from './secret-cipher.service.js';
 export { SecretKinds, TokenProcessor, type ProtectedSecret, type SecretKind } from './token-processor.service.js';
 export { describeProfileDifference, encryptionProfileOf, type EncryptionProfile } from './encryption-profile.util.js';
+export { RsaWorkerPool, type OpenAnyResult, type RevealResult, type RsaWorkerPoolOptions } from './rsa-worker-pool.js';

@@ -40,6 +40,19 @@ export interface RsaWriteKey {
   ciphertextBytes: number;
 }
 
+/**
+ * The private-key step of reading one RSA-OAEP value, to be done elsewhere (a worker thread holding the
+ * keyring's private keys, {@link RsaWorkerPool}): decrypt `ciphertext` with key `keyId` and OAEP digest
+ * `oaepHash`, then hand the bytes to {@link SecretCipher.plaintextOf}. `scheme` is what the value is stored
+ * under.
+ */
+export interface RsaOpening {
+  keyId: string;
+  oaepHash: string;
+  ciphertext: Buffer;
+  scheme: StorageScheme;
+}
+
 type EncryptedScheme = Extract<ParsedScheme, { kind: 'encrypted' }>;
 
 /**
@@ -175,6 +188,50 @@ export class SecretCipher {
     const decoded = decodeStoredValue(stored);
     checkAgreement(decoded, parsed);
     return this.decrypt(decoded, parsed);
+  }
+
+  /**
+   * The private-key step of {@link open} for a value that is RSA-OAEP under a held key and agrees with its
+   * scheme; undefined for anything else (plain, AES, legacy RSA, hashes, and every value {@link open} would
+   * refuse), which the caller opens with {@link open} itself.
+   */
+  rsaOpening(stored: string, scheme: StorageScheme): RsaOpening | undefined {
+    let parsed: ParsedScheme;
+    try {
+      parsed = this.parsedScheme(scheme);
+    } catch {
+      return undefined;
+    }
+    if (parsed.kind !== 'encrypted') return undefined;
+    const opening = this.rsaOpeningAny(stored);
+    return opening?.scheme === scheme ? opening : undefined;
+  }
+
+  /**
+   * The private-key step of {@link openAny} for a value in WSO2's self-contained RSA-OAEP format that names a
+   * key this keyring holds; undefined for anything else, which the caller opens with {@link openAny} itself.
+   */
+  rsaOpeningAny(stored: string): RsaOpening | undefined {
+    let decoded: DecodedValue;
+    try {
+      decoded = decodeStoredValue(stored);
+    } catch {
+      return undefined;
+    }
+    if (decoded.format !== 'wso2-rsa-self-contained') return undefined;
+    const key = this.keyring.rsaKey(decoded.thumbprint);
+    const oaepHash = key && this.rsaCipher(key, decoded.transformation).oaepHash;
+    if (!key || !oaepHash) return undefined;
+    const scheme = formatScheme({ kind: 'encrypted', transformation: decoded.transformation, keyId: key.thumbprint });
+    return { keyId: key.thumbprint, oaepHash, ciphertext: decoded.ciphertext, scheme };
+  }
+
+  /**
+   * The secret in the bytes an {@link RsaOpening} decrypted to.
+   * @throws {@link CryptoError} `CIPHER_TAMPERED` when they are not UTF-8, as {@link open} does.
+   */
+  plaintextOf(decrypted: Buffer): string {
+    return decodeUtf8Strict(decrypted);
   }
 
   /** Whether {@link open} can read values of this scheme here: plain, or a known transformation whose key this keyring holds. */

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { CryptoError, HASHED_SCHEME, type TokenProcessor } from '@app/crypto';
+import { HASHED_SCHEME, type RsaWorkerPool, type TokenProcessor } from '@app/crypto';
 import type { StoredSecretColumn, StoringService } from '@app/contracts';
 import { quoteIdentifier } from '@app/platform';
 
@@ -58,12 +58,18 @@ const HASH_ONLY_SCHEMES = [HASHED_SCHEME];
  *   value a service changed meanwhile is never overwritten.
  * - Resumable and idempotent: it selects by "scheme is not current", so a run killed anywhere and started
  *   again continues where it stopped and never rewrites a value twice.
+ * - The RSA work of each batch (decryption, and encryption when writing RSA-OAEP) is spread over the
+ *   {@link RsaWorkerPool}'s threads; everything else runs here, with the pool's processor.
  */
 export class TokenMigrator {
+  private readonly processor: TokenProcessor;
+
   constructor(
-    private readonly processor: TokenProcessor,
+    private readonly pool: RsaWorkerPool,
     private readonly options: MigrateOptions,
-  ) {}
+  ) {
+    this.processor = pool.processor;
+  }
 
   async countPending(target: MigrationTarget, column: StoredSecretColumn): Promise<number> {
     const { rows } = await target.pool.query<{ n: number }>(
@@ -113,35 +119,28 @@ export class TokenMigrator {
       if (rows.length === 0) break;
       lastId = rows[rows.length - 1]!.id;
 
-      const ids: string[] = [];
-      const values: string[] = [];
-      const schemes: string[] = [];
-      const oldValues: string[] = [];
-      const oldSchemes: string[] = [];
-      for (const row of rows) {
-        if (!this.processor.cipher.canRead(row.scheme)) {
-          result.unreadable++;
-          continue;
-        }
-        let plaintext: string;
-        try {
-          plaintext = this.processor.reveal(column.kind, { stored: row.value, scheme: row.scheme });
-        } catch (e) {
-          if (!(e instanceof CryptoError)) throw e;
-          result.unreadable++;
-          continue;
-        }
-        if (row.hash !== null && this.processor.lookupHash(plaintext) !== row.hash) {
-          result.hashMismatch++;
-          continue;
-        }
-        const sealed = this.processor.protect(column.kind, plaintext);
-        ids.push(row.id);
-        values.push(sealed.stored);
-        schemes.push(sealed.scheme);
-        oldValues.push(row.value);
-        oldSchemes.push(row.scheme);
-      }
+      const readable = rows.filter((row) => this.processor.cipher.canRead(row.scheme));
+      result.unreadable += rows.length - readable.length;
+      const revealed = await this.pool.reveal(
+        column.kind,
+        readable.map((row) => ({ stored: row.value, scheme: row.scheme })),
+      );
+      const rewrite: { row: (typeof rows)[number]; plaintext: string }[] = [];
+      readable.forEach((row, i) => {
+        const read = revealed[i]!;
+        if (!read.ok) result.unreadable++;
+        else if (row.hash !== null && this.processor.lookupHash(read.plaintext) !== row.hash) result.hashMismatch++;
+        else rewrite.push({ row, plaintext: read.plaintext });
+      });
+      const sealed = await this.pool.protect(
+        column.kind,
+        rewrite.map((r) => r.plaintext),
+      );
+      const ids = rewrite.map((r) => r.row.id);
+      const values = sealed.map((p) => p.stored);
+      const schemes = sealed.map((p) => p.scheme);
+      const oldValues = rewrite.map((r) => r.row.value);
+      const oldSchemes = rewrite.map((r) => r.row.scheme);
 
       if (this.options.dryRun) {
         result.migrated += ids.length;
@@ -184,15 +183,22 @@ export class TokenMigrator {
        FROM ${quoteIdentifier(target.schema)}.${quoteIdentifier(column.table)} WHERE id = ANY($1::uuid[])`,
       [ids],
     );
+    // A value stored as its hash is checked here; every other is read back (through the pool) and hashed.
+    const hashed = rows.filter((row) => row.scheme === HASHED_SCHEME);
+    const sealed = rows.filter((row) => row.scheme !== HASHED_SCHEME);
     let failures = 0;
-    for (const row of rows) {
-      try {
-        // A service may have replaced the value since (under the current settings): still must match its own hash.
-        if (row.hash !== null && !this.processor.holds(column.kind, { stored: row.value, scheme: row.scheme }, row.hash)) failures++;
-      } catch {
-        failures++;
-      }
+    for (const row of hashed) {
+      // A service may have replaced the value since (under the current settings): still must match its own hash.
+      if (row.hash !== null && !this.processor.holds(column.kind, { stored: row.value, scheme: row.scheme }, row.hash)) failures++;
     }
+    const revealed = await this.pool.reveal(
+      column.kind,
+      sealed.map((row) => ({ stored: row.value, scheme: row.scheme })),
+    );
+    sealed.forEach((row, i) => {
+      const read = revealed[i]!;
+      if (row.hash !== null && (!read.ok || this.processor.lookupHash(read.plaintext) !== row.hash)) failures++;
+    });
     // Rows deleted meanwhile (clean-up job) are not failures: they simply are not read back.
     return failures;
   }

@@ -1,5 +1,6 @@
 // The `tokens` commands' work. Loaded only when such a command runs: it needs @app/platform (which loads
 // Nest), and the other commands should start fast.
+import { RsaWorkerPool } from '@app/crypto';
 import { STORED_SECRETS, type NodeStatus } from '@app/contracts';
 import { countStoredSecrets, storedSecretsState, type StoredSecretsRow, type StoredValueCountRow } from '@app/platform';
 import type { CliIo } from '../cli-io.js';
@@ -22,6 +23,8 @@ export interface MigrateFlags {
   batchSize: number;
   verify?: boolean;
   force?: boolean;
+  /** RSA worker threads (0: all on the main thread); default os.availableParallelism(). */
+  threads?: number;
 }
 
 type StatusRow = StoredSecretsRow & { service: string; schema: string };
@@ -111,7 +114,8 @@ export async function tokensMigrate(io: CliIo, flags: MigrateFlags): Promise<voi
   await guardAgainstRunningMismatch(io, deployment, material.profile.fingerprint, flags.force === true);
   io.stderr(`${flags.dryRun ? 'Dry run: nothing is written. ' : ''}Migrating to: ${describeProfile(material.profile)}\n`);
 
-  const migrator = new TokenMigrator(material.processor, { batchSize: flags.batchSize, dryRun: flags.dryRun === true, verify: flags.verify === true });
+  const workers = RsaWorkerPool.start(material.processor, flags.threads === undefined ? {} : { threads: flags.threads });
+  const migrator = new TokenMigrator(workers, { batchSize: flags.batchSize, dryRun: flags.dryRun === true, verify: flags.verify === true });
   const pools = new Pools();
   const results: ColumnResult[] = [];
   const started = Date.now();
@@ -136,7 +140,7 @@ export async function tokensMigrate(io: CliIo, flags: MigrateFlags): Promise<voi
   } catch (e) {
     throw databaseError(e);
   } finally {
-    await pools.close();
+    await Promise.all([pools.close(), workers.close()]);
   }
   const seconds = (Date.now() - started) / 1000;
   const migrated = results.reduce((n, r) => n + r.migrated, 0);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { cliName } from '../cli-name.util.js';
@@ -27,6 +28,7 @@ export function registerTokensCommands(program: Command, io: CliIo): void {
     .option('--batch-size <rows>', 'rows per batch and transaction', integerParser(1, 10_000, 'rows'), 500)
     .option('--verify', 'read every rewritten value back and check it against its lookup hash')
     .option('--force', 'migrate even when running services write with other settings')
+    .option('--threads <n>', `worker threads for RSA decryption and encryption (0: none, all on the main thread)`, integerParser(0, 1024, 'threads'), availableParallelism())
     .addHelpText(
       'after',
       `${NEEDS_CONFIG}
@@ -37,5 +39,5 @@ Examples:
   $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} tokens migrate --dry-run
   $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} tokens migrate --verify`,
     )
-    .action(async (flags: { dryRun?: boolean; batchSize: number; verify?: boolean; force?: boolean }) => (await import('./tokens.actions.js')).tokensMigrate(io, flags));
+    .action(async (flags: { dryRun?: boolean; batchSize: number; verify?: boolean; force?: boolean; threads: number }) => (await import('./tokens.actions.js')).tokensMigrate(io, flags));
 }

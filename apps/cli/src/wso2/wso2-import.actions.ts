@@ -1,4 +1,5 @@
 // The `wso2 import` command's work. Loaded only when it runs: it needs @app/platform (which loads Nest).
+import { RsaWorkerPool } from '@app/crypto';
 import { openPool } from '@app/platform';
 import { loadConfigFor } from '@app/config';
 import type { CliIo } from '../cli-io.js';
@@ -38,6 +39,7 @@ export async function wso2Import(io: CliIo, flags: Wso2ImportCommandFlags): Prom
   const source = openPool({ connectionString: flags.sourceUrl, max: 1, application_name: 'token-encryption-cli wso2 import', options: '-c default_transaction_read_only=on' });
   const targets = new Pools();
   const sink = eventSink(io);
+  const workers = RsaWorkerPool.start(material.processor, { threads: flags.threads });
   let result: ImportResult;
   try {
     const from = await databaseStep('the WSO2 source database', () => Wso2SourceRepository.open(source, flags.sourceSchema));
@@ -51,6 +53,7 @@ export async function wso2Import(io: CliIo, flags: Wso2ImportCommandFlags): Prom
       to,
       {
         source: { encrypted: flags.sourceEncrypted, hashed: flags.sourceHashed, processor: material.processor },
+        pool: workers,
         defaults: {
           owner: keyManager.superAdmin.username || 'admin',
           applicationTokenLifetime: keyManager.oauth.applicationAccessTokenLifetimeSec,
@@ -69,7 +72,7 @@ export async function wso2Import(io: CliIo, flags: Wso2ImportCommandFlags): Prom
     result = await databaseStep('the import', () => importer.run());
   } finally {
     sink.stop();
-    await Promise.all([source.end(), targets.close()]);
+    await Promise.all([source.end(), targets.close(), workers.close()]);
   }
   sink.summarise();
   io.stdout(formatImportReport(result, { dryRun: flags.dryRun === true, defaultTokenType: flags.defaultTokenType, formatTable }));

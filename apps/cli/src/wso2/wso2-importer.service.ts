@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { SecretKinds, type ProtectedSecret } from '@app/crypto';
+import { SecretKinds, type ProtectedSecret, type RsaWorkerPool } from '@app/crypto';
 import type { TokenTypeExtension } from '@app/contracts';
 import type { KeyManagerTargetRepository } from './key-manager-target.repository.js';
-import { mapWso2App, type ClientDefaults } from './wso2-client.mapper.js';
+import { mapWso2App, type ClientDefaults, type ClientMapping } from './wso2-client.mapper.js';
 import type { ImportedClient, ImportedClientSecret, ImportedToken, ImportFailure, Wso2AppRow, Wso2TokenRow } from './wso2-import.types.js';
 import { jtiOfStoredJwt } from './wso2-jwt.util.js';
 import { readWso2Secret, sha256OfHashColumn, type SecretSource } from './wso2-secret.util.js';
 import type { Wso2SourceRepository } from './wso2-source.repository.js';
-import { mapWso2Token } from './wso2-token.mapper.js';
+import { mapWso2Token, type MappedTokenFields } from './wso2-token.mapper.js';
 
 export interface ImportOptions {
   source: SecretSource;
+  /** Reads each batch's WSO2 ciphertexts on worker threads (made for `source.processor`); without it, one by one here. */
+  pool?: RsaWorkerPool;
   defaults: ClientDefaults;
   batchSize: number;
   dryRun: boolean;
@@ -106,7 +108,7 @@ export class Wso2Importer {
     const counts = this.result.clients;
     this.defaultedTokenType.clear();
     const present = await this.to.clientTokenTypes(rows.map((r) => r.consumerKey));
-    const candidates: ImportedClient[] = [];
+    const toRead: { row: (typeof rows)[number]; subject: string; mapping: Extract<ClientMapping, { kind: 'client' }> }[] = [];
     for (const row of rows) {
       counts.read++;
       const subject = `client ${row.consumerKey}`;
@@ -126,18 +128,23 @@ export class Wso2Importer {
         counts.alreadyImported++;
         continue;
       }
+      toRead.push({ row, subject, mapping });
+    }
+    const source = await this.opened(toRead.flatMap(({ row, mapping }) => [mapping.client.publicClient ? undefined : row.consumerSecret, ...(row.secrets ?? []).map((s) => s.value)]));
+    const candidates: ImportedClient[] = [];
+    for (const { row, subject, mapping } of toRead) {
       const { client, warnings } = mapping;
       for (const warning of warnings) this.events.warning(subject, warning);
       let secret: ProtectedSecret | null = null;
       if (!client.publicClient) {
-        const reading = readWso2Secret(row.consumerSecret ?? '', this.options.source);
+        const reading = readWso2Secret(row.consumerSecret ?? '', source);
         if (!reading.ok) {
           this.fail(counts, `${subject} consumer secret`, reading.failure);
           continue;
         }
         secret = reading.secret;
       }
-      const secrets = this.readSecrets(row, secret, subject);
+      const secrets = this.readSecrets(row, secret, subject, source);
       if (!secrets.ok) {
         this.fail(counts, secrets.subject, secrets.failure);
         continue;
@@ -176,6 +183,7 @@ export class Wso2Importer {
     row: Wso2AppRow,
     own: ProtectedSecret | null,
     subject: string,
+    source: SecretSource,
   ): { ok: true; value: Pick<ImportedClient, 'secret' | 'secretId' | 'secretCreatedAt' | 'addedSecrets'> } | { ok: false; subject: string; failure: ImportFailure } {
     let secret = own;
     let secretId: string | null = null;
@@ -183,7 +191,7 @@ export class Wso2Importer {
     const addedSecrets: ImportedClientSecret[] = [];
     for (const s of row.secrets ?? []) {
       const where = `${subject} secret ${s.secretId.slice(0, 100)}`;
-      const reading = readWso2Secret(s.value ?? '', this.options.source, s.hash);
+      const reading = readWso2Secret(s.value ?? '', source, s.hash);
       if (!reading.ok) return { ok: false, subject: where, failure: reading.failure };
       const expiresAt = expiryMs(s.expiryTime);
       if (expiresAt === 'invalid') return { ok: false, subject: where, failure: { code: 'WSO2_SECRET_EXPIRY_INVALID', message: 'EXPIRY_TIME is negative' } };
@@ -223,8 +231,7 @@ export class Wso2Importer {
     const wso2Hashes = new Map(rows.map((r) => [r.tokenId, sha256OfHashColumn(r.accessTokenHash)]));
     const known = await this.to.existingAccessHashes([...wso2Hashes.values()].filter((h): h is string => h !== undefined));
 
-    const candidates: ImportedToken[] = [];
-    const subjects = new Map<string, string>();
+    const toRead: { row: Wso2TokenRow; subject: string; fields: MappedTokenFields; tokenType: TokenTypeExtension }[] = [];
     for (const row of rows) {
       counts.read++;
       const subject = `token ${row.tokenId} (client ${row.consumerKey})`;
@@ -255,12 +262,18 @@ export class Wso2Importer {
         counts.alreadyImported++;
         continue;
       }
-      const token = this.readToken(row, subject, tokenType);
+      toRead.push({ row, subject, fields: mapping.fields, tokenType });
+    }
+    const source = await this.opened(toRead.flatMap(({ row }) => [row.accessToken, row.refreshToken]));
+    const candidates: ImportedToken[] = [];
+    const subjects = new Map<string, string>();
+    for (const { row, subject, fields, tokenType } of toRead) {
+      const token = this.readToken(row, subject, tokenType, source);
       if (!token) {
         counts.failed++;
         continue;
       }
-      candidates.push({ clientId: row.consumerKey, ...mapping.fields, ...token });
+      candidates.push({ clientId: row.consumerKey, ...fields, ...token });
       subjects.set(token.access.hash, subject);
     }
     if (candidates.length === 0) return;
@@ -287,8 +300,7 @@ export class Wso2Importer {
   }
 
   /** The secrets of one row as we store them, or undefined after reporting why not. */
-  private readToken(row: Wso2TokenRow, subject: string, clientTokenType: TokenTypeExtension): Pick<ImportedToken, 'access' | 'refresh' | 'tokenType'> | undefined {
-    const source = this.options.source;
+  private readToken(row: Wso2TokenRow, subject: string, clientTokenType: TokenTypeExtension, source: SecretSource): Pick<ImportedToken, 'access' | 'refresh' | 'tokenType'> | undefined {
     const access = readWso2Secret(row.accessToken ?? '', source, row.accessTokenHash);
     if (!access.ok) return void this.events.failure(`${subject} access token`, access.failure);
     let stored = access.secret;
@@ -309,6 +321,18 @@ export class Wso2Importer {
       refresh = reading.secret;
     }
     return { access: stored, refresh, tokenType };
+  }
+
+  /**
+   * The secret source for one batch: with a pool and encrypted WSO2 values, `values` (those the batch will
+   * read) read on the pool's threads first, so reading them in the loop costs no private-key operation.
+   */
+  private async opened(values: (string | null | undefined)[]): Promise<SecretSource> {
+    const { source, pool } = this.options;
+    if (!pool || !source.encrypted) return source;
+    const distinct = [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length > 0))];
+    const results = await pool.openAny(distinct);
+    return { ...source, opened: new Map(distinct.map((v, i) => [v, results[i]!])) };
   }
 
   private clientImported(client: ImportedClient): void {

@@ -1,4 +1,4 @@
-import { CryptoError, decodeStoredValue, parseWso2Hash, PLAIN_SCHEME, sha256OfWso2Hash, TokenProcessor, type ProtectedSecret } from '@app/crypto';
+import { CryptoError, decodeStoredValue, parseWso2Hash, PLAIN_SCHEME, sha256OfWso2Hash, TokenProcessor, type OpenAnyResult, type ProtectedSecret } from '@app/crypto';
 import type { ImportFailure } from './wso2-import.types.js';
 
 /** How the WSO2 deployment stored its secrets: given by the operator, for the whole deployment. */
@@ -13,6 +13,11 @@ export interface SecretSource {
   hashed?: boolean;
   /** Reads WSO2's ciphertexts (openAny) and computes our lookup hashes. */
   processor: TokenProcessor;
+  /**
+   * Values already read with `processor` (its RsaWorkerPool's openAny, a batch at a time): a value found
+   * here costs no private-key operation; any other is read on the spot. Results are the same either way.
+   */
+  opened?: ReadonlyMap<string, OpenAnyResult>;
 }
 
 /**
@@ -78,17 +83,16 @@ export function readWso2Secret(value: string, source: SecretSource, wso2Hash?: s
   let plaintext: string;
   let secret: ProtectedSecret;
   if (source.encrypted) {
-    try {
-      const opened = source.processor.cipher.openAny(value);
-      plaintext = opened.plaintext;
-      secret = { stored: value, scheme: opened.scheme, hash: source.processor.lookupHash(plaintext) };
-    } catch (error) {
-      if (!(error instanceof CryptoError)) throw error;
+    const opened = source.opened?.get(value) ?? openAnyHere(source.processor, value);
+    if (!opened.ok) {
+      const error = opened.error;
       // CryptoError messages never carry a value (the crypto lib's promise), only key ids and lengths.
       return error.code === 'CIPHER_KEY_UNAVAILABLE'
         ? fail('WSO2_KEY_NOT_CONFIGURED', `${error.message}; ${KEY_HINT}`)
         : fail('WSO2_VALUE_UNDECRYPTABLE', `does not decrypt (${error.code}): ${error.message}`);
     }
+    plaintext = opened.plaintext;
+    secret = { stored: value, scheme: opened.scheme, hash: source.processor.lookupHash(plaintext) };
     if (plaintext.length === 0) return fail('WSO2_VALUE_EMPTY', 'the value decrypts to an empty secret');
   } else {
     if (isSelfContainedCiphertext(value)) {
@@ -127,6 +131,15 @@ function hashOfHashedValue(value: string, source: SecretSource, expected: string
   const hex = value.toLowerCase();
   if (hex === expected || source.hashed === true) return { ok: true, hash: hex };
   return undefined;
+}
+
+function openAnyHere(processor: TokenProcessor, value: string): OpenAnyResult {
+  try {
+    return { ok: true, ...processor.cipher.openAny(value) };
+  } catch (error) {
+    if (!(error instanceof CryptoError)) throw error;
+    return { ok: false, error };
+  }
 }
 
 /** Whether a value is one of WSO2's JSON envelopes (RSA or AES). Legacy raw RSA is not recognisable as such. */

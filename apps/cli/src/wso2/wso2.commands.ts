@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { cliName } from '../cli-name.util.js';
@@ -42,6 +43,7 @@ export function registerWso2Commands(program: Command, io: CliIo): void {
     .option('--default-token-type <JWT|Default>', 'token type of clients for which WSO2 recorded none', parseTokenType, 'JWT')
     .option('--dry-run', 'read, decrypt and check everything, write nothing')
     .option('--batch-size <rows>', 'rows per batch and transaction', integerParser(1, 10_000, 'rows'), 500)
+    .option('--threads <n>', 'worker threads for RSA decryption (0: none, all on the main thread)', integerParser(0, 1024, 'threads'), availableParallelism())
     .addHelpText(
       'after',
       `
@@ -76,4 +78,5 @@ export interface Wso2ImportCommandFlags {
   defaultTokenType: 'JWT' | 'Default';
   dryRun?: boolean;
   batchSize: number;
+  threads: number;
 }
