@@ -36,7 +36,9 @@ function binDir(): string {
   return '';
 }
 
-const bin = (name: string) => (binDir() ? path.join(binDir(), name) : name);
+/** A PostgreSQL program (pg_dump, pg_restore, psql …) of the same installation as the private servers. */
+export const pgBinary = (name: string) => (binDir() ? path.join(binDir(), name) : name);
+const bin = pgBinary;
 
 /** PostgreSQL refuses to run as root: as root, its processes run as the `postgres` user. */
 function runAs(): { uid: number; gid: number } | undefined {

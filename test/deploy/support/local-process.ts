@@ -153,14 +153,20 @@ export interface RefusedStart {
 }
 
 /**
- * Writes `tables` as `<name>.toml` in `dir` and runs the built service on it as its own process, as Compose
- * does (a start that fails leaves nothing behind in the test's process), until it exits.
+ * Writes `tables` as `<name>.toml` in `dir` (or takes an existing `configFile`) and runs the built service on
+ * it as its own process, as Compose does (a start that fails leaves nothing behind in the test's process), until it exits.
  */
-export async function runBuiltServiceToExit(options: { service: 'key-manager' | 'devportal'; dir: string; name: string; tables: TomlTables; timeoutMs?: number }): Promise<RefusedStart> {
+export async function runBuiltServiceToExit(
+  options: { service: 'key-manager' | 'devportal'; dir: string; timeoutMs?: number } & ({ name: string; tables: TomlTables } | { configFile: string }),
+): Promise<RefusedStart> {
   const entry = `dist/apps/${options.service}/src/main.js`;
   ensureBuilt([entry]);
-  const configFile = path.join(options.dir, `${options.name}.toml`);
-  writeFileSync(configFile, renderToml(options.tables), { mode: 0o600 });
+  let configFile: string;
+  if ('configFile' in options) configFile = options.configFile;
+  else {
+    configFile = path.join(options.dir, `${options.name}.toml`);
+    writeFileSync(configFile, renderToml(options.tables), { mode: 0o600 });
+  }
   const child = new LocalProcess(options.service, process.execPath, [path.join(REPO_ROOT, entry)], {
     cwd: options.dir,
     env: { PATH: process.env['PATH'], DEPLOYMENT_CONFIG: configFile },
