@@ -160,6 +160,7 @@ async function introspect(consumerKey: string, consumerSecret: string, token: st
 /** Signs up in the web app and signs in on the Key Manager's page; leaves the page on the applications list. */
 async function signUpAndSignIn(page: Page, username: string, password: string, options: { screenshots?: boolean } = {}): Promise<void> {
   await page.goto(`${stack.devportal.baseUrl}/devportal/`);
+  if (options.screenshots) await expectAccessible(page, 'home (signed out)');
   await page.getByRole('link', { name: 'Create an account' }).click();
   await page.getByLabel('User name').fill(username);
   await page.getByLabel('Password', { exact: true }).fill('short');
@@ -171,6 +172,7 @@ async function signUpAndSignIn(page: Page, username: string, password: string, o
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { name: 'Account created' }).waitFor();
+  if (options.screenshots) await expectAccessible(page, 'account created');
   await page.getByRole('link', { name: 'Sign in' }).last().click();
   // The Key Manager's page, naming the application (the portal), not its client id.
   await page.waitForURL(`${stack.keyManager.baseUrl}/oauth2/authorize**`);
@@ -455,6 +457,8 @@ describe('the Developer Portal web app in Chromium', () => {
 
     // Edit the name; delete the keys, then the application (each asks first).
     await tabTo(page, page.getByRole('button', { name: 'Edit' }), 'Enter');
+    await page.getByLabel('Name').waitFor();
+    await expectAccessible(page, 'edit application');
     await tabTo(page, page.getByLabel('Name'));
     await page.keyboard.press('ControlOrMeta+a');
     await page.keyboard.type('Keyboard app, renamed');
@@ -494,7 +498,7 @@ describe('the Developer Portal web app in Chromium', () => {
     await page.getByText('The service is not available right now.').waitFor({ timeout: 60_000 });
     expect(await page.getByLabel(/Callback URL/).inputValue()).toBe('https://bob.example.com/callback');
     expect(await page.getByRole('checkbox', { name: 'Authorization code' }).isChecked()).toBe(true);
-    await collectCspViolations(page, 'service unavailable');
+    await expectAccessible(page, 'service unavailable');
     await shot(page, '07-service-unavailable');
     await context.close();
   });
