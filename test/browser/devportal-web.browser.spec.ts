@@ -344,7 +344,7 @@ describe('the Developer Portal web app in Chromium', () => {
     await context.close();
   });
 
-  it('is usable at 375 px wide: the list, the create page and an application’s keys fit the width, their controls on screen', async () => {
+  it('is usable at 375 px wide: the list (two pages of it), the create page with an error and an application’s keys fit the width, their controls on screen', async () => {
     const width = 375;
     const context = await newContext({ width, height: 812 });
     const page = await context.newPage();
@@ -392,10 +392,39 @@ describe('the Developer Portal web app in Chromium', () => {
     await shot(page, 'mobile-04-applications');
     await collectCspViolations(page, 'applications, 375 px');
 
+    // The API's error in words next to the field it is about: a name carol already has.
+    await page.getByRole('link', { name: 'Create application' }).click();
+    await page.getByLabel('Name').fill('WEATHER APP FOR THE PHONE WITH A RATHER LONG NAME');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('An application already exists with name WEATHER APP FOR THE PHONE WITH A RATHER LONG NAME').waitFor();
+    expect(await page.getByLabel('Name').getAttribute('aria-invalid')).toBe('true');
+    await expectFitsWidth(page, 'create application with an error, 375 px', width);
+
+    // Pages of 10 from the server: 11 more applications (through the API, with the session's CSRF token).
+    const csrfToken = ((await (await context.request.get(`${stack.devportal.baseUrl}/devportal/auth/session`)).json()) as { csrfToken: string }).csrfToken;
+    for (let i = 1; i <= 11; i++) {
+      const created = await context.request.post(`${stack.devportal.apiUrl}/applications`, { headers: { 'x-csrf-token': csrfToken }, data: { name: `Gauge ${String(i).padStart(2, '0')}` } });
+      expect(created.status()).toBe(201);
+    }
+    await page.getByRole('link', { name: 'Applications' }).click();
+    await page.getByText('1–10 of 12').waitFor();
+    await expectFitsWidth(page, 'applications, page 1 of 2, 375 px', width);
+    const next = page.getByRole('button', { name: 'Next' });
+    await expectOnScreen(next, width);
+    await next.click();
+    await page.getByText('11–12 of 12').waitFor();
+    // Sorted by name, case-insensitively: Gauge 11, then Weather….
+    await page.getByRole('link', { name: 'Gauge 11' }).waitFor();
+    await listed.waitFor();
+    expect(await page.getByRole('link', { name: 'Gauge 10' }).count()).toBe(0);
+    expect(new URL(page.url()).searchParams.get('offset')).toBe('10');
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await page.getByText('1–10 of 12').waitFor();
+
     // The session ends on the server (past its end): the next request shows the session-expired page.
     const cookie = (await context.cookies(stack.devportal.baseUrl)).find((c) => c.name === 'dp_session')!;
     await queryTestDatabase(`UPDATE web_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [createHash('sha256').update(cookie.value).digest('hex')], stack.devportal.schema);
-    await listed.click();
+    await page.getByRole('link', { name: 'Gauge 01' }).click();
     await page.getByRole('heading', { name: 'Your session has expired' }).waitFor();
     await expectAccessible(page, 'session expired');
     await expectFitsWidth(page, 'session expired, 375 px', width);
