@@ -23,6 +23,17 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Stop after this many requests (instead of after `duration`). */
+    amount?: number;
+    /** A sequence of requests each connection sends in turn; setupRequest may rewrite each one before it goes. */
+    requests?: RequestSpec[];
+  }
+  export interface RequestSpec {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    setupRequest?: (request: RequestSpec) => RequestSpec;
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;

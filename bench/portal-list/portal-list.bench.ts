@@ -15,21 +15,9 @@
  * (1,000 ÷ 10) is the median of the per-round ratios, so changing background load falls on both sides.
  */
 import autocannon, { type Result as LoadResult } from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { stringify } from 'smol-toml';
-import { createPkcs12Keystore } from '@app/crypto';
-import { freePort, stopServer } from '../support/bench-kit.js';
+import { BENCH_DATABASE_URL as DATABASE_URL, callJson, median, startServicePair, type LoadSample } from '../support/bench-kit.js';
 
-const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const NATS_URL = process.env['BENCH_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 2);
 const FILTER = '05';
@@ -37,48 +25,14 @@ const FILTER = '05';
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
 const PAGE = 10;
 const SIZES = [10, 1_000] as const;
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const API = '/api/am/devportal/v3';
 
 type Scenario = 'first page' | 'last page' | 'query= filter';
 const SCENARIOS: Scenario[] = ['first page', 'last page', 'query= filter'];
 
-interface Sample {
-  rps: number;
-  p50: number;
-  p99: number;
-}
+type Sample = LoadSample;
 
-/** `node dist/apps/<service>/src/main.js` with DEPLOYMENT_CONFIG; resolves once `/health/ready` answers 200. */
-async function startService(service: 'key-manager' | 'devportal', configFile: string, baseUrl: string, logFile: string): Promise<ChildProcess> {
-  const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [path.join(REPO, `dist/apps/${service}/src/main.js`)], {
-    env: { ...process.env, DEPLOYMENT_CONFIG: configFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}; see ${logFile}`);
-    const ok = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
-    if (ok) return child;
-    await sleep(250);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${service} not ready after 60 s; see ${logFile}`);
-}
-
-async function call(apiUrl: string, method: string, route: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
-  const response = await fetch(`${apiUrl}${route}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${route} answered ${response.status}: ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
-}
+const call = (apiUrl: string, method: string, route: string, body: unknown, token?: string) => callJson(`${apiUrl}${route}`, method, body, token);
 
 /** A user with `count` applications, created through the API (ten at a time); returns the user's token. */
 async function userWith(apiUrl: string, username: string, count: number): Promise<string> {
@@ -108,11 +62,6 @@ async function load(url: string, token: string): Promise<Sample> {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 async function explain(dpSchema: string, owner: string, extra: string, offset: number): Promise<string> {
   const db = new pg.Client({ connectionString: DATABASE_URL });
@@ -132,41 +81,9 @@ async function explain(dpSchema: string, owner: string, extra: string, offset: n
 }
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'bench-portal-list-'));
-  const tag = randomBytes(3).toString('hex');
-  const kmSchema = `bench_km_${tag}`;
-  const dpSchema = `bench_dp_${tag}`;
-  const [kmPort, kmManagement, dpPort, dpManagement] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const kmUrl = `http://127.0.0.1:${kmPort}`;
-  const dpUrl = `http://127.0.0.1:${dpPort}`;
-  let keyManager: ChildProcess | undefined;
-  let devportal: ChildProcess | undefined;
+  const services = await startServicePair('portal-list');
+  const { dpUrl, dpSchema } = services;
   try {
-    const keystore = path.join(dir, 'primary.p12');
-    await writeFile(keystore, await createPkcs12Keystore({ alias: 'bench', password: 'bench-password' }));
-    const configFile = path.join(dir, 'deployment.toml');
-    await writeFile(
-      configFile,
-      stringify({
-        server: { host: '127.0.0.1', port: kmPort, public_url: kmUrl },
-        management: { host: '127.0.0.1', port: kmManagement },
-        database: { url: DATABASE_URL, schema: kmSchema, pool_size: 10 },
-        transport: { nats: { servers: [NATS_URL], subject_prefix: `bench_${tag}` } },
-        keystore: { primary: { file_name: keystore, type: 'PKCS12', password: 'bench-password', alias: 'bench' } },
-        super_admin: { username: 'admin', password: 'bench-admin-password' },
-        apim: { oauth_config: { enable_token_encryption: true } },
-        oauth: { token_cleanup: { enable: false } },
-        log: { level: 'warn' },
-        devportal: {
-          server: { host: '127.0.0.1', port: dpPort, public_url: dpUrl },
-          management: { port: dpManagement },
-          database: { schema: dpSchema, pool_size: 10 },
-        },
-      }),
-      { mode: 0o600 },
-    );
-    keyManager = await startService('key-manager', configFile, kmUrl, path.join(dir, 'key-manager.log'));
-    devportal = await startService('devportal', configFile, dpUrl, path.join(dir, 'devportal.log'));
     const apiUrl = `${dpUrl}${API}`;
 
     const tokens = new Map<number, string>();
@@ -213,14 +130,7 @@ async function main(): Promise<void> {
     console.log('\n  with query=:\n');
     console.log(await explain(dpSchema, 'bench1000', `AND lower(a.name) LIKE lower('%${FILTER}%') ESCAPE '\\'`, 0));
   } finally {
-    if (devportal) await stopServer(devportal);
-    if (keyManager) await stopServer(keyManager);
-    const db = new pg.Client({ connectionString: DATABASE_URL });
-    await db.connect();
-    await db.query(`DROP SCHEMA IF EXISTS "${dpSchema}" CASCADE`);
-    await db.query(`DROP SCHEMA IF EXISTS "${kmSchema}" CASCADE`);
-    await db.end();
-    await rm(dir, { recursive: true, force: true });
+    await services.stop();
   }
 }
 

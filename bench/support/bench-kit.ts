@@ -3,9 +3,18 @@
  * file in a server role), free ports, HTTP helpers, and CPU accounting from /proc (Linux).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { stringify } from 'smol-toml';
+import { createPkcs12Keystore } from '@app/crypto';
 import { loadConfig } from '@app/config';
 import { createRootLogger, InProcessBus, ProcessIdentity } from '@app/platform';
 import { startKeyManager } from '../../apps/key-manager/src/key-manager.bootstrap.js';
@@ -118,4 +127,138 @@ export async function post(url: string, authorization: string, body: string, con
   const json = (await response.json()) as Record<string, unknown>;
   if (!response.ok) throw new Error(`${url} answered ${response.status}: ${JSON.stringify(json)}`);
   return json;
+}
+
+
+// The real services as deployed (one process each, NATS between them)
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BENCH_DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const NATS_URL = process.env['BENCH_NATS_URL'] ?? 'nats://127.0.0.1:4222';
+
+/** `node dist/apps/<service>/src/main.js` with DEPLOYMENT_CONFIG; resolves once `/health/ready` answers 200. */
+async function startService(service: 'key-manager' | 'devportal', configFile: string, baseUrl: string, logFile: string): Promise<ChildProcess> {
+  const log = createWriteStream(logFile);
+  const child = spawn(process.execPath, [path.join(REPO, `dist/apps/${service}/src/main.js`)], {
+    env: { ...process.env, DEPLOYMENT_CONFIG: configFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}; see ${logFile}`);
+    const ok = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
+    if (ok) return child;
+    await sleep(250);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${service} not ready after 60 s; see ${logFile}`);
+}
+
+/** A Key Manager and a Developer Portal, each in its own process, on fresh schemas, and how to stop them. */
+export interface ServicePair {
+  kmUrl: string;
+  dpUrl: string;
+  kmSchema: string;
+  dpSchema: string;
+  keyManager: ChildProcess;
+  devportal: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts both services as deployed: one deployment.toml, the local PostgreSQL (fresh schemas), the machine's
+ * NATS under a subject prefix of the run's own, RSA-OAEP token encryption on, logs at `warn` in a temporary
+ * directory. `stop()` stops them and drops the schemas.
+ */
+export async function startServicePair(name: string): Promise<ServicePair> {
+  const dir = await mkdtemp(path.join(tmpdir(), `bench-${name}-`));
+  const tag = randomBytes(3).toString('hex');
+  const kmSchema = `bench_km_${tag}`;
+  const dpSchema = `bench_dp_${tag}`;
+  const [kmPort, kmManagement, dpPort, dpManagement] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const kmUrl = `http://127.0.0.1:${kmPort}`;
+  const dpUrl = `http://127.0.0.1:${dpPort}`;
+  const started: ChildProcess[] = [];
+  const stop = async () => {
+    for (const child of started.reverse()) await stopServer(child);
+    const db = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+    await db.connect();
+    await db.query(`DROP SCHEMA IF EXISTS "${dpSchema}" CASCADE`);
+    await db.query(`DROP SCHEMA IF EXISTS "${kmSchema}" CASCADE`);
+    await db.end();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const keystore = path.join(dir, 'primary.p12');
+    await writeFile(keystore, await createPkcs12Keystore({ alias: 'bench', password: 'bench-password' }));
+    const configFile = path.join(dir, 'deployment.toml');
+    await writeFile(
+      configFile,
+      stringify({
+        server: { host: '127.0.0.1', port: kmPort, public_url: kmUrl },
+        management: { host: '127.0.0.1', port: kmManagement },
+        database: { url: BENCH_DATABASE_URL, schema: kmSchema, pool_size: 10 },
+        transport: { nats: { servers: [NATS_URL], subject_prefix: `bench_${tag}` } },
+        keystore: { primary: { file_name: keystore, type: 'PKCS12', password: 'bench-password', alias: 'bench' } },
+        super_admin: { username: 'admin', password: 'bench-admin-password' },
+        apim: { oauth_config: { enable_token_encryption: true } },
+        oauth: { token_cleanup: { enable: false } },
+        log: { level: 'warn' },
+        devportal: {
+          server: { host: '127.0.0.1', port: dpPort, public_url: dpUrl },
+          management: { port: dpManagement },
+          database: { schema: dpSchema, pool_size: 10 },
+        },
+      }),
+      { mode: 0o600 },
+    );
+    const keyManager = await startService('key-manager', configFile, kmUrl, path.join(dir, 'key-manager.log'));
+    started.push(keyManager);
+    const devportal = await startService('devportal', configFile, dpUrl, path.join(dir, 'devportal.log'));
+    started.push(devportal);
+    return { kmUrl, dpUrl, kmSchema, dpSchema, keyManager, devportal, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** CPU seconds of every process of this machine whose name is `comm` (e.g. nats-server), summed. */
+export function cpuOfProcessesNamed(comm: string): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'latin1').trim() === comm) total += processCpuSec(Number(pid)) ?? 0;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** A JSON request (with a bearer token when given); the parsed answer, or an error naming the status. */
+export async function callJson(url: string, method: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${new URL(url).pathname} answered ${response.status}: ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** One scenario's turn under autocannon: its rate and latency. */
+export interface LoadSample {
+  rps: number;
+  p50: number;
+  p99: number;
 }
