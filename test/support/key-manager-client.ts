@@ -2,6 +2,7 @@ import type { DeploymentConfig } from '@app/config';
 import {
   connectNats,
   createRootLogger,
+  DeploymentIdentity,
   EncryptionService,
   KeyManagerClient,
   loadEncryptionMaterial,
@@ -27,7 +28,7 @@ export async function createKeyManagerClientForTest(config: DeploymentConfig): P
   const nc = await connectNats(config, identity.instanceId);
   const transport = new NatsRpcTransport(nc, config.nats.subjectPrefix);
   return {
-    client: new KeyManagerClient(transport, encryption, identity, config, logger, new MetricsRegistry(identity)),
+    client: new KeyManagerClient(transport, encryption, identity, config, logger, new MetricsRegistry(identity), new DeploymentIdentity(identity, config, logger)),
     close: () => transport.close(),
   };
 }

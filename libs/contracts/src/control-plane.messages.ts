@@ -25,6 +25,8 @@ export type ControlSubject = (typeof ControlSubjects)[keyof typeof ControlSubjec
 export interface NodeStatus {
   service: PeerService;
   instanceId: string;
+  /** The deployment this node belongs to (see `PeerInfo.deployment`); absent while not known yet. */
+  deployment?: string;
   profile: EncryptionProfile;
   readableKeyIds: string[];
   transition: TransitionView | null;
@@ -40,16 +42,24 @@ export interface DiscoverCommand {
   refresh?: boolean;
 }
 
-export interface PrepareCommand {
+/**
+ * The deployment a rollout command is meant for: a node of another deployment that hears it (two deployments
+ * on one NATS server and subject prefix) ignores it and says so in its log.
+ */
+export interface AddressedCommand {
+  deployment?: string;
+}
+
+export interface PrepareCommand extends AddressedCommand {
   transitionId: string;
   /** The profile the operator's deployment.toml gives; a node whose file gives another refuses. */
   targetFingerprint: string;
 }
 
-export interface TransitionCommand {
+export interface TransitionCommand extends AddressedCommand {
   transitionId: string;
 }
 
 export type ControlReply =
-  | { ok: true; service: PeerService; instanceId: string; profile: EncryptionProfile; transition: TransitionView | null }
-  | { ok: false; service: PeerService; instanceId: string; error: string };
+  | { ok: true; service: PeerService; instanceId: string; deployment?: string; profile: EncryptionProfile; transition: TransitionView | null }
+  | { ok: false; service: PeerService; instanceId: string; deployment?: string; error: string };

@@ -10,6 +10,12 @@ export interface PeerInfo {
   instanceId: string;
   /** The sender's write profile. Receivers compare fingerprints and refuse a mismatch. */
   profile: EncryptionProfile;
+  /**
+   * The deployment the sender belongs to: generated once by the Key Manager and kept in its database; a
+   * portal takes its Key Manager's. Receivers refuse a peer of another deployment (`FOREIGN_DEPLOYMENT`).
+   * Absent while not known yet (a portal before its first agreement) and from nodes that predate it.
+   */
+  deployment?: string;
 }
 
 /** Every request on the bus: the sender, a request id for log correlation, and the payload. */
@@ -42,6 +48,11 @@ export const RpcErrorCodes = {
   WeakPassword: 'WEAK_PASSWORD',
   /** The authentication throttle holds the attempt; `details.retryAfterSec` says for how long. */
   Throttled: 'THROTTLED',
+  /**
+   * The receiver belongs to another deployment (two deployments share a NATS server and subject prefix): it
+   * did nothing. `details` names its deployment and instance; the caller may retry elsewhere.
+   */
+  ForeignDeployment: 'FOREIGN_DEPLOYMENT',
   /** The receiver is draining or not ready yet; the caller may retry elsewhere. */
   Unavailable: 'UNAVAILABLE',
   Internal: 'INTERNAL',

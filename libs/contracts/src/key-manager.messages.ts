@@ -361,6 +361,8 @@ export interface ProfileView {
   /** Key ids (certificate thumbprints, AES key ids) this instance can read. */
   readableKeyIds: string[];
   transition: TransitionView | null;
+  /** The Key Manager's deployment (see `PeerInfo.deployment`): a portal pins the first it agrees with. */
+  deployment?: string;
 }
 
 /** Request and response types per pattern; both sides are typed from this one map. */

@@ -41,6 +41,9 @@ export { ReadinessService, type Readiness } from './health/readiness.service.js'
 export { loggableMessage, serializeError, type LoggedError } from './logging/error-serializer.js';
 export { createRootLogger } from './logging/logger.factory.js';
 export { NestLoggerAdapter } from './logging/nest-logger.adapter.js';
+export { DeploymentIdentityMigration } from './messaging/deployment-identity.migration.js';
+export { DeploymentIdentity, discoverNodes, DISCOVERY_INTERVAL_MS, FOREIGN_MEMORY_MS, type ForeignInstance } from './messaging/deployment-identity.js';
+export { DeploymentWatch } from './health/deployment-watch.js';
 export { InProcessBus, InProcessServer, InProcessRpcTransport } from './messaging/in-process.transport.js';
 export { KeyManagerClient, KeyManagerCallError } from './messaging/key-manager.client.js';
 export { BusConnection, MessagingModule, keyManagerMicroservice, type BusOption } from './messaging/messaging.module.js';

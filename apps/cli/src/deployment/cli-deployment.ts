@@ -3,7 +3,7 @@ import pg from 'pg';
 import { loadConfig, loadConfigFor, type DeploymentConfig } from '@app/config';
 import type { StoringService } from '@app/contracts';
 import type { CliIo } from '../cli-io.js';
-import { loadEncryptionMaterial, openPool, postgresConnection, type EncryptionMaterial } from '@app/platform';
+import { loadEncryptionMaterial, openPool, postgresConnection, quoteIdentifier, type EncryptionMaterial } from '@app/platform';
 import { toCliError, usageError } from '../cli.error.js';
 
 /** One service's storage as the shared deployment.toml describes it. */
@@ -63,5 +63,24 @@ export async function openMaterial(deployment: CliDeployment): Promise<Encryptio
     return await loadEncryptionMaterial(deployment.config);
   } catch (e) {
     throw toCliError(e, { label: `configured in ${deployment.config.file}`, fromConfig: true });
+  }
+}
+
+/**
+ * The deployment id the Key Manager keeps in its schema (`deployment_identity`), or undefined when the
+ * database cannot be read within a few seconds or holds none yet: which instances on the bus are this
+ * deployment's when another deployment shares the NATS server and subject prefix.
+ */
+export async function readDeploymentId(deployment: CliDeployment): Promise<string | undefined> {
+  const storage = deployment.storages.find((s) => s.service === 'key-manager');
+  if (!storage) return undefined;
+  const pool = openPool({ ...postgresConnection(storage.database), max: 1, connectionTimeoutMillis: 3000, application_name: 'token-encryption-cli' });
+  try {
+    const { rows } = await pool.query<{ id: string }>(`SELECT deployment_id AS id FROM ${quoteIdentifier(storage.schema)}.deployment_identity`);
+    return rows[0]?.id;
+  } catch {
+    return undefined;
+  } finally {
+    await pool.end().catch(() => undefined);
   }
 }

@@ -20,6 +20,7 @@ export function registerEncryptionCommands(program: Command, io: CliIo): void {
     .description("apply deployment.toml's encryption settings to every running instance together (switch on/off, rotate a key, change transformation)")
     .option('--dry-run', 'check that every instance can apply the file, change nothing')
     .option('--timeout <ms>', 'how long to wait for each step', integerParser(100, 60_000, 'ms'), 5000)
+    .option('--deployment <id>', "the deployment to roll out, when instances of several answer and the Key Manager's database cannot be read (see encryption status)")
     .addHelpText(
       'after',
       `
@@ -32,5 +33,5 @@ Example:
   $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} encryption rollout --dry-run
   $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} encryption rollout`,
     )
-    .action(async (flags: { dryRun?: boolean; timeout: number }) => (await import('./encryption.actions.js')).encryptionRollout(io, flags));
+    .action(async (flags: { dryRun?: boolean; timeout: number; deployment?: string }) => (await import('./encryption.actions.js')).encryptionRollout(io, flags));
 }

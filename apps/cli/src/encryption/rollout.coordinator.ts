@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EncryptionProfile } from '@app/crypto';
 import { busSubject, ControlSubjects, type ControlReply, type ControlSubject, type NodeStatus } from '@app/contracts';
+import { discoverNodes } from '@app/platform';
 
 export interface RolloutStepResult {
   step: 'prepare' | 'commit' | 'finish' | 'abort';
@@ -12,12 +13,35 @@ export interface RolloutStepResult {
 
 export interface RolloutResult {
   transitionId: string;
+  /** The deployment rolled out (absent when no instance names one: services that predate deployment ids). */
+  deployment?: string;
+  /** The instances of that deployment: the ones the rollout drives. */
   nodes: NodeStatus[];
+  /** Instances of other deployments that answered on the same subjects: left alone. */
+  foreign: NodeStatus[];
   target: EncryptionProfile;
   steps: RolloutStepResult[];
   outcome: 'completed' | 'validated' | 'aborted';
   /** Why it was aborted, per instance. */
   failures: Array<{ instanceId: string; service: string; error: string }>;
+}
+
+/** Instances of several deployments answer and the CLI was not told which one is meant. */
+export class SeveralDeploymentsError extends Error {
+  constructor(readonly deployments: string[]) {
+    super(`instances of ${deployments.length} deployments answer on these subjects: ${deployments.join(', ')}`);
+    this.name = 'SeveralDeploymentsError';
+  }
+}
+
+/** The distinct deployments of `nodes` (those that name one). */
+export function deploymentsOf(nodes: NodeStatus[]): string[] {
+  return [...new Set(nodes.flatMap((n) => (n.deployment ? [n.deployment] : [])))].sort();
+}
+
+/** `nodes` of `deployment` (and those that name none: they predate deployment ids); all when it is undefined. */
+export function ofDeployment(nodes: NodeStatus[], deployment: string | undefined): NodeStatus[] {
+  return deployment ? nodes.filter((n) => (n.deployment ?? deployment) === deployment) : nodes;
 }
 
 /** Reports each step as it happens (the CLI prints them). */
@@ -38,19 +62,34 @@ export class RolloutCoordinator {
   ) {}
 
   /** Every instance that answers within the timeout (stops early once replies stall); `refresh` makes each recount its stored values first. */
-  async discover(options: { refresh?: boolean } = {}): Promise<NodeStatus[]> {
-    const body = JSON.stringify(options.refresh ? { refresh: true } : {});
-    const replies = await this.nc.requestMany(busSubject(this.subjectPrefix, ControlSubjects.Discover), body, { strategy: 'stall', stall: options.refresh ? 2000 : 300, maxWait: this.timeoutMs });
-    const nodes: NodeStatus[] = [];
-    for await (const msg of replies) nodes.push(msg.json<NodeStatus>());
-    return nodes.sort((a, b) => a.service.localeCompare(b.service) || a.instanceId.localeCompare(b.instanceId));
+  discover(options: { refresh?: boolean } = {}): Promise<NodeStatus[]> {
+    return discoverNodes(this.nc, this.subjectPrefix, { ...options, maxWaitMs: this.timeoutMs });
   }
 
-  async rollout(target: EncryptionProfile, options: { dryRun?: boolean; listener?: RolloutListener } = {}): Promise<RolloutResult> {
-    const nodes = await this.discover();
+  /**
+   * Drives the instances of `options.deployment` — or, when it is not given, of the one deployment that
+   * answers (throws {@link SeveralDeploymentsError} when several do). Every command names the deployment, so
+   * an instance of another one that hears it (same NATS server and subject prefix) ignores it.
+   */
+  async rollout(target: EncryptionProfile, options: { dryRun?: boolean; listener?: RolloutListener; deployment?: string } = {}): Promise<RolloutResult> {
+    const all = await this.discover();
+    const deployments = deploymentsOf(all);
+    if (!options.deployment && deployments.length > 1) throw new SeveralDeploymentsError(deployments);
+    const deployment = options.deployment ?? deployments[0];
+    const nodes = ofDeployment(all, deployment);
     const transitionId = randomUUID();
-    const result: RolloutResult = { transitionId, nodes, target, steps: [], outcome: 'completed', failures: [] };
+    const result: RolloutResult = {
+      transitionId,
+      ...(deployment ? { deployment } : {}),
+      nodes,
+      foreign: all.filter((n) => !nodes.includes(n)),
+      target,
+      steps: [],
+      outcome: 'completed',
+      failures: [],
+    };
     if (nodes.length === 0) return result;
+    const addressed = deployment ? { deployment } : {};
     const expected = nodes.map((n) => n.instanceId);
 
     const run = async (step: RolloutStepResult['step'], subject: ControlSubject, body: object): Promise<RolloutStepResult> => {
@@ -65,22 +104,22 @@ export class RolloutCoordinator {
       ...r.missing.map((id) => ({ instanceId: id, service: nodes.find((n) => n.instanceId === id)?.service ?? '?', error: 'did not answer in time' })),
     ];
 
-    const prepared = await run('prepare', ControlSubjects.Prepare, { transitionId, targetFingerprint: target.fingerprint });
+    const prepared = await run('prepare', ControlSubjects.Prepare, { transitionId, targetFingerprint: target.fingerprint, ...addressed });
     result.failures = failuresOf(prepared);
     if (result.failures.length > 0 || options.dryRun) {
-      await run('abort', ControlSubjects.Abort, { transitionId });
+      await run('abort', ControlSubjects.Abort, { transitionId, ...addressed });
       result.outcome = result.failures.length > 0 ? 'aborted' : 'validated';
       return result;
     }
-    const committed = await run('commit', ControlSubjects.Commit, { transitionId });
+    const committed = await run('commit', ControlSubjects.Commit, { transitionId, ...addressed });
     result.failures = failuresOf(committed);
     if (result.failures.length > 0) {
-      await run('abort', ControlSubjects.Abort, { transitionId });
+      await run('abort', ControlSubjects.Abort, { transitionId, ...addressed });
       result.outcome = 'aborted';
       return result;
     }
     // Finish can't fail in a way that matters: a node that misses it keeps accepting both sides until restart.
-    await run('finish', ControlSubjects.Finish, { transitionId });
+    await run('finish', ControlSubjects.Finish, { transitionId, ...addressed });
     return result;
   }
 

@@ -6,9 +6,9 @@ import { countStoredSecrets, storedSecretsState, type StoredSecretsRow, type Sto
 import type { CliIo } from '../cli-io.js';
 import { cliName } from '../cli-name.util.js';
 import { CliError, databaseError } from '../cli.error.js';
-import { loadDeployment, openMaterial, Pools, schemaExists, type CliDeployment } from '../deployment/cli-deployment.js';
+import { loadDeployment, openMaterial, Pools, readDeploymentId, schemaExists, type CliDeployment } from '../deployment/cli-deployment.js';
 import { connectBus } from '../encryption/bus-connection.js';
-import { RolloutCoordinator } from '../encryption/rollout.coordinator.js';
+import { ofDeployment, RolloutCoordinator } from '../encryption/rollout.coordinator.js';
 import { describeProfile } from '../encryption/profile.formatter.js';
 import { columnProgress } from './migration-progress.js';
 import { TokenMigrator, type ColumnResult } from './token-migrator.js';
@@ -197,7 +197,9 @@ async function guardAgainstRunningMismatch(io: CliIo, deployment: CliDeployment,
   }
   let nodes: NodeStatus[];
   try {
-    nodes = await new RolloutCoordinator(nc, 1500, deployment.config.nats.subjectPrefix).discover();
+    // Only this deployment's instances: another one on the same subjects writes however it likes.
+    const [all, own] = await Promise.all([new RolloutCoordinator(nc, 1500, deployment.config.nats.subjectPrefix).discover(), readDeploymentId(deployment)]);
+    nodes = ofDeployment(all, own);
   } finally {
     await nc.close();
   }

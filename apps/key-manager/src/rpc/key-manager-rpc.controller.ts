@@ -30,7 +30,7 @@ import {
   type TokenValidationView,
   type UserView,
 } from '@app/contracts';
-import { EncryptionService, NewCredentials, RpcData, RpcEnvelopeInterceptor, rpcValidationPipe, SkipProfileCheck } from '@app/platform';
+import { DeploymentIdentity, EncryptionService, NewCredentials, RpcData, RpcEnvelopeInterceptor, rpcValidationPipe, SkipProfileCheck } from '@app/platform';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { KeyManagerRpcErrorFilter } from './rpc-error.mapper.js';
 import { KeyManagerRpcService } from './key-manager-rpc.service.js';
@@ -46,12 +46,14 @@ export class KeyManagerRpcController {
   constructor(
     private readonly rpc: KeyManagerRpcService,
     private readonly encryption: EncryptionService,
+    private readonly deployment: DeploymentIdentity,
   ) {}
 
   @MessagePattern(KeyManagerPatterns.ProfileGet)
   @SkipProfileCheck()
   profile(): ProfileView {
-    return this.encryption.describe();
+    const deployment = this.deployment.id;
+    return { ...this.encryption.describe(), ...(deployment ? { deployment } : {}) };
   }
 
   @MessagePattern(KeyManagerPatterns.UserCreate)

@@ -5,6 +5,7 @@ import { ConfigError, reloadConfig, type DeploymentConfig } from '@app/config';
 import {
   busSubject,
   ControlSubjects,
+  type AddressedCommand,
   type ControlReply,
   type DiscoverCommand,
   type NodeStatus,
@@ -12,6 +13,7 @@ import {
   type TransitionCommand,
 } from '@app/contracts';
 import { CryptoError } from '@app/crypto';
+import { DeploymentIdentity } from '../messaging/deployment-identity.js';
 import { BusConnection } from '../messaging/messaging.module.js';
 import { DEPLOYMENT_CONFIG, ProcessIdentity, ROOT_LOGGER } from '../runtime/runtime.module.js';
 import { loggableMessage } from '../logging/error-serializer.js';
@@ -39,6 +41,7 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
     private readonly encryption: EncryptionService,
     private readonly inspector: StoredSecretsInspector,
     private readonly metrics: EncryptionMetrics,
+    private readonly deployment: DeploymentIdentity,
     @Inject(DEPLOYMENT_CONFIG) private readonly config: DeploymentConfig,
     @Inject(ProcessIdentity) private readonly identity: ProcessIdentity,
     @Inject(ROOT_LOGGER) logger: Logger,
@@ -71,7 +74,14 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
             void (async () => {
               let reply: unknown;
               try {
-                reply = await handle(msg.data.length ? msg.json() : {});
+                const body: unknown = msg.data.length ? msg.json() : {};
+                // A rollout of another deployment (one NATS server, one subject prefix): not ours to apply or to answer.
+                const addressed = (body as AddressedCommand | null)?.deployment;
+                if (step && this.deployment.isForeign(addressed)) {
+                  this.logger.warn({ step, deployment: this.deployment.id, addressed }, `ignored a rollout ${step} meant for deployment ${addressed}: this instance belongs to ${this.deployment.id}`);
+                  return;
+                }
+                reply = await handle(body);
               } catch (e) {
                 reply = this.refusal(e);
               }
@@ -94,6 +104,7 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
     return {
       service: this.identity.service,
       instanceId: this.identity.instanceId,
+      ...this.deploymentField(),
       profile: this.encryption.profile,
       readableKeyIds: [...this.encryption.readableKeyIds],
       transition: this.encryption.transition,
@@ -153,8 +164,13 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
     return this.ok();
   }
 
+  private deploymentField(): { deployment?: string } {
+    const deployment = this.deployment.id;
+    return deployment ? { deployment } : {};
+  }
+
   private ok(): ControlReply {
-    return { ok: true, service: this.identity.service, instanceId: this.identity.instanceId, profile: this.encryption.profile, transition: this.encryption.transition };
+    return { ok: true, service: this.identity.service, instanceId: this.identity.instanceId, ...this.deploymentField(), profile: this.encryption.profile, transition: this.encryption.transition };
   }
 
   private refusal(e: unknown): ControlReply {
@@ -165,6 +181,6 @@ export class EncryptionControlService implements OnApplicationBootstrap, OnAppli
           ? `cannot load the new keys: ${e.message} [${e.code}]`
           : loggableMessage(e);
     this.logger.error({ reason: error }, 'encryption control command refused');
-    return { ok: false, service: this.identity.service, instanceId: this.identity.instanceId, error };
+    return { ok: false, service: this.identity.service, instanceId: this.identity.instanceId, ...this.deploymentField(), error };
   }
 }

@@ -4,7 +4,9 @@ import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { EncryptionService } from '../encryption/encryption.service.js';
 import { StoredSecretsInspector } from '../encryption/stored-secrets.inspector.js';
+import { DeploymentIdentity } from '../messaging/deployment-identity.js';
 import { BusConnection } from '../messaging/messaging.module.js';
+import { DeploymentWatch } from './deployment-watch.js';
 import { ManagementServer } from './management.server.js';
 import { READINESS_CHECKS, ReadinessService, type ReadinessCheck } from './readiness.service.js';
 
@@ -34,6 +36,30 @@ class BusCheck implements ReadinessCheck {
   async check(): Promise<HealthIndicatorResult> {
     const session = this.indicators.check('bus');
     return this.bus.connected() ? session.up({ transport: this.bus.describe() }) : session.down({ transport: this.bus.describe(), message: 'not connected' });
+  }
+}
+
+/**
+ * Which deployment this is, and the instances of other deployments met on the bus within the last minute
+ * (two deployments on one NATS server and subject prefix). A portal that meets a foreign Key Manager is
+ * not ready (some of its calls reach it and must go again); a Key Manager refusing foreign callers is degraded.
+ */
+class DeploymentCheck implements ReadinessCheck {
+  constructor(
+    private readonly deployment: DeploymentIdentity,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+  async check(): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check('deployment');
+    const foreign = this.deployment.recentForeign();
+    const id = this.deployment.id ?? null;
+    if (foreign.length === 0) return session.up({ id });
+    const details = {
+      id,
+      foreign: foreign.map((f) => ({ service: f.service, instanceId: f.instanceId, deployment: f.deployment, via: f.via, lastSeenAt: f.lastSeenAt.toISOString() })),
+      message: 'instances of another deployment on the same NATS subjects: give each deployment its own [transport.nats] subject_prefix',
+    };
+    return this.deployment.impaired(foreign) ? session.down(details) : session.degraded(details);
   }
 }
 
@@ -97,7 +123,8 @@ class HealthController {
 /**
  * `/health/live` and `/health/ready` on the public port, and the management port ([management]: `/metrics`,
  * `/health/live`, the detailed `/health/ready`). Readiness runs the standard checks (database, bus,
- * keystore, stored secrets) plus any the application adds.
+ * deployment, keystore, stored secrets) plus any the application adds. Also keeps the deployment id and
+ * looks out for instances of other deployments ({@link DeploymentWatch}).
  */
 @Module({})
 export class HealthModule {
@@ -105,6 +132,7 @@ export class HealthModule {
     const standard = [
       { provide: DatabaseCheck, inject: [DataSource, HealthIndicatorService], useFactory: (d: DataSource, h: HealthIndicatorService) => new DatabaseCheck(d, h) },
       { provide: BusCheck, inject: [BusConnection, HealthIndicatorService], useFactory: (b: BusConnection, h: HealthIndicatorService) => new BusCheck(b, h) },
+      { provide: DeploymentCheck, inject: [DeploymentIdentity, HealthIndicatorService], useFactory: (d: DeploymentIdentity, h: HealthIndicatorService) => new DeploymentCheck(d, h) },
       { provide: KeystoreCheck, inject: [EncryptionService, HealthIndicatorService], useFactory: (e: EncryptionService, h: HealthIndicatorService) => new KeystoreCheck(e, h) },
       {
         provide: StoredSecretsCheck,
@@ -112,9 +140,11 @@ export class HealthModule {
         useFactory: (s: StoredSecretsInspector, h: HealthIndicatorService) => new StoredSecretsCheck(s, h),
       },
     ];
-    const all = [DatabaseCheck, BusCheck, KeystoreCheck, StoredSecretsCheck, ...extra];
+    const all = [DatabaseCheck, BusCheck, DeploymentCheck, KeystoreCheck, StoredSecretsCheck, ...extra];
     return {
       module: HealthModule,
+      // Global: the portal's agreement with the Key Manager pins the deployment through DeploymentWatch.
+      global: true,
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
       providers: [
@@ -123,8 +153,9 @@ export class HealthModule {
         { provide: READINESS_CHECKS, inject: all, useFactory: (...checks: ReadinessCheck[]) => checks },
         ReadinessService,
         ManagementServer,
+        DeploymentWatch,
       ],
-      exports: [ReadinessService, ManagementServer],
+      exports: [ReadinessService, ManagementServer, DeploymentWatch],
     };
   }
 }

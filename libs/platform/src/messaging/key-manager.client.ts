@@ -18,6 +18,7 @@ import {
 import { EncryptionService } from '../encryption/encryption.service.js';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
 import { DEPLOYMENT_CONFIG, ProcessIdentity, ROOT_LOGGER } from '../runtime/runtime.module.js';
+import { DeploymentIdentity } from './deployment-identity.js';
 import { RPC_TRANSPORT, RpcTransportError, type RpcTransport } from './rpc-transport.js';
 
 /** A failed call to the Key Manager, with the stable code of the reply (or `TIMEOUT`). Never holds a secret. */
@@ -39,7 +40,7 @@ type WireReply<T> = { err?: unknown; response?: RpcReply<T> };
 const MAX_IN_FLIGHT = 3;
 
 /** Why a copy of a call was sent again: no answer yet (hedge), or what the previous copy met. */
-type ResendReason = 'hedge' | 'no-responders' | 'unavailable' | 'disconnected' | 'timeout';
+type ResendReason = 'hedge' | 'no-responders' | 'unavailable' | 'foreign' | 'disconnected' | 'timeout';
 
 /** The calls' metrics, on the service's registry: duration and outcome by command, and copies sent again. */
 class KeyManagerClientMetrics {
@@ -56,7 +57,7 @@ class KeyManagerClientMetrics {
     });
     this.resends = new Counter({
       name: 'key_manager_client_resends_total',
-      help: 'Copies of a call to the Key Manager sent again: hedge (no answer yet), no-responders, unavailable, disconnected, timeout',
+      help: 'Copies of a call to the Key Manager sent again: hedge (no answer yet), no-responders, unavailable, foreign (a Key Manager of another deployment got it), disconnected, timeout',
       labelNames: ['command', 'reason'],
       registers: [registry],
     });
@@ -70,8 +71,10 @@ class KeyManagerClientMetrics {
  *
  * Every call survives the loss of one Key Manager instance or one NATS node, within the configured request
  * timeout:
- * - **no responders** (no Key Manager subscribed right now: a restart, a rolling update) and an instance
- *   answering `UNAVAILABLE` (draining) — sent again after a short backoff, reaching another instance;
+ * - **no responders** (no Key Manager subscribed right now: a restart, a rolling update), an instance
+ *   answering `UNAVAILABLE` (draining), and a Key Manager of another deployment (two deployments on one
+ *   NATS server and subject prefix: it refuses, or its answer is refused, and {@link DeploymentIdentity}
+ *   records it) — sent again after a short backoff, reaching another instance;
  * - **the NATS connection dropped** — sent again at once; the NATS client holds it until it is connected
  *   to another node of the cluster;
  * - **no answer yet** after {@link hedgeAfterMs} (the instance that took it may have died: a process killed
@@ -95,6 +98,7 @@ export class KeyManagerClient {
     @Inject(DEPLOYMENT_CONFIG) private readonly config: DeploymentConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
     @Inject(MetricsRegistry) metrics: MetricsRegistry,
+    private readonly deployment: DeploymentIdentity,
   ) {
     this.logger = logger.child({ component: 'key-manager-client' });
     this.metrics = new KeyManagerClientMetrics(metrics.registry);
@@ -103,7 +107,8 @@ export class KeyManagerClient {
 
   /** This node as the Key Manager sees it. */
   self(): PeerInfo {
-    return { service: this.identity.service, instanceId: this.identity.instanceId, profile: this.encryption.profile };
+    const deployment = this.deployment.id;
+    return { service: this.identity.service, instanceId: this.identity.instanceId, profile: this.encryption.profile, ...(deployment ? { deployment } : {}) };
   }
 
   async call<P extends keyof KeyManagerContract>(pattern: P, data: RequestOf<P>, requestId: string = randomUUID()): Promise<ResponseOf<P>> {
@@ -145,6 +150,25 @@ export class KeyManagerClient {
   }
 
   /**
+   * Whether the answer came from a Key Manager of another deployment: it refused the call
+   * (`FOREIGN_DEPLOYMENT`: this portal is pinned to another deployment), or it answered one this portal
+   * must not take (it names another deployment than the one this portal is pinned to). Recorded either way.
+   */
+  private fromAnotherDeployment(reply: WireReply<unknown>): boolean {
+    if (isRpcErrorBody(reply.err) && reply.err.code === RpcErrorCodes.ForeignDeployment) {
+      const d = reply.err.details ?? {};
+      if (typeof d['deployment'] === 'string' && typeof d['instanceId'] === 'string') {
+        this.deployment.noteForeign({ service: 'key-manager', instanceId: d['instanceId'], deployment: d['deployment'] }, 'reply');
+      }
+      return true;
+    }
+    const responder = reply.response?.responder;
+    if (!responder || !this.deployment.isForeign(responder.deployment)) return false;
+    this.deployment.noteForeign({ service: responder.service, instanceId: responder.instanceId, deployment: responder.deployment }, 'reply');
+    return true;
+  }
+
+  /**
    * Sends `body` until one copy is answered (anything but UNAVAILABLE) or the request timeout passes;
    * see the class comment for when a copy is sent again.
    */
@@ -170,7 +194,9 @@ export class KeyManagerClient {
         () =>
           finish(() =>
             reject(
-              lastProblem === 'no-responders' || lastProblem === 'unavailable' || lastProblem === 'disconnected'
+              lastProblem === 'foreign'
+                ? new KeyManagerCallError(RpcErrorCodes.Unavailable, `no Key Manager of this deployment answered ${pattern} within ${timeoutMs} ms (one of another deployment refused it)`)
+                : lastProblem === 'no-responders' || lastProblem === 'unavailable' || lastProblem === 'disconnected'
                 ? new KeyManagerCallError(RpcErrorCodes.Unavailable, `no Key Manager answered ${pattern} within ${timeoutMs} ms (${lastProblem})`)
                 : new KeyManagerCallError('TIMEOUT', `the Key Manager did not answer ${pattern} within ${timeoutMs} ms`),
             ),
@@ -206,6 +232,7 @@ export class KeyManagerClient {
             pending--;
             const reply = JSON.parse(text) as WireReply<T>;
             if (isRpcErrorBody(reply.err) && reply.err.code === RpcErrorCodes.Unavailable) return again('unavailable', backoff());
+            if (this.fromAnotherDeployment(reply)) return again('foreign', backoff());
             finish(() => resolve(reply));
           },
           (error: unknown) => {

@@ -7,6 +7,7 @@ import { MetricsRegistry } from '../metrics/metrics.module.js';
 import { DEPLOYMENT_CONFIG, ProcessIdentity } from '../runtime/runtime.module.js';
 import { BusMetrics } from './bus.metrics.js';
 import { traceBusRequests } from './bus-tracing.js';
+import { DeploymentIdentity } from './deployment-identity.js';
 import { InProcessRpcTransport, InProcessServer, type InProcessBus } from './in-process.transport.js';
 import { KeyManagerClient } from './key-manager.client.js';
 import { connectNats, NATS_CONNECTION_DEFAULTS, natsLoginOptions, NatsRpcTransport } from './nats-connection.js';
@@ -155,9 +156,10 @@ export class MessagingModule {
         },
         { provide: RPC_TRANSPORT, inject: [BusConnection], useFactory: (c: BusConnection) => c.transport },
         { provide: BusMetrics, inject: [MetricsRegistry, BusConnection], useFactory: (m: MetricsRegistry, c: BusConnection) => new BusMetrics(m, c) },
+        DeploymentIdentity,
         KeyManagerClient,
       ],
-      exports: [BusConnection, RPC_TRANSPORT, KeyManagerClient],
+      exports: [BusConnection, RPC_TRANSPORT, DeploymentIdentity, KeyManagerClient],
     };
   }
 }

@@ -23,6 +23,7 @@ import { isDatabaseUnavailable } from '../database/database-faults.js';
 import { EncryptionService } from '../encryption/encryption.service.js';
 import { attemptOf, definesNewCredentials, findRefusedCharacter, NEW_CREDENTIALS, REFUSED_CREDENTIAL_REPORTER, type RefusedCredentialReporter } from '../http/input-guard.js';
 import { ProcessIdentity, ROOT_LOGGER } from '../runtime/runtime.module.js';
+import { DeploymentIdentity } from './deployment-identity.js';
 
 const SKIP_PROFILE_CHECK = Symbol('SKIP_PROFILE_CHECK');
 
@@ -53,9 +54,11 @@ export const rpcValidationPipe = new ValidationPipe({
 });
 
 /**
- * The server side of the request envelope. Refuses a request whose sender would store secrets differently
- * (stable code ENCRYPTION_PROFILE_MISMATCH, naming the differing settings, logged on this side too), and
- * wraps every reply with this node's identity and profile so the caller can check it in turn.
+ * The server side of the request envelope. Refuses, before any handler runs, a request from another
+ * deployment (stable code FOREIGN_DEPLOYMENT: two deployments share the NATS server and subject prefix;
+ * logged once per sender instance) and one whose sender would store secrets differently (stable code
+ * ENCRYPTION_PROFILE_MISMATCH, naming the differing settings, logged on this side too), and wraps every
+ * reply with this node's identity, deployment and profile so the caller can check it in turn.
  */
 @Injectable()
 export class RpcEnvelopeInterceptor implements NestInterceptor {
@@ -65,6 +68,7 @@ export class RpcEnvelopeInterceptor implements NestInterceptor {
     private readonly encryption: EncryptionService,
     @Inject(ProcessIdentity) private readonly identity: ProcessIdentity,
     private readonly reflector: Reflector,
+    private readonly deployment: DeploymentIdentity,
     @Inject(ROOT_LOGGER) logger: Logger,
     @Optional() @Inject(REFUSED_CREDENTIAL_REPORTER) private readonly reportRefusedCredential?: RefusedCredentialReporter,
   ) {
@@ -77,6 +81,17 @@ export class RpcEnvelopeInterceptor implements NestInterceptor {
     const sender = request?.sender;
     if (!sender || typeof sender.profile?.fingerprint !== 'string' || typeof sender.instanceId !== 'string') {
       return throwError(() => new RpcException({ code: RpcErrorCodes.InvalidRequest, message: 'request envelope without sender and profile' } satisfies RpcErrorBody));
+    }
+    if (this.deployment.isForeign(sender.deployment)) {
+      this.deployment.noteForeign({ service: sender.service, instanceId: sender.instanceId, deployment: sender.deployment }, 'request');
+      return throwError(
+        () =>
+          new RpcException({
+            code: RpcErrorCodes.ForeignDeployment,
+            message: `${this.identity.service} instance ${this.identity.instanceId} belongs to deployment ${this.deployment.id}, not ${sender.deployment}: nothing was done`,
+            details: { deployment: this.deployment.id, instanceId: this.identity.instanceId, service: this.identity.service },
+          } satisfies RpcErrorBody),
+      );
     }
     // The same edge rule as HTTP (`guardRequest`): no NUL anywhere, no control character in a credential id.
     // Sign-up's user name and password are new credentials, not a log-in (NewCredentials).
@@ -113,7 +128,12 @@ export class RpcEnvelopeInterceptor implements NestInterceptor {
     }
     return next.handle().pipe(
       map((data): RpcReply<unknown> => ({
-        responder: { service: this.identity.service, instanceId: this.identity.instanceId, profile: this.encryption.profile },
+        responder: {
+          service: this.identity.service,
+          instanceId: this.identity.instanceId,
+          profile: this.encryption.profile,
+          ...(this.deployment.id ? { deployment: this.deployment.id } : {}),
+        },
         data,
       })),
     );
