@@ -152,7 +152,14 @@ describe('docker-compose.yml on a real Docker engine', () => {
     expect(root.headers.get('location')).toBe('/devportal/');
     const page = await fetch(`${publicUrl}/devportal/applications`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<div id="root"></div>');
+    const html = await page.text();
+    expect(html).toContain('<div id="root"></div>');
+    // The built app is in the image: its script, gzip'd by the portal, through the proxy.
+    const script = await fetch(`${publicUrl}${/<script[^>]* src="(\/devportal\/assets\/[^"]+\.js)"/.exec(html)![1]}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect(script.headers.get('content-encoding')).toBe('gzip');
+    expect((await script.text()).length).toBeGreaterThan(100_000);
 
     const start = await fetch(`${publicUrl}/devportal/auth/sign-in`, { redirect: 'manual' });
     expect(start.status).toBe(302);
