@@ -1,7 +1,8 @@
 // The Developer Portal web app in a real Chromium (Debian's `chromium`, driven by playwright-core — no
 // browser download) against the real Key Manager, portal, PostgreSQL and NATS with encryption on: the
 // portal user's whole story (and again with the keyboard alone), storage and CSP checks, axe-core on every page, isolation between users, and
-// a Key Manager outage in the middle of a form. Screenshots go to dist/screenshots/ (the main ones are
+// a Key Manager outage in the middle of a form; then, on a second stack storing secrets as hashes, the
+// consumer secret shown once. Screenshots go to dist/screenshots/ (the main ones are
 // copied to docs/images/ by hand). `.ci/run` installs chromium when it is missing.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
@@ -49,9 +50,9 @@ const documents: Array<{ url: string; csp: string | undefined }> = [];
 /** Every secret the story saw: none may be in script-readable storage. */
 const secrets: string[] = [];
 
-async function newContext(viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
+async function newContext(viewport = { width: 1280, height: 900 }, on: StackUnderTest = stack): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.devportal.baseUrl });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: on.devportal.baseUrl });
   // Recorded in the page (init scripts are not subject to the page's CSP); read back by cspViolationsOf.
   await context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
@@ -158,8 +159,8 @@ async function introspect(consumerKey: string, consumerSecret: string, token: st
 }
 
 /** Signs up in the web app and signs in on the Key Manager's page; leaves the page on the applications list. */
-async function signUpAndSignIn(page: Page, username: string, password: string, options: { screenshots?: boolean } = {}): Promise<void> {
-  await page.goto(`${stack.devportal.baseUrl}/devportal/`);
+async function signUpAndSignIn(page: Page, username: string, password: string, options: { screenshots?: boolean } = {}, on: StackUnderTest = stack): Promise<void> {
+  await page.goto(`${on.devportal.baseUrl}/devportal/`);
   if (options.screenshots) await expectAccessible(page, 'home (signed out)');
   await page.getByRole('link', { name: 'Create an account' }).click();
   await page.getByLabel('User name').fill(username);
@@ -175,7 +176,7 @@ async function signUpAndSignIn(page: Page, username: string, password: string, o
   if (options.screenshots) await expectAccessible(page, 'account created');
   await page.getByRole('link', { name: 'Sign in' }).last().click();
   // The Key Manager's page, naming the application (the portal), not its client id.
-  await page.waitForURL(`${stack.keyManager.baseUrl}/oauth2/authorize**`);
+  await page.waitForURL(`${on.keyManager.baseUrl}/oauth2/authorize**`);
   expect(await page.textContent('body')).toContain('Developer Portal');
   expect(await page.textContent('body')).not.toContain('apim-devportal');
   await page.getByLabel('User name').fill(username);
@@ -185,7 +186,7 @@ async function signUpAndSignIn(page: Page, username: string, password: string, o
     await shot(page, '02-key-manager-sign-in');
   }
   await page.getByRole('button', { name: 'Sign in and allow' }).click();
-  await page.waitForURL((url) => url.toString().startsWith(`${stack.devportal.baseUrl}/devportal/`));
+  await page.waitForURL((url) => url.toString().startsWith(`${on.devportal.baseUrl}/devportal/`));
   await page.getByRole('heading', { name: 'Applications' }).waitFor({ timeout: 10_000 }).catch(async () => {
     throw new Error(`after sign-in: ${page.url()}: ${await page.textContent('body')}`);
   });
@@ -540,5 +541,68 @@ describe('the Developer Portal web app in Chromium', () => {
     expect(documents.some((d) => d.url.startsWith(`${stack.keyManager.baseUrl}/oauth2/authorize`))).toBe(true);
     const weak = documents.filter((d) => !d.csp || !/default-src 'none'/.test(d.csp) || !/frame-ancestors 'none'/.test(d.csp) || /unsafe-(inline|eval)/.test(d.csp));
     expect(weak).toEqual([]);
+  });
+});
+
+describe('the Developer Portal web app in Chromium, on a deployment that stores secrets as hashes', () => {
+  let hashing: StackUnderTest | undefined;
+
+  beforeAll(async () => {
+    const dir = `${tmp.dir}/hashing`;
+    mkdirSync(dir);
+    // Its own subject prefix: the stack above shares the private NATS server.
+    hashing = await startStackForTest({ dir, keystore: await createTestKeystore(dir), encryption: 'hashing', nats: nats.url, toml: { 'transport.nats': { subject_prefix: 'hashing' } } });
+  });
+
+  afterAll(async () => {
+    await hashing?.stop();
+  });
+
+  it('shows the consumer secret once, with copy, not again after a reload, and the secret shown works for client_credentials', async () => {
+    const on = hashing!;
+    const context = await newContext(undefined, on);
+    const page = await context.newPage();
+    await signUpAndSignIn(page, 'erin', 'erin has a long password 5', {}, on);
+    await page.goto(`${on.devportal.baseUrl}/devportal/applications/new`);
+    await page.getByLabel('Name').fill('Hashed app');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'Hashed app' }).waitFor();
+    await page.getByRole('button', { name: 'Generate keys' }).click();
+    const consumerKey = (await page.getByTestId('consumer-key').textContent())!;
+
+    // Shown once, masked until revealed, with copy and the warning that it will not be shown again.
+    await page.getByText('This deployment stores secrets as hashes: copy it now, it will not be shown again.').waitFor();
+    expect(await page.getByTestId('consumer-secret').textContent()).toMatch(/^•+$/);
+    await page.getByRole('button', { name: 'Reveal' }).click();
+    const secret = (await page.getByTestId('consumer-secret').textContent())!;
+    expect(secret).toMatch(/^[^•\s]{10,}$/);
+    await page.getByRole('button', { name: 'Copy consumer secret' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    await expectAccessible(page, 'application with a secret shown once');
+
+    // After a reload the portal has only the hash: no secret, no Reveal or Copy for it, and the page says why.
+    await page.reload();
+    await page.getByTestId('consumer-key').waitFor();
+    await page.getByText('Not shown: stored as a hash').waitFor();
+    expect(await page.getByTestId('consumer-secret').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Reveal' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Copy consumer secret' }).count()).toBe(0);
+    expect(await page.textContent('body')).not.toContain(secret);
+
+    // The secret that was shown works at the Key Manager; a wrong one does not.
+    const token = async (consumerSecret: string): Promise<number> =>
+      (
+        await fetch(`${on.keyManager.baseUrl}/oauth2/token`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from(`${consumerKey}:${consumerSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials',
+        })
+      ).status;
+    expect(await token(secret)).toBe(200);
+    expect(await token(`${secret}x`)).toBe(401);
+    await collectCspViolations(page, 'secret shown once');
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    await context.close();
   });
 });
