@@ -1,14 +1,7 @@
+import { swcOptions } from './test/support/swc-options.js';
+
 /** Jest runs the TypeScript sources as native ESM, compiled by SWC (decorators + metadata for Nest). */
-const swc = {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-    target: 'es2022',
-    keepClassNames: true,
-  },
-  module: { type: 'es6' },
-  sourceMaps: 'inline',
-};
+const swc = { ...swcOptions, sourceMaps: 'inline' };
 
 export default {
   testEnvironment: 'node',

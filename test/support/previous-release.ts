@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { transformFileSync } from '@swc/core';
+import { swcOptions } from './swc-options.js';
 import { REPO_ROOT } from './test-keystore.js';
 
 /**
@@ -24,16 +25,7 @@ export function buildPreviousKeyManager(commit: string, dir: string): string {
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   for (const file of sources(dir)) {
-    const { code } = transformFileSync(file, {
-      jsc: {
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-        target: 'es2022',
-        keepClassNames: true,
-      },
-      module: { type: 'es6' },
-      swcrc: false,
-    });
+    const { code } = transformFileSync(file, { ...swcOptions, swcrc: false });
     writeFileSync(file.replace(/\.ts$/, '.js'), rewriteAliases(code, path.dirname(file), dir));
   }
   const main = path.join(dir, 'apps/key-manager/src/main.js');
