@@ -6,6 +6,7 @@ import { EncryptionService } from '@app/platform';
 import type { ClientRecord } from '../persistence/clients.repository.js';
 import type { NewToken } from '../persistence/tokens.repository.js';
 import { FreshSecrets } from './fresh-secrets.service.js';
+import { timeOrderedUuid } from './row-id.util.js';
 import { JwtService } from './jwt.service.js';
 import { formatScopes, grantScopes } from './scopes.util.js';
 
@@ -56,7 +57,7 @@ export class TokenMinter {
     const { client } = request;
     const now = Math.floor(nowMs / 1000);
     const exp = now + request.accessLifetimeSec;
-    const id = randomUUID();
+    const id = timeOrderedUuid(nowMs);
     const scopes = grantScopes(request.scopes, client.scopes);
     const scope = formatScopes(scopes);
     let accessToken: string;
