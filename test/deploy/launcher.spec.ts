@@ -4,9 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { DemoApiClient } from '../../apps/launcher/src/demo-api.client.js';
+import { DEVPORTAL_API_BASE } from '../../apps/launcher/src/launcher-state.store.js';
+import { refuses, requestInTwoParts } from '../support/http-in-two-parts.js';
 import { ensureBuilt, REPO_ROOT } from './support/built-dist.js';
 import { READY, readiness, startLauncher, workFolder } from './support/launcher-process.js';
-import { freePort, freePortPair, type LocalProcess } from './support/local-process.js';
+import { freePort, freePortPair, sleep, waitFor, type LocalProcess } from './support/local-process.js';
 import { startPrivateNats, type PrivateNats } from './support/nats-fixture.js';
 import { createScratchDatabase, uniqueName, type ScratchDatabase } from './support/postgres-fixture.js';
 
@@ -112,6 +115,50 @@ describe('npm start (launcher)', () => {
       expect(readFileSync(path.join(cwd, '.dev/primary.p12')).equals(keystore)).toBe(true);
       expect(await readiness(`http://127.0.0.1:${port + 1}`)).toBe(200);
       expect(await launcher.stop('SIGTERM', 30_000)).toEqual({ code: 0, signal: null });
+    }, 120_000);
+
+    // As each service does on its own SIGTERM (bus-faults.e2e.spec.ts): both report not ready, their ports
+    // refuse new connections, and a request under way — a portal log-in, which calls the Key Manager over
+    // the bus — still finishes, with Connection: close; then exit 0.
+    it('drains on Ctrl-C: a log-in under way at the portal finishes, new connections are refused, exit 0', async () => {
+      const port = await freePortPair();
+      launcher = startLauncher(cwd, { DATABASE_URL: database.url, NATS_URL: `nats://127.0.0.1:${await freePort()}`, PORT: String(port) });
+      await launcher.waitForOutput(READY, 90_000);
+      const [keyManager, portal] = [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port + 1}`];
+      await new DemoApiClient(keyManager, portal).signup('drain-user', 'Drain-password-1');
+      const stopping = launcher;
+      let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+      const seen: Record<string, unknown> = {};
+      const answer = await requestInTwoParts(
+        portal,
+        `${DEVPORTAL_API_BASE}/login`,
+        { 'content-type': 'application/json' },
+        JSON.stringify({ username: 'drain-user', password: 'Drain-password-1' }),
+        async () => {
+          exit = stopping.stop('SIGINT', 40_000);
+          for (const [name, management] of [['keyManager', port + 100], ['portal', port + 101]] as const) {
+            seen[`${name} readiness`] = await waitFor(
+              `${name} not ready`,
+              async () => {
+                const response = await fetch(`http://127.0.0.1:${management}/health/ready`, { signal: AbortSignal.timeout(2000) });
+                const body = (await response.json()) as { status?: string };
+                return response.status === 503 && body.status;
+              },
+              10_000,
+              25,
+            );
+          }
+          seen['keyManager refuses'] = await waitFor('the Key Manager port to refuse', async () => (await refuses(keyManager)) || undefined, 10_000, 25);
+          seen['portal refuses'] = await waitFor('the portal port to refuse', async () => (await refuses(portal)) || undefined, 10_000, 25);
+          await sleep(500);
+        },
+      );
+      expect(seen).toEqual({ 'keyManager readiness': 'shutting_down', 'portal readiness': 'shutting_down', 'keyManager refuses': true, 'portal refuses': true });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.connection).toBe('close');
+      expect(JSON.parse(answer.body)).toMatchObject({ access_token: expect.any(String) });
+      expect(await exit).toEqual({ code: 0, signal: null });
+      expect(launcher.log).toMatch(/launcher: stopped\./);
     }, 120_000);
   });
 

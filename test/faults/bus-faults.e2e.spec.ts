@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEVPORTAL_API } from '../support/devportal.js';
+import { refuses, requestInTwoParts } from '../support/http-in-two-parts.js';
 import { crashAndRestart, startFaultStackUnderLoad, type FaultStack } from '../support/fault-stack.js';
 import { basic, FaultLoad, type LoadRecord, type PhaseReport } from '../support/fault-load.js';
 import type { ServiceProcess } from '../support/service-process.js';
@@ -12,44 +11,6 @@ jest.setTimeout(300_000);
 
 /** A connection was refused: the instance no longer listens, and nothing was sent (a load balancer moves on). */
 const refusedConnection = (r: LoadRecord) => !r.ok && /ECONNREFUSED/.test(r.error ?? '');
-
-/**
- * A POST whose body arrives in two parts, with `meanwhile` run between them: the request is under way at
- * the server all that time. Resolves with the answer's status and headers (read until the server closes).
- */
-async function requestInTwoParts(baseUrl: string, path: string, headers: Record<string, string>, body: string, meanwhile: () => Promise<void>) {
-  const url = new URL(baseUrl);
-  const socket = connect(Number(url.port), url.hostname);
-  await once(socket, 'connect');
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const closed = once(socket, 'close');
-  const head = [`POST ${path} HTTP/1.1`, `host: ${url.host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `content-length: ${Buffer.byteLength(body)}`, '', ''];
-  const half = Math.floor(body.length / 2);
-  socket.write(head.join('\r\n') + body.slice(0, half));
-  await meanwhile();
-  socket.write(body.slice(half));
-  await Promise.race([closed, sleep(15_000)]);
-  socket.destroy();
-  const text = Buffer.concat(chunks).toString('latin1');
-  const [statusLine, ...lines] = text.slice(0, Math.max(0, text.indexOf('\r\n\r\n'))).split('\r\n');
-  const answerHeaders = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-  return { status: Number(statusLine?.split(' ')[1]), headers: answerHeaders };
-}
-
-/** Whether a new connection to the URL's port is refused. */
-async function refuses(baseUrl: string): Promise<boolean> {
-  const url = new URL(baseUrl);
-  const socket = connect(Number(url.port), url.hostname);
-  try {
-    await once(socket, 'connect');
-    return false;
-  } catch (error) {
-    return (error as { code?: string }).code === 'ECONNREFUSED';
-  } finally {
-    socket.destroy();
-  }
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { DestinationStream, Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
-import { createRootLogger, ManagementServer, ProcessIdentity, type BusOption } from '@app/platform';
+import { createRootLogger, drainService, ManagementServer, ProcessIdentity, type BusOption } from '@app/platform';
 import { startDevportal } from '../../devportal/src/devportal.bootstrap.js';
 import { startKeyManager } from '../../key-manager/src/key-manager.bootstrap.js';
 
@@ -13,7 +13,11 @@ export interface ServiceConfigs {
 export interface RunningServices {
   /** Where each service's management port listens (`/metrics`, readiness details). */
   managementUrls: { keyManager: string; devportal: string };
-  /** Closes the portal, then the Key Manager (the portal calls it until the end). */
+  /**
+   * Stops as each service stops on its own SIGTERM: both report not ready and stop taking connections at
+   * once, and finish the requests under way within their `[server] shutdown_timeout`; then the portal
+   * closes, then the Key Manager (the portal's requests call it until they are done).
+   */
   stop(): Promise<void>;
 }
 
@@ -48,6 +52,12 @@ export async function startServices(
     managementUrls: { keyManager: keyManager.get(ManagementServer).url, devportal: devportal.get(ManagementServer).url },
     stop: async () => {
       try {
+        const drained = await Promise.all([
+          drainService(devportal, configs.devportal.server.shutdownTimeoutMs),
+          drainService(keyManager, configs.keyManager.server.shutdownTimeoutMs),
+        ]);
+        portal.logger.info(drained[0], 'devportal HTTP port drained');
+        km.logger.info(drained[1], 'key-manager HTTP port drained');
         await devportal.close();
       } finally {
         await keyManager.close();

@@ -61,7 +61,7 @@ export {
 export { MetricsModule, MetricsRegistry } from './metrics/metrics.module.js';
 export { DEPLOYMENT_CONFIG, ProcessIdentity, ROOT_LOGGER, RuntimeModule } from './runtime/runtime.module.js';
 export { redactUrl } from './runtime/redact-url.js';
-export { describeStartupFailure, runServiceMain, startupExitCode, EXIT_CONFIG, EXIT_STARTUP_FAILED, type PreparedServiceStart, type ServiceContext, type ServiceStarter } from './runtime/service-main.js';
+export { describeStartupFailure, drainService, runServiceMain, startupExitCode, EXIT_CONFIG, EXIT_STARTUP_FAILED, type PreparedServiceStart, type ServiceContext, type ServiceStarter } from './runtime/service-main.js';
 export {
   checkAuthorization,
   findRefusedCharacter,

@@ -5,6 +5,7 @@ import type { PeerService } from '@app/contracts';
 import { CryptoError, type CryptoErrorCode } from '@app/crypto';
 import { ReadinessService } from '../health/readiness.service.js';
 import { drainHttp } from '../http/http-app.factory.js';
+import type { DrainResult } from '../http/http-drain.js';
 import { serializeError } from '../logging/error-serializer.js';
 import { createRootLogger } from '../logging/logger.factory.js';
 import { databaseTlsRefusal, PERMANENT_DATABASE_CODES, isPermanentDatabaseError, sqlState } from '../database/database-faults.js';
@@ -106,6 +107,17 @@ function optionalReadiness(app: INestApplication): ReadinessService | undefined 
 }
 
 /**
+ * The first half of a service's graceful stop, shared by its own `main` and by `npm start` (which runs both
+ * services in one process): not ready from now on, the HTTP port stops taking connections and finishes
+ * what it serves, within `timeoutMs` (`[server] shutdown_timeout`). The caller closes the application
+ * afterwards (the bus server unsubscribes, waits, drains).
+ */
+export async function drainService(app: INestApplication, timeoutMs: number): Promise<DrainResult> {
+  optionalReadiness(app)?.markStopping();
+  return drainHttp(app, timeoutMs);
+}
+
+/**
  * The `main` of a service: load and validate the configuration (exit 78 when bad) unless `prepared` holds
  * it, start the service, stop cleanly on SIGTERM/SIGINT (readiness false, the HTTP port drained within
  * `[server] shutdown_timeout`, then the bus drained, so in-flight requests finish; then the last spans
@@ -139,10 +151,7 @@ export async function runServiceMain(service: PeerService, start: ServiceStarter
     stopping = true;
     logger.info({ signal }, `${service} stopping`);
     try {
-      // Not ready from now on; the HTTP port stops taking connections and finishes what it serves; then the
-      // application closes (the bus server unsubscribes, waits, drains).
-      optionalReadiness(app)?.markStopping();
-      const drained = await drainHttp(app, config.server.shutdownTimeoutMs);
+      const drained = await drainService(app, config.server.shutdownTimeoutMs);
       logger.info({ signal, ...drained }, `${service} HTTP port drained`);
       await app.close();
       await flushTraces();
