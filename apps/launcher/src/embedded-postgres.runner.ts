@@ -19,6 +19,8 @@ export interface EmbeddedPostgresOptions {
   database: string;
   /** Used when free; otherwise the OS picks a port. */
   preferredPort: number;
+  /** Told when PostgreSQL found its port taken at start (another `npm start` starting at the same moment) and moves to another. */
+  onPortTaken?: (taken: number, chosen: number) => void;
   /** Server and initdb output, line by line (the launcher writes it to a log file). */
   onLog: (line: string) => void;
 }
@@ -70,8 +72,18 @@ async function isFree(port: number): Promise<boolean> {
   });
 }
 
+/** How often PostgreSQL is started again on another port when the one chosen was taken before it bound it. */
+const PORT_ATTEMPTS = 3;
+
+/** PostgreSQL's words when it cannot listen on its port (`could not bind IPv4 address …: Address already in use`). */
+const PORT_TAKEN = /Address already in use|could not create any TCP\/IP sockets/;
+
 async function pickPort(preferred: number): Promise<number> {
   if (await isFree(preferred)) return preferred;
+  return anyFreePort();
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -105,29 +117,33 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
   }
 
-  const port = await pickPort(options.preferredPort);
+  let port = await pickPort(options.preferredPort);
   const recent: string[] = [];
+  let portRefused: boolean | undefined;
   const log = (message: unknown) => {
     const text = message instanceof Error ? message.message : String(message);
     for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
+      if (PORT_TAKEN.test(line)) portRefused = true;
       recent.push(line);
       if (recent.length > 30) recent.shift();
       options.onLog(line);
     }
   };
-  const server = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port,
-    user: 'postgres',
-    password: options.password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    // TCP on loopback only, no Unix socket (its default folder may be shared with a system PostgreSQL).
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: log,
-    onError: log,
-  });
+  const serverOn = (listenOn: number) =>
+    new EmbeddedPostgres({
+      databaseDir: options.dataDir,
+      port: listenOn,
+      user: 'postgres',
+      password: options.password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: isRoot,
+      // TCP on loopback only, no Unix socket (its default folder may be shared with a system PostgreSQL).
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      onLog: log,
+      onError: log,
+    });
+  let server = serverOn(port);
 
   const failed = (what: string, error: unknown) =>
     new LauncherError(
@@ -144,10 +160,21 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       throw failed('could not initialise its data folder', error);
     }
   }
-  try {
-    await server.start();
-  } catch (error) {
-    throw failed('did not start', error);
+  // The port was free when chosen, but another \`npm start\` (another clone's .dev/) starting at the same
+  // moment may have chosen it too and bound it first: then PostgreSQL exits at once saying so, and starts
+  // again on a port the OS hands out.
+  for (let attempt = 1; ; attempt++) {
+    portRefused = false;
+    try {
+      await server.start();
+      break;
+    } catch (error) {
+      if (attempt >= PORT_ATTEMPTS || !portRefused) throw failed('did not start', error);
+      const taken = port;
+      port = await anyFreePort();
+      options.onPortTaken?.(taken, port);
+      server = serverOn(port);
+    }
   }
 
   const stop = async () => {

@@ -140,6 +140,8 @@ async function planDevelopment(env: LauncherEnv, workspace: DevWorkspace): Promi
       database: DEV_DATABASE_NAME,
       preferredPort: EMBEDDED_POSTGRES_PORT,
       onLog: (line) => logFile.write(`${line}\n`),
+      onPortTaken: (taken, chosen) =>
+        print(`launcher: port ${taken} was taken while embedded PostgreSQL started (another npm start starting at the same moment?); using port ${chosen}`),
     });
     cleanups.push({ name: 'embedded PostgreSQL', run: embedded.stop });
     database = { kind: 'embedded', url: embedded.url, keyManagerSchema: '', devportalSchema: '' };
