@@ -112,8 +112,10 @@ export class TokenMigrator {
     let inFlight: Promise<void> = Promise.resolve();
     for (;;) {
       const { rows } = await target.pool.query<{ id: string; value: string; scheme: string; hash: string | null }>(
-        `SELECT id::text AS id, ${v} AS value, ${s} AS scheme, ${h} AS hash FROM ${table}
-         WHERE ${v} IS NOT NULL AND ${s} <> $1 AND ${s} <> ALL($4::text[]) AND id > $2::uuid ORDER BY id LIMIT $3`,
+        // `t.id`, qualified: a bare `ORDER BY id` would name the output column `id` (the text), which no index
+        // serves, so every batch would scan and sort the whole table (quadratic in the row count).
+        `SELECT t.id::text AS id, ${v} AS value, ${s} AS scheme, ${h} AS hash FROM ${table} AS t
+         WHERE ${v} IS NOT NULL AND ${s} <> $1 AND ${s} <> ALL($4::text[]) AND t.id > $2::uuid ORDER BY t.id LIMIT $3`,
         [current, lastId, this.options.batchSize, HASH_ONLY_SCHEMES],
       );
       if (rows.length === 0) break;
