@@ -53,11 +53,17 @@ export const KeyManagerPatterns = {
 export type KeyManagerPattern = (typeof KeyManagerPatterns)[keyof typeof KeyManagerPatterns];
 
 /**
- * The commands whose repetition would do something twice (a second user, client, secret or token, or a
- * refresh token spent twice). Each request of one carries an idempotency key: the Key Manager stores the
- * first answer under it, so a retry after a lost reply, or a second copy sent while the first is slow,
- * gets that answer instead of a second effect. Every other pattern is a read or sets a state and is
- * safe to repeat as it is.
+ * The commands whose repetition would do something twice (a second user, client or secret, a refresh
+ * token spent twice, a failed log-in counted twice). Each request of one carries an idempotency key: the
+ * Key Manager stores the first answer under it, so a retry after a lost reply, or a second copy sent while
+ * the first is slow, gets that answer instead of a second effect. Every other pattern is a read or sets a
+ * state and is safe to repeat as it is.
+ *
+ * `km.tokens.issue` (the portal's generate-token and the first token of generate-keys) is not among them:
+ * a second copy mints a second client_credentials token that no-one receives (the portal answers with the
+ * first reply) and that expires unused, as a WSO2 portal's retried call to its token endpoint does. The
+ * idempotency record (a held transaction, an insert, an update and a commit per call) cost more PostgreSQL
+ * CPU than the issuance itself on every call, to avoid that harmless row on the rare resent one.
  */
 export const IDEMPOTENT_COMMANDS: ReadonlySet<KeyManagerPattern> = new Set<KeyManagerPattern>([
   KeyManagerPatterns.UserCreate,
@@ -68,7 +74,6 @@ export const IDEMPOTENT_COMMANDS: ReadonlySet<KeyManagerPattern> = new Set<KeyMa
   KeyManagerPatterns.ClientRegenerateSecret,
   KeyManagerPatterns.ClientSecretGenerate,
   KeyManagerPatterns.ClientSecretRevoke,
-  KeyManagerPatterns.TokenIssue,
 ]);
 
 /**
