@@ -245,6 +245,9 @@ export class ApplicationKeysService {
 
   /** The caller's key, or KEY_NOT_FOUND (someone else's application or key is "not found"). */
   async ownedKey(caller: Caller, applicationId: string, keyMappingId: string): Promise<ApplicationKeyEntity> {
+    const owned = await this.keys.findOwned(caller.username, applicationId, keyMappingId);
+    if (owned) return owned;
+    // Not found: which of the two (the application, or its key) decides the answer.
     const application = await this.ownedApplication(caller, applicationId);
     const row = await this.keys.find(application.id, keyMappingId);
     if (!row) throw new KeyNotFoundError(keyMappingId);

@@ -4,6 +4,7 @@ import type { Repository } from 'typeorm';
 import { retryOnDatabaseFault } from '@app/platform';
 import { KeyMappingExistsError, KeysAlreadyGeneratedError } from '../common/devportal.errors.js';
 import { ApplicationKeyEntity } from './application-key.entity.js';
+import { ApplicationEntity } from './application.entity.js';
 import { uniqueViolation } from './persistence.js';
 
 /** The `application_keys` table. Callers check the application's owner first. */
@@ -17,6 +18,21 @@ export class ApplicationKeysRepository {
 
   find(applicationId: string, id: string): Promise<ApplicationKeyEntity | null> {
     return retryOnDatabaseFault(() => this.rows.findOneBy({ applicationId, id }));
+  }
+
+  /**
+   * The key, when its application is the owner's: one statement for what the owner check and the key read
+   * did in two (every key operation of the portal, generate-token among them, starts with it). Null when
+   * either is missing; the caller tells which apart on that (rare) path.
+   */
+  findOwned(owner: string, applicationId: string, id: string): Promise<ApplicationKeyEntity | null> {
+    return retryOnDatabaseFault(() =>
+      this.rows
+        .createQueryBuilder('k')
+        .innerJoin(ApplicationEntity, 'a', 'a.id = k.application_id AND a.owner = :owner', { owner })
+        .where('k.id = :id AND k.application_id = :applicationId', { id, applicationId })
+        .getOne(),
+    );
   }
 
   findByType(applicationId: string, keyType: string): Promise<ApplicationKeyEntity | null> {
