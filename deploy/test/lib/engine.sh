@@ -35,6 +35,15 @@ debian_mirror() {
   echo "${m:-http://deb.debian.org/debian}"
 }
 
+# Closes every descriptor of the current (sub)shell above 2.
+close_inherited_descriptors() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
+  done
+}
+
 ensure_engine() {
   if engine_answers; then return 0; fi
   if ! command -v dockerd >/dev/null 2>&1; then
@@ -44,8 +53,10 @@ ensure_engine() {
   command -v curl >/dev/null 2>&1 || apt_install curl
   mkdir -p "$ENGINE_STATE"
   log "starting dockerd (log: $ENGINE_STATE/dockerd.log)"
-  # setsid: the daemon outlives this script (later runs reuse it) and is not in its process group.
-  setsid dockerd --host "unix://$DOCKER_SOCKET" >"$ENGINE_STATE/dockerd.log" 2>&1 < /dev/null &
+  # setsid: the daemon outlives this script (later runs reuse it) and is not in its process group. It gets
+  # none of this script's other descriptors: a lock the run holds (`flock compose.lock npm run test:compose`
+  # passes its locked descriptor down) would otherwise stay held by the daemon, and so by no run, forever.
+  (close_inherited_descriptors; exec setsid dockerd --host "unix://$DOCKER_SOCKET" >"$ENGINE_STATE/dockerd.log" 2>&1 < /dev/null) &
   echo $! > "$ENGINE_STATE/dockerd.pid"
   for _ in $(seq 1 120); do
     if engine_answers; then return 0; fi
