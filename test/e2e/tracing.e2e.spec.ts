@@ -9,6 +9,7 @@ import { freePort } from '../support/free-port.js';
 import { TEST_ADMIN } from '../support/key-manager.harness.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
 import { serviceProcess, type ServiceProcess } from '../support/service-process.js';
+import { traceOf, tracedDeploymentTables } from '../support/traced-deployment.js';
 import { makeTempDir, writeTestConfig, type TestConfigDir } from '../support/test-config.js';
 import { dropSchema, uniqueSchema } from '../support/test-database.js';
 import { createTestKeystore, type TestKeystore } from '../support/test-keystore.js';
@@ -34,21 +35,18 @@ beforeAll(async () => {
   secrets.push(keystore.password);
   receiver = await startOtlpReceiver();
   const [kmPort, dpPort, kmManagement, dpManagement] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const config = await writeTestConfig(tmp.dir, 'key-manager', {
-    server: { host: '127.0.0.1', port: kmPort, public_url: `http://127.0.0.1:${kmPort}` },
-    'key_manager.management': { port: kmManagement },
-    'devportal.management': { port: dpManagement },
-    database: { url: `postgres://postgres:${DATABASE_PASSWORD}@127.0.0.1:5432/test`, schema: schemas.km, pool_size: 4 },
-    'transport.nats': { servers: ['nats://127.0.0.1:4222'], subject_prefix: `otel${process.pid}x${kmPort}` },
-    'keystore.primary': { file_name: keystore.file, type: keystore.type, password: keystore.password, alias: keystore.alias },
-    'apim.oauth_config': { enable_token_encryption: true },
-    super_admin: { ...TEST_ADMIN },
-    'oauth.token_cleanup': { enable: false },
-    log: { level: 'warn' },
-    'devportal.server': { host: '127.0.0.1', port: dpPort, public_url: `http://127.0.0.1:${dpPort}` },
-    'devportal.database': { schema: schemas.dp, pool_size: 4 },
-    'observability.tracing': { enabled: true, endpoint: receiver.endpoint },
-  });
+  const config = await writeTestConfig(
+    tmp.dir,
+    'key-manager',
+    tracedDeploymentTables({
+      ports: { keyManager: kmPort, devportal: dpPort, keyManagerManagement: kmManagement, devportalManagement: dpManagement },
+      databaseUrl: `postgres://postgres:${DATABASE_PASSWORD}@127.0.0.1:5432/test`,
+      schemas,
+      subjectPrefix: `otel${process.pid}x${kmPort}`,
+      keystore,
+      endpoint: receiver.endpoint,
+    }),
+  );
   keyManager = serviceProcess({ service: 'key-manager', name: 'key-manager', configFile: config.file, baseUrl: `http://127.0.0.1:${kmPort}`, logDir: tmp.dir });
   portal = serviceProcess({ service: 'devportal', name: 'devportal', configFile: config.file, baseUrl: `http://127.0.0.1:${dpPort}`, logDir: tmp.dir });
   await keyManager.start();
@@ -90,13 +88,7 @@ describe('tracing with [observability.tracing] on', () => {
   });
 
   it('puts the portal request, its bus request, the Key Manager handling it and its SQL in one trace', () => {
-    const trace = receiver.spans.filter((s) => s.traceId === generateKeys.traceId);
-    const byId = new Map(trace.map((s) => [s.spanId, s]));
-    const ancestors = (span: ReceivedSpan): ReceivedSpan[] => {
-      const chain: ReceivedSpan[] = [];
-      for (let parent = byId.get(span.parentSpanId); parent; parent = byId.get(parent.parentSpanId)) chain.push(parent);
-      return chain;
-    };
+    const { trace, ancestors } = traceOf(receiver.spans, generateKeys);
     expect(generateKeys.resource['service.name']).toBe('devportal');
     expect(generateKeys.attributes['url.query']).toBe('trace_me=REDACTED');
 

@@ -5,11 +5,13 @@
 //                             when reachable, else the in-process bus.
 // Ctrl-C (or SIGTERM) stops the services, then the embedded database, and exits 0.
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pino, type DestinationStream } from 'pino';
 import { ConfigError, EX_CONFIG, loadConfig, loadConfigFor, readLauncherEnv, type DeploymentConfig, type LauncherEnv } from '@app/config';
 import { describeStartupFailure, InProcessBus, type BusOption } from '@app/platform';
+import { startServicesTracing, type ServicesTracing } from '@app/telemetry';
 import {
   DEFAULT_KEY_MANAGER_PORT,
   DEFAULT_NATS_URL,
@@ -42,6 +44,8 @@ const printError = (text: string) => process.stderr.write(`${text}\n`);
 type Cleanup = { name: string; run: () => Promise<void> };
 const cleanups: Cleanup[] = [];
 let stopping: Promise<void> | undefined;
+/** Set once the configuration is known, when `[observability.tracing]` is on for either service. */
+let tracing: ServicesTracing | undefined;
 
 /** Runs the cleanups in reverse order of registration, once. */
 function stopEverything(): Promise<void> {
@@ -177,7 +181,8 @@ async function planDevelopment(env: LauncherEnv, workspace: DevWorkspace): Promi
       bus: useNats ? { kind: 'nats', natsUrl, subjectPrefix: keyManager.nats.subjectPrefix } : { kind: 'in-process' },
     },
     configs: { keyManager, devportal },
-    bus: useNats ? { kind: 'nats' } : { kind: 'in-process', bus: new InProcessBus() },
+    // The Key Manager's handling of the portal's calls is traced as the Key Manager's.
+    bus: useNats ? { kind: 'nats' } : { kind: 'in-process', bus: new InProcessBus((handle) => (tracing ? tracing.runAs('key-manager', handle) : handle())) },
     notes,
     stateFile: workspace.stateFile,
     logs: `${path.join(DEV_FOLDER, DevFiles.logs)}/ (key-manager.log, devportal.log${database.kind === 'embedded' ? ', postgres.log' : ''})`,
@@ -213,7 +218,18 @@ async function main(): Promise<void> {
   print(modeLines(plan.state, plan.notes));
   if (stopping) return;
 
-  const services = await startServices(plan.configs, plan.bus, plan.logDestination);
+  // Tracing as each service does on its own ([observability.tracing] of each), its spans under its own name.
+  const instanceIds = { 'key-manager': `key-manager-${randomBytes(4).toString('hex')}`, devportal: `devportal-${randomBytes(4).toString('hex')}` };
+  tracing = await startServicesTracing(
+    { 'key-manager': plan.configs.keyManager.observability.tracing, devportal: plan.configs.devportal.observability.tracing },
+    { 'key-manager': { instanceId: instanceIds['key-manager'] }, devportal: { instanceId: instanceIds.devportal } },
+  );
+  if (tracing) {
+    cleanups.push({ name: 'tracing (sending the last spans)', run: tracing.shutdown });
+    const endpoints = [plan.configs.keyManager, plan.configs.devportal].filter((c) => c.observability.tracing.enabled).map((c) => redactUrl(c.observability.tracing.endpoint));
+    print(`launcher: tracing on: spans sent to ${[...new Set(endpoints)].join(' and ')}`);
+  }
+  const services = await startServices(plan.configs, plan.bus, plan.logDestination, tracing ? { instanceIds, runAs: tracing.runAs } : undefined);
   cleanups.push({ name: 'the services', run: services.stop });
   await plan.afterStart?.();
 

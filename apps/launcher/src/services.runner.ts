@@ -10,6 +10,13 @@ export interface ServiceConfigs {
   devportal: DeploymentConfig;
 }
 
+/** Tracing of the services in this process (`startServicesTracing` of `@app/telemetry`), when it is on. */
+export interface ServicesTracingOption {
+  /** Each service's instance id, as its spans name it. */
+  instanceIds: Record<'key-manager' | 'devportal', string>;
+  runAs<T>(service: string, work: () => T): T;
+}
+
 export interface RunningServices {
   /** Where each service's management port listens (`/metrics`, readiness details). */
   managementUrls: { keyManager: string; devportal: string };
@@ -30,19 +37,22 @@ export async function startServices(
   configs: ServiceConfigs,
   bus: BusOption,
   logDestination?: (service: 'key-manager' | 'devportal') => DestinationStream,
+  tracing?: ServicesTracingOption,
 ): Promise<RunningServices> {
+  const runAs = <T>(service: 'key-manager' | 'devportal', work: () => T): T => (tracing ? tracing.runAs(service, work) : work());
   const loggerFor = (service: 'key-manager' | 'devportal', config: DeploymentConfig): { identity: ProcessIdentity; logger: Logger } => {
-    const identity = new ProcessIdentity(service);
+    const identity = new ProcessIdentity(service, tracing?.instanceIds[service]);
     const destination = logDestination?.(service);
     return { identity, logger: destination ? createRootLogger(config, identity, destination) : createRootLogger(config, identity) };
   };
 
   const km = loggerFor('key-manager', configs.keyManager);
-  const keyManager: INestApplication = await startKeyManager({ config: configs.keyManager, ...km, bus });
+  // Everything each service sets going (its servers, connections, timers) runs as its own: its spans are its.
+  const keyManager: INestApplication = await runAs('key-manager', () => startKeyManager({ config: configs.keyManager, ...km, bus }));
   const portal = loggerFor('devportal', configs.devportal);
   let devportal: INestApplication;
   try {
-    devportal = await startDevportal({ config: configs.devportal, ...portal, bus });
+    devportal = await runAs('devportal', () => startDevportal({ config: configs.devportal, ...portal, bus }));
   } catch (error) {
     await keyManager.close().catch(() => undefined);
     throw error;

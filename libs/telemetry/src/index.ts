@@ -3,4 +3,4 @@
  * and nothing at all when tracing is off. The bus's context propagation lives in `libs/platform`.
  */
 export { prepareService, type PreparedService } from './prepare-service.js';
-export { redactQuery, startTracing, type TracedProcess, type Tracing } from './tracing.js';
+export { redactQuery, startServicesTracing, startTracing, type ServicesTracing, type TracedProcess, type Tracing } from './tracing.js';

@@ -11,6 +11,13 @@ type Responder = (body: string) => Promise<string>;
  */
 export class InProcessBus {
   private readonly responders = new Map<string, Responder>();
+
+  /**
+   * @param serve runs each request's handling (default: as it comes). `npm start` with tracing on passes
+   *   one that runs it as the Key Manager's, so its spans are the Key Manager's, not its caller's.
+   */
+  constructor(private readonly serve: <T>(handle: () => Promise<T>) => Promise<T> = (handle) => handle()) {}
+
   private readonly listeners = new Map<string, Set<(body: string) => void>>();
 
   /** Delivers a broadcast to this process's listeners of `subject`, after the caller's turn (as NATS would). */
@@ -37,7 +44,7 @@ export class InProcessBus {
   async request(pattern: string, body: string): Promise<string> {
     const responder = this.responders.get(pattern);
     if (!responder) throw new RpcTransportError('no-responders', `no responders for ${pattern}`);
-    return responder(body);
+    return this.serve(() => responder(body));
   }
 }
 
