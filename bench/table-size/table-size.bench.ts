@@ -5,6 +5,8 @@
  *
  *   npm run bench:table-size                       # 10K against 10M (builds the fixture: minutes, ~16 GB)
  *   BENCH_ROWS=1000000 npm run bench:table-size    # 10K against 1M
+ *   BENCH_IDS=v7 …                                 # stored rows with time-ordered ids (as this Key Manager writes them) instead of
+ *                                                  # random ones (as a table imported from WSO2 keeps them, the default)
  *   BENCH_KEEP=1 …                                 # keep the database `token_table_size_bench` (the 10K fixture) for the next run
  *
  * The fixture is built in SQL (generate_series), not through the API: rows expired, revoked, rotated and live
@@ -27,6 +29,7 @@ import { stringify } from 'smol-toml';
 import { STORED_SECRETS } from '@app/contracts';
 import { createPkcs12Keystore } from '@app/crypto';
 import { countStoredSecrets, runStatements, seedStoredValueCounts } from '@app/platform';
+import { LOAD_TOKENS } from '../../apps/key-manager/src/persistence/tokens.repository.js';
 import { basic, freePort, post, postgresCpu, postgresCpuBetween, processCpuSec, serveKeyManager, spawnServer, stopServer } from '../support/bench-kit.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -41,6 +44,11 @@ const CONNECTIONS = 50;
 const CLIENTS = 1000;
 const ADMIN = { username: 'admin', password: 'bench-admin-password' };
 const ISSUE_BODY = 'grant_type=client_credentials&scope=bench';
+/**
+ * The stored rows' ids: `v4` random, as a table imported from WSO2 keeps them (TOKEN_ID), or `v7` time-ordered
+ * (from each row's issue time), as this Key Manager writes them since it mints UUIDv7 row ids.
+ */
+const FIXTURE_IDS = process.env.BENCH_IDS === 'v7' ? 'v7' : 'v4';
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
@@ -168,18 +176,24 @@ async function buildFixture(db: pg.Client, rows: number, shapes: Shapes): Promis
     await db.query(
       `INSERT INTO oauth_tokens (id, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme, access_token_hash,
          refresh_token, refresh_token_scheme, refresh_token_hash, issued_at, expires_at, refresh_expires_at, revoked_at, state, family_id, signing_key_id)
-       SELECT gen_random_uuid(), 'fx-client-' || (1 + g % ${CLIENTS}), CASE WHEN refresh THEN 'user' || (g % 50000) END, 'default',
+       SELECT id, 'fx-client-' || (1 + g % ${CLIENTS}), CASE WHEN refresh THEN 'user' || (g % 50000) END, 'default',
               CASE WHEN jwt THEN 'JWT' ELSE 'Default' END, CASE WHEN refresh THEN 'password' ELSE 'client_credentials' END,
               CASE WHEN jwt THEN $3 ELSE $1 END, CASE WHEN jwt THEN $4 ELSE $2 END, encode(sha256(convert_to('fx-a-' || g, 'UTF8')), 'hex'),
               CASE WHEN refresh THEN $1 END, CASE WHEN refresh THEN $2 END, CASE WHEN refresh THEN encode(sha256(convert_to('fx-r-' || g, 'UTF8')), 'hex') END,
               issued, issued + interval '1 hour', CASE WHEN refresh THEN issued + interval '1 day' END,
               CASE WHEN kind IN (2, 3) THEN issued + interval '10 minutes' END,
               CASE WHEN kind IN (2, 3) THEN 'REVOKED' WHEN kind IN (4, 5) THEN 'INACTIVE' ELSE 'ACTIVE' END,
-              gen_random_uuid(), CASE WHEN jwt THEN $5 END
-         FROM (SELECT g, g % 4 = 0 AS jwt, g % 3 = 0 AS refresh, (g / 7) % 20 AS kind,
-                      CASE WHEN (g / 7) % 20 < 2 THEN now() - random() * interval '50 minutes'
-                           ELSE now() - interval '1 hour' - random() * interval '90 days' END AS issued
-                 FROM generate_series(${from}::bigint, ${to}::bigint) g) s`,
+              ${FIXTURE_IDS === 'v7' ? 'id' : 'gen_random_uuid()'}, CASE WHEN jwt THEN $5 END
+         FROM (SELECT *, ${
+           FIXTURE_IDS === 'v7'
+             ? // UUIDv7 from the issue time: 48 bits of milliseconds, '7', then a v4's random and variant bits.
+               `(lpad(to_hex((extract(epoch FROM issued) * 1000)::bigint), 12, '0') || '7' || substr(r, 14, 3) || substr(r, 17, 16))::uuid`
+             : 'gen_random_uuid()'
+         } AS id
+                 FROM (SELECT g, g % 4 = 0 AS jwt, g % 3 = 0 AS refresh, (g / 7) % 20 AS kind, replace(gen_random_uuid()::text, '-', '') AS r,
+                              CASE WHEN (g / 7) % 20 < 2 THEN now() - random() * interval '50 minutes'
+                                   ELSE now() - interval '1 hour' - random() * interval '90 days' END AS issued
+                         FROM generate_series(${from}::bigint, ${to}::bigint) g) s0) s`,
       [shapes.opaque.value, shapes.opaque.scheme, shapes.jwt.value, shapes.jwt.scheme, shapes.jwt.kid],
     );
     log(`  ${to.toLocaleString('en')} rows`);
@@ -330,6 +344,24 @@ async function fullScanReportMs(schema: string): Promise<number> {
   }
 }
 
+/**
+ * The plan of introspection's look-up (the statement the token loader sends, here for one token) on one schema,
+ * run twice: the second run shows the pages a warm server touches per look-up.
+ */
+async function explainLookup(instance: Instance): Promise<string> {
+  const db = await connect(instance.schema);
+  try {
+    const { tokenId } = instance.clients.get('opaque')!;
+    const { hash } = (await db.query<{ hash: string }>(`SELECT access_token_hash AS hash FROM oauth_tokens WHERE id = $1`, [tokenId])).rows[0]!;
+    const explain = async () =>
+      (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${LOAD_TOKENS.text}`, [[hash]])).rows.map((r) => r['QUERY PLAN']).join('\n');
+    await explain();
+    return await explain();
+  } finally {
+    await db.end();
+  }
+}
+
 async function deletedRows(db: pg.Client, schema: string): Promise<number> {
   const { rows } = await db.query<{ n: string }>(`SELECT n_tup_del AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'oauth_tokens'`, [schema]);
   return Number(rows[0]?.n ?? 0);
@@ -352,11 +384,12 @@ async function main(): Promise<void> {
   }
   await writeFile(keystore, p12, { mode: 0o600 });
   const small = new Instance('10K', SMALL, 'km_small', dir, keystore);
-  const large = new Instance(LARGE >= 1e6 ? `${LARGE / 1e6}M` : `${LARGE / 1e3}K`, LARGE, `km_rows_${LARGE}`, dir, keystore);
+  const large = new Instance(LARGE >= 1e6 ? `${LARGE / 1e6}M` : `${LARGE / 1e3}K`, LARGE, `km_rows_${LARGE}_${FIXTURE_IDS}`, dir, keystore);
   let cleaner: ChildProcess | undefined;
   try {
     await prepare(small);
     await prepare(large);
+    const plan = await explainLookup(large);
     const reportMs = { small: await storedValuesReportMs(small.schema), large: await storedValuesReportMs(large.schema) };
     const scanMs = { small: await fullScanReportMs(small.schema), large: await fullScanReportMs(large.schema) };
     for (const instance of [small, large]) for (const format of ['opaque', 'JWT'] as const) await load(instance, 'issue', format, 1); // warm-up
@@ -410,7 +443,7 @@ async function main(): Promise<void> {
     // The clean-up changed the large fixture: a kept database builds it again next time.
     await db.query(`DROP SCHEMA "${large.schema}" CASCADE`);
 
-    const header = `${CONNECTIONS} connections; ${ROUNDS} rounds of ${ROUND_SEC} s per size and scenario; RSA-OAEP token encryption; Node ${process.version}`;
+    const header = `${CONNECTIONS} connections; stored rows' ids ${FIXTURE_IDS === 'v7' ? 'UUIDv7 (time-ordered)' : 'UUIDv4 (random, as imported from WSO2)'}; ${ROUNDS} rounds of ${ROUND_SEC} s per size and scenario; RSA-OAEP token encryption; Node ${process.version}`;
     process.stdout.write(`\n${header}\n\n${table(lines, (l) => (l.label.endsWith(`${large.label} rows`) ? lines[lines.indexOf(l) - 1] : undefined), `${large.label}/10K`)}\n`);
     process.stdout.write(
       `\nStart-up (spawn to listening, migrations and readability check included): 10K ${small.startSec.toFixed(1)} s, ${large.label} ${large.startSec.toFixed(1)} s\n` +
@@ -418,6 +451,7 @@ async function main(): Promise<void> {
         `the same by a GROUP BY over every column (as before the running counts): 10K ${scanMs.small.toFixed(1)} ms, ${large.label} ${scanMs.large.toFixed(1)} ms\n`,
     );
     process.stdout.write(`\nWhile the clean-up job runs on the ${large.label} table:\n\n${table(cleanupLines, (l) => (l.label.endsWith('running') ? cleanupLines[cleanupLines.indexOf(l) - 1] : undefined), 'running/paused')}\n`);
+    process.stdout.write(`\nIntrospection's look-up on the ${large.label} table, EXPLAIN (ANALYZE, BUFFERS), warm:\n\n${plan}\n`);
     process.stdout.write(`\nClean-up deleted ${deletedWhileRunning.toLocaleString('en')} rows in the ${runningSec} s it ran under load (${Math.round(deletedWhileRunning / runningSec)} rows/s)\n`);
   } finally {
     // Killed, not stopped: a stopping Key Manager finishes its clean-up round first.

@@ -70,7 +70,8 @@ const COLUMNS = `id, client_id, username, scopes, token_type, grant_type, access
   extract(epoch FROM refresh_expires_at)::float8 AS rexp, state, family_id, signing_key_id,
   extract(epoch FROM auth_time)::float8 AS auth_time`;
 
-const LOAD_TOKENS = {
+/** The token loader's look-up by hash (exported for bench/table-size's EXPLAIN). */
+export const LOAD_TOKENS = {
   name: 'km_load_tokens',
   text: `SELECT ${COLUMNS} FROM oauth_tokens WHERE access_token_hash = ANY($1::text[]) OR refresh_token_hash = ANY($1::text[])`,
 };
