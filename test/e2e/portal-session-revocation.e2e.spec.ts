@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BusEvents } from '@app/contracts';
-import { BusConnection, connectNats } from '@app/platform';
+import { pino } from 'pino';
+import { BusConnection, connectNats, DeploymentIdentity, ProcessIdentity } from '@app/platform';
+import { captureLogs } from '../support/log-capture.js';
 import { startNatsCluster } from '../support/nats-cluster.js';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats.js';
 import { devportalApi, devportalOverlay, startDevportalForTest, writeDevportalOnlyConfig, type DevportalUnderTest } from '../support/devportal.js';
@@ -129,6 +131,52 @@ describe('broadcasts on the bus', () => {
       await listener.onApplicationShutdown();
       await publisher.onApplicationShutdown();
       await cluster.stop();
+    }
+  });
+
+  // Two deployments on one NATS server and subject prefix (foreign-deployment.e2e.spec.ts): each broadcast
+  // names its sender's deployment, and a listener ignores those of another one (counted, logged once).
+  it("carries the sender's deployment; a listener ignores another deployment's broadcasts, counts them and logs the sender once", async () => {
+    const nats = await startPrivateNats();
+    const logs = captureLogs();
+    const config = { nats: { servers: [nats.url], subjectPrefix: 'shared' } } as Parameters<typeof connectNats>[0];
+    const member = async (service: 'key-manager' | 'devportal', deploymentId: string, ignored?: () => void) => {
+      const identity = new ProcessIdentity(service);
+      const deployment = new DeploymentIdentity(identity, config, pino(logs.stream));
+      deployment.adopt(deploymentId);
+      const nc = await connectNats(config, identity.instanceId);
+      return { identity, nc, bus: new BusConnection('nats', { request: () => Promise.reject(new Error('unused')), close: () => nc.drain() }, nc, { subjectPrefix: 'shared' }, { identity, deployment, ...(ignored ? { ignored } : {}) }) };
+    };
+    let ignored = 0;
+    const portal = await member('devportal', 'deployment-a', () => ignored++);
+    const own = await member('key-manager', 'deployment-a');
+    const other = await member('key-manager', 'deployment-b');
+    const raw = await connectNats(config, 'raw-listener');
+    const heard: unknown[] = [];
+    const onWire: unknown[] = [];
+    try {
+      portal.bus.listen(BusEvents.PortalSessionsEnded, (payload) => heard.push(payload), () => undefined);
+      raw.subscribe(`shared.${BusEvents.PortalSessionsEnded}`, { callback: (_err, msg) => void onWire.push(msg.json()) });
+      await Promise.all([portal.nc.flush(), raw.flush()]);
+      other.bus.publish(BusEvents.PortalSessionsEnded, { usernames: ['alice'] });
+      other.bus.publish(BusEvents.PortalSessionsEnded, { usernames: ['bob'] });
+      await other.nc.flush();
+      own.bus.publish(BusEvents.PortalSessionsEnded, { usernames: ['carol'] });
+      await own.nc.flush();
+      for (let i = 0; i < 100 && (heard.length === 0 || onWire.length < 3); i++) await sleep(20);
+      await sleep(200);
+      expect(heard).toEqual([{ usernames: ['carol'] }]);
+      expect(ignored).toBe(2);
+      expect(onWire).toContainEqual({ usernames: ['carol'], sender: { service: 'key-manager', instanceId: own.identity.instanceId, deployment: 'deployment-a' } });
+      expect(onWire).toContainEqual({ usernames: ['alice'], sender: { service: 'key-manager', instanceId: other.identity.instanceId, deployment: 'deployment-b' } });
+      const errors = logs.entries().filter((e) => e['level'] === 50);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ foreign: { service: 'key-manager', instanceId: other.identity.instanceId, deployment: 'deployment-b' }, deployment: 'deployment-a' });
+      expect(String(errors[0]!['msg'])).toMatch(/sent a broadcast this instance heard \(ignored\)/);
+    } finally {
+      for (const m of [portal, own, other]) await m.bus.onApplicationShutdown();
+      await raw.drain();
+      await nats.stop();
     }
   });
 });

@@ -1,3 +1,5 @@
+import type { PeerService } from './envelope.js';
+
 /**
  * NATS subjects served by the Key Manager. Every instance subscribes in the queue group named by
  * `[transport.nats] queue` (default {@link KEY_MANAGER_QUEUE}), so a request reaches exactly one instance
@@ -96,6 +98,17 @@ export const BusEvents = {
    */
   PortalSessionsEnded: 'te.events.portal-sessions-ended',
 } as const;
+
+/**
+ * Who sent a broadcast: carried in every one, beside the event's own fields, as `sender`. A listener of
+ * another deployment (two deployments on one NATS server and subject prefix) ignores it; one without
+ * `deployment` (a sender that does not know its deployment yet, or of a release before this field) is heard.
+ */
+export interface BroadcastSender {
+  service: PeerService;
+  instanceId: string;
+  deployment?: string;
+}
 
 /** The body of {@link BusEvents.PortalSessionsEnded}. */
 export interface PortalSessionsEndedEvent {

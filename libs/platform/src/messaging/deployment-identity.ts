@@ -10,8 +10,8 @@ export interface ForeignInstance {
   service: PeerService;
   instanceId: string;
   deployment: string;
-  /** How it was met: `discovery`, `request` (it sent us one), `reply` (it answered one of ours). */
-  via: 'discovery' | 'request' | 'reply';
+  /** How it was met: `discovery`, `request` (it sent us one), `reply` (it answered one of ours), `broadcast` (we heard one of its, and ignored it). */
+  via: 'discovery' | 'request' | 'reply' | 'broadcast';
   lastSeenAt: Date;
 }
 
@@ -65,7 +65,14 @@ export class DeploymentIdentity {
     this.foreign.set(peer.instanceId, { service: peer.service, instanceId: peer.instanceId, deployment: peer.deployment, via, lastSeenAt: new Date() });
     if (known) return;
     const prefix = this.config.nats.subjectPrefix;
-    const what = via === 'request' ? 'sent this instance a request (refused)' : via === 'reply' ? 'answered a call of this instance (its answer was refused)' : 'answers on the same subjects';
+    const what =
+      via === 'request'
+        ? 'sent this instance a request (refused)'
+        : via === 'reply'
+          ? 'answered a call of this instance (its answer was refused)'
+          : via === 'broadcast'
+            ? 'sent a broadcast this instance heard (ignored)'
+            : 'answers on the same subjects';
     this.logger.error(
       { foreign: { service: peer.service, instanceId: peer.instanceId, deployment: peer.deployment }, deployment: this.current, subjectPrefix: prefix },
       `${peer.service} instance ${peer.instanceId} of another deployment (${peer.deployment}; this one is ${this.current ?? 'not known yet'}) ${what}: ` +

@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ServerNats, type MicroserviceOptions } from '@nestjs/microservices';
-import { busSubject } from '@app/contracts';
+import { Counter } from 'prom-client';
+import { busSubject, type BroadcastSender } from '@app/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DeploymentConfig } from '@app/config';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
@@ -16,6 +17,16 @@ import { RPC_TRANSPORT, type RpcTransport } from './rpc-transport.js';
 /** Which bus the services use: NATS (every deployment) or an in-process bus (single-process development mode). */
 export type BusOption = { kind: 'nats' } | { kind: 'in-process'; bus: InProcessBus };
 
+/**
+ * Who this process is on the bus, for broadcasts: each one it sends says so (`sender`), and those of
+ * another deployment are ignored — and counted (`ignored`), and each sending instance logged once.
+ */
+export interface BroadcastOrigin {
+  identity: ProcessIdentity;
+  deployment: DeploymentIdentity;
+  ignored?: () => void;
+}
+
 /** This process's own bus connection: requests to the Key Manager, broadcasts, health. */
 @Injectable()
 export class BusConnection implements OnApplicationShutdown {
@@ -27,6 +38,8 @@ export class BusConnection implements OnApplicationShutdown {
     /** The raw NATS connection (absent in-process). */
     readonly nats: NatsConnection | undefined,
     private readonly broadcast: { subjectPrefix: string } | { local: InProcessBus },
+    /** Absent: broadcasts go without `sender` and every one is heard. */
+    private readonly origin?: BroadcastOrigin,
   ) {}
 
   /**
@@ -34,15 +47,20 @@ export class BusConnection implements OnApplicationShutdown {
    * subject prefix. Fire and forget: while NATS is reconnecting the client holds it and sends it on the
    * next node.
    */
-  publish(subject: string, payload: unknown): void {
-    const body = JSON.stringify(payload);
+  publish(subject: string, payload: object): void {
+    const sender: BroadcastSender | undefined = this.origin && {
+      service: this.origin.identity.service,
+      instanceId: this.origin.identity.instanceId,
+      ...(this.origin.deployment.id !== undefined ? { deployment: this.origin.deployment.id } : {}),
+    };
+    const body = JSON.stringify(sender ? { ...payload, sender } : payload);
     if ('local' in this.broadcast) return this.broadcast.local.publish(subject, body);
     if (this.nats && !this.nats.isClosed() && !this.nats.isDraining()) this.nats.publish(busSubject(this.broadcast.subjectPrefix, subject), body);
   }
 
   /**
-   * Calls `handle` with each broadcast on `subject` (not in a queue group: every instance gets every one),
-   * and `missed` after each reconnection to NATS — broadcasts sent while this instance was cut off are
+   * Calls `handle` with each broadcast on `subject` (not in a queue group: every instance gets every one;
+   * without its `sender`), except those another deployment sent, and `missed` after each reconnection to NATS — broadcasts sent while this instance was cut off are
    * lost, so whatever they could have changed must be treated as changed. Stops at shutdown.
    */
   listen(subject: string, handle: (payload: unknown) => void, missed: () => void): void {
@@ -52,6 +70,11 @@ export class BusConnection implements OnApplicationShutdown {
         payload = JSON.parse(body);
       } catch {
         return; // not ours: a malformed broadcast is ignored
+      }
+      if (payload !== null && typeof payload === 'object' && 'sender' in payload) {
+        const { sender, ...event } = payload as { sender?: Partial<BroadcastSender> };
+        if (this.isForeign(sender)) return;
+        payload = event;
       }
       handle(payload);
     };
@@ -78,6 +101,16 @@ export class BusConnection implements OnApplicationShutdown {
       listening = false;
       subscription.unsubscribe();
     });
+  }
+
+  /** Whether `sender` is of another deployment (then noted: logged once per instance, and counted). */
+  private isForeign(sender: Partial<BroadcastSender> | undefined): boolean {
+    const deployment = this.origin?.deployment;
+    if (!deployment || !deployment.isForeign(sender?.deployment)) return false;
+    const service = sender?.service === 'key-manager' || sender?.service === 'devportal' || sender?.service === 'cli' ? sender.service : 'key-manager';
+    deployment.noteForeign({ service, instanceId: String(sender?.instanceId ?? 'unknown'), deployment: sender!.deployment! }, 'broadcast');
+    this.origin?.ignored?.();
+    return true;
   }
 
   connected(): boolean {
@@ -147,11 +180,17 @@ export class MessagingModule {
       providers: [
         {
           provide: BusConnection,
-          inject: [DEPLOYMENT_CONFIG, ProcessIdentity],
-          useFactory: async (config: DeploymentConfig, identity: ProcessIdentity) => {
-            if (bus.kind === 'in-process') return new BusConnection('in-process', new InProcessRpcTransport(bus.bus), undefined, { local: bus.bus });
+          inject: [DEPLOYMENT_CONFIG, ProcessIdentity, DeploymentIdentity, MetricsRegistry],
+          useFactory: async (config: DeploymentConfig, identity: ProcessIdentity, deployment: DeploymentIdentity, metrics: MetricsRegistry) => {
+            const ignored = new Counter({
+              name: 'bus_foreign_broadcasts_ignored_total',
+              help: 'Broadcasts (te.events.*) from an instance of another deployment on the same NATS server and subject prefix, ignored',
+              registers: [metrics.registry],
+            });
+            const origin: BroadcastOrigin = { identity, deployment, ignored: () => ignored.inc() };
+            if (bus.kind === 'in-process') return new BusConnection('in-process', new InProcessRpcTransport(bus.bus), undefined, { local: bus.bus }, origin);
             const nc = await connectNats(config, identity.instanceId);
-            return new BusConnection('nats', new NatsRpcTransport(nc, config.nats.subjectPrefix), nc, { subjectPrefix: config.nats.subjectPrefix });
+            return new BusConnection('nats', new NatsRpcTransport(nc, config.nats.subjectPrefix), nc, { subjectPrefix: config.nats.subjectPrefix }, origin);
           },
         },
         { provide: RPC_TRANSPORT, inject: [BusConnection], useFactory: (c: BusConnection) => c.transport },
