@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type ConfigError, loadConfig, type DeploymentConfig } from '@app/config';
+import { createSelfSignedTlsCertificate } from '@app/crypto';
 import { REPO_ROOT } from './support/built-dist.js';
 import {
   argvOf,
@@ -34,6 +35,12 @@ const { resolved: compose } = loadComposeFile(COMPOSE_FILE, envExample);
 const FRESH: Record<(typeof APP_SECRETS)[number], string> = { db_password: '5c0ffee0d1b2a3', keystore_password: '6bead5e7f8a9b0', admin_password: '7a11ce4b3c2d1e' };
 const FRESH_NATS = { 'key-manager': '8a7e5f0b1c2d3e', devportal: '9d0e1f2a3b4c5d', cli: 'ae1f2b3c4d5e6f' } as const;
 const SECRET_MOUNT = '/run/secrets/';
+/** [database] ssl_ca_file: the certificate tls-init writes into the volume postgres-ca (made in beforeAll). */
+const POSTGRES_CA_FILE = '/etc/postgres-ca/postgres-ca.pem';
+let files: ReadonlyMap<string, string>;
+beforeAll(async () => {
+  files = new Map([[POSTGRES_CA_FILE, (await createSelfSignedTlsCertificate({ hosts: ['postgres'], validityDays: 2 })).certificatePem]]);
+});
 
 afterAll(() => {
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
@@ -76,7 +83,7 @@ function configMount(name: string) {
 function containerConfig(name: 'key-manager' | 'devportal', secrets: Record<string, string> = FRESH): DeploymentConfig {
   expect(configMount(name).file).toBe(path.join(REPO_ROOT, 'deploy/config/deployment.toml'));
   // The container's /run/secrets/nats_password is its own service's NATS secret.
-  return loadConfig({ service: name, file: withSecrets({ nats_password: FRESH_NATS[name], ...secrets }), env: { ...runtime.env, ...environmentOf(service(name)) } });
+  return loadConfig({ service: name, file: withSecrets({ nats_password: FRESH_NATS[name], ...secrets }), env: { ...runtime.env, ...environmentOf(service(name)) }, files });
 }
 
 describe('docker-compose.yml', () => {
@@ -237,6 +244,13 @@ describe('docker-compose.yml', () => {
         password: FRESH.db_password,
         database: postgres['POSTGRES_DB'],
       });
+      // PostgreSQL over TLS only, checking the certificate tls-init made for the host name the URL names,
+      // from the volume it writes the certificate alone to.
+      expect({ sslMode: config.database.sslMode, sslCaFile: config.database.sslCaFile }).toEqual({ sslMode: 'verify-full', sslCaFile: POSTGRES_CA_FILE });
+      const postgresCaMount = mountsOf(service(name)).find((m) => m.source === 'postgres-ca')!;
+      expect({ target: postgresCaMount.target, read_only: postgresCaMount.read_only }).toEqual({ target: path.dirname(POSTGRES_CA_FILE), read_only: true });
+      const postgresCaOut = `${mountsOf(service('tls-init')).find((m) => m.source === 'postgres-ca')!.target}/${path.basename(POSTGRES_CA_FILE)}`;
+      expect(argvOf(service('tls-init').command).join(' ')).toContain(`--certificate-out ${postgresCaOut} --host ${db.hostname}`);
       // NATS over TLS only, trusting the certificate tls-init made for it, from the volume it is written to.
       expect(config.nats.servers).toEqual(['tls://nats:4222']);
       const caMount = mountsOf(service(name)).find((m) => m.source === 'nats-ca')!;
@@ -267,6 +281,33 @@ describe('docker-compose.yml', () => {
       if (name !== 'nats' && name !== 'tls-init') expect({ name, mountsKey: mountsOf(entry).some((m) => m.source === 'nats-tls') }).toEqual({ name, mountsKey: false });
     }
     expect(dependenciesOf(service('nats'))['tls-init']).toBe('service_completed_successfully');
+  });
+
+  it('runs PostgreSQL with TLS and scram passwords only over TCP, its key in a volume only it and tls-init mount', () => {
+    const argv = argvOf(service('postgres').command).join(' ');
+    const setting = (name: string) => new RegExp(`-c ${name}=(\\S+)`).exec(argv)?.[1];
+    expect({ ssl: setting('ssl'), passwordEncryption: setting('password_encryption') }).toEqual({ ssl: 'on', passwordEncryption: 'scram-sha-256' });
+    // The key file the server reads is the copy, owned by postgres and mode 0600, of what tls-init writes.
+    const pemOut = /--out (\S+) --certificate-out \S+ --host postgres/.exec(argvOf(service('tls-init').command).join(' '))![1]!;
+    const tlsMount = mountsOf(service('postgres')).find((m) => m.source === 'postgres-tls')!;
+    expect({ target: tlsMount.target, read_only: tlsMount.read_only }).toEqual({ target: path.dirname(pemOut), read_only: true });
+    expect(argv).toContain(`install -o postgres -g postgres -m 0600 ${pemOut} ${setting('ssl_key_file')} &&`);
+    expect(setting('ssl_cert_file')).toBe(setting('ssl_key_file'));
+    for (const [name, entry] of Object.entries(compose.services)) {
+      if (name !== 'postgres' && name !== 'tls-init') expect({ name, mountsKey: mountsOf(entry).some((m) => m.source === 'postgres-tls') }).toEqual({ name, mountsKey: false });
+    }
+    expect(dependenciesOf(service('postgres'))['tls-init']).toBe('service_completed_successfully');
+    // pg_hba.conf: the socket inside the container trusted (entrypoint, psql in the container), TCP only with TLS and scram.
+    const hbaFile = setting('hba_file')!;
+    const hbaMount = mountsOf(service('postgres')).find((m) => m.target === path.dirname(hbaFile))!;
+    expect(hbaMount).toMatchObject({ type: 'bind', read_only: true });
+    const hba = readFileSync(path.resolve(REPO_ROOT, hbaMount.source!, path.basename(hbaFile)), 'utf8');
+    const lines = hba.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#')).map((line) => line.trim().split(/\s+/));
+    expect(lines).toEqual([['local', 'all', 'all', 'trust'], ['hostssl', 'all', 'all', 'all', 'scram-sha-256']]);
+    // The health check goes over TCP and TLS, as the services do (the socket answers during initialisation too).
+    expect(JSON.stringify(service('postgres').healthcheck?.test)).toContain('host=127.0.0.1 sslmode=require');
+    // The operator CLI trusts the same CA.
+    expect(mountsOf(service('cli')).find((m) => m.source === 'postgres-ca')).toMatchObject({ target: path.dirname(POSTGRES_CA_FILE), read_only: true });
   });
 
   it('monitors on demand: Prometheus (profile monitoring) scrapes the management ports of the services and the proxy', () => {

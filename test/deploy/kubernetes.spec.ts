@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig, type DeploymentConfig } from '@app/config';
+import { createSelfSignedTlsCertificate } from '@app/crypto';
 import { REPO_ROOT } from './support/built-dist.js';
 import { argvOf, environmentOf, loadComposeFile, readEnvFile, type ComposeService } from './support/compose-file.js';
 import { readDockerfileStages } from './support/dockerfile.js';
@@ -24,6 +25,13 @@ const compose = loadComposeFile(path.join(REPO_ROOT, 'docker-compose.yml'), read
 const haproxy = readFileSync(path.join(REPO_ROOT, 'deploy/proxy/haproxy.cfg'), 'utf8');
 const runtime = readDockerfileStages(path.join(REPO_ROOT, 'deploy/Dockerfile')).at(-1)!;
 const rendered = Object.fromEntries(OVERLAYS.map((overlay) => [overlay, renderKustomization(path.join(KUBERNETES, 'overlays', overlay))]));
+
+/** [database] ssl_ca_file of both deployment.toml files: CloudNativePG's CA here, tls-init's in Compose (made in beforeAll). */
+const POSTGRES_CA_FILE = '/etc/postgres-ca/postgres-ca.pem';
+let files: ReadonlyMap<string, string>;
+beforeAll(async () => {
+  files = new Map([[POSTGRES_CA_FILE, (await createSelfSignedTlsCertificate({ hosts: ['apim-postgres-rw'], validityDays: 2 })).certificatePem]]);
+});
 
 const temporary: string[] = [];
 afterAll(() => {
@@ -56,7 +64,7 @@ interface PodSpec {
   volumes: {
     name: string;
     configMap?: { name: string };
-    secret?: { secretName: string; defaultMode: number };
+    secret?: { secretName: string; defaultMode?: number; items?: { key: string; path: string }[] };
     projected?: { defaultMode: number; sources: { secret?: { name: string; items: { key: string; path: string }[] } }[] };
     emptyDir?: object;
   }[];
@@ -87,7 +95,7 @@ function podConfig(objects: KubeObject[], service: (typeof SERVICES)[number], se
   for (const [name, value] of Object.entries(secrets)) writeFileSync(path.join(dir, name), `${value}\n`);
   const file = path.join(dir, 'deployment.toml');
   writeFileSync(file, data[path.basename(configFile)]!.replaceAll(`$file{${mountOf('secrets')}/`, `$file{${dir}/`));
-  return loadConfig({ service, file, env: { ...runtime.env, ...env } });
+  return loadConfig({ service, file, env: { ...runtime.env, ...env }, files });
 }
 
 /** Compose's config, read as compose.spec.ts reads it. */
@@ -96,7 +104,7 @@ function composeConfig(service: (typeof SERVICES)[number]): DeploymentConfig {
   for (const [name, value] of Object.entries(VALUES)) writeFileSync(path.join(dir, name), `${value}\n`);
   const file = path.join(dir, 'deployment.toml');
   writeFileSync(file, readFileSync(path.join(REPO_ROOT, 'deploy/config/deployment.toml'), 'utf8').replaceAll('$file{/run/secrets/', `$file{${dir}/`));
-  return loadConfig({ service, file, env: { ...runtime.env, ...environmentOf(composeService(service)) } });
+  return loadConfig({ service, file, env: { ...runtime.env, ...environmentOf(composeService(service)) }, files });
 }
 
 /** Which Service an Ingress sends a path to (Kubernetes' rules: an Exact match first, then the longest Prefix by whole segments). */
@@ -292,6 +300,11 @@ describe('deploy/kubernetes', () => {
         expect(config.nats.password).toBe(VALUES.nats_password);
         expect(path.dirname(config.nats.tlsCaFile!)).toBe(main.volumeMounts.find((m) => m.name === 'nats-ca')!.mountPath);
         expect(pod.volumes.find((v) => v.name === 'nats-ca')!.configMap!.name).toBe('apim-nats-ca');
+        // PostgreSQL over TLS, checking the certificate against the CA in CloudNativePG's Secret: its ca.crt
+        // alone (the Secret holds the CA's private key too).
+        expect({ sslMode: config.database.sslMode, sslCaFile: config.database.sslCaFile }).toEqual({ sslMode: 'verify-full', sslCaFile: POSTGRES_CA_FILE });
+        expect(main.volumeMounts.find((m) => m.name === 'postgres-ca')!.mountPath).toBe(path.dirname(POSTGRES_CA_FILE));
+        expect(pod.volumes.find((v) => v.name === 'postgres-ca')!.secret).toEqual({ secretName: 'apim-postgres-ca', items: [{ key: 'ca.crt', path: path.basename(POSTGRES_CA_FILE) }] });
         expect(secrets.defaultMode).toBe(0o440);
         // Whole folders, read-only, no subPath (an updated Secret or ConfigMap reaches the files).
         for (const mount of main.volumeMounts.filter((m) => m.mountPath !== '/tmp')) expect({ ...mount, readOnly: mount.readOnly === true, subPath: mount.subPath }).toMatchObject({ readOnly: true, subPath: undefined });

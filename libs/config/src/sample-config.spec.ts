@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createSelfSignedTlsCertificate } from '@app/crypto';
 import { loadConfig } from './index.js';
 
 // The sample shipped for Docker Compose must keep loading: it is what operators copy.
@@ -12,6 +13,12 @@ const SAMPLE = fileURLToPath(new URL('../../../deploy/config/deployment.toml', i
 // nats_password is each container's own NATS password (docker-compose.yml mounts the service's secret there).
 const SECRETS = { db_password: 'sample-db-pass', keystore_password: 'sample-keystore-pass', admin_password: 'sample-admin-pass', nats_password: 'sample-nats-pass' };
 const ENV = { PUBLIC_URL: 'https://localhost:8443' };
+// [database] ssl_ca_file: the certificate tls-init writes for the host "postgres", supplied as the file's content.
+const POSTGRES_CA_FILE = '/etc/postgres-ca/postgres-ca.pem';
+let files: ReadonlyMap<string, string>;
+beforeAll(async () => {
+  files = new Map([[POSTGRES_CA_FILE, (await createSelfSignedTlsCertificate({ hosts: ['postgres'], validityDays: 2 })).certificatePem]]);
+});
 const dir = mkdtempSync(join(tmpdir(), 'sample-config-'));
 const file = join(dir, 'deployment.toml');
 writeFileSync(file, readFileSync(SAMPLE, 'utf8').replaceAll('$file{/run/secrets/', `$file{${dir}/`));
@@ -29,10 +36,10 @@ describe('deploy/config/deployment.toml', () => {
   });
 
   it('loads for the key manager', () => {
-    const config = loadConfig({ service: 'key-manager', file, env: ENV });
+    const config = loadConfig({ service: 'key-manager', file, env: ENV, files });
 
     expect(config.server).toMatchObject({ port: 9443, publicUrl: 'https://localhost:8443', trustProxy: true });
-    expect(config.database).toEqual({ url: 'postgres://apim:sample-db-pass@postgres:5432/apim', schema: 'key_manager', poolSize: 10 });
+    expect(config.database).toEqual({ url: 'postgres://apim:sample-db-pass@postgres:5432/apim', schema: 'key_manager', poolSize: 10, sslMode: 'verify-full', sslCaFile: POSTGRES_CA_FILE });
     expect(config.nats).toMatchObject({ servers: ['tls://nats:4222'], user: 'key-manager', password: 'sample-nats-pass', tlsCaFile: '/etc/nats-ca/nats-ca.pem' });
     expect(config.keystore.primary).toEqual({
       file: '/keystore/primary.p12',
@@ -47,7 +54,7 @@ describe('deploy/config/deployment.toml', () => {
   });
 
   it('loads for the developer portal, with its port and schema', () => {
-    const config = loadConfig({ service: 'devportal', file, env: ENV });
+    const config = loadConfig({ service: 'devportal', file, env: ENV, files });
 
     expect(config.server.port).toBe(9444);
     expect(config.database.schema).toBe('devportal');
@@ -56,9 +63,10 @@ describe('deploy/config/deployment.toml', () => {
   });
 
   it('loads for the CLI', () => {
-    const config = loadConfig({ service: 'cli', file, env: ENV });
+    const config = loadConfig({ service: 'cli', file, env: ENV, files });
     expect(config.database.schema).toBe('key_manager');
     expect(config.nats).toMatchObject({ user: 'cli', tlsCaFile: '/etc/nats-ca/nats-ca.pem' });
+    expect(config.database).toMatchObject({ sslMode: 'verify-full', sslCaFile: POSTGRES_CA_FILE });
   });
 
   it('names the files and variables it needs when they are missing, never their contents', () => {

@@ -232,6 +232,26 @@ describe('docker-compose.yml on a real Docker engine', () => {
     expect(client![0]).not.toContain(keys.consumerSecret);
   });
 
+  it('lets the services reach PostgreSQL over TLS only, with the password: every connection of theirs encrypted, a plain one refused', async () => {
+    // Both services use the database just now (a pool closes connections idle for 10 s): a portal listing, a token.
+    expect((await fetch(`${portalApi}/applications`, { headers: { authorization: `Bearer ${bearer}` } })).status).toBe(200);
+    await api.clientCredentialsToken(consumer);
+    // Every client backend of the apim user but this query's own (psql over the container's socket).
+    const backends = await stack.sql(
+      "SELECT a.application_name, s.ssl, s.version FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'apim' AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()",
+    );
+    expect(backends.length).toBeGreaterThanOrEqual(2);
+    for (const [application, ssl, version] of backends) expect({ application, ssl, version }).toEqual({ application, ssl: 't', version: expect.stringMatching(/^TLSv1\.[23]$/) });
+    // With the right password over TCP: refused without TLS (pg_hba.conf has no `host` line), accepted with it.
+    const attempt = (sslmode: string) =>
+      stack.compose(['exec', '-T', 'postgres', 'sh', '-c', `PGPASSWORD="$(cat /run/secrets/db_password)" psql -At -c 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()' "host=postgres user=apim dbname=apim sslmode=${sslmode}"`]);
+    const plain = await attempt('disable');
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr).toMatch(/no pg_hba\.conf entry for host .* no encryption/);
+    const encrypted = await attempt('require');
+    expect({ code: encrypted.code, stdout: encrypted.stdout.trim() }).toEqual({ code: 0, stdout: 't' });
+  });
+
   it('scales the Key Manager to 3 instances that share the requests the portal sends over NATS', async () => {
     const started = Date.now();
     await stack.up(['--scale', 'key-manager=3']);
