@@ -40,6 +40,18 @@ interface Row {
   rowsPerSecond: number;
   peakMiB: number;
   bareRowsPerSecond: number;
+  /** Share of the run's row updates that were HOT (no new index entries), from pg_stat_user_tables. */
+  hotShare: number;
+}
+
+/** Row updates and HOT row updates of the bench's oauth_tokens so far (the command's backends report theirs as they exit). */
+async function updateCounts(pool: pg.Pool, schema: string): Promise<{ upd: number; hot: number }> {
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // the statistics a backend sends on exit
+  const { rows } = await pool.query<{ upd: string; hot: string }>(
+    `SELECT n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'oauth_tokens'`,
+    [schema],
+  );
+  return { upd: Number(rows[0]?.upd ?? 0), hot: Number(rows[0]?.hot ?? 0) };
 }
 
 async function seed(pool: pg.Pool, schema: string, rows: number): Promise<void> {
@@ -190,9 +202,12 @@ async function main(): Promise<void> {
     const run = async (scenario: string, count: number, config: string, fresh: boolean, bareRate: number, threads = CORES) => {
       if (fresh) await seed(pool, kmSchema, count);
       process.stderr.write(`${scenario}, ${threads} thread(s): ${count} rows…\n`);
+      const before = await updateCounts(pool, kmSchema);
       const r = migrate(config, threads);
       if (r.migrated < count) throw new Error(`${scenario}: migrated ${r.migrated} of ${count}`);
-      rows.push({ scenario, threads, rows: count, seconds: r.seconds, rowsPerSecond: count / r.seconds, peakMiB: r.peakMiB, bareRowsPerSecond: bareRate });
+      const after = await updateCounts(pool, kmSchema);
+      const hotShare = (after.hot - before.hot) / Math.max(1, after.upd - before.upd);
+      rows.push({ scenario, threads, rows: count, seconds: r.seconds, rowsPerSecond: count / r.seconds, peakMiB: r.peakMiB, bareRowsPerSecond: bareRate, hotShare });
     };
     await run('plaintext → RSA-OAEP', Math.round(ROWS / 5), rsaConfig, true, bareEncrypt);
     await run('plaintext → RSA-OAEP', ROWS, rsaConfig, true, bareEncrypt);
@@ -201,7 +216,7 @@ async function main(): Promise<void> {
     await run('RSA-OAEP → AES-GCM', ROWS, aesConfig, false, bareReencrypt);
     process.stderr.write(`the pool alone, ${CORES} thread(s): ${ROWS} rows…\n`);
     const alone = await poolAlone(key, ROWS, CORES);
-    rows.push({ scenario: 'RSA-OAEP → AES-GCM, the pool alone (no database)', threads: CORES, rows: ROWS, seconds: ROWS / alone, rowsPerSecond: alone, peakMiB: NaN, bareRowsPerSecond: bareReencrypt });
+    rows.push({ scenario: 'RSA-OAEP → AES-GCM, the pool alone (no database)', threads: CORES, rows: ROWS, seconds: ROWS / alone, rowsPerSecond: alone, peakMiB: NaN, bareRowsPerSecond: bareReencrypt, hotShare: NaN });
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS "${kmSchema}" CASCADE`);
     await pool.end();
@@ -212,12 +227,12 @@ async function main(): Promise<void> {
     `\n\`tokens migrate\` (batch ${BATCH}, heap capped at ${HEAP_CAP_MIB} MiB), ${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ` +
       `${CORES} core(s) (os.availableParallelism), load average ${load(loadAtStart)} at the start, ${load(loadavg())} at the end\n`,
   );
-  console.log('| scenario | RSA threads | rows | seconds | rows/s | peak memory (MiB) | bare node:crypto rows/s, one core | ratio to one core | ratio to cores × one core |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| scenario | RSA threads | rows | seconds | rows/s | peak memory (MiB) | bare node:crypto rows/s, one core | ratio to one core | ratio to cores × one core | HOT updates |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
       `| ${r.scenario} | ${r.threads} | ${r.rows} | ${r.seconds.toFixed(1)} | ${Math.round(r.rowsPerSecond)} | ${Number.isNaN(r.peakMiB) ? '–' : r.peakMiB} | ${Math.round(r.bareRowsPerSecond)} | ` +
-        `${(r.rowsPerSecond / r.bareRowsPerSecond).toFixed(2)} | ${(r.rowsPerSecond / (CORES * r.bareRowsPerSecond)).toFixed(2)} |`,
+        `${(r.rowsPerSecond / r.bareRowsPerSecond).toFixed(2)} | ${(r.rowsPerSecond / (CORES * r.bareRowsPerSecond)).toFixed(2)} | ${Number.isNaN(r.hotShare) ? '–' : `${Math.round(r.hotShare * 100)} %`} |`,
     );
   }
   const rsaToAes = rows.filter((r) => r.scenario === 'RSA-OAEP → AES-GCM' && r.threads === CORES).at(-1);
