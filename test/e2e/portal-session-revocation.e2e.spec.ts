@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BusEvents } from '@app/contracts';
 import { pino } from 'pino';
-import { BusConnection, connectNats, DeploymentIdentity, ProcessIdentity } from '@app/platform';
+import { BusConnection, closeNats, connectNats, DeploymentIdentity, ProcessIdentity } from '@app/platform';
 import { captureLogs } from '../support/log-capture.js';
 import { startNatsCluster } from '../support/nats-cluster.js';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats.js';
@@ -111,8 +111,8 @@ describe('broadcasts on the bus', () => {
     const config = { nats: { servers: cluster.urls } } as Parameters<typeof connectNats>[0];
     const listenerNc = await connectNats(config, 'listener');
     const publisherNc = await connectNats(config, 'publisher');
-    const listener = new BusConnection('nats', { request: () => Promise.reject(new Error('unused')), close: () => listenerNc.drain() }, listenerNc, { subjectPrefix: 'bc' });
-    const publisher = new BusConnection('nats', { request: () => Promise.reject(new Error('unused')), close: () => publisherNc.drain() }, publisherNc, { subjectPrefix: 'bc' });
+    const listener = new BusConnection('nats', { request: () => Promise.reject(new Error('unused')), close: () => closeNats(listenerNc) }, listenerNc, { subjectPrefix: 'bc' });
+    const publisher = new BusConnection('nats', { request: () => Promise.reject(new Error('unused')), close: () => closeNats(publisherNc) }, publisherNc, { subjectPrefix: 'bc' });
     const heard: unknown[] = [];
     let missed = 0;
     try {
@@ -145,7 +145,7 @@ describe('broadcasts on the bus', () => {
       const deployment = new DeploymentIdentity(identity, config, pino(logs.stream));
       deployment.adopt(deploymentId);
       const nc = await connectNats(config, identity.instanceId);
-      return { identity, nc, bus: new BusConnection('nats', { request: () => Promise.reject(new Error('unused')), close: () => nc.drain() }, nc, { subjectPrefix: 'shared' }, { identity, deployment, ...(ignored ? { ignored } : {}) }) };
+      return { identity, nc, bus: new BusConnection('nats', { request: () => Promise.reject(new Error('unused')), close: () => closeNats(nc) }, nc, { subjectPrefix: 'shared' }, { identity, deployment, ...(ignored ? { ignored } : {}) }) };
     };
     let ignored = 0;
     const portal = await member('devportal', 'deployment-a', () => ignored++);
@@ -175,7 +175,7 @@ describe('broadcasts on the bus', () => {
       expect(String(errors[0]!['msg'])).toMatch(/sent a broadcast this instance heard \(ignored\)/);
     } finally {
       for (const m of [portal, own, other]) await m.bus.onApplicationShutdown();
-      await raw.drain();
+      await closeNats(raw);
       await nats.stop();
     }
   });

@@ -6,6 +6,8 @@ import { freePort } from './free-port.js';
 
 export interface PrivateNats {
   url: string;
+  /** The names of the server's client connections, open or closed (its monitoring `/connz`); only with `monitor: true`. */
+  connections(state?: 'open' | 'closed'): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -31,11 +33,12 @@ export function natsServerBinary(): string {
  * that starts a service gets its own server. Uses the `nats-server` binary the machine provides
  * (NATS_SERVER_BIN to point elsewhere).
  */
-export async function startPrivateNats(options: { configFile?: string; env?: Record<string, string>; scheme?: 'nats' | 'tls' } = {}): Promise<PrivateNats> {
+export async function startPrivateNats(options: { configFile?: string; env?: Record<string, string>; scheme?: 'nats' | 'tls'; monitor?: boolean } = {}): Promise<PrivateNats> {
   const port = await freePort();
+  const monitorPort = options.monitor ? await freePort() : undefined;
   const binary = natsServerBinary();
   // A config file (users, permissions, TLS) is read first; the address and port given here win over its own.
-  const args = [...(options.configFile ? ['-c', options.configFile] : []), '-a', '127.0.0.1', '-p', String(port)];
+  const args = [...(options.configFile ? ['-c', options.configFile] : []), '-a', '127.0.0.1', '-p', String(port), ...(monitorPort ? ['-m', String(monitorPort)] : [])];
   const child: ChildProcess = spawn(binary, args, { stdio: 'ignore', env: { ...process.env, ...options.env } });
   let exited = false;
   child.once('exit', () => (exited = true));
@@ -49,6 +52,11 @@ export async function startPrivateNats(options: { configFile?: string; env?: Rec
   }
   return {
     url: `${options.scheme ?? 'nats'}://127.0.0.1:${port}`,
+    connections: async (state = 'open') => {
+      if (!monitorPort) throw new Error('start the server with monitor: true to list its connections');
+      const res = await fetch(`http://127.0.0.1:${monitorPort}/connz?state=${state}&limit=1024`, { signal: AbortSignal.timeout(2000) });
+      return (((await res.json()) as { connections: Array<{ name?: string }> | null }).connections ?? []).map((c) => c.name ?? '');
+    },
     stop: async () => {
       if (exited) return;
       const gone = new Promise((resolve) => child.once('exit', resolve));

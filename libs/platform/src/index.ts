@@ -47,7 +47,7 @@ export { DeploymentWatch } from './health/deployment-watch.js';
 export { InProcessBus, InProcessServer, InProcessRpcTransport } from './messaging/in-process.transport.js';
 export { KeyManagerClient, KeyManagerCallError } from './messaging/key-manager.client.js';
 export { BusConnection, MessagingModule, keyManagerMicroservice, type BusOption } from './messaging/messaging.module.js';
-export { connectNats, natsLoginOptions, NatsRpcTransport } from './messaging/nats-connection.js';
+export { closeNats, connectNats, natsLoginOptions, NatsRpcTransport } from './messaging/nats-connection.js';
 export { RPC_TRANSPORT, RpcTransportError, type RpcTransport } from './messaging/rpc-transport.js';
 export {
   RpcData,

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 import type { DeploymentConfig } from '@app/config';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
+import { closeIfCreationFails } from '../runtime/failed-start.js';
 import { DEPLOYMENT_CONFIG } from '../runtime/runtime.module.js';
 import { DatabaseReadRetryInterceptor, GuardedClient, isPermanentDatabaseError } from './database-faults.js';
 import { DatabasePoolMetrics } from './database-pool.metrics.js';
@@ -97,6 +98,12 @@ export class DatabaseModule {
             // password or a refused role are not: the service stops at once and says what to fix.
             toRetry: (error: unknown) => !isPermanentDatabaseError(error),
           }),
+          dataSourceFactory: async (options?: DataSourceOptions) => {
+            const dataSource = await new DataSource(options!).initialize();
+            // Its pool is closed at shutdown; should another provider's factory fail, nothing will but this.
+            closeIfCreationFails(() => dataSource.destroy());
+            return dataSource;
+          },
         }),
       ],
       // Reads that failed on a dropped connection run again (DatabaseReadRetryInterceptor), everywhere.

@@ -7,6 +7,7 @@ import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
 import { NestLoggerAdapter } from '../logging/nest-logger.adapter.js';
+import { closingOnFailedCreation } from '../runtime/failed-start.js';
 import { MetricsRegistry } from '../metrics/metrics.module.js';
 import { HttpDrain, type DrainResult } from './http-drain.js';
 import { capConnections, httpTimeoutOptions } from './http-limits.js';
@@ -86,14 +87,18 @@ export async function createHttpApplication(module: unknown, options: HttpAppOpt
     // Slow clients are cut off ([server] headers_timeout, request_timeout, idle_timeout, keep_alive_timeout).
     ...httpTimeoutOptions(config.server),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
-    logger: new NestLoggerAdapter(logger.child({ component: 'nest' })),
-    bufferLogs: false,
-    // A failed start is thrown to whoever started the application (runServiceMain, the launcher, a test),
-    // which reports it in one line; Nest would otherwise print a stack trace and exit 1 itself.
-    abortOnError: false,
-    ...options.nest,
-  });
+  // A provider that cannot be created (a keystore's wrong password) fails the whole creation, and what the
+  // others opened meanwhile (the NATS connection) is closed before the error goes on.
+  const app = await closingOnFailedCreation(() =>
+    NestFactory.create<NestFastifyApplication>(module as never, adapter, {
+      logger: new NestLoggerAdapter(logger.child({ component: 'nest' })),
+      bufferLogs: false,
+      // A failed start is thrown to whoever started the application (runServiceMain, the launcher, a test),
+      // which reports it in one line; Nest would otherwise print a stack trace and exit 1 itself.
+      abortOnError: false,
+      ...options.nest,
+    }),
+  );
   const fastify = app.getHttpAdapter().getInstance();
   useJsonBodyParser(app, { bodyLimit: config.server.bodyLimitBytes, emptyBodyIsAbsent: options.emptyJsonBodyIsAbsent ?? false });
   // preHandler: after parsing, before Nest's guards, pipes and handlers.

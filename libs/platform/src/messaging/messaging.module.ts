@@ -11,7 +11,8 @@ import { traceBusRequests } from './bus-tracing.js';
 import { DeploymentIdentity } from './deployment-identity.js';
 import { InProcessRpcTransport, InProcessServer, type InProcessBus } from './in-process.transport.js';
 import { KeyManagerClient } from './key-manager.client.js';
-import { connectNats, NATS_CONNECTION_DEFAULTS, natsLoginOptions, NatsRpcTransport } from './nats-connection.js';
+import { closeIfCreationFails } from '../runtime/failed-start.js';
+import { closeNats, connectNats, NATS_CONNECTION_DEFAULTS, natsLoginOptions, NatsRpcTransport } from './nats-connection.js';
 import { RPC_TRANSPORT, type RpcTransport } from './rpc-transport.js';
 
 /** Which bus the services use: NATS (every deployment) or an in-process bus (single-process development mode). */
@@ -190,6 +191,8 @@ export class MessagingModule {
             const origin: BroadcastOrigin = { identity, deployment, ignored: () => ignored.inc() };
             if (bus.kind === 'in-process') return new BusConnection('in-process', new InProcessRpcTransport(bus.bus), undefined, { local: bus.bus }, origin);
             const nc = await connectNats(config, identity.instanceId);
+            // Its shutdown hook closes it; should another provider's factory fail, nothing will but this.
+            closeIfCreationFails(() => closeNats(nc));
             return new BusConnection('nats', new NatsRpcTransport(nc, config.nats.subjectPrefix), nc, { subjectPrefix: config.nats.subjectPrefix }, origin);
           },
         },

@@ -49,6 +49,20 @@ export async function connectNats(config: Pick<DeploymentConfig, 'nats'>, name: 
 }
 
 /**
+ * Drains `nc` (subscriptions finish what they hold, publishes are flushed) and then closes it, whatever the
+ * drain met. The client's drain gives up without closing when the connection drops before the server has
+ * acknowledged the last flush — NATS down at shutdown, or a node lost during it — and a client left so
+ * reconnects forever (every 250–350 ms here), holding its process open.
+ */
+export async function closeNats(nc: NatsConnection): Promise<void> {
+  try {
+    if (!nc.isClosed() && !nc.isDraining()) await nc.drain();
+  } finally {
+    if (!nc.isClosed()) await nc.close();
+  }
+}
+
+/**
  * Request/reply over NATS with `request()` (a shared reply inbox; "no responders" reported at once), on
  * the subjects of `[transport.nats] subject_prefix`.
  *
@@ -80,8 +94,8 @@ export class NatsRpcTransport implements RpcTransport {
     });
   }
 
-  async close(): Promise<void> {
-    if (!this.nc.isClosed()) await this.nc.drain();
+  close(): Promise<void> {
+    return closeNats(this.nc);
   }
 
   private async watch(): Promise<void> {
