@@ -270,6 +270,57 @@ describe('client authentication', () => {
   });
 });
 
+describe('map-keys (the portal proves a consumer secret through client authentication)', () => {
+  test('wrong secrets end in the portal\'s 429 with Retry-After and WSO2\'s ErrorDTO; the right secret from the same user is held too until the lock ends', async () => {
+    const from = '198.51.100.40';
+    const mapper = { username: 'map-keys-user', password: 'map keys user long password 3' };
+    secretsUsed.add(mapper.password);
+    expect((await portal('POST', '/signup', { json: mapper })).status).toBe(201);
+    const login = await portal<{ access_token: string }>('POST', '/login', { json: mapper, headers: { 'x-forwarded-for': from } });
+    expect(login.status).toBe(200);
+    const token = login.body.access_token;
+    const application = await portal<{ applicationId: string }>('POST', '/applications', { token, json: { name: 'map-keys-throttled' }, headers: { 'x-forwarded-for': from } });
+    expect(application.status).toBe(201);
+    const client = await newClient();
+    const mapKeys = async (consumerSecret: string): Promise<Answer> => {
+      const response = await portal<Record<string, unknown>>('POST', `/applications/${application.body.applicationId}/map-keys`, {
+        token,
+        json: { consumerKey: client.client_id, consumerSecret, keyType: 'PRODUCTION', keyManager: 'Resident Key Manager' },
+        headers: { 'x-forwarded-for': from },
+      });
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), body: response.body };
+    };
+    const wrong = Array.from({ length: 7 }, (_, i) => `a wrong consumer secret ${i} ${randomUUID()}`);
+    for (const secret of wrong) secretsUsed.add(secret);
+
+    const answers = [];
+    for (const secret of wrong) answers.push(await mapKeys(secret));
+    expect(answers.slice(0, 5).map((a) => a.status)).toEqual([400, 400, 400, 400, 400]);
+    for (const a of answers.slice(0, 5)) expect(a.body).toMatchObject({ code: 400, description: `The secret key is wrong for the given consumer key ${client.client_id}` });
+    for (const a of answers.slice(5)) {
+      expectThrottled(a);
+      expect(Number(a.retryAfter)).toBeLessThanOrEqual(THROTTLE.lock);
+      expect(a.body).toMatchObject({ code: 429, message: 'Too Many Requests', description: expect.stringMatching(/too many failed authentication attempts/) });
+    }
+    // The right secret, from the same user and address, is not even checked while the lock holds.
+    const held = await mapKeys(client.client_secret);
+    expectThrottled(held);
+    expect(held.body).toMatchObject({ code: 429, message: 'Too Many Requests' });
+    expect((await portal<{ count: number }>('GET', `/applications/${application.body.applicationId}/oauth-keys`, { token })).body.count).toBe(0);
+
+    // Once the lock ends (run out here rather than waited for), the right secret maps the client.
+    const lockKey = `client:${client.client_id}|ip:${from}`;
+    expect(await queryTestDatabase(`UPDATE auth_failures SET locked_until = now() - interval '1 second' WHERE key = $1 RETURNING key`, [lockKey], km.schema)).toHaveLength(1);
+    const mapped = await mapKeys(client.client_secret);
+    expect(mapped.status).toBe(200);
+    expect(mapped.body).toMatchObject({ consumerKey: client.client_id, keyType: 'PRODUCTION', mode: 'MAPPED' });
+
+    // No secret in any log line of either service.
+    const everything = [logs.keyManager.text(), logs.devportal.text(), logs.second.text()].join('\n');
+    for (const secret of [...wrong, client.client_secret]) expect(everything).not.toContain(secret);
+  });
+});
+
 describe('what the throttle shows', () => {
   test('metrics say which limit held which credential', async () => {
     // Each instance counts what it saw; together they saw every case.
