@@ -4,7 +4,10 @@ import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 // Spans of the bus. Only the OpenTelemetry API is used here: with tracing off no SDK is registered, every
 // span is a no-op that records nothing, and no header is added to a message.
 
-const tracer = () => trace.getTracer('token-encryption.bus');
+// One tracer for the process: the API's proxy tracer follows an SDK registered later, so it need not be
+// asked for again on every message (getTracer makes a new proxy on each call while no SDK is registered).
+const busTracer = trace.getTracer('token-encryption.bus');
+const tracer = () => busTracer;
 
 const setter: TextMapSetter<MsgHdrs> = { set: (carrier, key, value) => carrier.set(key, value) };
 const getter: TextMapGetter<MsgHdrs | undefined> = {
