@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DemoApiClient, type ClientCredentials } from '../../../apps/launcher/src/demo-api.client.js';
 import { jwtClaims } from '../../../apps/launcher/src/demo-output.formatter.js';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { signInAndAuthorize } from '../../support/authorize-form.js';
 import { REPO_ROOT } from '../support/built-dist.js';
@@ -186,7 +186,7 @@ describe('docker-compose.yml on a real Docker engine', () => {
     // Run inside the portal's container, with the NATS client the image has and the password it was given.
     const probe = `
       import { connect } from '@nats-io/transport-node';
-      import { readFileSync } from 'node:fs';
+      import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
       const servers = 'tls://nats:4222';
       const tls = { caFile: '/etc/nats-ca/nats-ca.pem' };
       const out = {};
@@ -373,6 +373,58 @@ describe('docker-compose.yml on a real Docker engine', () => {
     expect(out.split('\n').filter((line) => line.startsWith('key-manager ')).length).toBe(3);
     expect(out.split('\n').filter((line) => line.startsWith('devportal ')).length).toBe(1);
     expect(out).toContain('All instances write as deployment.toml says.');
+  });
+
+  it('backs up a running stack and restores it into an empty one with the commands of docs/operations.md: every token still active, the consumer secret still gets a token', async () => {
+    // What the restored system must still know: fresh tokens beside the story's log-in, and the consumer secret.
+    const tokens = [bearer, ...(await Promise.all([1, 2, 3].map(async () => (await api.clientCredentialsToken(consumer)).access_token)))];
+    for (const token of tokens) expect(await api.introspect(resourceServer, token)).toMatchObject({ active: true });
+    const storedTokens = await stack.sql('SELECT count(*) FROM key_manager.oauth_tokens');
+    const backup = mkdtempSync(path.join(stack.dir, 'backup-'));
+    const file = (name: string) => path.join(backup, name);
+    const started = Date.now();
+
+    // Back up (operations.md, "Back up"), the services running.
+    await stack.redirected(['exec', '-T', 'postgres', 'pg_dump', '-U', 'apim', '-d', 'apim', '--format=custom', '--schema=key_manager', '--schema=devportal'], { stdout: file('apim.dump') });
+    await stack.must(['cp', 'key-manager:/keystore/primary.p12', file('primary.p12')]);
+    const secretsDir = stack.env['SECRETS_DIR']!;
+    expect(await run('cp', ['-pr', secretsDir, backup])).toMatchObject({ code: 0 });
+    const dumpBytes = statSync(file('apim.dump')).size;
+    const keystoreCopy = statSync(file('primary.p12'));
+    const dumpText = readFileSync(file('apim.dump')).toString('latin1');
+    for (const secret of [...tokens, consumer.clientSecret]) expect(dumpText).not.toContain(secret);
+    const backedUp = Date.now();
+
+    // The system is lost: containers, database, keystore and certificates (down -v), and the secret files.
+    await stack.must(['--profile', 'monitoring', 'down', '-v']);
+    expect(await stack.compose(['ps', '--all', '--quiet'])).toMatchObject({ stdout: '' });
+    expect((await run('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${stack.project}`])).stdout).toBe('');
+    rmSync(secretsDir, { recursive: true });
+
+    // Restore (operations.md, "Restore into an empty system").
+    const restoring = Date.now();
+    expect(await run('cp', ['-pr', path.join(backup, path.basename(secretsDir)), path.dirname(secretsDir)])).toMatchObject({ code: 0 });
+    await stack.up(['postgres']);
+    await stack.redirected(['run', '--rm', '--no-deps', '-T', '--entrypoint', 'sh', 'keystore-init', '-c', 'umask 077 && cat > /keystore/primary.p12'], { stdin: file('primary.p12') });
+    await stack.redirected(['exec', '-T', 'postgres', 'pg_restore', '-U', 'apim', '-d', 'apim', '--exit-on-error', '--single-transaction'], { stdin: file('apim.dump') });
+    const restored = Date.now();
+    await stack.up();
+    const up = Date.now();
+
+    expect(await stack.must(['exec', '-T', 'key-manager', 'sha256sum', '/keystore/primary.p12'])).toBe(keystoreDigest);
+    expect((await stack.compose(['logs', '--no-color', 'keystore-init'])).stdout).toMatch(/not empty; keeping the existing keystore/);
+    expect(await stack.sql('SELECT count(*) FROM key_manager.oauth_tokens')).toEqual(storedTokens);
+    // down -v removed the development certificate too: tls-init made a new one (TLS_CERTS, a host folder, would stay).
+    await trustCertificate(firstCertificate(await stack.must(['exec', '-T', 'proxy', 'cat', '/usr/local/etc/haproxy/certs/dev.pem'])));
+    for (const token of tokens) expect(await api.introspect(resourceServer, token)).toMatchObject({ active: true });
+    expect(await api.introspect(resourceServer, (await api.clientCredentialsToken(consumer)).access_token)).toMatchObject({ active: true, client_id: consumer.clientId });
+    expect((await api.tokenAttempt({ ...consumer, clientSecret: `${consumer.clientSecret}x` })).status).toBe(401);
+    expect(await api.applicationsStatus(bearer)).toBe(200);
+    const seconds = (from: number, to: number) => ((to - from) / 1000).toFixed(1);
+    timings.push(
+      `backup and restore: back up ${seconds(started, backedUp)} s (dump ${(dumpBytes / 1024).toFixed(0)} KiB, keystore copy uid ${keystoreCopy.uid} mode ${(keystoreCopy.mode & 0o777).toString(8)}), down -v ${seconds(backedUp, restoring)} s, ` +
+        `postgres up + keystore + pg_restore ${seconds(restoring, restored)} s, up until healthy ${seconds(restored, up)} s, in all ${seconds(started, up)} s`,
+    );
   });
 
   it('stops the services cleanly on SIGTERM (docker compose stop): exit code 0', async () => {

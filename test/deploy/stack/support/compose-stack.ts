@@ -1,8 +1,8 @@
 // Drives one Compose project of docker-compose.yml on a real Docker engine for the stack tests
 // (test/deploy/stack/*.spec.ts, run by deploy/test/compose-smoke.sh = `npm run test:compose`).
-import { execFile, type ExecFileOptions } from 'node:child_process';
+import { execFile, spawn, type ExecFileOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import tls from 'node:tls';
@@ -149,10 +149,35 @@ export class ComposeStack {
     writeFileSync(this.envFile, Object.entries(this.env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
   }
 
+  /** The options that make `docker compose` address this project (before its command). */
+  get options(): string[] {
+    return ['--project-name', this.project, '--project-directory', REPO_ROOT, '--env-file', this.envFile, ...this.files.flatMap((f) => ['-f', f])];
+  }
+
   /** `docker compose <args>` for this project. */
   compose(args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
-    const base = ['compose', '--project-name', this.project, '--project-directory', REPO_ROOT, '--env-file', this.envFile, ...this.files.flatMap((f) => ['-f', f])];
-    return run('docker', [...base, ...args], { cwd: REPO_ROOT, timeout: options.timeoutMs ?? 600_000, input: options.input });
+    return run('docker', ['compose', ...this.options, ...args], { cwd: REPO_ROOT, timeout: options.timeoutMs ?? 600_000, input: options.input });
+  }
+
+  /**
+   * `docker compose <args> [< stdin] [> stdout]`: a command whose input or output is a file, bytes as they
+   * are (a dump, a keystore). A non-zero exit throws with its standard error.
+   */
+  async redirected(args: string[], files: { stdin?: string; stdout?: string }): Promise<void> {
+    const stdin = files.stdin ? openSync(files.stdin, 'r') : 'ignore';
+    const stdout = files.stdout ? openSync(files.stdout, 'w', 0o600) : 'ignore';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn('docker', ['compose', ...this.options, ...args], { cwd: REPO_ROOT, stdio: [stdin, stdout, 'pipe'] });
+        let stderr = '';
+        child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`docker compose ${args.join(' ')} failed (${code}):\n${stderr}`))));
+      });
+    } finally {
+      if (typeof stdin === 'number') closeSync(stdin);
+      if (typeof stdout === 'number') closeSync(stdout);
+    }
   }
 
   /** Like `compose`, but a non-zero exit throws with the command's output. */
