@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEVPORTAL_API } from './devportal.js';
 
@@ -27,6 +28,22 @@ export interface PhaseReport {
   /** ms from the piece's return (or the fault, when nothing returns) until the last failed or slow (> 1 s) request ended; 0 if none. */
   recoveryMs: number;
   slowestMs: number;
+}
+
+/** A fault phase that cost nothing: the load kept going (more than `minRequests` requests) and no request failed. */
+export function expectPhaseClean(report: PhaseReport, minRequests = 10): void {
+  expect(report.requests).toBeGreaterThan(minRequests);
+  expect(report.errors).toEqual([]);
+}
+
+/**
+ * A fault phase that cost no request through the portals (a Key Manager killed with -9 takes the requests it
+ * had in flight on its own HTTP port with it; the portals' calls over the bus go to the other one).
+ */
+export function expectPortalsUnharmed(report: PhaseReport, minRequests = 10): void {
+  expect(report.requests).toBeGreaterThan(minRequests);
+  expect(report.failedByOp['portal-generate-token'] ?? 0).toBe(0);
+  expect(report.failedByOp['portal-read'] ?? 0).toBe(0);
 }
 
 /** Anything that serves HTTP at a base URL: a service process, or a service started in the test's process. */
