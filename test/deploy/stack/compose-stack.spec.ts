@@ -30,6 +30,7 @@ describe('docker-compose.yml on a real Docker engine', () => {
   let keystoreDigest: string;
   let publicUrl: string;
   let certificate: X509Certificate;
+  let upgradeImage: string | undefined;
 
   beforeAll(async () => {
     const port = await freePortRange(1);
@@ -53,6 +54,8 @@ describe('docker-compose.yml on a real Docker engine', () => {
       await stack.down();
       timings.push(`down: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
+    // The rolling upgrade's "new version" tag (its one layer; the rest is the tested image's).
+    if (upgradeImage) await run('docker', ['rmi', upgradeImage]);
     process.stderr.write(`compose stack timings: ${timings.join('; ')}\n`);
   }, 300_000);
 
@@ -312,6 +315,61 @@ describe('docker-compose.yml on a real Docker engine', () => {
       await stopping;
       await stack.up(['--scale', 'key-manager=3']);
     }
+  });
+
+  it('upgrades the Key Manager replicas one at a time with deploy/rolling-update.sh: no failed issuance or introspection through the proxy', async () => {
+    // The "new version": this image with one more label, so its id differs and every replica must be replaced.
+    const next = `${stack.env['APIM_IMAGE']}-next`;
+    upgradeImage = next;
+    const built = await run('docker', ['build', '-q', '-t', next, '-'], { input: `FROM ${stack.env['APIM_IMAGE']}\nLABEL org.opencontainers.image.version=next\n`, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    expect({ code: built.code, stderr: built.code === 0 ? '' : built.stderr }).toEqual({ code: 0, stderr: '' });
+    const nextId = (await run('docker', ['image', 'inspect', '--format', '{{.Id}}', next])).stdout.trim();
+    stack.env['APIM_IMAGE'] = next;
+    stack.writeEnv();
+    const before = (await stack.containers('key-manager')).map((c) => c.name);
+    expect(before).toHaveLength(3);
+
+    // The client: a token, then its introspection, one after the other, all the time the script runs.
+    const failures: string[] = [];
+    let requests = 0;
+    let rolling = true;
+    const client = (async () => {
+      const failed = (error: Error) => `${error.message}: ${String((error.cause as Error | undefined)?.message)}`;
+      while (rolling) {
+        requests += 1;
+        const token = await api.tokenAttempt(consumer).catch(failed);
+        if (typeof token === 'string' || token.status !== 200) {
+          failures.push(`token: ${typeof token === 'string' ? token : token.status}`);
+          continue;
+        }
+        requests += 1;
+        const introspection = await api.introspect(resourceServer, (token.body as { access_token: string }).access_token).catch(failed);
+        if (typeof introspection === 'string' || !introspection.active) failures.push(`introspection: ${JSON.stringify(introspection)}`);
+      }
+    })();
+    const started = Date.now();
+    // compose-smoke.sh exports APIM_IMAGE, and Compose prefers the environment to the .env file.
+    const script = await run('bash', ['deploy/rolling-update.sh', ...stack.options], { cwd: REPO_ROOT, env: { ...process.env, APIM_IMAGE: next } });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    rolling = false;
+    await client;
+    expect({ code: script.code, stderr: script.code === 0 ? '' : script.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(script.stderr).toMatch(/done: 3 replica\(s\) of key-manager replaced/);
+
+    // The script waits for the proxy's checks; Docker's own health check of the last one may come later.
+    let after = await stack.containers('key-manager');
+    for (const deadline = Date.now() + 60_000; after.some((c) => c.health !== 'healthy') && Date.now() < deadline; after = await stack.containers('key-manager')) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    expect(after).toHaveLength(3);
+    for (const instance of after) {
+      expect(before).not.toContain(instance.name);
+      expect(instance).toMatchObject({ state: 'running', health: 'healthy' });
+      expect((await run('docker', ['inspect', '--format', '{{.Image}}', instance.name])).stdout.trim()).toBe(nextId);
+    }
+    expect({ requests, failures }).toEqual({ requests, failures: [] });
+    expect(requests).toBeGreaterThan(20);
+    timings.push(`rolling upgrade of 3 Key Manager replicas: ${seconds} s, ${requests} requests, none failed`);
   });
 
   it('is monitored: promtool passes the config, rules and alert tests; Prometheus scrapes every replica and the proxy; every dashboard query runs', async () => {
