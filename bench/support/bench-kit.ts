@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -116,6 +116,58 @@ export function postgresCpuBetween(before: Map<number, number> | undefined, afte
   let total = 0;
   for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
   return total;
+}
+
+/**
+ * The PostgreSQL backends serving one client process (e.g. a Key Manager under load), by pid: its TCP
+ * connections to `postgresPort` (from its file descriptors and /proc/<pid>/net/tcp) matched with
+ * `pg_stat_activity.client_port`. Their CPU is what that process's statements cost PostgreSQL, without the
+ * other work the machine's PostgreSQL is doing meanwhile (other benchmarks, other people's tests). Leaves out
+ * what no backend of its own does for it (WAL writer, checkpointer, autovacuum). Undefined without /proc.
+ */
+export async function backendsOf(db: pg.Client, clientPid: number, postgresPort = 5432): Promise<number[] | undefined> {
+  const sockets = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${clientPid}/fd`)) {
+      try {
+        const link = readlinkSync(`/proc/${clientPid}/fd/${fd}`);
+        if (link.startsWith('socket:[')) sockets.add(link.slice(8, -1));
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  const ports: number[] = [];
+  for (const table of ['tcp', 'tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${clientPid}/net/${table}`, 'latin1');
+    } catch {
+      continue;
+    }
+    // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode …; addresses as HEX_IP:HEX_PORT
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 10 || !sockets.has(fields[9]!)) continue;
+      const remotePort = parseInt(fields[2]!.split(':')[1]!, 16);
+      if (remotePort === postgresPort) ports.push(parseInt(fields[1]!.split(':')[1]!, 16));
+    }
+  }
+  if (ports.length === 0) return [];
+  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])', [ports]);
+  return rows.map((r) => r.pid);
+}
+
+/** CPU seconds of each of these processes, by pid (those gone are left out). */
+export function cpuOf(pids: readonly number[]): Map<number, number> {
+  const cpu = new Map<number, number>();
+  for (const pid of pids) {
+    const seconds = processCpuSec(pid);
+    if (seconds !== undefined) cpu.set(pid, seconds);
+  }
+  return cpu;
 }
 
 export function basic(id: string, secret: string): string {
