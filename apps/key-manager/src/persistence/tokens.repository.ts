@@ -112,7 +112,8 @@ function toRecord(row: TokenRow): TokenRecord {
   };
 }
 
-function insertParameters(rows: readonly NewToken[]): unknown[] {
+/** The token INSERT's one parameter for a batch of rows (exported for bench/key-manager's issuance-work). */
+export function insertParameters(rows: readonly NewToken[]): unknown[] {
   return [
     JSON.stringify(
       rows.map((t) => ({
