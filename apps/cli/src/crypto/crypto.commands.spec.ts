@@ -37,9 +37,19 @@ function expectCleanFailure(result: RunResult, code: number, ...secrets: string[
   for (const secret of secrets) expect(result.stderr).not.toContain(secret);
 }
 
+/**
+ * Every vector through the JKS copy of the key; through the PKCS#12 one, the first vector of each stored format
+ * and transformation: what the keystore format changes is how the key is read, not how a value is decrypted,
+ * and each PKCS#12 open costs half a second of key derivation (53 of them were most of this file's time).
+ */
+const ONE_PER_KIND = vectors.filter((v, i) => vectors.findIndex((w) => w.format === v.format && w.transformation === v.transformation) === i);
+
 describe('crypto decrypt of the WSO2 vectors, keys from flags', () => {
-  describe.each(['PKCS12', 'JKS'] as const)('keystore %s', (type) => {
-    it.each(vectors.map((v) => [v.id, v.format, v] as const))('%s (%s) gives its plaintext exactly', async (_id, _format, vector) => {
+  describe.each([
+    ['PKCS12', ONE_PER_KIND],
+    ['JKS', vectors],
+  ] as const)('keystore %s', (type, cases) => {
+    it.each(cases.map((v) => [v.id, v.format, v] as const))('%s (%s) gives its plaintext exactly', async (_id, _format, vector) => {
       const flags = [...vectorKeystoreFlags(type), ...(vector.symmetricKey ? ['--symmetric-key', vector.symmetricKey] : [])];
       const result = await run(['crypto', 'decrypt', ...flags], { stdin: `${vector.stored}\n` });
       expect(result).toEqual({ code: 0, stdout: `${vector.plaintext}\n`, stderr: '' });
