@@ -6,6 +6,7 @@
  *
  *   npm run bench:portal-path                          # builds, then node dist/bench/portal-path/portal-path.bench.js
  *   BENCH_ROUNDS=7 BENCH_DURATION=3 npm run bench:portal-path
+ *   BENCH_ONLY=generate-token BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:portal-path   # profile one scenario
  *
  * The real services, each in its own process as deployed, RSA-OAEP token encryption on, the machine's NATS
  * (bench-kit's startServicePair). autocannon (here, in the parent) sends 10 connections to each scenario in
@@ -25,7 +26,13 @@ const CONNECTIONS = 10;
 const API = '/api/am/devportal/v3';
 
 type Scenario = 'Key Manager /oauth2/token' | 'portal generate-token' | 'portal generate-keys';
-const SCENARIOS: Scenario[] = ['Key Manager /oauth2/token', 'portal generate-token', 'portal generate-keys'];
+const SHORT_NAMES: Record<string, Scenario> = { token: 'Key Manager /oauth2/token', 'generate-token': 'portal generate-token', 'generate-keys': 'portal generate-keys' };
+/** BENCH_ONLY=token,generate-token,generate-keys (any of them) runs only those scenarios. */
+const SCENARIOS: Scenario[] = (process.env['BENCH_ONLY'] ?? Object.keys(SHORT_NAMES).join(',')).split(',').map((name) => {
+  const scenario = SHORT_NAMES[name.trim()];
+  if (!scenario) throw new Error(`BENCH_ONLY: unknown scenario "${name}" (known: ${Object.keys(SHORT_NAMES).join(', ')})`);
+  return scenario;
+});
 
 interface Sample extends LoadSample {
   requests: number;
@@ -59,7 +66,7 @@ async function setUp(services: ServicePair): Promise<Setup> {
   const key = await call(`${api}/applications/${applicationId}/generate-keys`, 'POST', { keyType: 'PRODUCTION', grantTypesToBeSupported: ['client_credentials'] }, userToken);
   const client = { id: String(key['consumerKey']), secret: String(key['consumerSecret']), applicationId, keyMappingId: String(key['keyMappingId']) };
   // Each application takes two keys (PRODUCTION and SANDBOX): one per generate-keys request, warm-up included.
-  const needed = Math.ceil(((ROUNDS + 1) * KEYS_PER_ROUND) / 2);
+  const needed = SCENARIOS.includes('portal generate-keys') ? Math.ceil(((ROUNDS + 1) * KEYS_PER_ROUND) / 2) : 0;
   const bare: string[] = [];
   for (let i = 0; i < needed; i += 10) {
     const ids = await Promise.all(
@@ -165,21 +172,22 @@ async function main(): Promise<void> {
   );
   console.log('| scenario | req/s (median) | p50 ms | p99 ms | Key Manager CPU µs/req | portal CPU µs/req | nats-server CPU µs/req | PostgreSQL CPU µs/req | all four µs/req | req/s vs /oauth2/token |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  const direct = samples.get('Key Manager /oauth2/token')!;
+  const direct = samples.get('Key Manager /oauth2/token');
   const perRequest = (list: Sample[], field: 'km' | 'portal' | 'nats' | 'postgres') => (list.reduce((n, s) => n + s[field], 0) / list.reduce((n, s) => n + s.requests, 0)) * 1e6;
   const cost = new Map<Scenario, Record<'km' | 'portal' | 'nats' | 'postgres', number>>();
   for (const scenario of SCENARIOS) {
     const list = samples.get(scenario)!;
     const c = { km: perRequest(list, 'km'), portal: perRequest(list, 'portal'), nats: perRequest(list, 'nats'), postgres: perRequest(list, 'postgres') };
     cost.set(scenario, c);
-    const ratio = scenario === 'Key Manager /oauth2/token' ? '–' : `${median(list.map((s, i) => s.rps / direct[i]!.rps)).toFixed(2)}×`;
+    const ratio = scenario === 'Key Manager /oauth2/token' || !direct ? '–' : `${median(list.map((s, i) => s.rps / direct[i]!.rps)).toFixed(2)}×`;
     console.log(
       `| ${scenario} | ${Math.round(median(list.map((s) => s.rps)))} | ${median(list.map((s) => s.p50))} | ${median(list.map((s) => s.p99))} | ` +
         `${Math.round(c.km)} | ${Math.round(c.portal)} | ${Math.round(c.nats)} | ${Math.round(c.postgres)} | ${Math.round(c.km + c.portal + c.nats + c.postgres)} | ${ratio} |`,
     );
   }
-  const viaPortal = cost.get('portal generate-token')!;
-  const own = cost.get('Key Manager /oauth2/token')!;
+  const viaPortal = cost.get('portal generate-token');
+  const own = cost.get('Key Manager /oauth2/token');
+  if (!viaPortal || !own) return;
   console.log(
     `\ngenerate-token through the portal costs ${Math.round(viaPortal.km + viaPortal.portal + viaPortal.nats - own.km)} µs of CPU per request more than ` +
       `the Key Manager's own endpoint (Key Manager, portal and nats-server; PostgreSQL apart): the portal ${Math.round(viaPortal.portal)} µs ` +

@@ -188,10 +188,15 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 export const BENCH_DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NATS_URL = process.env['BENCH_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 
-/** `node dist/apps/<service>/src/main.js` with DEPLOYMENT_CONFIG; resolves once `/health/ready` answers 200. */
+/**
+ * `node dist/apps/<service>/src/main.js` with DEPLOYMENT_CONFIG; resolves once `/health/ready` answers 200.
+ * BENCH_SERVICE_NODE_ARGS passes options to both services' node (as BENCH_SERVER_NODE_ARGS does for
+ * spawnServer), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them: each writes its profile on exit.
+ */
 async function startService(service: 'key-manager' | 'devportal', configFile: string, baseUrl: string, logFile: string): Promise<ChildProcess> {
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [path.join(REPO, `dist/apps/${service}/src/main.js`)], {
+  const nodeArgs = process.env['BENCH_SERVICE_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, path.join(REPO, `dist/apps/${service}/src/main.js`)], {
     env: { ...process.env, DEPLOYMENT_CONFIG: configFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash as oneShotHash, timingSafeEqual } from 'node:crypto';
 import { CryptoError } from './crypto.error.js';
 import { encryptionProfileOf, type EncryptionProfile } from './encryption-profile.util.js';
 import type { SecretCipher } from './secret-cipher.service.js';
@@ -99,7 +99,8 @@ export class TokenProcessor {
    * identity-inbound-auth-oauth 6.0.33.
    */
   lookupHash(secret: string): string {
-    return createHash('sha256').update(secret, 'utf8').digest('hex');
+    // One-shot: no Hash object per call (a third of createHash's cost on short input); UTF-8 as before.
+    return oneShotHash('sha256', secret, 'hex');
   }
 
   /** Whether `secret` hashes to `hash`, compared in constant time. */

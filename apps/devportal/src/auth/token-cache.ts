@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 
 interface Entry {
   username: string;
@@ -23,7 +23,7 @@ export class TokenCache {
   ) {}
 
   static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return oneShotHash('sha256', token, 'base64url');
   }
 
   get(key: string): string | undefined {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, sign, verify, type KeyObject } from 'node:crypto';
+import { hash as oneShotHash, sign, verify, type KeyObject } from 'node:crypto';
 import type { DeploymentConfig } from '@app/config';
 import { isCanonicalCompactJws, type KeystoreKey } from '@app/crypto';
 import { DEPLOYMENT_CONFIG, EncryptionService } from '@app/platform';
@@ -141,7 +141,7 @@ export class JwtService {
       this.verified.clear();
       this.verifiedWith = keys;
     }
-    const id = createHash('sha256').update(token).digest('base64url');
+    const id = oneShotHash('sha256', token, 'base64url');
     const known = this.verified.get(id);
     if (known) return known;
     const claims = this.verifySignature(token, keys);

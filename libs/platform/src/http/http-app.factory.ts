@@ -13,6 +13,7 @@ import { HttpDrain, type DrainResult } from './http-drain.js';
 import { capConnections, httpTimeoutOptions } from './http-limits.js';
 import { definesNewCredentials, guardRequest, REFUSED_CREDENTIAL_REPORTER, RefusedInputError, type RefusedCredentialReporter } from './input-guard.js';
 import { useJsonBodyParser } from './json-body.js';
+import { cacheValidationMetadata } from './validation-metadata-cache.js';
 import { applySecurityHeaders } from './security-headers.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -75,6 +76,8 @@ export interface HttpAppOptions {
  */
 export async function createHttpApplication(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const { config, logger } = options;
+  // Both services validate every request body and bus payload with class-validator.
+  cacheValidationMetadata();
   const adapter = new FastifyAdapter({
     bodyLimit: config.server.bodyLimitBytes,
     genReqId: requestIdOf,

@@ -31,6 +31,10 @@ class OpenedAtCreation {
 }
 
 const creation = new AsyncLocalStorage<OpenedAtCreation>();
+/** Creations under way; the storage is disabled when none is (see {@link closingOnFailedCreation}). */
+let creating = 0;
+/** Set by a failed creation: its factories may still be running and must find it, so the storage stays on. */
+let failedOnce = false;
 
 /**
  * Runs `create` (Nest's `NestFactory.create`); when it rejects, closes everything a provider registered
@@ -39,11 +43,19 @@ const creation = new AsyncLocalStorage<OpenedAtCreation>();
  */
 export async function closingOnFailedCreation<T>(create: () => Promise<T>): Promise<T> {
   const opened = new OpenedAtCreation();
+  creating++;
   try {
     const created = await creation.run(opened, create);
     opened.release();
+    // On Node 20 a used AsyncLocalStorage keeps async hooks on every promise of the process for good (3 % of
+    // each service's CPU under load, in both the portal and the Key Manager): once no creation is under way
+    // and this one succeeded (every factory has finished), it is switched off; the next creation's run()
+    // switches it on again. After a failure it stays on: a factory still running must find its creation.
+    if (--creating === 0 && !failedOnce) creation.disable();
     return created;
   } catch (error) {
+    creating--;
+    failedOnce = true;
     await opened.closeAll();
     throw error;
   }
