@@ -65,11 +65,58 @@ async function newContext(viewport = { width: 1280, height: 900 }, on: StackUnde
   return context;
 }
 
+/** The page a test drives now (the last one opened), and the API calls it made that failed: what a failure reports. */
+let currentPage: Page | undefined;
+const failedCalls: string[] = [];
+
 function watch(page: Page): void {
+  currentPage = page;
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('response', (response) => {
     if (response.request().resourceType() === 'document') documents.push({ url: response.url(), csp: response.headers()['content-security-policy'] });
+    if (response.status() >= 400) {
+      const call = `${new Date().toISOString()} ${response.request().method()} ${new URL(response.url()).pathname} → ${response.status()}`;
+      // The problem's description (WSO2's error shape) says why; its body is read while the page still has it.
+      void response
+        .json()
+        .then((body: { description?: string }) => `${call}: ${String(body?.description ?? '').slice(0, 300)}`)
+        .catch(() => call)
+        .then((line) => failedCalls.push(line));
+    }
   });
+}
+
+/** What the page showed: its URL, headings, alerts (service banners, field errors) and the API calls that failed. */
+async function pageReport(page: Page): Promise<string> {
+  const texts = async (selector: string) =>
+    (await page.locator(selector).allInnerTexts().catch(() => [] as string[])).map((t) => t.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  return [
+    `page: ${page.url()}`,
+    `headings: ${JSON.stringify(await texts('h1, h2'))}`,
+    `alerts: ${JSON.stringify(await texts('[role="alert"], .error-text'))}`,
+    `failed API calls (last 5): ${JSON.stringify(failedCalls.slice(-5))}`,
+  ].join('\n');
+}
+
+/** A test body whose failure also says what the page showed, so a failed CI run tells why, not only what it waited for. */
+function reporting(body: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    failedCalls.length = 0;
+    try {
+      await body();
+    } catch (error) {
+      const report = currentPage && !currentPage.isClosed() ? await pageReport(currentPage) : 'no page open';
+      const addition = `\n\nWhat the browser showed:\n${report}`;
+      if (error instanceof Error) {
+        // Jest prints the stack, which holds the message as it was when the error was made: add it there too.
+        error.message += addition;
+        const at = error.stack?.indexOf('\n    at ') ?? -1;
+        if (error.stack) error.stack = at < 0 ? `${error.stack}${addition}` : `${error.stack.slice(0, at)}${addition}${error.stack.slice(at)}`;
+        throw error;
+      }
+      throw new Error(`${String(error)}${addition}`, { cause: error });
+    }
+  };
 }
 
 /** The CSP violations the page reported since the last call (then forgotten). */
@@ -217,7 +264,7 @@ afterAll(async () => {
 describe('the Developer Portal web app in Chromium', () => {
   let aliceApplicationUrl = '';
 
-  it('signs up, signs in through the Key Manager, creates an application, gets keys and a token, regenerates, adds and revokes secrets, deletes and signs out', async () => {
+  it('signs up, signs in through the Key Manager, creates an application, gets keys and a token, regenerates, adds and revokes secrets, deletes and signs out', reporting(async () => {
     const context = await newContext();
     const page = await context.newPage();
     await signUpAndSignIn(page, 'alice', 'alice has a long password 1', { screenshots: true });
@@ -343,9 +390,9 @@ describe('the Developer Portal web app in Chromium', () => {
     const after = await fetch(`${stack.devportal.baseUrl}/api/am/devportal/v3/applications`, { headers: { cookie: `dp_session=${sessionCookie.value}` } });
     expect(after.status).toBe(401);
     await context.close();
-  });
+  }));
 
-  it('is usable at 375 px wide: the list (two pages of it), the create page with an error and an application’s keys fit the width, their controls on screen', async () => {
+  it('is usable at 375 px wide: the list (two pages of it), the create page with an error and an application’s keys fit the width, their controls on screen', reporting(async () => {
     const width = 375;
     const context = await newContext({ width, height: 812 });
     const page = await context.newPage();
@@ -430,9 +477,9 @@ describe('the Developer Portal web app in Chromium', () => {
     await expectAccessible(page, 'session expired');
     await expectFitsWidth(page, 'session expired, 375 px', width);
     await context.close();
-  });
+  }));
 
-  it('works with the keyboard alone: sign-up, the Key Manager’s sign-in, create, keys, token, a dialog closed with Escape, tabs, edit, delete keys and application, sign out', async () => {
+  it('works with the keyboard alone: sign-up, the Key Manager’s sign-in, create, keys, token, a dialog closed with Escape, tabs, edit, delete keys and application, sign out', reporting(async () => {
     const context = await newContext();
     const page = await context.newPage();
     const password = 'dana has a long password 4';
@@ -505,9 +552,9 @@ describe('the Developer Portal web app in Chromium', () => {
     await page.getByRole('heading', { name: 'Signed out' }).waitFor();
     await collectCspViolations(page, 'keyboard story');
     await context.close();
-  });
+  }));
 
-  it('shows a second user the not-found page for the first user’s application, and a retry banner keeping the form when the Key Manager stops', async () => {
+  it('shows a second user the not-found page for the first user’s application, and a retry banner keeping the form when the Key Manager stops', reporting(async () => {
     const context = await newContext();
     const page = await context.newPage();
     await signUpAndSignIn(page, 'bob', 'bob has a long password 2');
@@ -531,7 +578,7 @@ describe('the Developer Portal web app in Chromium', () => {
     await expectAccessible(page, 'service unavailable');
     await shot(page, '07-service-unavailable');
     await context.close();
-  });
+  }));
 
   it('saw no CSP violation and no script error on any page, and every page of both services came with a strict CSP', () => {
     expect(cspViolations).toEqual([]);
@@ -558,7 +605,7 @@ describe('the Developer Portal web app in Chromium, on a deployment that stores 
     await hashing?.stop();
   });
 
-  it('shows the consumer secret once, with copy, not again after a reload, and the secret shown works for client_credentials', async () => {
+  it('shows the consumer secret once, with copy, not again after a reload, and the secret shown works for client_credentials', reporting(async () => {
     const on = hashing!;
     const context = await newContext(undefined, on);
     const page = await context.newPage();
@@ -604,5 +651,5 @@ describe('the Developer Portal web app in Chromium, on a deployment that stores 
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
     await context.close();
-  });
+  }));
 });

@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import jks from 'jks-js';
-import forge from 'node-forge';
 import { CryptoError } from './crypto.error.js';
 import type { KeystoreType } from './keystore.types.js';
 
@@ -30,8 +31,11 @@ export function sniffKeystoreType(file: string, bytes: Buffer): KeystoreType {
   throw new CryptoError('KEYSTORE_UNREADABLE', `keystore ${file} is neither a PKCS#12 nor a JKS file (empty, damaged or another format)`, { file });
 }
 
-/** Lists the entries of a keystore, verifying the store password. Private keys stay encrypted until asked for. */
-export function readKeystoreFile(file: string, type: KeystoreType, bytes: Buffer, password: string): KeystoreFileEntry[] {
+/**
+ * Lists the entries of a keystore, verifying the store password. JKS private keys stay encrypted until asked
+ * for; a PKCS#12 file is decoded off the event loop (see {@link PKCS12_WORKER_SOURCE}).
+ */
+export async function readKeystoreFile(file: string, type: KeystoreType, bytes: Buffer, password: string): Promise<KeystoreFileEntry[]> {
   return type === 'JKS' ? readJks(file, bytes, password) : readPkcs12(file, bytes, password);
 }
 
@@ -62,25 +66,84 @@ function readJks(file: string, bytes: Buffer, password: string): KeystoreFileEnt
   });
 }
 
-interface Pkcs12Bag {
-  type: string;
-  attributes: Record<string, unknown[] | undefined>;
-  key?: forge.pki.PrivateKey | null;
-  cert?: forge.pki.Certificate | null;
-  asn1?: forge.asn1.Asn1;
+/** What the decoding thread gives back: each bag's parts as DER, or the message node-forge failed with. */
+type DecodedBag = { kind: 'key' | 'cert'; friendlyName?: string; localKeyId?: string; der?: Uint8Array };
+type DecodeReply = { ok: true; bags: DecodedBag[] } | { ok: false; message: string };
+
+// PKCS#12 decoding (node-forge: the MAC check and key decryption are key derivations in plain JavaScript,
+// 10,000 rounds each in the files createPkcs12Keystore writes) runs on a short-lived worker thread: about
+// 0.2-0.3 s of CPU per keystore, which on the event loop stalled every request of a service reloading its
+// keystores for a rollout (seconds on a loaded 2-core host, past the bus's request timeout). A string, not
+// a module file, so it runs the same from dist/ and under jest (as RsaWorkerPool). The password and the key
+// stay in memory; an error comes back as node-forge's message alone, which the caller only classifies.
+const PKCS12_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const forge = require(workerData.forgePath);
+const der = (asn1) => Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
+const first = (bag, name) => { const v = bag.attributes[name] && bag.attributes[name][0]; return typeof v === 'string' ? v : undefined; };
+// The certificate's DER exactly as stored: node-forge keeps the original TBSCertificate but re-encodes the
+// signature algorithm its own way (NULL parameters even for ECDSA); X.509 requires the outer algorithm to be
+// the one inside the TBSCertificate, so copying that one back gives the original bytes and thumbprint.
+function certificateDer(bag) {
+  const asn1 = forge.asn1;
+  if (!bag.cert) return bag.asn1 ? der(bag.asn1) : undefined;
+  const tbs = bag.cert.tbsCertificate;
+  const fields = tbs.value;
+  const hasVersion = fields[0] && fields[0].tagClass === asn1.Class.CONTEXT_SPECIFIC;
+  const algorithm = fields[hasVersion ? 2 : 1];
+  if (!algorithm) return undefined;
+  const signature = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, String.fromCharCode(0) + bag.cert.signature);
+  return der(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [tbs, algorithm, signature]));
+}
+let reply;
+try {
+  const asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(workerData.bytes).toString('binary')));
+  const p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, workerData.password);
+  const oids = forge.pki.oids;
+  const bags = [];
+  for (const contents of p12.safeContents) {
+    for (const bag of contents.safeBags) {
+      const names = { friendlyName: first(bag, 'friendlyName'), localKeyId: first(bag, 'localKeyId') };
+      if (bag.type === oids.pkcs8ShroudedKeyBag || bag.type === oids.keyBag) {
+        const pkcs8 = bag.key ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key)) : bag.asn1;
+        bags.push({ kind: 'key', ...names, der: pkcs8 ? der(pkcs8) : undefined });
+      } else if (bag.type === oids.certBag) {
+        bags.push({ kind: 'cert', ...names, der: certificateDer(bag) });
+      }
+    }
+  }
+  reply = { ok: true, bags };
+} catch (error) {
+  reply = { ok: false, message: error instanceof Error ? error.message : String(error) };
+}
+parentPort.postMessage(reply);
+`;
+
+const FORGE_PATH = createRequire(import.meta.url).resolve('node-forge');
+
+/** Runs {@link PKCS12_WORKER_SOURCE} once on a thread of its own and gives its reply. */
+function decodeOnWorker(bytes: Buffer, password: string): Promise<DecodeReply> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(PKCS12_WORKER_SOURCE, { eval: true, workerData: { forgePath: FORGE_PATH, bytes, password } });
+    let replied = false;
+    worker.once('message', (reply: DecodeReply) => {
+      replied = true;
+      resolve(reply);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (!replied) reject(new Error(`the PKCS#12 decoding thread exited with code ${code}`));
+    });
+  });
 }
 
-function readPkcs12(file: string, bytes: Buffer, password: string): KeystoreFileEntry[] {
-  let bags: Pkcs12Bag[];
-  try {
-    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary')));
-    const p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, password);
-    bags = p12.safeContents.flatMap((contents) => contents.safeBags as unknown as Pkcs12Bag[]);
-  } catch (error) {
-    const message = messageOf(error);
+async function readPkcs12(file: string, bytes: Buffer, password: string): Promise<KeystoreFileEntry[]> {
+  const decoded = await decodeOnWorker(bytes, password);
+  if (!decoded.ok) {
     // node-forge verifies the MAC (store password) first, then decrypts with the same password.
-    if (/MAC could not be verified|Failed to decrypt PKCS#12 SafeContents/.test(message)) throw badPassword(file);
-    if (/Unable to decrypt PKCS#8 ShroudedKeyBag/.test(message)) {
+    if (/MAC could not be verified|Failed to decrypt PKCS#12 SafeContents/.test(decoded.message)) throw badPassword(file);
+    if (/Unable to decrypt PKCS#8 ShroudedKeyBag/.test(decoded.message)) {
       throw new CryptoError(
         'KEYSTORE_BAD_KEY_PASSWORD',
         `keystore ${file}: a private key is protected by a password other than the store password; ` +
@@ -90,64 +153,37 @@ function readPkcs12(file: string, bytes: Buffer, password: string): KeystoreFile
     }
     throw unreadable(file, 'PKCS#12');
   }
-
-  const oids = forge.pki.oids;
-  const keyBags = bags.filter((b) => b.type === oids['pkcs8ShroudedKeyBag'] || b.type === oids['keyBag']);
-  const certBags = bags.filter((b) => b.type === oids['certBag']);
-  const used = new Set<Pkcs12Bag>();
+  const keyBags = decoded.bags.filter((b) => b.kind === 'key');
+  const certBags = decoded.bags.filter((b) => b.kind === 'cert');
+  const certificate = (bag: DecodedBag): Buffer => {
+    if (!bag.der) throw unreadable(file, 'PKCS#12');
+    return Buffer.from(bag.der);
+  };
+  const used = new Set<DecodedBag>();
   const entries: KeystoreFileEntry[] = [];
 
   keyBags.forEach((keyBag, index) => {
-    const localKeyId = firstAttribute(keyBag, 'localKeyId');
-    const leaf = certBags.find((c) => localKeyId !== undefined && firstAttribute(c, 'localKeyId') === localKeyId);
+    const leaf = certBags.find((c) => keyBag.localKeyId !== undefined && c.localKeyId === keyBag.localKeyId);
     if (leaf) used.add(leaf);
     // Without a friendly name Java invents an alias too; a position is as good and stays stable.
-    const alias = firstAttribute(keyBag, 'friendlyName') ?? (leaf && firstAttribute(leaf, 'friendlyName')) ?? String(index);
-    const pkcs8 = keyBag.key ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(keyBag.key)) : keyBag.asn1;
+    const alias = keyBag.friendlyName ?? leaf?.friendlyName ?? String(index);
     entries.push({
       alias,
-      certificates: leaf ? [certificateDer(file, leaf)] : [],
+      certificates: leaf ? [certificate(leaf)] : [],
       readPrivateKey: (keyPassword: string) => {
         // node-forge has already decrypted the key with the store password: a different key password is wrong,
         // exactly as Java's KeyStore.getKey would find.
         if (keyPassword !== password) throw badKeyPassword(file, alias);
-        if (!pkcs8) throw unreadable(file, 'PKCS#12');
-        return privateKeyObject(file, toBuffer(forge.asn1.toDer(pkcs8)));
+        if (!keyBag.der) throw unreadable(file, 'PKCS#12');
+        return privateKeyObject(file, Buffer.from(keyBag.der));
       },
     });
   });
   // Certificates with a name of their own and no key are trusted-certificate entries; unnamed ones are chain members.
   for (const bag of certBags) {
-    const alias = firstAttribute(bag, 'friendlyName');
-    if (!used.has(bag) && alias !== undefined) entries.push({ alias, certificates: [certificateDer(file, bag)] });
+    if (!used.has(bag) && bag.friendlyName !== undefined) entries.push({ alias: bag.friendlyName, certificates: [certificate(bag)] });
   }
   return entries;
-}
-
-/**
- * The certificate's DER exactly as stored. node-forge keeps the original TBSCertificate but re-encodes the
- * signature algorithm its own way (NULL parameters even for ECDSA); X.509 requires the outer algorithm to be
- * the one inside the TBSCertificate, so copying that one back gives the original bytes and thumbprint.
- */
-function certificateDer(file: string, bag: Pkcs12Bag): Buffer {
-  const { asn1 } = forge;
-  if (!bag.cert) {
-    if (!bag.asn1) throw unreadable(file, 'PKCS#12');
-    return toBuffer(asn1.toDer(bag.asn1)); // forge kept the parsed original: re-encoding it is byte-exact
-  }
-  const cert = bag.cert as forge.pki.Certificate & { tbsCertificate: forge.asn1.Asn1 };
-  const tbs = cert.tbsCertificate;
-  const fields = tbs.value as forge.asn1.Asn1[];
-  const hasVersion = fields[0]?.tagClass === asn1.Class.CONTEXT_SPECIFIC;
-  const algorithm = fields[hasVersion ? 2 : 1];
-  if (!algorithm) throw unreadable(file, 'PKCS#12');
-  const signature = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, String.fromCharCode(0) + cert.signature);
-  return toBuffer(asn1.toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [tbs, algorithm, signature])));
-}
-
-function firstAttribute(bag: Pkcs12Bag, name: string): string | undefined {
-  const value = bag.attributes[name]?.[0];
-  return typeof value === 'string' ? value : undefined;
 }
 
 function privateKeyObject(file: string, key: string | Buffer): KeyObject {
@@ -156,10 +192,6 @@ function privateKeyObject(file: string, key: string | Buffer): KeyObject {
   } catch {
     throw new CryptoError('KEYSTORE_UNREADABLE', `keystore ${file}: the private key cannot be parsed`, { file });
   }
-}
-
-function toBuffer(bytes: forge.util.ByteStringBuffer): Buffer {
-  return Buffer.from(bytes.getBytes(), 'binary');
 }
 
 function messageOf(error: unknown): string {

@@ -125,7 +125,7 @@ async function openKeystore(file: string, password: string, declared: string | u
     throw new CryptoError('KEYSTORE_UNREADABLE', `keystore ${file} cannot be read (${errno})`, { file, errno });
   }
   const type = sniffKeystoreType(file, bytes);
-  return { type, entries: readKeystoreFile(file, type, bytes, password) };
+  return { type, entries: await readKeystoreFile(file, type, bytes, password) };
 }
 
 function findEntry(entries: KeystoreFileEntry[], alias: string): KeystoreFileEntry | undefined {
