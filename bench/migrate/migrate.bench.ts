@@ -6,6 +6,12 @@
 //
 //   npm run bench:migrate                 (builds, then runs dist/bench/migrate/migrate.bench.js)
 //   BENCH_ROWS=20000 npm run bench:migrate
+//   BENCH_ROWS=1000000 BENCH_SCENARIOS=pool npm run bench:migrate   (only plaintext → RSA-OAEP and RSA-OAEP →
+//       AES-GCM with the pool, and the pool alone on at most 100,000 rows: what a 1M-row run can afford)
+//   BENCH_PROGRESS_LOG=/tmp/migrate.log npm run bench:migrate   (the commands' progress lines go there as they
+//       run, rows/s every 2 s: a run stopped before its end still tells its rate)
+//   BENCH_CPU_PROF=/tmp/prof npm run bench:migrate   (each command run writes --cpu-prof profiles there,
+//       one per thread)
 //
 // Memory stays bounded: a second plaintext → RSA-OAEP run on a fifth of the rows shows the same peak.
 //
@@ -15,6 +21,7 @@
 // cores × the single-core bare rate: what the machine's cores could do with nothing else to do.
 import { spawnSync } from 'node:child_process';
 import { constants, createCipheriv, createDecipheriv, privateDecrypt, publicEncrypt, randomBytes, randomUUID } from 'node:crypto';
+import { openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +38,13 @@ const CLI = path.join(REPO, 'dist/apps/cli/src/main.js');
 const AES_KEY = 'bench-symmetric-key-32-chars-ok!';
 const HEAP_CAP_MIB = 96;
 const CORES = availableParallelism();
+const SCENARIOS = process.env['BENCH_SCENARIOS'] ?? 'all';
+if (SCENARIOS !== 'all' && SCENARIOS !== 'pool') throw new Error(`BENCH_SCENARIOS is all or pool, not ${SCENARIOS}`);
+const CPU_PROF = process.env['BENCH_CPU_PROF'];
+const PROGRESS_LOG = process.env['BENCH_PROGRESS_LOG'];
+const progressLog = PROGRESS_LOG ? openSync(PROGRESS_LOG, 'a') : undefined;
+// The pool alone holds every sealed value in memory: capped so a 1M-row run does not measure the heap.
+const POOL_ALONE_ROWS = SCENARIOS === 'all' ? ROWS : Math.min(ROWS, 100_000);
 
 interface Row {
   scenario: string;
@@ -42,6 +56,22 @@ interface Row {
   bareRowsPerSecond: number;
   /** Share of the run's row updates that were HOT (no new index entries), from pg_stat_user_tables. */
   hotShare: number;
+  /** CPU time of the command's process (every thread, start-up included) per row, µs; PostgreSQL's not counted. */
+  cpuUsPerRow: number;
+  /** CPU time of the bare node:crypto work per row, µs: less sensitive to the machine's load than its rate. */
+  bareCpuUsPerRow: number;
+}
+
+/** CPU seconds (user + system) of this process's children that have been waited for, from /proc; NaN elsewhere. */
+function childrenCpuSeconds(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // cutime and cstime, fields 16 and 17 of proc(5), in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Row updates and HOT row updates of the bench's oauth_tokens so far (the command's backends report theirs as they exit). */
@@ -86,26 +116,34 @@ async function seed(pool: pg.Pool, schema: string, rows: number): Promise<void> 
 }
 
 /** Runs `tokens migrate` as the operator would; returns wall time and the peak memory the command reports. */
-function migrate(configFile: string, threads: number): { seconds: number; peakMiB: number; migrated: number } {
+function migrate(configFile: string, threads: number): { seconds: number; cpuSeconds: number; peakMiB: number; migrated: number } {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [CLI, 'tokens', 'migrate', '--batch-size', String(BATCH), '--threads', String(threads)], {
+  const cpuBefore = childrenCpuSeconds();
+  const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
+  const result = spawnSync(process.execPath, [...profile, CLI, 'tokens', 'migrate', '--batch-size', String(BATCH), '--threads', String(threads)], {
     // A capped heap: the run must fit in it whatever the row count (memory bounded by the batch size).
     env: { ...process.env, DEPLOYMENT_CONFIG: configFile, NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MIB}` },
     encoding: 'utf8',
+    stdio: ['ignore', 'pipe', progressLog ?? 'pipe'],
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuSeconds = childrenCpuSeconds() - cpuBefore;
   if (result.status !== 0) throw new Error(`tokens migrate exited ${result.status}:\n${result.stderr}\n${result.stdout}`);
   const summary = /(\d+) value\(s\) rewritten in [\d.]+ s \(\d+ rows\/s, peak memory (\d+) MiB\)/.exec(result.stdout);
   if (!summary) throw new Error(`unexpected output:\n${result.stdout}`);
-  return { seconds, peakMiB: Number(summary[2]), migrated: Number(summary[1]) };
+  return { seconds, cpuSeconds, peakMiB: Number(summary[2]), migrated: Number(summary[1]) };
 }
 
-/** Bare node:crypto doing each row's cryptographic work, rows per second (single thread, no database). */
-function bare(work: () => void, rows: number): number {
-  const n = Math.min(rows, 20_000);
+/**
+ * Bare node:crypto doing each row's cryptographic work, rows per second (single thread, no database), on
+ * `n` rows. Taken right before and right after each scenario and averaged, since the machine's load moves.
+ */
+function bare(work: () => void, n: number): { rate: number; cpuUs: number } {
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < n; i++) work();
-  return n / (Number(process.hrtime.bigint() - started) / 1e9);
+  const used = process.cpuUsage(cpu);
+  return { rate: n / (Number(process.hrtime.bigint() - started) / 1e9), cpuUs: (used.user + used.system) / n };
 }
 
 /**
@@ -179,44 +217,52 @@ async function main(): Promise<void> {
     const rsaCiphertext = publicEncrypt({ key: key.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(token));
     const aesKey = Buffer.from(AES_KEY, 'utf8');
     parseSymmetricKey(AES_KEY);
-    const bareEncrypt = bare(() => publicEncrypt({ key: key.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(token)), ROWS);
-    const bareReencrypt = bare(() => {
+    const bareEncrypt = () => bare(() => publicEncrypt({ key: key.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(token)), 20_000);
+    const bareReencrypt = () => bare(() => {
       const plain = privateDecrypt({ key: key.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, rsaCiphertext);
       const cipher = createCipheriv('aes-256-gcm', aesKey, randomBytes(12));
       cipher.update(plain);
       cipher.final();
       cipher.getAuthTag();
-    }, ROWS);
+    }, 5_000);
 
     const iv = randomBytes(12);
     const sealedAes = createCipheriv('aes-256-gcm', aesKey, iv);
     const aesCiphertext = Buffer.concat([sealedAes.update(Buffer.from(token)), sealedAes.final()]);
     const aesTag = sealedAes.getAuthTag();
-    const bareDecrypt = bare(() => {
+    const bareDecrypt = () => bare(() => {
       const decipher = createDecipheriv('aes-256-gcm', aesKey, iv);
       decipher.setAuthTag(aesTag);
       const plain = Buffer.concat([decipher.update(aesCiphertext), decipher.final()]);
       publicEncrypt({ key: key.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, plain);
-    }, ROWS);
+    }, 20_000);
 
-    const run = async (scenario: string, count: number, config: string, fresh: boolean, bareRate: number, threads = CORES) => {
+    const run = async (scenario: string, count: number, config: string, fresh: boolean, bareOf: () => { rate: number; cpuUs: number }, threads = CORES) => {
       if (fresh) await seed(pool, kmSchema, count);
       process.stderr.write(`${scenario}, ${threads} thread(s): ${count} rows…\n`);
       const before = await updateCounts(pool, kmSchema);
+      const bareBefore = bareOf();
       const r = migrate(config, threads);
+      const bareAfter = bareOf();
       if (r.migrated < count) throw new Error(`${scenario}: migrated ${r.migrated} of ${count}`);
       const after = await updateCounts(pool, kmSchema);
       const hotShare = (after.hot - before.hot) / Math.max(1, after.upd - before.upd);
-      rows.push({ scenario, threads, rows: count, seconds: r.seconds, rowsPerSecond: count / r.seconds, peakMiB: r.peakMiB, bareRowsPerSecond: bareRate, hotShare });
+      rows.push({ scenario, threads, rows: count, seconds: r.seconds, rowsPerSecond: count / r.seconds, peakMiB: r.peakMiB,
+        bareRowsPerSecond: (bareBefore.rate + bareAfter.rate) / 2, hotShare, cpuUsPerRow: (r.cpuSeconds * 1e6) / count, bareCpuUsPerRow: (bareBefore.cpuUs + bareAfter.cpuUs) / 2 });
     };
-    await run('plaintext → RSA-OAEP', Math.round(ROWS / 5), rsaConfig, true, bareEncrypt);
+    if (SCENARIOS === 'all') await run('plaintext → RSA-OAEP', Math.round(ROWS / 5), rsaConfig, true, bareEncrypt);
     await run('plaintext → RSA-OAEP', ROWS, rsaConfig, true, bareEncrypt);
-    await run('RSA-OAEP → AES-GCM', ROWS, aesConfig, false, bareReencrypt, 0);
-    await run('AES-GCM → RSA-OAEP', ROWS, rsaReadingAesConfig, false, bareDecrypt);
+    if (SCENARIOS === 'all') {
+      await run('RSA-OAEP → AES-GCM', ROWS, aesConfig, false, bareReencrypt, 0);
+      await run('AES-GCM → RSA-OAEP', ROWS, rsaReadingAesConfig, false, bareDecrypt);
+    }
     await run('RSA-OAEP → AES-GCM', ROWS, aesConfig, false, bareReencrypt);
-    process.stderr.write(`the pool alone, ${CORES} thread(s): ${ROWS} rows…\n`);
-    const alone = await poolAlone(key, ROWS, CORES);
-    rows.push({ scenario: 'RSA-OAEP → AES-GCM, the pool alone (no database)', threads: CORES, rows: ROWS, seconds: ROWS / alone, rowsPerSecond: alone, peakMiB: NaN, bareRowsPerSecond: bareReencrypt, hotShare: NaN });
+    process.stderr.write(`the pool alone, ${CORES} thread(s): ${POOL_ALONE_ROWS} rows…\n`);
+    const bareBefore = bareReencrypt();
+    const alone = await poolAlone(key, POOL_ALONE_ROWS, CORES);
+    const bareAfter = bareReencrypt();
+    rows.push({ scenario: 'RSA-OAEP → AES-GCM, the pool alone (no database)', threads: CORES, rows: POOL_ALONE_ROWS, seconds: POOL_ALONE_ROWS / alone, rowsPerSecond: alone, peakMiB: NaN,
+      bareRowsPerSecond: (bareBefore.rate + bareAfter.rate) / 2, hotShare: NaN, cpuUsPerRow: NaN, bareCpuUsPerRow: (bareBefore.cpuUs + bareAfter.cpuUs) / 2 });
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS "${kmSchema}" CASCADE`);
     await pool.end();
@@ -227,12 +273,13 @@ async function main(): Promise<void> {
     `\n\`tokens migrate\` (batch ${BATCH}, heap capped at ${HEAP_CAP_MIB} MiB), ${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ` +
       `${CORES} core(s) (os.availableParallelism), load average ${load(loadAtStart)} at the start, ${load(loadavg())} at the end\n`,
   );
-  console.log('| scenario | RSA threads | rows | seconds | rows/s | peak memory (MiB) | bare node:crypto rows/s, one core | ratio to one core | ratio to cores × one core | HOT updates |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| scenario | RSA threads | rows | seconds | rows/s | peak memory (MiB) | bare node:crypto rows/s, one core | ratio to one core | ratio to cores × one core | HOT updates | command CPU µs/row | bare CPU µs/row |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
       `| ${r.scenario} | ${r.threads} | ${r.rows} | ${r.seconds.toFixed(1)} | ${Math.round(r.rowsPerSecond)} | ${Number.isNaN(r.peakMiB) ? '–' : r.peakMiB} | ${Math.round(r.bareRowsPerSecond)} | ` +
-        `${(r.rowsPerSecond / r.bareRowsPerSecond).toFixed(2)} | ${(r.rowsPerSecond / (CORES * r.bareRowsPerSecond)).toFixed(2)} | ${Number.isNaN(r.hotShare) ? '–' : `${Math.round(r.hotShare * 100)} %`} |`,
+        `${(r.rowsPerSecond / r.bareRowsPerSecond).toFixed(2)} | ${(r.rowsPerSecond / (CORES * r.bareRowsPerSecond)).toFixed(2)} | ${Number.isNaN(r.hotShare) ? '–' : `${Math.round(r.hotShare * 100)} %`} | ` +
+        `${Number.isNaN(r.cpuUsPerRow) ? '–' : Math.round(r.cpuUsPerRow)} | ${Math.round(r.bareCpuUsPerRow)} |`,
     );
   }
   const rsaToAes = rows.filter((r) => r.scenario === 'RSA-OAEP → AES-GCM' && r.threads === CORES).at(-1);

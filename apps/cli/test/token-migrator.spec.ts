@@ -172,6 +172,22 @@ describe('TokenMigrator', () => {
     expect((await rows()).find((r) => r.id === broken!.id)).toMatchObject({ stored: 'tampered', scheme: 'plain' });
   });
 
+  test("queues the next batch's decryption on the threads before it seals the current batch, so the threads never wait for it", async () => {
+    const plaintexts = await seed(9, processor('rsa'));
+    const current = processor('aes');
+    const workers = RsaWorkerPool.start(current, { threads: 2 });
+    workerPools.push(workers);
+    const calls: string[] = [];
+    const [reveal, protect] = [workers.reveal.bind(workers), workers.protect.bind(workers)];
+    workers.reveal = (kind, values) => (calls.push(`reveal ${values.length}`), reveal(kind, values));
+    workers.protect = (kind, secrets) => (calls.push(`protect ${secrets.length}`), protect(kind, secrets));
+    const result = await new TokenMigrator(workers, { batchSize: 3, dryRun: false, verify: false }).migrateColumn(target, column);
+    expect(result).toMatchObject({ migrated: 9 });
+    // Batch 2 is read and queued before batch 1 is sealed, batch 3 before batch 2.
+    expect(calls).toEqual(['reveal 3', 'reveal 3', 'protect 3', 'reveal 3', 'protect 3', 'protect 3']);
+    for (const row of await rows()) expect(current.reveal('access_token', row)).toBe(plaintexts.get(row.id));
+  });
+
   test('a dry run reads and checks everything and writes nothing', async () => {
     await seed(4, processor('off'));
     const before = await rows();

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { HASHED_SCHEME, type RsaWorkerPool, type TokenProcessor } from '@app/crypto';
+import { HASHED_SCHEME, type RevealResult, type RsaWorkerPool, type TokenProcessor } from '@app/crypto';
 import type { StoredSecretColumn, StoringService } from '@app/contracts';
 import { quoteIdentifier } from '@app/platform';
 
@@ -108,28 +108,42 @@ export class TokenMigrator {
       hashMismatch: 0,
       verifyFailures: 0,
     };
+    type StoredRow = { id: string; value: string; scheme: string; hash: string | null };
+    /** A batch read, its RSA decryption queued on the pool's threads. */
+    type ReadBatch = { rows: StoredRow[]; readable: StoredRow[]; revealed: Promise<RevealResult[]> };
     let lastId = ZERO_UUID;
-    let inFlight: Promise<void> = Promise.resolve();
-    for (;;) {
-      const { rows } = await target.pool.query<{ id: string; value: string; scheme: string; hash: string | null }>(
+    const readBatch = async (): Promise<ReadBatch | undefined> => {
+      const { rows } = await target.pool.query<StoredRow>(
         // `t.id`, qualified: a bare `ORDER BY id` would name the output column `id` (the text), which no index
         // serves, so every batch would scan and sort the whole table (quadratic in the row count).
         `SELECT t.id::text AS id, ${v} AS value, ${s} AS scheme, ${h} AS hash FROM ${table} AS t
          WHERE ${v} IS NOT NULL AND ${s} <> $1 AND ${s} <> ALL($4::text[]) AND t.id > $2::uuid ORDER BY t.id LIMIT $3`,
         [current, lastId, this.options.batchSize, HASH_ONLY_SCHEMES],
       );
-      if (rows.length === 0) break;
+      if (rows.length === 0) return undefined;
       lastId = rows[rows.length - 1]!.id;
-
       const readable = rows.filter((row) => this.processor.cipher.canRead(row.scheme));
-      result.unreadable += rows.length - readable.length;
-      const revealed = await this.pool.reveal(
+      const revealed = this.pool.reveal(
         column.kind,
         readable.map((row) => ({ stored: row.value, scheme: row.scheme })),
       );
-      const rewrite: { row: (typeof rows)[number]; plaintext: string }[] = [];
-      readable.forEach((row, i) => {
-        const read = revealed[i]!;
+      // Awaited in its turn; a failure meanwhile must not surface as an unhandled rejection.
+      revealed.catch(() => undefined);
+      return { rows, readable, revealed };
+    };
+
+    // Three stages overlap, so the threads never wait for the main thread or PostgreSQL: while the threads
+    // decrypt batch N+1 (queued behind batch N as soon as it is read), this thread checks and seals batch N,
+    // and batch N-1's UPDATE runs. At most one write is in flight: memory holds three batches.
+    let inFlight: Promise<void> = Promise.resolve();
+    for (let batch = await readBatch(); batch; ) {
+      const { rows, readable, revealed } = batch;
+      batch = await readBatch();
+
+      result.unreadable += rows.length - readable.length;
+      const rewrite: { row: StoredRow; plaintext: string }[] = [];
+      (await revealed).forEach((read, i) => {
+        const row = readable[i]!;
         if (!read.ok) result.unreadable++;
         else if (row.hash !== null && this.processor.lookupHash(read.plaintext) !== row.hash) result.hashMismatch++;
         else rewrite.push({ row, plaintext: read.plaintext });
@@ -149,8 +163,6 @@ export class TokenMigrator {
         progress?.advance(rows.length);
         continue;
       }
-      // Pipelined: this batch's UPDATE runs while the next batch is read and its crypto is done (the pool
-      // has a connection for each). At most one write is in flight, so memory stays at two batches.
       await inFlight;
       const batchRows = rows.length;
       inFlight = (async () => {

@@ -94,12 +94,17 @@ export class Wso2Importer {
       await this.importClients(rows);
       this.events.progress('clients', rows.length);
     }
-    for (let afterTokenId = ''; ; ) {
+    const nextTokens = async (afterTokenId: string): Promise<PreparedTokens | undefined> => {
       const rows = await this.from.tokens(afterTokenId, this.options.batchSize);
-      if (rows.length === 0) break;
-      afterTokenId = rows[rows.length - 1]!.tokenId;
-      await this.importTokens(rows);
-      this.events.progress('tokens', rows.length);
+      return rows.length === 0 ? undefined : this.prepareTokens(rows);
+    };
+    // Batch N+1 is read and its ciphertexts queued on the pool's threads before batch N is checked and
+    // inserted here, so the threads do not wait for this thread or the databases between batches.
+    for (let batch = await nextTokens(''); batch; ) {
+      const following = await nextTokens(batch.rows[batch.rows.length - 1]!.tokenId);
+      await this.importTokens(batch);
+      this.events.progress('tokens', batch.rows.length);
+      batch = following;
     }
     return this.result;
   }
@@ -218,8 +223,11 @@ export class Wso2Importer {
     return { ok: true, value: { secret, secretId, secretCreatedAt, addedSecrets } };
   }
 
-  private async importTokens(rows: Wso2TokenRow[]): Promise<void> {
-    const counts = this.result.tokens;
+  /**
+   * What each row of a token batch will be (nothing counted or reported yet: {@link importTokens} does that,
+   * in row order), with the values to read already queued on the pool.
+   */
+  private async prepareTokens(rows: Wso2TokenRow[]): Promise<PreparedTokens> {
     const clientIds = [...new Set(rows.map((r) => r.consumerKey))];
     const clients = await this.to.clientTokenTypes(clientIds);
     for (const id of clientIds) {
@@ -231,40 +239,41 @@ export class Wso2Importer {
     const wso2Hashes = new Map(rows.map((r) => [r.tokenId, sha256OfHashColumn(r.accessTokenHash)]));
     const known = await this.to.existingAccessHashes([...wso2Hashes.values()].filter((h): h is string => h !== undefined));
 
-    const toRead: { row: Wso2TokenRow; subject: string; fields: MappedTokenFields; tokenType: TokenTypeExtension }[] = [];
-    for (const row of rows) {
-      counts.read++;
+    const outcomes = rows.map((row): TokenOutcome => {
       const subject = `token ${row.tokenId} (client ${row.consumerKey})`;
       const mapping = mapWso2Token(row, { now: this.options.now, includeInactive: this.options.includeInactive });
-      if (mapping.kind === 'skip') {
+      if (mapping.kind === 'skip') return { kind: 'inactive' };
+      if (mapping.kind === 'fail') return { kind: 'fail', subject, failure: mapping.failure };
+      // Never attach a token to a client of the same id from another tenant (one imported by an earlier run).
+      if (this.from.ambiguousConsumerKeys.has(row.consumerKey)) return { kind: 'no-client' };
+      const tokenType = clients.get(row.consumerKey);
+      if (tokenType === undefined) return { kind: 'no-client' };
+      const wso2Hash = wso2Hashes.get(row.tokenId);
+      if (wso2Hash !== undefined && known.has(wso2Hash)) return { kind: 'already' };
+      return { kind: 'read', read: { row, subject, fields: mapping.fields, tokenType } };
+    });
+    const source = this.opened(outcomes.flatMap((o) => (o.kind === 'read' ? [o.read.row.accessToken, o.read.row.refreshToken] : [])));
+    // Awaited in its turn; a failure meanwhile must not surface as an unhandled rejection.
+    source.catch(() => undefined);
+    return { rows, outcomes, source };
+  }
+
+  private async importTokens({ outcomes, source: opening }: PreparedTokens): Promise<void> {
+    const counts = this.result.tokens;
+    const toRead: TokenToRead[] = [];
+    for (const outcome of outcomes) {
+      counts.read++;
+      if (outcome.kind === 'inactive') {
         counts.skipped++;
         counts.skippedInactive++;
-        continue;
-      }
-      if (mapping.kind === 'fail') {
-        this.fail(counts, subject, mapping.failure);
-        continue;
-      }
-      // Never attach a token to a client of the same id from another tenant (one imported by an earlier run).
-      if (this.from.ambiguousConsumerKeys.has(row.consumerKey)) {
+      } else if (outcome.kind === 'fail') this.fail(counts, outcome.subject, outcome.failure);
+      else if (outcome.kind === 'no-client') {
         counts.skipped++;
         counts.skippedNoClient++;
-        continue;
-      }
-      const tokenType = clients.get(row.consumerKey);
-      if (tokenType === undefined) {
-        counts.skipped++;
-        counts.skippedNoClient++;
-        continue;
-      }
-      const wso2Hash = wso2Hashes.get(row.tokenId);
-      if (wso2Hash !== undefined && known.has(wso2Hash)) {
-        counts.alreadyImported++;
-        continue;
-      }
-      toRead.push({ row, subject, fields: mapping.fields, tokenType });
+      } else if (outcome.kind === 'already') counts.alreadyImported++;
+      else toRead.push(outcome.read);
     }
-    const source = await this.opened(toRead.flatMap(({ row }) => [row.accessToken, row.refreshToken]));
+    const source = await opening;
     const candidates: ImportedToken[] = [];
     const subjects = new Map<string, string>();
     for (const { row, subject, fields, tokenType } of toRead) {
@@ -358,6 +367,21 @@ export class Wso2Importer {
     if (!schemes) this.result.stored.set(column, (schemes = new Map()));
     schemes.set(scheme, (schemes.get(scheme) ?? 0) + 1);
   }
+}
+
+type TokenToRead = { row: Wso2TokenRow; subject: string; fields: MappedTokenFields; tokenType: TokenTypeExtension };
+/** What one WSO2 token row comes to before its values are read. */
+type TokenOutcome =
+  | { kind: 'inactive' }
+  | { kind: 'fail'; subject: string; failure: ImportFailure }
+  | { kind: 'no-client' }
+  | { kind: 'already' }
+  | { kind: 'read'; read: TokenToRead };
+/** A batch of WSO2 token rows, sorted out, its values being read on the pool. */
+interface PreparedTokens {
+  rows: Wso2TokenRow[];
+  outcomes: TokenOutcome[];
+  source: Promise<SecretSource>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
