@@ -17,9 +17,12 @@ export default {
   testTimeout: 30_000,
   // The stack tests need a Docker engine and a built image: `npm run test:compose` runs them.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/deploy/stack/'],
-  // On a 2-core machine Jest runs all suites in its own process (one worker: in band), so one handle any
-  // suite leaves open (a timer, a socket) keeps the run alive after its summary. The NATS leaks that did so
-  // are fixed at their cause (test/e2e/nats-connection-lifecycle.e2e.spec.ts); this stays as the net for
-  // ones not found yet, so CI cannot hang on them.
+  // Two suites at a time even on a 2-core machine (Jest's default there is one, in band): most suites wait on
+  // PostgreSQL, NATS, child processes and timers more than they compute, so two overlap well. Every suite
+  // has its own schemas, subject prefix or private servers, so they cannot see each other.
+  maxWorkers: 2,
+  // One handle a suite leaves open (a timer, a socket) would keep the run alive after its summary. The NATS
+  // leaks that did so are fixed at their cause (test/e2e/nats-connection-lifecycle.e2e.spec.ts); this stays
+  // as the net for ones not found yet, so CI cannot hang on them.
   forceExit: true,
 };
