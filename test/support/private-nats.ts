@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from './free-port.js';
 
 export interface PrivateNats {
   url: string;
@@ -11,15 +12,24 @@ export interface PrivateNats {
   stop(): Promise<void>;
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+/** What nats-server writes to its ports file once it listens (`--ports_file_dir`). */
+interface PortsFile {
+  nats?: string[];
+  monitoring?: string[];
+}
+
+/** The ports file, or undefined while it is missing or half written. */
+function parsePortsFile(text: string): PortsFile | undefined {
+  try {
+    return JSON.parse(text) as PortsFile;
+  } catch {
+    return undefined;
+  }
+}
+
+function portOf(url: string | undefined): number | undefined {
+  const port = url ? Number(new URL(url).port) : NaN;
+  return Number.isInteger(port) && port > 0 ? port : undefined;
 }
 
 /** NATS_SERVER_BIN, else the Debian package's binary (in /usr/sbin, not on every PATH), else `nats-server` on PATH. */
@@ -34,21 +44,42 @@ export function natsServerBinary(): string {
  * (NATS_SERVER_BIN to point elsewhere).
  */
 export async function startPrivateNats(options: { configFile?: string; env?: Record<string, string>; scheme?: 'nats' | 'tls'; monitor?: boolean } = {}): Promise<PrivateNats> {
-  const port = await freePort();
-  const monitorPort = options.monitor ? await freePort() : undefined;
+  // The server picks its own ports (-1) and says which in its ports file. Choosing a free port first and
+  // handing it over is a race when suites run in parallel: two servers given the same port, the loser exits,
+  // and its test talks to the winner's server, among another suite's services.
+  const portsDir = await mkdtemp(join(tmpdir(), 'private-nats-'));
   const binary = natsServerBinary();
   // A config file (users, permissions, TLS) is read first; the address and port given here win over its own.
-  const args = [...(options.configFile ? ['-c', options.configFile] : []), '-a', '127.0.0.1', '-p', String(port), ...(monitorPort ? ['-m', String(monitorPort)] : [])];
+  const args = [
+    ...(options.configFile ? ['-c', options.configFile] : []),
+    ...['-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', portsDir],
+    ...(options.monitor ? ['-m', '-1'] : []),
+  ];
   const child: ChildProcess = spawn(binary, args, { stdio: 'ignore', env: { ...process.env, ...options.env } });
   let exited = false;
   child.once('exit', () => (exited = true));
   const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
+  const portsFile = join(portsDir, `${basename(binary)}_${child.pid}.ports`);
   const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await Promise.race([accepts(port), spawnError]);
-    if (up) break;
-    if (exited || Date.now() > deadline) throw new Error(`nats-server did not start on port ${port}`);
-    await sleep(50);
+  let port: number | undefined;
+  let monitorPort: number | undefined;
+  try {
+    for (;;) {
+      const ports = await Promise.race([
+        readFile(portsFile, 'utf8').then(parsePortsFile, () => undefined),
+        spawnError,
+      ]);
+      port = portOf(ports?.nats?.[0]);
+      monitorPort = portOf(ports?.monitoring?.[0]);
+      if (port && (!options.monitor || monitorPort)) break;
+      if (exited || Date.now() > deadline) throw new Error(`nats-server ${args.join(' ')} did not start`);
+      await sleep(50);
+    }
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  } finally {
+    await rm(portsDir, { recursive: true, force: true });
   }
   return {
     url: `${options.scheme ?? 'nats'}://127.0.0.1:${port}`,
