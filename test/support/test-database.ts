@@ -28,3 +28,26 @@ export async function dropSchema(schema: string): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`refusing to drop a schema with an unexpected name: ${schema}`);
   await queryTestDatabase(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
+
+/** A database of the test's own on the local server, beside `test`: {@link ownDatabase}. */
+export interface OwnDatabase {
+  url: string;
+  /** Drops it (ending any connection left open to it). */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh database for a test that must not see what suites running beside it keep in `test` — for
+ * example the deployment ids their Key Managers store, which a portal starting before its own Key Manager
+ * reads (it pins the one id it finds in its database).
+ */
+export async function ownDatabase(prefix: string): Promise<OwnDatabase> {
+  const name = uniqueSchema(prefix);
+  await queryTestDatabase(`CREATE DATABASE "${name}"`);
+  return {
+    url: TEST_DATABASE_URL.replace(/\/test$/, `/${name}`),
+    drop: async () => {
+      await queryTestDatabase(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}

@@ -17,7 +17,7 @@ import { startKeyManagerForTest, type EncryptionMode, type KeyManagerUnderTest }
 import { captureLogs } from '../../../test/support/log-capture.js';
 import { startPrivateNats, type PrivateNats } from '../../../test/support/private-nats.js';
 import { makeTempDir, type TestConfigDir } from '../../../test/support/test-config.js';
-import { queryTestDatabase } from '../../../test/support/test-database.js';
+import { ownDatabase, queryTestDatabase } from '../../../test/support/test-database.js';
 import { createTestKeystore, type TestKeystore } from '../../../test/support/test-keystore.js';
 import { parseMetrics, valueOf } from '../../../test/support/metrics-text.js';
 
@@ -146,19 +146,25 @@ describe('no Key Manager', () => {
   });
 
   it('waits for a Key Manager that comes up within key_manager_wait, then starts', async () => {
+    // A database of its own: a portal that starts before its Key Manager pins the one deployment id it finds
+    // in its database, and in `test` that may be the Key Manager of a suite running beside this one.
+    const database = await ownDatabase('agreement');
+    const toml = { database: { url: database.url } };
     const overlay = await devportalOverlay({ keyManagerWaitSec: 30 });
-    const configFile = await writeDevportalOnlyConfig({ dir: tmp.dir, keystore, encryption: 'rsa-oaep', nats: nats.url, overlay, name: 'dp-early.toml' });
+    const configFile = await writeDevportalOnlyConfig({ dir: tmp.dir, keystore, encryption: 'rsa-oaep', nats: nats.url, overlay, name: 'dp-early.toml', toml });
     let portal: DevportalUnderTest | undefined;
-    const starting = startDevportalForTest({ configFile }).then((p) => (portal = p));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(portal).toBeUndefined();
-    const keyManager = await startKeyManagerForTest({ dir: tmp.dir, keystore, encryption: 'rsa-oaep', nats: nats.url, configName: 'km-late.toml' });
+    let keyManager: KeyManagerUnderTest | undefined;
     try {
+      const starting = startDevportalForTest({ configFile }).then((p) => (portal = p));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(portal).toBeUndefined();
+      keyManager = await startKeyManagerForTest({ dir: tmp.dir, keystore, encryption: 'rsa-oaep', nats: nats.url, configName: 'km-late.toml', toml });
       await starting;
       expect(await listening(overlay.port)).toBe(true);
     } finally {
-      await portal?.stop();
-      await keyManager.stop();
+      await portal?.stop({ keepSchema: true });
+      await keyManager?.stop({ keepSchema: true });
+      await database.drop();
     }
   });
 });
