@@ -14,10 +14,20 @@
  * makes a new client each time, so it runs a fixed number of requests per round, each on an application of
  * its own (created beforehand). CPU per request comes from /proc: the Key Manager, the portal, nats-server
  * and PostgreSQL, read before and after each scenario's turn.
+ *
+ * `bare hop (floor)` (BENCH_ONLY name `bare-hop`) puts bare-hop.server.js in front of the Key Manager instead of
+ * the portal: an HTTP server in its own process that only parses the request, sends the portal's
+ * `km.tokens.issue` over the same NATS and answers the token — what any portal in its own process must pay
+ * for the hop, without the portal's own work (Nest, the user's bearer token, the key's ownership and secret,
+ * validation). Its ratio to the token endpoint is the ceiling of generate-token's on this machine.
  */
 import autocannon, { type Options as LoadOptions, type Result as LoadResult } from 'autocannon';
 import { loadavg } from 'node:os';
-import { basic, callJson, cpuOfProcessesNamed, median, postgresCpu, postgresCpuBetween, processCpuSec, startServicePair, type LoadSample, type ServicePair } from '../support/bench-kit.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { basic, callJson, cpuOfProcessesNamed, freePort, median, postgresCpu, postgresCpuBetween, processCpuSec, startServicePair, stopServer, type LoadSample, type ServicePair } from '../support/bench-kit.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 2);
@@ -25,8 +35,13 @@ const KEYS_PER_ROUND = Number(process.env['BENCH_KEYS_PER_ROUND'] ?? 150);
 const CONNECTIONS = 10;
 const API = '/api/am/devportal/v3';
 
-type Scenario = 'Key Manager /oauth2/token' | 'portal generate-token' | 'portal generate-keys';
-const SHORT_NAMES: Record<string, Scenario> = { token: 'Key Manager /oauth2/token', 'generate-token': 'portal generate-token', 'generate-keys': 'portal generate-keys' };
+type Scenario = 'Key Manager /oauth2/token' | 'bare hop (floor)' | 'portal generate-token' | 'portal generate-keys';
+const SHORT_NAMES: Record<string, Scenario> = {
+  token: 'Key Manager /oauth2/token',
+  'bare-hop': 'bare hop (floor)',
+  'generate-token': 'portal generate-token',
+  'generate-keys': 'portal generate-keys',
+};
 /** BENCH_ONLY=token,generate-token,generate-keys (any of them) runs only those scenarios. */
 const SCENARIOS: Scenario[] = (process.env['BENCH_ONLY'] ?? Object.keys(SHORT_NAMES).join(',')).split(',').map((name) => {
   const scenario = SHORT_NAMES[name.trim()];
@@ -38,6 +53,7 @@ interface Sample extends LoadSample {
   requests: number;
   /** CPU seconds over the turn. */
   km: number;
+  /** The process in front of the Key Manager: the portal, or the bare hop in its scenario. */
   portal: number;
   nats: number;
   postgres: number;
@@ -50,6 +66,8 @@ const orderOf = (round: number): Scenario[] => SCENARIOS.map((_, i) => SCENARIOS
 
 interface Setup {
   services: ServicePair;
+  /** The bare hop's process and address, when its scenario runs. */
+  hop?: { process: ChildProcess; url: string };
   userToken: string;
   client: { id: string; secret: string; applicationId: string; keyMappingId: string };
   /** Applications without keys, one per generate-keys request to come. */
@@ -76,7 +94,21 @@ async function setUp(services: ServicePair): Promise<Setup> {
     );
     bare.push(...ids);
   }
-  return { services, userToken, client, bare };
+  const hop = SCENARIOS.includes('bare hop (floor)') ? await startBareHop(services) : undefined;
+  return { services, userToken, client, bare, ...(hop ? { hop } : {}) };
+}
+
+/** bare-hop.server.js (beside this file) on a port of its own, on the services' NATS and subject prefix. */
+async function startBareHop(services: ServicePair): Promise<{ process: ChildProcess; url: string }> {
+  const port = await freePort();
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bare-hop.server.js');
+  const child = spawn(process.execPath, [script, services.natsUrl, services.subjectPrefix, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    void once(child, 'exit').then(([code]) => reject(new Error(`the bare hop exited with ${String(code)} before it was ready`)));
+  });
+  await ready;
+  return { process: child, url: `http://127.0.0.1:${port}` };
 }
 
 /** The next generate-keys request's application and key type, until they run out. */
@@ -101,6 +133,14 @@ async function run(setup: Setup, scenario: Scenario, nextKey: () => string, dura
           body: 'grant_type=client_credentials',
           duration,
         }
+      : scenario === 'bare hop (floor)'
+        ? {
+            url: `${setup.hop!.url}/token`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ clientId: client.id }),
+            duration,
+          }
       : scenario === 'portal generate-token'
         ? {
             url: `${services.dpUrl}${API}/applications/${client.applicationId}/oauth-keys/${client.keyMappingId}/generate-token`,
@@ -125,7 +165,7 @@ async function run(setup: Setup, scenario: Scenario, nextKey: () => string, dura
           };
   const cpu = () => ({
     km: processCpuSec(services.keyManager.pid!) ?? NaN,
-    portal: processCpuSec(services.devportal.pid!) ?? NaN,
+    portal: processCpuSec(scenario === 'bare hop (floor)' ? setup.hop!.process.pid! : services.devportal.pid!) ?? NaN,
     nats: cpuOfProcessesNamed('nats-server'),
     postgres: postgresCpu(),
   });
@@ -150,9 +190,10 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg();
   const services = await startServicePair('portal-path');
   const samples = new Map<Scenario, Sample[]>(SCENARIOS.map((s) => [s, []]));
+  let setup: Setup | undefined;
   try {
     const started = Date.now();
-    const setup = await setUp(services);
+    setup = await setUp(services);
     process.stderr.write(`user, key and ${setup.bare.length} applications created through the portal in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     const nextKey = keyTargets(setup.bare);
     for (const scenario of SCENARIOS) await run(setup, scenario, nextKey, 1); // warm-up
@@ -161,6 +202,7 @@ async function main(): Promise<void> {
       process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
     }
   } finally {
+    if (setup?.hop) await stopServer(setup.hop.process);
     await services.stop();
   }
 
@@ -170,7 +212,7 @@ async function main(): Promise<void> {
       `(generate-keys: ${KEYS_PER_ROUND} requests a round), RSA-OAEP on, ${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ` +
       `load average ${load(loadAtStart)} at the start, ${load(loadavg())} at the end\n`,
   );
-  console.log('| scenario | req/s (median) | p50 ms | p99 ms | Key Manager CPU µs/req | portal CPU µs/req | nats-server CPU µs/req | PostgreSQL CPU µs/req | all four µs/req | req/s vs /oauth2/token |');
+  console.log('| scenario | req/s (median) | p50 ms | p99 ms | Key Manager CPU µs/req | portal (or bare hop) CPU µs/req | nats-server CPU µs/req | PostgreSQL CPU µs/req | all four µs/req | req/s vs /oauth2/token |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const direct = samples.get('Key Manager /oauth2/token');
   const perRequest = (list: Sample[], field: 'km' | 'portal' | 'nats' | 'postgres') => (list.reduce((n, s) => n + s[field], 0) / list.reduce((n, s) => n + s.requests, 0)) * 1e6;
@@ -187,6 +229,19 @@ async function main(): Promise<void> {
   }
   const viaPortal = cost.get('portal generate-token');
   const own = cost.get('Key Manager /oauth2/token');
+  const floor = cost.get('bare hop (floor)');
+  const floorSamples = samples.get('bare hop (floor)');
+  const portalSamples = samples.get('portal generate-token');
+  if (floor && own) {
+    console.log(
+      `\nThe bare hop (HTTP in, the bus call, JSON out: the least a portal in its own process does) costs ` +
+        `${Math.round(floor.km + floor.portal + floor.nats - own.km)} µs of CPU per request more than the Key Manager's own endpoint: ` +
+        `its process ${Math.round(floor.portal)} µs, the Key Manager ${Math.round(floor.km - own.km)} µs, nats-server ${Math.round(floor.nats)} µs.`,
+    );
+  }
+  if (floorSamples && portalSamples) {
+    console.log(`generate-token through the portal runs at ${median(portalSamples.map((s, i) => s.rps / floorSamples[i]!.rps)).toFixed(2)}× the bare hop's requests/s (median of per-round ratios).`);
+  }
   if (!viaPortal || !own) return;
   console.log(
     `\ngenerate-token through the portal costs ${Math.round(viaPortal.km + viaPortal.portal + viaPortal.nats - own.km)} µs of CPU per request more than ` +

@@ -219,6 +219,9 @@ export interface ServicePair {
   dpUrl: string;
   kmSchema: string;
   dpSchema: string;
+  /** The NATS server both use, and their subjects' prefix (`[transport.nats] subject_prefix`). */
+  natsUrl: string;
+  subjectPrefix: string;
   keyManager: ChildProcess;
   devportal: ChildProcess;
   stop(): Promise<void>;
@@ -275,7 +278,7 @@ export async function startServicePair(name: string): Promise<ServicePair> {
     started.push(keyManager);
     const devportal = await startService('devportal', configFile, dpUrl, path.join(dir, 'devportal.log'));
     started.push(devportal);
-    return { kmUrl, dpUrl, kmSchema, dpSchema, keyManager, devportal, stop };
+    return { kmUrl, dpUrl, kmSchema, dpSchema, natsUrl: NATS_URL, subjectPrefix: `bench_${tag}`, keyManager, devportal, stop };
   } catch (e) {
     await stop();
     throw e;
