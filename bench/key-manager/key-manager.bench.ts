@@ -119,6 +119,8 @@ interface Row {
   mainThreadCpuUs: number | undefined;
   /** PostgreSQL CPU per request (µs) of the server's own backends only (Key Manager; see `backendsOf`). */
   backendCpuUs: number | undefined;
+  /** Each round's server + own backends CPU per request (µs), in round order; undefined where not measured. */
+  roundCostUs: (number | undefined)[];
   /** Share of the wall time the server's main thread (its event loop) was on a CPU, over all rounds (%). */
   mainThreadBusy: number | undefined;
 }
@@ -147,6 +149,9 @@ function summarise(target: Target, scenario: Scenario, results: Measured[]): Row
     postgresCpuUs: perRequest((r) => r.postgresCpuSec),
     backendCpuUs: perRequest((r) => r.backendCpuSec),
     mainThreadCpuUs: perRequest((r) => r.mainThreadCpuSec),
+    roundCostUs: results.map((r) =>
+      r.serverCpuSec === undefined || r.backendCpuSec === undefined || r.requests.total === 0 ? undefined : ((r.serverCpuSec + r.backendCpuSec) * 1e6) / r.requests.total,
+    ),
   };
 }
 
@@ -354,10 +359,25 @@ function bareCipherUs(publicKey: KeyObject, thumbprint: string): Record<'rsa-oae
  * share is that of the server's own backends. The last column is the figure at full load with every
  * postgres process counted (`rows`), as this table gave before.
  */
+/**
+ * The same ratio from each round on its own: a round runs the on and off servers seconds apart, so a
+ * slow spell of the machine (a checkpoint, autovacuum, another process) falls on both sides of a pair more
+ * often than across the whole run; the median of the pairs and its quartiles show how settled the figure is.
+ */
+function pairedRatio(on: Row, off: Row, cost: number): string {
+  const pairs = on.roundCostUs
+    .map((c, i) => (c === undefined || off.roundCostUs[i] === undefined ? undefined : (c - off.roundCostUs[i]!) / cost))
+    .filter((x): x is number => x !== undefined)
+    .sort((a, b) => a - b);
+  if (pairs.length === 0) return '–';
+  const at = (q: number) => pairs[Math.round(q * (pairs.length - 1))]!;
+  return `${at(0.5).toFixed(2)} (${at(0.25).toFixed(2)}–${at(0.75).toFixed(2)})`;
+}
+
 function cipherCostTable(costRows: Row[], rows: Row[], bare: Record<'rsa-oaep' | 'aes-gcm', number>): string {
   const lines = [
-    '| token | encryption | req/s (fixed) | server CPU µs/req, on | off | of which main thread, on | off | PostgreSQL backends µs/req, on | off | extra µs/req (server + backends) | bare cipher work + envelope µs | extra ÷ bare | at full load, all postgres processes: extra ÷ bare |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| token | encryption | req/s (fixed) | server CPU µs/req, on | off | of which main thread, on | off | PostgreSQL backends µs/req, on | off | extra µs/req (server + backends) | bare cipher work + envelope µs | extra ÷ bare | per-round pairs: extra ÷ bare, median (quartiles) | at full load, all postgres processes: extra ÷ bare |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const offOf = (list: Row[], format: TokenFormat) => list.find((x) => x.scenario === 'issue' && x.target.server === 'key-manager' && x.target.mode === 'off' && x.target.format === format);
   const us = (v: number | undefined) => (v === undefined ? '–' : String(Math.round(v)));
@@ -376,7 +396,7 @@ function cipherCostTable(costRows: Row[], rows: Row[], bare: Record<'rsa-oaep' |
         : (((full.serverCpuUs + full.postgresCpuUs) - (fullOff.serverCpuUs + fullOff.postgresCpuUs)) / cost).toFixed(2);
     lines.push(
       `| ${t.format} | ${t.mode} | ${Math.round(r.rps)} | ${us(r.serverCpuUs)} | ${us(off.serverCpuUs)} | ${us(r.mainThreadCpuUs)} | ${us(off.mainThreadCpuUs)} | ` +
-        `${us(r.backendCpuUs)} | ${us(off.backendCpuUs)} | ${Math.round(extra)} | ${cost.toFixed(1)} | ${(extra / cost).toFixed(2)} | ${fullRatio} |`,
+        `${us(r.backendCpuUs)} | ${us(off.backendCpuUs)} | ${Math.round(extra)} | ${cost.toFixed(1)} | ${(extra / cost).toFixed(2)} | ${pairedRatio(r, off, cost)} | ${fullRatio} |`,
     );
   }
   return lines.join('\n');
