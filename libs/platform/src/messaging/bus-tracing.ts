@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import { context, propagation, ProxyTracerProvider, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 
 // Spans of the bus. Only the OpenTelemetry API is used here: with tracing off no SDK is registered, every
@@ -8,6 +8,21 @@ import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 // asked for again on every message (getTracer makes a new proxy on each call while no SDK is registered).
 const busTracer = trace.getTracer('token-encryption.bus');
 const tracer = () => busTracer;
+
+// What the API's global tracer provider hands spans to while no SDK is registered: the no-op provider.
+const NO_SDK = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether an SDK is registered, that is whether any span of this process can be recorded. Tracing off
+ * (`[observability.tracing] enabled = false`) registers none: then a bus message skips the span work
+ * altogether — a no-op span created, made active and ended per message, a measurable part of the portal's
+ * CPU per bus call — and is sent and handled exactly as with a no-op span (no headers, no context). Asked
+ * per message, as the proxy tracer itself does, since an SDK may be registered after this module loads.
+ */
+export function busTracingOn(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_SDK;
+}
 
 const setter: TextMapSetter<MsgHdrs> = { set: (carrier, key, value) => carrier.set(key, value) };
 const getter: TextMapGetter<MsgHdrs | undefined> = {
@@ -22,6 +37,7 @@ const getter: TextMapGetter<MsgHdrs | undefined> = {
  * The span ends when the reply (or the failure) arrives; it holds the subject and nothing of the payload.
  */
 export function tracedRequest<T>(subject: string, send: (headers: MsgHdrs | undefined) => Promise<T>): Promise<T> {
+  if (!busTracingOn()) return send(undefined);
   return tracer().startActiveSpan(
     `send ${subject}`,
     { kind: SpanKind.CLIENT, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.operation.type': 'send' } },
@@ -64,6 +80,7 @@ export function traceBusRequests(server: {
 }): void {
   const open = new WeakMap<object, Span>();
   server.setOnProcessingStartHook((_transport, ctx, done) => {
+    if (!busTracingOn()) return done();
     const request = ctx as NatsRequestContext;
     const parent = propagation.extract(ROOT_CONTEXT, request.getHeaders(), getter);
     const subject = request.getSubject();
