@@ -13,6 +13,7 @@ import { HttpDrain, type DrainResult } from './http-drain.js';
 import { capConnections, httpTimeoutOptions } from './http-limits.js';
 import { definesNewCredentials, guardRequest, REFUSED_CREDENTIAL_REPORTER, RefusedInputError, type RefusedCredentialReporter } from './input-guard.js';
 import { useJsonBodyParser } from './json-body.js';
+import { lazyRequestLogger } from './request-logger.js';
 import { cacheValidationMetadata } from './validation-metadata-cache.js';
 import { applySecurityHeaders } from './security-headers.js';
 
@@ -87,6 +88,8 @@ export async function createHttpApplication(module: unknown, options: HttpAppOpt
     routerOptions: { ignoreTrailingSlash: true },
     // Fastify logs its own errors with this logger; request logging is ours (below).
     loggerInstance: logger.child({ component: 'http' }),
+    // Each request's logger (the request id bound) is made only if Fastify logs with it (request-logger.ts).
+    childLoggerFactory: lazyRequestLogger,
     // Slow clients are cut off ([server] headers_timeout, request_timeout, idle_timeout, keep_alive_timeout).
     ...httpTimeoutOptions(config.server),
   });
