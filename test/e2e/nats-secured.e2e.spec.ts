@@ -83,7 +83,7 @@ describe('NATS as the Compose deployment runs it: TLS, a user per service, per-u
     }
   });
 
-  it("lets the portal's user call the Key Manager, but neither answer in its place nor start a rollout", async () => {
+  it("lets the portal's user call the Key Manager and announce changed keys, but neither answer in its place, start a rollout nor end sessions", async () => {
     const nc = await connectAs('devportal', PASSWORDS.DEVPORTAL_NATS_PASSWORD);
     const violations: string[] = [];
     void (async () => {
@@ -92,6 +92,9 @@ describe('NATS as the Compose deployment runs it: TLS, a user per service, per-u
     try {
       nc.subscribe('km.>', { queue: 'key-manager' });
       nc.publish('te.control.prepare', '{}');
+      // The one broadcast portals send each other; the Key Manager's are its own.
+      nc.publish('te.events.application-keys-changed', '{"applicationIds":[]}');
+      nc.publish('te.events.portal-sessions-ended', '{"usernames":[]}');
       await nc.flush().catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 500));
     } finally {
@@ -99,6 +102,7 @@ describe('NATS as the Compose deployment runs it: TLS, a user per service, per-u
     }
     expect(violations.sort()).toEqual([
       'Permissions Violation for Publish to "te.control.prepare"',
+      'Permissions Violation for Publish to "te.events.portal-sessions-ended"',
       expect.stringMatching(/^Permissions Violation for Subscription to "km\.>"/),
     ]);
   });

@@ -6,8 +6,7 @@ import { BusConnection, closeNats, connectNats, DeploymentIdentity, ProcessIdent
 import { captureLogs } from '../support/log-capture.js';
 import { startNatsCluster } from '../support/nats-cluster.js';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats.js';
-import { devportalApi, devportalOverlay, startDevportalForTest, writeDevportalOnlyConfig, type DevportalUnderTest } from '../support/devportal.js';
-import { startKeyManagerForTest, type KeyManagerUnderTest } from '../support/key-manager.harness.js';
+import { devportalApi, startTwoPortalsForTest, type DevportalUnderTest, type TwoPortalsUnderTest } from '../support/devportal.js';
 import { makeTempDir } from '../support/test-config.js';
 import { createTestKeystore } from '../support/test-keystore.js';
 
@@ -29,7 +28,7 @@ interface Login {
 describe('portal sessions ended at one instance are refused by every instance', () => {
   const tmp = makeTempDir('dp-revoke-');
   let nats: PrivateNats;
-  let keyManager: KeyManagerUnderTest;
+  let portals: TwoPortalsUnderTest;
   let a: DevportalUnderTest;
   let b: DevportalUnderTest;
   let user = 0;
@@ -38,20 +37,12 @@ describe('portal sessions ended at one instance are refused by every instance', 
     const { dir } = await tmp;
     const keystore = await createTestKeystore(dir);
     nats = await startPrivateNats();
-    keyManager = await startKeyManagerForTest({ dir, keystore, nats: nats.url });
-    const overlayA = await devportalOverlay({ tokenCacheTtlSec: TOKEN_CACHE_TTL_SEC });
-    const overlayB = await devportalOverlay({ tokenCacheTtlSec: TOKEN_CACHE_TTL_SEC });
-    // One deployment: both instances keep their tables in the same schema.
-    overlayB.tables['devportal.database'] = { ...overlayB.tables['devportal.database'], schema: overlayA.schema };
-    const common = { dir, keystore, encryption: 'off' as const, nats: nats.url };
-    a = await startDevportalForTest({ configFile: await writeDevportalOnlyConfig({ ...common, overlay: overlayA, name: 'portal-a.toml' }) });
-    b = await startDevportalForTest({ configFile: await writeDevportalOnlyConfig({ ...common, overlay: overlayB, name: 'portal-b.toml' }) });
+    portals = await startTwoPortalsForTest({ dir, keystore, nats: nats.url, devportal: { tokenCacheTtlSec: TOKEN_CACHE_TTL_SEC } });
+    ({ a, b } = portals);
   });
 
   afterAll(async () => {
-    await b?.stop({ keepSchema: true }).catch(() => undefined);
-    await a?.stop().catch(() => undefined);
-    await keyManager?.stop().catch(() => undefined);
+    await portals?.stop().catch(() => undefined);
     await nats?.stop();
     await (await tmp).remove();
   });

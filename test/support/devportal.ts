@@ -25,6 +25,8 @@ export interface DevportalOverlayOptions {
   keyManagerWaitSec?: number;
   /** `[devportal] token_cache_ttl`; default 5 s (the product default). */
   tokenCacheTtlSec?: number;
+  /** `[devportal] key_cache_ttl`; default 5 s (the product default). */
+  keyCacheTtlSec?: number;
   logLevel?: LogLevel;
 }
 
@@ -38,7 +40,11 @@ export async function devportalOverlay(options: DevportalOverlayOptions = {}): P
   const schema = uniqueSchema('dp_t');
   const baseUrl = `http://127.0.0.1:${port}`;
   const tables: TomlTables = {
-    devportal: { key_manager_wait: options.keyManagerWaitSec ?? 20, token_cache_ttl: options.tokenCacheTtlSec ?? 5 },
+    devportal: {
+      key_manager_wait: options.keyManagerWaitSec ?? 20,
+      token_cache_ttl: options.tokenCacheTtlSec ?? 5,
+      key_cache_ttl: options.keyCacheTtlSec ?? 5,
+    },
     'devportal.server': { host: '127.0.0.1', port, public_url: baseUrl },
     'devportal.management': { port: managementPort },
     'devportal.database': { schema, pool_size: 4 },
@@ -219,4 +225,52 @@ export async function signUpAndLogIn(apiUrl: string, username: string, password:
   const login = await call<{ access_token: string }>('POST', '/login', { json: { username, password } });
   if (login.status !== 200) throw new Error(`login of ${username} answered ${login.status}: ${login.text}`);
   return login.body.access_token;
+}
+
+export interface TwoPortalsUnderTest {
+  keyManager: KeyManagerUnderTest;
+  a: DevportalUnderTest;
+  b: DevportalUnderTest;
+  /** Stops both instances, then the Key Manager, and drops their schemas. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A Key Manager and two instances of one portal deployment on one NATS: one schema, each instance with its
+ * own NATS connection and caches (each its own deployment.toml, plaintext storage), for tests of what one
+ * instance's change does to the other.
+ */
+export async function startTwoPortalsForTest(options: { dir: string; keystore: TestKeystore; nats: string; devportal?: DevportalOverlayOptions }): Promise<TwoPortalsUnderTest> {
+  const keyManager = await startKeyManagerForTest({ dir: options.dir, keystore: options.keystore, nats: options.nats });
+  try {
+    const portals = await startTwoPortals(options);
+    return { keyManager, a: portals.a, b: portals.b, stop: () => portals.stop().finally(() => keyManager.stop()) };
+  } catch (error) {
+    await keyManager.stop();
+    throw error;
+  }
+}
+
+async function startTwoPortals(options: { dir: string; keystore: TestKeystore; nats: string; devportal?: DevportalOverlayOptions }): Promise<Omit<TwoPortalsUnderTest, 'keyManager'>> {
+  const overlayA = await devportalOverlay(options.devportal);
+  const overlayB = await devportalOverlay(options.devportal);
+  // One deployment: both instances keep their tables in the same schema.
+  overlayB.tables['devportal.database'] = { ...overlayB.tables['devportal.database'], schema: overlayA.schema };
+  const common = { dir: options.dir, keystore: options.keystore, encryption: 'off' as const, nats: options.nats };
+  const a = await startDevportalForTest({ configFile: await writeDevportalOnlyConfig({ ...common, overlay: overlayA, name: 'portal-a.toml' }) });
+  let b: DevportalUnderTest;
+  try {
+    b = await startDevportalForTest({ configFile: await writeDevportalOnlyConfig({ ...common, overlay: overlayB, name: 'portal-b.toml' }) });
+  } catch (error) {
+    await a.stop();
+    throw error;
+  }
+  return {
+    a,
+    b,
+    stop: async () => {
+      await b.stop({ keepSchema: true }).catch(() => undefined);
+      await a.stop();
+    },
+  };
 }

@@ -91,6 +91,7 @@ secret_count = 3
 
 [devportal]
 token_cache_ttl = 10
+key_cache_ttl = 20
 key_manager_wait = 30
 
 [log]
@@ -195,7 +196,7 @@ describe('loadConfig: a complete file', () => {
         wso2JwtIssuers: [],
       },
       cors: { allowedOrigins: [], allowAnyOrigin: false, maxAgeSec: 3600 },
-      devportal: { tokenCacheTtlSec: 10, keyManagerWaitSec: 30 },
+      devportal: { tokenCacheTtlSec: 10, keyCacheTtlSec: 20, keyManagerWaitSec: 30 },
       log: { level: 'info' },
       observability: { tracing: { enabled: true, endpoint: 'http://otel-collector:4318/v1/traces', serviceName: 'km-eu', sampleRatio: 0.5 } },
     });
@@ -249,7 +250,7 @@ describe('loadConfig: defaults', () => {
       wso2JwtIssuers: [],
     });
     expect(config.cors).toEqual({ allowedOrigins: [], allowAnyOrigin: false, maxAgeSec: 3600 });
-    expect(config.devportal).toEqual({ tokenCacheTtlSec: 5, keyManagerWaitSec: 60 });
+    expect(config.devportal).toEqual({ tokenCacheTtlSec: 5, keyCacheTtlSec: 5, keyManagerWaitSec: 60 });
     expect(config.log).toEqual({ level: 'info' });
     expect(config.keystore.old).toEqual([]);
   });

@@ -463,6 +463,7 @@ export function resolveConfig(document: Document, context: ResolveContext): Depl
     },
     devportal: {
       tokenCacheTtlSec: devportal.get<number>('token_cache_ttl') ?? 5,
+      keyCacheTtlSec: devportal.get<number>('key_cache_ttl') ?? 5,
       keyManagerWaitSec: devportal.get<number>('key_manager_wait') ?? 60,
     },
     log: { level: layer('log').get<LogLevel>('level') ?? 'info' },

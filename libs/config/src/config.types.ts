@@ -174,7 +174,11 @@ export interface DeploymentConfig {
    * false by default: nothing is allowed.
    */
   cors: { allowedOrigins: string[]; allowAnyOrigin: boolean; maxAgeSec: number };
-  devportal: { tokenCacheTtlSec: number; keyManagerWaitSec: number };
+  /**
+   * `[devportal]`: seconds the portal caches bearer-token validations (`token_cache_ttl`) and what
+   * generate-token needs about a key (`key_cache_ttl`); 0 disables either cache.
+   */
+  devportal: { tokenCacheTtlSec: number; keyCacheTtlSec: number; keyManagerWaitSec: number };
   log: { level: LogLevel };
   observability: { tracing: TracingSettings };
 }

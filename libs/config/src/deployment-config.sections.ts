@@ -517,6 +517,9 @@ export class DevportalSection {
   @IntegerKey('token_cache_ttl', 0, 3600, 'seconds; 0 disables the cache')
   tokenCacheTtl?: number;
 
+  @IntegerKey('key_cache_ttl', 0, 3600, 'seconds; 0 disables the cache')
+  keyCacheTtl?: number;
+
   @IntegerKey('key_manager_wait', 0, 3600, 'seconds; 0 does not wait')
   keyManagerWait?: number;
 }

@@ -97,6 +97,12 @@ export const BusEvents = {
    * tokens. Sent by the Key Manager, which makes every such change.
    */
   PortalSessionsEnded: 'te.events.portal-sessions-ended',
+  /**
+   * A portal instance changed or removed keys of these applications (key updated or deleted, consumer
+   * secret regenerated or revoked, application deleted): every portal instance forgets what it cached about
+   * those applications' keys (for generate-token). Sent by the portal instance that made the change.
+   */
+  ApplicationKeysChanged: 'te.events.application-keys-changed',
 } as const;
 
 /**
@@ -113,6 +119,11 @@ export interface BroadcastSender {
 /** The body of {@link BusEvents.PortalSessionsEnded}. */
 export interface PortalSessionsEndedEvent {
   usernames: string[];
+}
+
+/** The body of {@link BusEvents.ApplicationKeysChanged}: the applications (ids) whose keys changed. */
+export interface ApplicationKeysChangedEvent {
+  applicationIds: string[];
 }
 
 /**

@@ -18,6 +18,7 @@ import type { ApplicationEntity } from '../persistence/application.entity.js';
 import { ApplicationKeyEntity, type KeyMode } from '../persistence/application-key.entity.js';
 import { ApplicationKeysRepository } from '../persistence/application-keys.repository.js';
 import { ApplicationsRepository } from '../persistence/applications.repository.js';
+import { ApplicationKeyCache, type CachedKey } from './application-key-cache.js';
 import { toApplicationKeyDto } from './application-key.mapper.js';
 import { ConsumerSecretsService } from './consumer-secrets.service.js';
 import type { ApplicationKeyDto, ApplicationKeyListDto, ApplicationTokenDto, RegeneratedSecretDto } from './dto/application-key.dto.js';
@@ -31,6 +32,12 @@ import { clientNameOf, deleteClientIfPresent, keyManagerTokenType, releaseClient
  * An application's OAuth2 keys: each is a client in the Key Manager, recorded here with its consumer
  * secret exactly as the Key Manager stored it. Every operation first checks that the application belongs
  * to the caller; someone else's application or key is "not found".
+ *
+ * generate-token reads what it needs about the key through the {@link ApplicationKeyCache}, its steady state
+ * free of database queries; every change here to a key's grant types, own secret or existence goes through
+ * `keyCache.changing`, which forgets those entries on every instance. The other operations read the key's
+ * full row from the database each time: they are rare, they show or change fields the cache does not hold
+ * (the callback URL, the secret to reveal, the validity time), and a write must start from the row as it is.
  */
 @Injectable()
 export class ApplicationKeysService {
@@ -41,6 +48,7 @@ export class ApplicationKeysService {
     private readonly keys: ApplicationKeysRepository,
     private readonly keyManager: KeyManagerClient,
     private readonly secrets: ConsumerSecretsService,
+    private readonly keyCache: ApplicationKeyCache,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'application-keys' });
@@ -128,24 +136,29 @@ export class ApplicationKeysService {
     const callbackUrl = dto.callbackUrl === undefined ? row.callbackUrl : dto.callbackUrl;
     requireCallbackForCodeGrant(grantTypes, callbackUrl);
     const properties = parseKeyAdditionalProperties(dto.additionalProperties);
-    const client = await this.keyManager.call(
-      KeyManagerPatterns.ClientUpdate,
-      { clientId: row.consumerKey, grantTypes, redirectUris: callbackUrl ? [callbackUrl] : [], ...clientSettingsOf(properties) },
-      caller.requestId,
-    );
-    if (client.applicationTokenLifetime !== row.validityTime) row.validityTime = client.applicationTokenLifetime;
-    row.supportedGrantTypes = [...client.grantTypes];
-    row.callbackUrl = client.redirectUris[0] ?? null;
-    row.updatedAt = new Date();
-    await this.keys.save(row);
+    const client = await this.keyCache.changing([row.applicationId], async () => {
+      const updated = await this.keyManager.call(
+        KeyManagerPatterns.ClientUpdate,
+        { clientId: row.consumerKey, grantTypes, redirectUris: callbackUrl ? [callbackUrl] : [], ...clientSettingsOf(properties) },
+        caller.requestId,
+      );
+      if (updated.applicationTokenLifetime !== row.validityTime) row.validityTime = updated.applicationTokenLifetime;
+      row.supportedGrantTypes = [...updated.grantTypes];
+      row.callbackUrl = updated.redirectUris[0] ?? null;
+      row.updatedAt = new Date();
+      await this.keys.save(row);
+      return updated;
+    });
     return toApplicationKeyDto(row, { consumerSecret: this.revealRow(row), client });
   }
 
   /** Deletes the client in the Key Manager (which revokes its tokens) unless it was mapped, then the row. */
   async delete(caller: Caller, applicationId: string, keyMappingId: string): Promise<void> {
     const row = await this.ownedKey(caller, applicationId, keyMappingId);
-    await releaseClientOf(this.keyManager, row, caller.requestId);
-    await this.keys.delete(row.applicationId, row.id);
+    await this.keyCache.changing([row.applicationId], async () => {
+      await releaseClientOf(this.keyManager, row, caller.requestId);
+      await this.keys.delete(row.applicationId, row.id);
+    });
     this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId, clientId: row.consumerKey }, 'deleted application keys');
   }
 
@@ -162,17 +175,22 @@ export class ApplicationKeysService {
     const application = await this.ownedApplication(caller, applicationId);
     const row = await this.keys.findByType(application.id, keyType);
     if (!row) return;
-    await releaseClientOf(this.keyManager, row, caller.requestId);
-    await this.keys.delete(row.applicationId, row.id);
+    await this.keyCache.changing([row.applicationId], async () => {
+      await releaseClientOf(this.keyManager, row, caller.requestId);
+      await this.keys.delete(row.applicationId, row.id);
+    });
     this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId: row.id, clientId: row.consumerKey }, 'cleaned up application keys');
   }
 
   /** A new consumer secret from the Key Manager; the old one stops working there at once. */
   async regenerateSecret(caller: Caller, applicationId: string, keyMappingId: string): Promise<RegeneratedSecretDto> {
     const row = await this.ownedKey(caller, applicationId, keyMappingId);
-    const client = await this.keyManager.call(KeyManagerPatterns.ClientRegenerateSecret, { clientId: row.consumerKey }, caller.requestId);
-    Object.assign(row, storedSecretOf(client), { updatedAt: new Date() });
-    await this.keys.save(row);
+    const client = await this.keyCache.changing([row.applicationId], async () => {
+      const regenerated = await this.keyManager.call(KeyManagerPatterns.ClientRegenerateSecret, { clientId: row.consumerKey }, caller.requestId);
+      Object.assign(row, storedSecretOf(regenerated), { updatedAt: new Date() });
+      await this.keys.save(row);
+      return regenerated;
+    });
     this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId, clientId: row.consumerKey }, 'regenerated consumer secret');
     return { consumerKey: row.consumerKey, consumerSecret: this.secrets.issued(client) };
   }
@@ -182,7 +200,7 @@ export class ApplicationKeysService {
    * against its hash, in constant time), may revoke an earlier token, and gets a client_credentials token.
    */
   async generateToken(caller: Caller, applicationId: string, keyMappingId: string, dto: GenerateTokenDto): Promise<ApplicationTokenDto> {
-    const row = await this.ownedKey(caller, applicationId, keyMappingId);
+    const row = await this.ownedKeyForToken(caller, applicationId, keyMappingId);
     if (!(await this.isSecretOf(row, dto.consumerSecret, caller.requestId))) throw new InvalidConsumerSecretError();
     if (!row.supportedGrantTypes.includes('client_credentials')) throw new GrantNotSupportedError('client_credentials');
     if (dto.revokeToken) {
@@ -198,7 +216,8 @@ export class ApplicationKeysService {
       KeyManagerPatterns.TokenIssue,
       {
         clientId: row.consumerKey,
-        ...(scopes.length > 0 ? { scopes } : {}),
+        // A copy: the cached key's own list is frozen.
+        ...(scopes.length > 0 ? { scopes: [...scopes] } : {}),
         ...(dto.validityPeriod !== undefined ? { validityPeriod: dto.validityPeriod } : {}),
       },
       caller.requestId,
@@ -210,7 +229,7 @@ export class ApplicationKeysService {
    * Whether the presented secret is one of the key's: its own (checked here against the stored hash), or
    * one added beside it (the Key Manager alone holds those: asked by lookup hash, never by the secret).
    */
-  private async isSecretOf(row: ApplicationKeyEntity, presented: string, requestId: string): Promise<boolean> {
+  private async isSecretOf(row: Pick<CachedKey, 'consumerKey' | 'consumerSecretHash'>, presented: string, requestId: string): Promise<boolean> {
     if (row.consumerSecretHash !== null && this.secrets.matches(presented, { hash: row.consumerSecretHash })) return true;
     const { matches } = await this.keyManager.call(KeyManagerPatterns.ClientSecretMatch, { clientId: row.consumerKey, secretHash: this.secrets.lookupHash(presented) }, requestId);
     return matches;
@@ -241,6 +260,17 @@ export class ApplicationKeysService {
     const application = await this.applications.findOwned(caller.username, applicationId);
     if (!application) throw new ApplicationNotFoundError(applicationId);
     return application;
+  }
+
+  /**
+   * What generate-token needs about the caller's key: cached, or read as {@link ownedKey} reads it (with
+   * the same refusals, which are never cached) and cached for the next call.
+   */
+  private async ownedKeyForToken(caller: Caller, applicationId: string, keyMappingId: string): Promise<CachedKey> {
+    const cached = this.keyCache.get(caller.username, applicationId, keyMappingId);
+    if (cached) return cached;
+    const generation = this.keyCache.generation();
+    return this.keyCache.remember(caller.username, await this.ownedKey(caller, applicationId, keyMappingId), generation);
   }
 
   /** The caller's key, or KEY_NOT_FOUND (someone else's application or key is "not found"). */

@@ -6,6 +6,7 @@ import { DEPLOYMENT_CONFIG, KeyManagerClient, ROOT_LOGGER } from '@app/platform'
 import type { Caller } from '../auth/caller.js';
 import { InvalidRequestError, Wso2CodedError } from '../common/devportal.errors.js';
 import { ApplicationKeysRepository } from '../persistence/application-keys.repository.js';
+import { ApplicationKeyCache } from './application-key-cache.js';
 import { ApplicationKeysService, REVOKED_OWN_SECRET } from './application-keys.service.js';
 import type { ConsumerSecretCreationRequestDto, ConsumerSecretDto, ConsumerSecretListDto } from './dto/consumer-secret.dto.js';
 
@@ -22,6 +23,7 @@ export class ApplicationSecretsService {
     private readonly keys: ApplicationKeysService,
     private readonly rows: ApplicationKeysRepository,
     private readonly keyManager: KeyManagerClient,
+    private readonly keyCache: ApplicationKeyCache,
     @Inject(DEPLOYMENT_CONFIG) private readonly config: DeploymentConfig,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
@@ -56,7 +58,10 @@ export class ApplicationSecretsService {
   async revoke(caller: Caller, applicationId: string, keyMappingId: string, secretId: string): Promise<void> {
     const row = await this.keys.ownedKey(caller, applicationId, keyMappingId);
     const { own } = await this.keyManager.call(KeyManagerPatterns.ClientSecretRevoke, { clientId: row.consumerKey, secretId }, caller.requestId);
-    if (own) await this.rows.save(Object.assign(row, REVOKED_OWN_SECRET, { updatedAt: new Date() }));
+    // Only the key's own secret is stored (as its hash) with the key, and cached for generate-token; the
+    // secrets added beside it are the Key Manager's alone, asked each time, so adding or revoking one of
+    // those leaves the cache as it is.
+    if (own) await this.keyCache.changing([row.applicationId], () => this.rows.save(Object.assign(row, REVOKED_OWN_SECRET, { updatedAt: new Date() })));
     this.logger.info({ requestId: caller.requestId, applicationId, keyMappingId, secretId, own }, 'revoked a consumer secret');
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { KeyManagerPatterns } from '@app/contracts';
 import { KeyManagerClient, ROOT_LOGGER } from '@app/platform';
 import type { Caller } from '../auth/caller.js';
+import { ApplicationKeyCache } from '../application-keys/application-key-cache.js';
 import { clientNameOf, keyManagerTokenType, releaseClientOf } from '../application-keys/key-manager-clients.util.js';
 import { ApplicationNameTakenError, ApplicationNotFoundError } from '../common/devportal.errors.js';
 import { paginate } from '../common/pagination.dto.js';
@@ -23,6 +24,7 @@ export class ApplicationsService {
     private readonly applications: ApplicationsRepository,
     private readonly keys: ApplicationKeysRepository,
     private readonly keyManager: KeyManagerClient,
+    private readonly keyCache: ApplicationKeyCache,
     @Inject(ROOT_LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'applications' });
@@ -62,7 +64,8 @@ export class ApplicationsService {
 
   /**
    * Changes the fields given. A new name or token type is applied to the application's clients in the Key
-   * Manager first (client names follow WSO2's `<owner>_<application>_<key type>`), then stored.
+   * Manager first (client names follow WSO2's `<owner>_<application>_<key type>`), then stored. Nothing the
+   * key cache holds changes (a client's name and token type are the Key Manager's business), so it stays.
    */
   async update(caller: Caller, applicationId: string, dto: UpdateApplicationDto): Promise<ApplicationDto> {
     const row = await this.owned(caller, applicationId);
@@ -103,10 +106,12 @@ export class ApplicationsService {
    */
   async delete(caller: Caller, applicationId: string): Promise<void> {
     const row = await this.owned(caller, applicationId);
-    for (const key of await this.keys.listForApplication(row.id)) {
-      await releaseClientOf(this.keyManager, key, caller.requestId);
-    }
-    await this.applications.delete(caller.username, row.id);
+    await this.keyCache.changing([row.id], async () => {
+      for (const key of await this.keys.listForApplication(row.id)) {
+        await releaseClientOf(this.keyManager, key, caller.requestId);
+      }
+      await this.applications.delete(caller.username, row.id);
+    });
     this.logger.info({ requestId: caller.requestId, applicationId }, 'deleted application');
   }
 
