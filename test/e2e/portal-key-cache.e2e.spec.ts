@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { devportalApi, startTwoPortalsForTest, type ApiResponse, type DevportalUnderTest, type TwoPortalsUnderTest } from '../support/devportal.js';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats.js';
+import { keyManagerOAuth } from '../support/oauth-client.js';
 import { makeTempDir } from '../support/test-config.js';
 import { createTestKeystore } from '../support/test-keystore.js';
 
@@ -113,6 +114,29 @@ describe('generate-token keys cached at one instance follow changes made at anot
     expect(answer.status).toBe(404);
     expect(answer.body).toEqual({ code: 404, message: 'Not Found', description: `key mapping ${key.keyMappingId} not found for this application` });
     expect(answer.body).toEqual((await generateToken(a, key)).body);
+  });
+
+  // A mapped client is the user's own: deleting its key leaves it in the Key Manager, which would go on
+  // issuing tokens to it, so only the broadcast keeps B from serving the deleted key.
+  it('deleting a mapped key at A (its client stays in the Key Manager): B answers 404 KEY_NOT_FOUND at once', async () => {
+    const { token } = await loggedIn();
+    const app = await devportalApi(a.apiUrl)<{ applicationId: string }>('POST', '/applications', { token, json: { name: `mapped-${user}` } });
+    const client = await (await keyManagerOAuth(portals.keyManager.baseUrl)).registerClient(portals.keyManager.admin, {
+      client_name: `keycache-mapped-${user}`,
+      grant_types: ['client_credentials'],
+      ext_application_owner: 'admin',
+    });
+    const mapped = await devportalApi(a.apiUrl)<{ keyMappingId: string }>('POST', `/applications/${app.body.applicationId}/map-keys`, {
+      token,
+      json: { consumerKey: client.clientId, consumerSecret: client.clientSecret, keyType: 'PRODUCTION' },
+    });
+    expect(mapped.status).toBe(200);
+    const key = { token, applicationId: app.body.applicationId, keyMappingId: mapped.body.keyMappingId, consumerSecret: client.clientSecret };
+    expect((await generateToken(b, key)).status).toBe(200);
+    expect((await devportalApi(a.apiUrl)('DELETE', `/applications/${key.applicationId}/oauth-keys/${key.keyMappingId}`, { token })).status).toBe(200);
+    const { answer } = await refusedAt(b, key);
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({ code: 404, message: 'Not Found', description: `key mapping ${key.keyMappingId} not found for this application` });
   });
 
   it('deleting the application at A: B answers 404 for the application at once', async () => {

@@ -198,9 +198,28 @@ export class ApplicationKeysService {
   /**
    * WSO2's "generate access token" button: the caller proves they hold the consumer secret (checked here
    * against its hash, in constant time), may revoke an earlier token, and gets a client_credentials token.
+   * What it needs about the key comes from the {@link ApplicationKeyCache}, or on a miss from the database
+   * (a refusal, never cached, is the database's).
    */
   async generateToken(caller: Caller, applicationId: string, keyMappingId: string, dto: GenerateTokenDto): Promise<ApplicationTokenDto> {
-    const row = await this.ownedKeyForToken(caller, applicationId, keyMappingId);
+    const cached = this.keyCache.get(caller.username, applicationId, keyMappingId);
+    if (!cached) {
+      const generation = this.keyCache.generation();
+      const row = await this.ownedKey(caller, applicationId, keyMappingId);
+      return this.tokenFor(caller, this.keyCache.remember(caller.username, row, generation), dto);
+    }
+    try {
+      return await this.tokenFor(caller, cached, dto);
+    } catch (error) {
+      // The Key Manager no longer knows the key's client: the key may have been deleted at another instance
+      // whose announcement has not arrived yet. Its row then decides the answer, as without the cache: the
+      // application's or the key's 404 when it is gone, the Key Manager's answer while it is not.
+      if (error instanceof KeyManagerCallError && error.code === RpcErrorCodes.NotFound) await this.ownedKey(caller, applicationId, keyMappingId);
+      throw error;
+    }
+  }
+
+  private async tokenFor(caller: Caller, row: CachedKey, dto: GenerateTokenDto): Promise<ApplicationTokenDto> {
     if (!(await this.isSecretOf(row, dto.consumerSecret, caller.requestId))) throw new InvalidConsumerSecretError();
     if (!row.supportedGrantTypes.includes('client_credentials')) throw new GrantNotSupportedError('client_credentials');
     if (dto.revokeToken) {
@@ -260,17 +279,6 @@ export class ApplicationKeysService {
     const application = await this.applications.findOwned(caller.username, applicationId);
     if (!application) throw new ApplicationNotFoundError(applicationId);
     return application;
-  }
-
-  /**
-   * What generate-token needs about the caller's key: cached, or read as {@link ownedKey} reads it (with
-   * the same refusals, which are never cached) and cached for the next call.
-   */
-  private async ownedKeyForToken(caller: Caller, applicationId: string, keyMappingId: string): Promise<CachedKey> {
-    const cached = this.keyCache.get(caller.username, applicationId, keyMappingId);
-    if (cached) return cached;
-    const generation = this.keyCache.generation();
-    return this.keyCache.remember(caller.username, await this.ownedKey(caller, applicationId, keyMappingId), generation);
   }
 
   /** The caller's key, or KEY_NOT_FOUND (someone else's application or key is "not found"). */
