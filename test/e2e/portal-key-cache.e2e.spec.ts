@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { devportalApi, startTwoPortalsForTest, type ApiResponse, type DevportalUnderTest, type TwoPortalsUnderTest } from '../support/devportal.js';
-import { startPrivateNats, type PrivateNats } from '../support/private-nats.js';
 import { keyManagerOAuth } from '../support/oauth-client.js';
-import { makeTempDir } from '../support/test-config.js';
-import { createTestKeystore } from '../support/test-keystore.js';
 
 jest.setTimeout(180_000);
 
@@ -27,26 +24,17 @@ interface Key {
  * its cache would have kept the key. A user who does not own the key is never answered from the cache.
  */
 describe('generate-token keys cached at one instance follow changes made at another', () => {
-  const tmp = makeTempDir('dp-keycache-');
-  let nats: PrivateNats;
   let portals: TwoPortalsUnderTest;
   let a: DevportalUnderTest;
   let b: DevportalUnderTest;
   let user = 0;
 
   beforeAll(async () => {
-    const { dir } = await tmp;
-    const keystore = await createTestKeystore(dir);
-    nats = await startPrivateNats();
-    portals = await startTwoPortalsForTest({ dir, keystore, nats: nats.url, devportal: { keyCacheTtlSec: KEY_CACHE_TTL_SEC } });
+    portals = await startTwoPortalsForTest({ devportal: { keyCacheTtlSec: KEY_CACHE_TTL_SEC } });
     ({ a, b } = portals);
   });
 
-  afterAll(async () => {
-    await portals?.stop().catch(() => undefined);
-    await nats?.stop();
-    await (await tmp).remove();
-  });
+  afterAll(() => portals?.stop());
 
   async function loggedIn(): Promise<{ username: string; token: string }> {
     const username = `keycache-user-${++user}`;

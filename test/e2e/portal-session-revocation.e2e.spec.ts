@@ -5,10 +5,8 @@ import { pino } from 'pino';
 import { BusConnection, closeNats, connectNats, DeploymentIdentity, ProcessIdentity } from '@app/platform';
 import { captureLogs } from '../support/log-capture.js';
 import { startNatsCluster } from '../support/nats-cluster.js';
-import { startPrivateNats, type PrivateNats } from '../support/private-nats.js';
+import { startPrivateNats } from '../support/private-nats.js';
 import { devportalApi, startTwoPortalsForTest, type DevportalUnderTest, type TwoPortalsUnderTest } from '../support/devportal.js';
-import { makeTempDir } from '../support/test-config.js';
-import { createTestKeystore } from '../support/test-keystore.js';
 
 jest.setTimeout(180_000);
 
@@ -26,26 +24,17 @@ interface Login {
  * its cache would have kept the token.
  */
 describe('portal sessions ended at one instance are refused by every instance', () => {
-  const tmp = makeTempDir('dp-revoke-');
-  let nats: PrivateNats;
   let portals: TwoPortalsUnderTest;
   let a: DevportalUnderTest;
   let b: DevportalUnderTest;
   let user = 0;
 
   beforeAll(async () => {
-    const { dir } = await tmp;
-    const keystore = await createTestKeystore(dir);
-    nats = await startPrivateNats();
-    portals = await startTwoPortalsForTest({ dir, keystore, nats: nats.url, devportal: { tokenCacheTtlSec: TOKEN_CACHE_TTL_SEC } });
+    portals = await startTwoPortalsForTest({ devportal: { tokenCacheTtlSec: TOKEN_CACHE_TTL_SEC } });
     ({ a, b } = portals);
   });
 
-  afterAll(async () => {
-    await portals?.stop().catch(() => undefined);
-    await nats?.stop();
-    await (await tmp).remove();
-  });
+  afterAll(() => portals?.stop());
 
   /** A new user logged in at A, whose token both instances have validated (and cached). */
   async function loggedInEverywhere(): Promise<Login> {

@@ -5,9 +5,10 @@ import { startDevportal } from '../../apps/devportal/src/devportal.bootstrap.js'
 import { freePort } from './free-port.js';
 import { encryptionTables, startKeyManagerForTest, type EncryptionMode, type KeyManagerUnderTest } from './key-manager.harness.js';
 import type { LogCapture } from './log-capture.js';
-import { mergeTables, writeTestConfig, type TomlTables } from './test-config.js';
+import { startPrivateNats } from './private-nats.js';
+import { makeTempDir, mergeTables, writeTestConfig, type TomlTables } from './test-config.js';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from './test-database.js';
-import type { TestKeystore } from './test-keystore.js';
+import { createTestKeystore, type TestKeystore } from './test-keystore.js';
 
 /** The Developer Portal API's base path. */
 export const DEVPORTAL_API = '/api/am/devportal/v3';
@@ -231,46 +232,41 @@ export interface TwoPortalsUnderTest {
   keyManager: KeyManagerUnderTest;
   a: DevportalUnderTest;
   b: DevportalUnderTest;
-  /** Stops both instances, then the Key Manager, and drops their schemas. */
+  /** Stops both instances, the Key Manager and NATS, drops their schemas and removes the directory. */
   stop(): Promise<void>;
 }
 
 /**
- * A Key Manager and two instances of one portal deployment on one NATS: one schema, each instance with its
- * own NATS connection and caches (each its own deployment.toml, plaintext storage), for tests of what one
- * instance's change does to the other.
+ * A private NATS server, a Key Manager and two instances of one portal deployment on it: one schema, each
+ * instance with its own NATS connection and caches (each its own deployment.toml, plaintext storage), for
+ * tests of what one instance's change does to the other.
  */
-export async function startTwoPortalsForTest(options: { dir: string; keystore: TestKeystore; nats: string; devportal?: DevportalOverlayOptions }): Promise<TwoPortalsUnderTest> {
-  const keyManager = await startKeyManagerForTest({ dir: options.dir, keystore: options.keystore, nats: options.nats });
-  try {
-    const portals = await startTwoPortals(options);
-    return { keyManager, a: portals.a, b: portals.b, stop: () => portals.stop().finally(() => keyManager.stop()) };
-  } catch (error) {
-    await keyManager.stop();
-    throw error;
-  }
-}
-
-async function startTwoPortals(options: { dir: string; keystore: TestKeystore; nats: string; devportal?: DevportalOverlayOptions }): Promise<Omit<TwoPortalsUnderTest, 'keyManager'>> {
-  const overlayA = await devportalOverlay(options.devportal);
-  const overlayB = await devportalOverlay(options.devportal);
-  // One deployment: both instances keep their tables in the same schema.
-  overlayB.tables['devportal.database'] = { ...overlayB.tables['devportal.database'], schema: overlayA.schema };
-  const common = { dir: options.dir, keystore: options.keystore, encryption: 'off' as const, nats: options.nats };
-  const a = await startDevportalForTest({ configFile: await writeDevportalOnlyConfig({ ...common, overlay: overlayA, name: 'portal-a.toml' }) });
-  let b: DevportalUnderTest;
-  try {
-    b = await startDevportalForTest({ configFile: await writeDevportalOnlyConfig({ ...common, overlay: overlayB, name: 'portal-b.toml' }) });
-  } catch (error) {
-    await a.stop();
-    throw error;
-  }
-  return {
-    a,
-    b,
-    stop: async () => {
-      await b.stop({ keepSchema: true }).catch(() => undefined);
-      await a.stop();
-    },
+export async function startTwoPortalsForTest(options: { devportal?: DevportalOverlayOptions } = {}): Promise<TwoPortalsUnderTest> {
+  // Undone in reverse order by stop(), or at once when a start fails.
+  const undo: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
   };
+  try {
+    const tmp = await makeTempDir('dp-two-');
+    undo.push(tmp.remove);
+    const keystore = await createTestKeystore(tmp.dir);
+    const nats = await startPrivateNats();
+    undo.push(() => nats.stop());
+    const keyManager = await startKeyManagerForTest({ dir: tmp.dir, keystore, nats: nats.url });
+    undo.push(() => keyManager.stop());
+    const overlayA = await devportalOverlay(options.devportal);
+    const overlayB = await devportalOverlay(options.devportal);
+    // One deployment: both instances keep their tables in the same schema.
+    overlayB.tables['devportal.database'] = { ...overlayB.tables['devportal.database'], schema: overlayA.schema };
+    const common = { dir: tmp.dir, keystore, encryption: 'off' as const, nats: nats.url };
+    const a = await startDevportalForTest({ configFile: await writeDevportalOnlyConfig({ ...common, overlay: overlayA, name: 'portal-a.toml' }) });
+    undo.push(() => a.stop());
+    const b = await startDevportalForTest({ configFile: await writeDevportalOnlyConfig({ ...common, overlay: overlayB, name: 'portal-b.toml' }) });
+    undo.push(() => b.stop({ keepSchema: true }));
+    return { keyManager, a, b, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
