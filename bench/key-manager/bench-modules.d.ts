@@ -25,6 +25,8 @@ declare module 'autocannon' {
     body?: string;
     /** Stop after this many requests (instead of after `duration`). */
     amount?: number;
+    /** Milliseconds between samples (1,000 by default); the result, `duration` included, comes at the first sample after the last answer. */
+    sampleInt?: number;
     /** A sequence of requests each connection sends in turn; setupRequest may rewrite each one before it goes. */
     requests?: RequestSpec[];
   }
