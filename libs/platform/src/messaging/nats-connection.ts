@@ -146,7 +146,7 @@ export class NatsRpcTransport implements RpcTransport {
       this.inbox = inbox;
       // The connection closed (or drained) under requests still waiting: they fail, as the client's own did.
       void inbox.closed.then(() => {
-        if (this.inbox === inbox) this.failAll(() => new errors.RequestError('connection closed'));
+        if (this.inbox === inbox) this.failAll((request) => toTransportError(new errors.RequestError('connection closed'), request.pattern, 0));
       });
     }
     return `${this.inboxPrefix}${(this.sequence++).toString(36)}`;
@@ -155,7 +155,7 @@ export class NatsRpcTransport implements RpcTransport {
   private onReply(inbox: Subscription, error: Error | null, msg: Msg): void {
     if (error) {
       // The server refused the inbox's subscription: every request waiting on it fails with that.
-      if (this.inbox === inbox) this.failAll(() => error);
+      if (this.inbox === inbox) this.failAll((request) => toTransportError(error, request.pattern, 0));
       return;
     }
     const request = this.settle(msg.subject);
@@ -176,10 +176,11 @@ export class NatsRpcTransport implements RpcTransport {
     return request;
   }
 
-  private failAll(cause: () => unknown): void {
+  /** Fails every request still waiting, each with the error `reason` gives it. */
+  private failAll(reason: (request: PendingRequest) => RpcTransportError): void {
     for (const [reply, request] of [...this.pending]) {
       this.settle(reply);
-      request.reject(toTransportError(cause(), request.pattern, 0));
+      request.reject(reason(request));
     }
   }
 
@@ -187,10 +188,7 @@ export class NatsRpcTransport implements RpcTransport {
     for await (const status of this.nc.status()) {
       if (status.type === 'disconnect' || status.type === 'staleConnection') {
         const server = 'server' in status ? status.server : '';
-        for (const [reply, request] of [...this.pending]) {
-          this.settle(reply);
-          request.reject(new RpcTransportError('disconnected', `the connection to NATS ${server} dropped`));
-        }
+        this.failAll(() => new RpcTransportError('disconnected', `the connection to NATS ${server} dropped`));
       } else if (status.type === 'error' && status.error instanceof errors.PermissionViolationError && status.error.operation === 'publish') {
         // Not allowed to publish to a request's subject: that request fails at once, as with the client's request().
         const refused = status.error;
