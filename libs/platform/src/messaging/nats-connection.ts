@@ -18,9 +18,9 @@ export const NATS_CONNECTION_DEFAULTS = {
   pingInterval: 5000,
   maxPingOut: 2,
   waitOnFirstConnect: false,
-  // No stack captured ahead for errors that may never happen: the client otherwise builds three Error
-  // objects (a RequestError, a TimeoutError and another for the request's context) on every request, a
-  // measurable part of the portal's CPU per bus call; toTransportError reads only their type and cause.
+  // No stack captured ahead for errors that may never happen: the client otherwise builds Error objects
+  // for a request's context before it knows whether it fails. NatsRpcTransport no longer uses the client's
+  // request(), but anything else on the connection that does (or flush()) is spared the same cost.
   noAsyncTraces: true,
 } as const;
 
