@@ -20,7 +20,7 @@ export const NATS_CONNECTION_DEFAULTS = {
   waitOnFirstConnect: false,
   // No stack captured ahead for errors that may never happen: the client otherwise builds Error objects
   // for a request's context before it knows whether it fails. NatsRpcTransport no longer uses the client's
-  // request(), but anything else on the connection that does (or flush()) is spared the same cost.
+  // request(); anything else on the connection that does is spared the same cost.
   noAsyncTraces: true,
 } as const;
 
