@@ -28,6 +28,9 @@ import type { MapKeysDto } from './dto/map-keys.dto.js';
 import { parseKeyAdditionalProperties, type KeyAdditionalProperties } from './dto/additional-properties.util.js';
 import { clientNameOf, deleteClientIfPresent, keyManagerTokenType, releaseClientOf } from './key-manager-clients.util.js';
 
+/** The Key Manager's answers that say a key is not (or no longer) what a cached entry says it is. */
+const KEY_MANAGER_REFUSALS: ReadonlySet<string> = new Set([RpcErrorCodes.NotFound, RpcErrorCodes.InvalidRequest, RpcErrorCodes.InvalidCredentials]);
+
 /**
  * An application's OAuth2 keys: each is a client in the Key Manager, recorded here with its consumer
  * secret exactly as the Key Manager stored it. Every operation first checks that the application belongs
@@ -203,20 +206,20 @@ export class ApplicationKeysService {
    */
   async generateToken(caller: Caller, applicationId: string, keyMappingId: string, dto: GenerateTokenDto): Promise<ApplicationTokenDto> {
     const cached = this.keyCache.get(caller.username, applicationId, keyMappingId);
-    if (!cached) {
-      const generation = this.keyCache.generation();
-      const row = await this.ownedKey(caller, applicationId, keyMappingId);
-      return this.tokenFor(caller, this.keyCache.remember(caller.username, row, generation), dto);
+    if (cached) {
+      try {
+        return await this.tokenFor(caller, cached, dto);
+      } catch (error) {
+        // The Key Manager refused what the cached entry allowed (the client gone, a grant no longer
+        // allowed…): the key may have changed at another instance whose announcement has not arrived yet.
+        // Then the request is answered from the key's row, exactly as without the cache; any other failure
+        // (the Key Manager unreachable, a timeout) is the answer.
+        if (!(error instanceof KeyManagerCallError && KEY_MANAGER_REFUSALS.has(error.code))) throw error;
+      }
     }
-    try {
-      return await this.tokenFor(caller, cached, dto);
-    } catch (error) {
-      // The Key Manager no longer knows the key's client: the key may have been deleted at another instance
-      // whose announcement has not arrived yet. Its row then decides the answer, as without the cache: the
-      // application's or the key's 404 when it is gone, the Key Manager's answer while it is not.
-      if (error instanceof KeyManagerCallError && error.code === RpcErrorCodes.NotFound) await this.ownedKey(caller, applicationId, keyMappingId);
-      throw error;
-    }
+    const generation = this.keyCache.generation();
+    const row = await this.ownedKey(caller, applicationId, keyMappingId);
+    return this.tokenFor(caller, this.keyCache.remember(caller.username, row, generation), dto);
   }
 
   private async tokenFor(caller: Caller, row: CachedKey, dto: GenerateTokenDto): Promise<ApplicationTokenDto> {
