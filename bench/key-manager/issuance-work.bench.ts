@@ -1,6 +1,6 @@
 /**
  * The Key Manager's own per-issuance work for the stored secret, outside HTTP and PostgreSQL: a fresh opaque
- * token (`newSecret`), `TokenProcessor.protect` (seal + lookup hash) and the token INSERT's JSON parameter
+ * token (`newSelectorSecret`), `TokenProcessor.protect` (seal + lookup hash) and the token INSERT's JSON parameter
  * for a batch of 14 rows (`insertParameters`) — encryption off against AES-GCM — beside the bare cost of one
  * AES-256-GCM seal with WSO2's envelope written by hand (as bench:key-manager's cost table times it). CPU time
  * per token, the median of 15 alternating rounds: a measure a loaded machine disturbs far less than the
@@ -10,9 +10,9 @@
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { Keyring, parseSymmetricKey, SecretCipher, SecretKinds, TokenProcessor, Transformations } from '@app/crypto';
+import { Keyring, parseSymmetricKey, SecretCipher, SecretKinds, selectorOfSecret, TokenProcessor, Transformations } from '@app/crypto';
 import { insertParameters, type NewToken } from '../../apps/key-manager/src/persistence/tokens.repository.js';
-import { newSecret } from '../../apps/key-manager/src/tokens/secret-generator.util.js';
+import { newSelectorSecret } from '../../apps/key-manager/src/tokens/secret-generator.util.js';
 
 const BATCH = 14; // the Key Manager's average insert batch under bench:key-manager's load
 const ROUNDS = 15;
@@ -29,6 +29,7 @@ function issueBatch(processor: TokenProcessor): number {
   const rows: NewToken[] = [];
   for (let i = 0; i < BATCH; i++) {
     const id = '0193a000-0000-7000-8000-000000000000';
+    const token = newSelectorSecret();
     rows.push({
       id,
       clientId: 'bench-client-id-24-chars',
@@ -36,8 +37,10 @@ function issueBatch(processor: TokenProcessor): number {
       scopes: 'default',
       tokenType: 'Default',
       grantType: 'client_credentials',
-      access: processor.protect(SecretKinds.AccessToken, newSecret()),
+      access: processor.protect(SecretKinds.AccessToken, token),
+      accessSelector: selectorOfSecret(token),
       refresh: null,
+      refreshSelector: null,
       issuedAt: now,
       expiresAt: now + 3600,
       refreshExpiresAt: null,

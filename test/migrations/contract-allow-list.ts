@@ -39,4 +39,11 @@ export const CONTRACT_ALLOW_LIST: readonly ContractStep[] = [
     why:
       'relaxes NOT NULL (expand: every write of the previous release still fits). A previous-release portal reading a key whose secret this one revoked (NULL) is not covered by a test: the rolling-upgrade test upgrades the Key Manager only',
   },
+  {
+    migration: 'TokenHashIndexesForLegacyRows1797500000100',
+    statement: /^DROP INDEX CONCURRENTLY IF EXISTS oauth_tokens_(access|refresh)_token_hash_key$/,
+    release: '0.1.0',
+    why:
+      'run only when oauth_tokens holds at most 100,000 rows (token-hash-indexes.ts), after the partial index that replaces it is built. A Key Manager of the previous release still finds every token, its own and those with selectors, by hash: with no predicate it cannot use the partial index, so it scans the table, which at that size costs milliseconds (rolling-upgrade.e2e runs it). Larger tables keep the full indexes until `tokens narrow-hash-indexes`, run once no earlier Key Manager is left',
+  },
 ];

@@ -18,4 +18,5 @@ export { Keyring } from './keyring.model.js';
 export { SecretCipher, type RsaOpening, type RsaWriteKey, type SchemeCapability, type WriteSettings } from './secret-cipher.service.js';
 export { SecretKinds, TokenProcessor, type ProtectedSecret, type SecretKind } from './token-processor.service.js';
 export { describeProfileDifference, encryptionProfileOf, type EncryptionProfile } from './encryption-profile.util.js';
+export { formatUuid, SELECTOR_SECRET_BYTES, selectorOfJti, selectorOfSecret, stampUuidV7 } from './token-selector.util.js';
 export { RsaWorkerPool, type OpenAnyResult, type RevealResult, type RsaWorkerPoolOptions } from './rsa-worker-pool.js';

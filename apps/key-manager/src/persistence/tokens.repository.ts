@@ -16,7 +16,10 @@ export interface NewToken {
   grantType: string;
   /** The opaque token, or the JWT's `jti`, protected. */
   access: ProtectedSecret;
+  /** The access token's selector (@app/crypto token-selector.util); null for a token found by its hash only. */
+  accessSelector: string | null;
   refresh: ProtectedSecret | null;
+  refreshSelector: string | null;
   issuedAt: number;
   expiresAt: number;
   refreshExpiresAt: number | null;
@@ -56,6 +59,8 @@ interface TokenRow {
   grant_type: string;
   access_token_hash: string;
   refresh_token_hash: string | null;
+  access_selector: string | null;
+  refresh_selector: string | null;
   iat: number;
   exp: number;
   rexp: number | null;
@@ -66,15 +71,28 @@ interface TokenRow {
 }
 
 const COLUMNS = `id, client_id, username, scopes, token_type, grant_type, access_token_hash, refresh_token_hash,
+  access_token_selector::text AS access_selector, refresh_token_selector::text AS refresh_selector,
   extract(epoch FROM issued_at)::float8 AS iat, extract(epoch FROM expires_at)::float8 AS exp,
   extract(epoch FROM refresh_expires_at)::float8 AS rexp, state, family_id, signing_key_id,
   extract(epoch FROM auth_time)::float8 AS auth_time`;
 
-/** The token loader's look-up by hash (exported for bench/table-size's EXPLAIN). */
+/**
+ * The token loader's look-up (exported for bench/table-size's EXPLAIN): tokens with a selector by it ($1), the
+ * others by their hash ($2). Each hash branch says `…_selector IS NULL`, the predicate of the partial hash
+ * indexes rows with selectors are kept out of (TokenHashIndexesForLegacyRows), so PostgreSQL can use them.
+ */
 export const LOAD_TOKENS = {
   name: 'km_load_tokens',
-  text: `SELECT ${COLUMNS} FROM oauth_tokens WHERE access_token_hash = ANY($1::text[]) OR refresh_token_hash = ANY($1::text[])`,
+  text: `SELECT ${COLUMNS} FROM oauth_tokens
+          WHERE access_token_selector = ANY($1::uuid[]) OR refresh_token_selector = ANY($1::uuid[])
+             OR (access_token_selector IS NULL AND access_token_hash = ANY($2::text[]))
+             OR (refresh_token_selector IS NULL AND refresh_token_hash = ANY($2::text[]))`,
 };
+
+/** The loader's key for a presented token: its selector when it has one, else its hash. */
+function loaderKey(selector: string | null, hash: string): string {
+  return selector === null ? `h:${hash}` : `s:${selector}`;
+}
 
 // One statement for any number of rows, one JSON document per batch: PostgreSQL reads WSO2's ~640-character
 // ciphertexts from JSON faster than from text[] literals, whose parser walks every character for quoting
@@ -82,14 +100,14 @@ export const LOAD_TOKENS = {
 const INSERT_TOKENS = {
   name: 'km_insert_tokens',
   text: `INSERT INTO oauth_tokens (id, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme,
-           access_token_hash, refresh_token, refresh_token_scheme, refresh_token_hash, issued_at, expires_at, refresh_expires_at,
-           family_id, parent_id, authorization_code_id, signing_key_id, auth_time)
-         SELECT id, client_id, username, scopes, token_type, grant_type, a, a_scheme, a_hash, r, r_scheme, r_hash,
+           access_token_hash, access_token_selector, refresh_token, refresh_token_scheme, refresh_token_hash, refresh_token_selector,
+           issued_at, expires_at, refresh_expires_at, family_id, parent_id, authorization_code_id, signing_key_id, auth_time)
+         SELECT id, client_id, username, scopes, token_type, grant_type, a, a_scheme, a_hash, a_sel, r, r_scheme, r_hash, r_sel,
                 to_timestamp(iat), to_timestamp(exp), to_timestamp(rexp), family_id, parent_id, code_id, kid, to_timestamp(auth_time)
            FROM json_to_recordset($1::json)
              AS t(id uuid, client_id text, username text, scopes text, token_type text, grant_type text, a text, a_scheme text,
-                  a_hash text, r text, r_scheme text, r_hash text, iat float8, exp float8, rexp float8, family_id uuid,
-                  parent_id uuid, code_id uuid, kid text, auth_time float8)`,
+                  a_hash text, a_sel uuid, r text, r_scheme text, r_hash text, r_sel uuid, iat float8, exp float8, rexp float8,
+                  family_id uuid, parent_id uuid, code_id uuid, kid text, auth_time float8)`,
 };
 
 function toRecord(row: TokenRow): TokenRecord {
@@ -126,9 +144,11 @@ export function insertParameters(rows: readonly NewToken[]): unknown[] {
         a: t.access.stored,
         a_scheme: t.access.scheme,
         a_hash: t.access.hash,
+        a_sel: t.accessSelector,
         r: t.refresh?.stored ?? null,
         r_scheme: t.refresh?.scheme ?? null,
         r_hash: t.refresh?.hash ?? null,
+        r_sel: t.refreshSelector,
         iat: t.issuedAt,
         exp: t.expiresAt,
         rexp: t.refreshExpiresAt,
@@ -179,13 +199,16 @@ export class TokensRepository {
       { maxBatch: 500, maxInFlight: 8 },
     );
     this.loader = new BatchLoader(
-      async (hashes) => {
-        const rows = await sql.query<TokenRow>(LOAD_TOKENS, [hashes]);
+      async (keys) => {
+        const selectors: string[] = [];
+        const hashes: string[] = [];
+        for (const key of keys) (key.startsWith('s:') ? selectors : hashes).push(key.slice(2));
+        const rows = await sql.query<TokenRow>(LOAD_TOKENS, [selectors, hashes]);
         const found = new Map<string, TokenRecord>();
         for (const row of rows) {
           const record = toRecord(row);
-          found.set(record.accessTokenHash, record);
-          if (record.refreshTokenHash) found.set(record.refreshTokenHash, record);
+          found.set(loaderKey(row.access_selector, row.access_token_hash), record);
+          if (row.refresh_token_hash !== null) found.set(loaderKey(row.refresh_selector, row.refresh_token_hash), record);
         }
         return found;
       },
@@ -198,9 +221,13 @@ export class TokensRepository {
     return this.writer.submit(token);
   }
 
-  /** The row whose access or refresh token has this hash, as it is now. */
-  findByHash(hash: string): Promise<TokenRecord | undefined> {
-    return this.loader.load(hash);
+  /**
+   * The row a presented token names, as it is now: by the token's selector when it has one, else by its hash
+   * among the rows without one. Found by selector, the row is not yet proof of the token: the caller checks
+   * the token's hash against the row's.
+   */
+  find(selector: string | null, hash: string): Promise<TokenRecord | undefined> {
+    return this.loader.load(loaderKey(selector, hash));
   }
 
   /**

@@ -1,11 +1,11 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { DeploymentConfig } from '@app/config';
-import type { SecretKind, TokenProcessor } from '@app/crypto';
+import { SELECTOR_SECRET_BYTES, type SecretKind, type TokenProcessor } from '@app/crypto';
 import { DEPLOYMENT_CONFIG, EncryptionService, ROOT_LOGGER } from '@app/platform';
 import { KeyManagerMetrics } from '../common/key-manager.metrics.js';
 import { SealedSecretReserve, type FreshSecret } from './sealed-secret-reserve.js';
-import { newSecret, SECRET_BYTES } from './secret-generator.util.js';
+import { newSelectorSecret } from './secret-generator.util.js';
 
 /**
  * Where issued secrets come from: opaque access tokens, refresh tokens and authorization codes, each new
@@ -49,7 +49,7 @@ export class FreshSecrets implements OnModuleInit, OnModuleDestroy {
       this.metrics.secretsSealed.inc({ when: ready ? 'ahead' : 'on_request' });
       if (ready) return ready;
     }
-    const secret = newSecret();
+    const secret = newSelectorSecret();
     return { secret, protected: processor.protect(kind, secret) };
   }
 
@@ -68,7 +68,7 @@ export class FreshSecrets implements OnModuleInit, OnModuleDestroy {
     try {
       this.reserve = SealedSecretReserve.for(processor, {
         capacity: this.config.encryption.sealedSecretReserve,
-        secretBytes: SECRET_BYTES,
+        secretBytes: SELECTOR_SECRET_BYTES,
         onFailure: (error) => this.stopReserve(error),
       });
     } catch (error) {

@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto';
+import { formatUuid, stampUuidV7 } from '@app/crypto';
 
 const POOL_IDS = 256;
 const pool = Buffer.alloc(16 * POOL_IDS);
@@ -6,7 +7,7 @@ let next = POOL_IDS;
 
 /**
  * A UUIDv7 (RFC 9562 §5.7): 48 bits of Unix milliseconds, then 74 random bits. For the primary key of new token
- * rows: ids in time order land on the rightmost leaf of the `id` (and `family_id`) index instead of a random
+ * rows, and a JWT's `jti` (its selector, @app/crypto token-selector.util): ids in time order land on the rightmost leaf of the `id` (and `family_id`) index instead of a random
  * page of it, which at millions of rows is a page PostgreSQL has to read (docs/benchmarks.md, table-size).
  * Still a UUID, the format of WSO2's TOKEN_ID (rows imported from WSO2 keep their random ones). A row id reaches
  * clients only as the `jti` introspection answers for an opaque token: an identifier, never a capability (no
@@ -19,9 +20,6 @@ export function timeOrderedUuid(nowMs = Date.now()): string {
     next = 0;
   }
   const b = pool.subarray(16 * next, 16 * ++next);
-  b.writeUIntBE(Math.trunc(nowMs), 0, 6);
-  b[6] = 0x70 | (b[6]! & 0x0f);
-  b[8] = 0x80 | (b[8]! & 0x3f);
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  stampUuidV7(b, nowMs);
+  return formatUuid(b);
 }

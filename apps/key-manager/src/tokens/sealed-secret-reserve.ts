@@ -10,7 +10,10 @@ export interface FreshSecret {
 export interface SealedSecretReserveOptions {
   /** Most secrets kept sealed ahead. */
   capacity: number;
-  /** Random bytes per secret (base64url-encoded, as every secret the Key Manager issues). */
+  /**
+   * Bytes per secret (base64url-encoded, as every secret the Key Manager issues): random, the first 16 made a
+   * UUIDv7 of the time the worker made it — the secret's selector (@app/crypto token-selector.util).
+   */
   secretBytes: number;
   /** Called once if the worker fails; the reserve is empty from then on. Gets no secret material. */
   onFailure?: (error: Error) => void;
@@ -19,7 +22,8 @@ export interface SealedSecretReserveOptions {
 // The worker's whole program. It holds the public key only, runs at the lowest CPU priority (nice 19: on
 // Linux the nice value is per thread), and answers each request for `count` secrets with the secrets and
 // their RSA-OAEP ciphertexts, packed into one transferred buffer. A string, not a module file, so that it
-// runs the same from dist/ and under jest.
+// runs the same from dist/ and under jest; so the UUIDv7 stamp is stampUuidV7 of @app/crypto written out
+// (sealed-secret-reserve.spec checks that every secret's selector reads back).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { constants, createPublicKey, publicEncrypt, randomBytes } = require('node:crypto');
@@ -30,8 +34,13 @@ parentPort.on('message', (count) => {
   const secrets = new Array(count);
   const ciphertexts = Buffer.allocUnsafeSlow(count * ciphertextBytes);
   const random = randomBytes(count * secretBytes);
+  const now = Date.now();
   for (let i = 0; i < count; i++) {
-    secrets[i] = random.subarray(i * secretBytes, (i + 1) * secretBytes).toString('base64url');
+    const bytes = random.subarray(i * secretBytes, (i + 1) * secretBytes);
+    bytes.writeUIntBE(now, 0, 6);
+    bytes[6] = 0x70 | (bytes[6] & 0x0f);
+    bytes[8] = 0x80 | (bytes[8] & 0x3f);
+    secrets[i] = bytes.toString('base64url');
     publicEncrypt(options, Buffer.from(secrets[i], 'latin1')).copy(ciphertexts, i * ciphertextBytes);
   }
   parentPort.postMessage({ secrets, ciphertexts: ciphertexts.buffer }, [ciphertexts.buffer]);

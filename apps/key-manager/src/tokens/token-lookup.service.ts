@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
+import { selectorOfJti, selectorOfSecret } from '@app/crypto';
 import { EncryptionService } from '@app/platform';
 import { TokensRepository, type TokenRecord } from '../persistence/tokens.repository.js';
 import { JwtService, type AccessTokenClaims } from './jwt.service.js';
@@ -14,8 +16,9 @@ export interface PresentedToken {
 const MAX_TOKEN_LENGTH = 8192;
 
 /**
- * Finds the row of a token as a client presents it, by hash only (no decryption): a JWT is verified with
- * the public verification keys and found by the hash of its `jti`; anything else by its own hash.
+ * Finds the row of a token as a client presents it, with no decryption: a JWT is verified with the public
+ * verification keys and found by its `jti`; anything else by itself. A token with a selector (@app/crypto
+ * token-selector.util) is found by it and then must hash to its row's hash; one without, by its hash.
  */
 @Injectable()
 export class TokenLookup {
@@ -32,19 +35,26 @@ export class TokenLookup {
       const claims = this.jwt.verify(token);
       if (!claims) return undefined;
       const hash = processor.lookupHash(claims.jti);
-      const record = await this.tokens.findByHash(hash);
-      if (!record || record.accessTokenHash !== hash || record.tokenType !== 'JWT' || record.clientId !== claims.client_id) return undefined;
+      const record = await this.tokens.find(selectorOfJti(claims.jti), hash);
+      if (!record || !sameHash(record.accessTokenHash, hash) || record.tokenType !== 'JWT' || record.clientId !== claims.client_id) return undefined;
       return { record, kind: 'access', claims };
     }
     const hash = processor.lookupHash(token);
-    const record = await this.tokens.findByHash(hash);
+    const record = await this.tokens.find(selectorOfSecret(token), hash);
     if (!record) return undefined;
-    if (record.accessTokenHash === hash) {
+    if (sameHash(record.accessTokenHash, hash)) {
       // A JWT row's stored secret is its jti: the bare jti is not a token.
       return record.tokenType === 'JWT' ? undefined : { record, kind: 'access' };
     }
-    return { record, kind: 'refresh' };
+    if (record.refreshTokenHash !== null && sameHash(record.refreshTokenHash, hash)) return { record, kind: 'refresh' };
+    // Found by its selector, but not the token of that row.
+    return undefined;
   }
+}
+
+/** Two lowercase hex SHA-256 hashes, compared in constant time. */
+function sameHash(stored: string, presented: string): boolean {
+  return stored.length === presented.length && timingSafeEqual(Buffer.from(stored, 'latin1'), Buffer.from(presented, 'latin1'));
 }
 
 /** Whether the access token of a row may be used at `now` (epoch seconds). */

@@ -38,6 +38,10 @@ export class OAuthTokenEntity {
   @Column('text', { name: 'access_token_hash' })
   accessTokenHash!: string;
 
+  /** The token's selector (@app/crypto token-selector.util); null for a token found by its hash only. */
+  @Column('uuid', { name: 'access_token_selector', nullable: true })
+  accessTokenSelector!: string | null;
+
   @Column('text', { name: 'refresh_token', nullable: true })
   refreshToken!: string | null;
 
@@ -46,6 +50,9 @@ export class OAuthTokenEntity {
 
   @Column('text', { name: 'refresh_token_hash', nullable: true })
   refreshTokenHash!: string | null;
+
+  @Column('uuid', { name: 'refresh_token_selector', nullable: true })
+  refreshTokenSelector!: string | null;
 
   @Column('timestamptz', { name: 'issued_at' })
   issuedAt!: Date;
