@@ -5,8 +5,8 @@
  *
  *   npm run bench:table-size                       # 10K against 10M (builds the fixture: minutes, ~16 GB)
  *   BENCH_ROWS=1000000 npm run bench:table-size    # 10K against 1M
- *   BENCH_IDS=v7 …                                 # stored rows with time-ordered ids (as this Key Manager writes them) instead of
- *                                                  # random ones (as a table imported from WSO2 keeps them, the default)
+ *   BENCH_IDS=v7 …                                 # stored rows as this Key Manager writes them (time-ordered ids, selectors) instead of
+ *                                                  # as a table imported from WSO2 keeps them (random ids, no selectors: found by hash; the default)
  *   BENCH_KEEP=1 …                                 # keep the database `token_table_size_bench` (the 10K fixture) for the next run
  *
  * The fixture is built in SQL (generate_series), not through the API: rows expired, revoked, rotated and live
@@ -175,7 +175,8 @@ async function buildFixture(db: pg.Client, rows: number, shapes: Shapes): Promis
     const to = Math.min(rows, from + chunk - 1);
     await db.query(
       `INSERT INTO oauth_tokens (id, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme, access_token_hash,
-         refresh_token, refresh_token_scheme, refresh_token_hash, issued_at, expires_at, refresh_expires_at, revoked_at, state, family_id, signing_key_id)
+         refresh_token, refresh_token_scheme, refresh_token_hash, issued_at, expires_at, refresh_expires_at, revoked_at, state, family_id, signing_key_id,
+         access_token_selector, refresh_token_selector)
        SELECT id, 'fx-client-' || (1 + g % ${CLIENTS}), CASE WHEN refresh THEN 'user' || (g % 50000) END, 'default',
               CASE WHEN jwt THEN 'JWT' ELSE 'Default' END, CASE WHEN refresh THEN 'password' ELSE 'client_credentials' END,
               CASE WHEN jwt THEN $3 ELSE $1 END, CASE WHEN jwt THEN $4 ELSE $2 END, encode(sha256(convert_to('fx-a-' || g, 'UTF8')), 'hex'),
@@ -183,7 +184,14 @@ async function buildFixture(db: pg.Client, rows: number, shapes: Shapes): Promis
               issued, issued + interval '1 hour', CASE WHEN refresh THEN issued + interval '1 day' END,
               CASE WHEN kind IN (2, 3) THEN issued + interval '10 minutes' END,
               CASE WHEN kind IN (2, 3) THEN 'REVOKED' WHEN kind IN (4, 5) THEN 'INACTIVE' ELSE 'ACTIVE' END,
-              ${FIXTURE_IDS === 'v7' ? 'id' : 'gen_random_uuid()'}, CASE WHEN jwt THEN $5 END
+              ${FIXTURE_IDS === 'v7' ? 'id' : 'gen_random_uuid()'}, CASE WHEN jwt THEN $5 END,
+              ${
+                FIXTURE_IDS === 'v7'
+                  ? // Selectors as this Key Manager writes them: UUIDv7s of the issue time (the id's time, other random bits).
+                    `overlay(id::text placing substr(md5('a' || g), 1, 4) from 25 for 4)::uuid, CASE WHEN refresh THEN overlay(id::text placing substr(md5('r' || g), 1, 4) from 25 for 4)::uuid END`
+                  : // As imported from WSO2 (or issued before selectors): none, found by hash.
+                    'NULL::uuid, NULL::uuid'
+              }
          FROM (SELECT *, ${
            FIXTURE_IDS === 'v7'
              ? // UUIDv7 from the issue time: 48 bits of milliseconds, '7', then a v4's random and variant bits.
@@ -352,9 +360,13 @@ async function explainLookup(instance: Instance): Promise<string> {
   const db = await connect(instance.schema);
   try {
     const { tokenId } = instance.clients.get('opaque')!;
-    const { hash } = (await db.query<{ hash: string }>(`SELECT access_token_hash AS hash FROM oauth_tokens WHERE id = $1`, [tokenId])).rows[0]!;
+    const { hash, selector } = (
+      await db.query<{ hash: string; selector: string | null }>(`SELECT access_token_hash AS hash, access_token_selector::text AS selector FROM oauth_tokens WHERE id = $1`, [tokenId])
+    ).rows[0]!;
+    // As the loader asks for it: by its selector when it has one (a token this release issued), else by its hash.
+    const parameters = selector === null ? [[], [hash]] : [[selector], []];
     const explain = async () =>
-      (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${LOAD_TOKENS.text}`, [[hash]])).rows.map((r) => r['QUERY PLAN']).join('\n');
+      (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${LOAD_TOKENS.text}`, parameters)).rows.map((r) => r['QUERY PLAN']).join('\n');
     await explain();
     return await explain();
   } finally {

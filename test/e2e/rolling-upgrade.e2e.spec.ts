@@ -17,10 +17,11 @@ import { createTestKeystore, type TestKeystore } from '../support/test-keystore.
 jest.setTimeout(180_000);
 
 /**
- * The previous version: the last commit before the newest Key Manager migration (stored_value_counts,
- * a2cc749). Move it forward when a release adds a migration, so that the newest one is the one tested.
+ * The previous version: the last commit before the newest Key Manager migrations (token selectors, and the
+ * hash indexes narrowed to rows without one). Move it forward when a release adds a migration, so that the
+ * newest one is the one tested.
  */
-const PREVIOUS = '2cd1c948537ac6cf2e69eed5386321aab246bfed';
+const PREVIOUS = '0965faac01e8db5fceaeae3da3d44dececcf9c19';
 
 let tmp: TestConfigDir;
 let keystore: TestKeystore;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Selectors: the non-secret part of a token that names its row, so that a token is found by a key in time
  * order instead of by its hash (the "split token" pattern: a public selector to look up, a secret verifier to
@@ -8,7 +10,9 @@
  * The Key Manager's opaque secrets (access and refresh tokens, authorization and device codes) are 48 bytes,
  * base64url (64 characters): a UUIDv7 (RFC 9562 §5.7: 48 bits of Unix milliseconds, 74 random bits) and then
  * 32 random bytes. The selector tells the time the secret was made, to the millisecond — what a token's `iat`
- * tells anyway; the 256 bits after it are the secret. A JWT's selector is its `jti`, a UUIDv7.
+ * tells anyway; the 256 bits after it are the secret. A JWT's `jti` is a UUIDv7, but it is also the row's
+ * stored secret (WSO2 encrypts it like an opaque token), so its selector is not the jti itself: the jti's
+ * time, and then 74 bits of the jti's SHA-256 (which the row stores whole anyway, as its lookup hash).
  *
  * A token is always checked against its row's stored hash of the whole token; the selector only finds the row.
  * Tokens without one (issued before selectors, or imported from WSO2, whose opaque tokens are UUIDv4s) are
@@ -43,7 +47,15 @@ export function selectorOfSecret(token: string): string | null {
   return formatUuid(bytes);
 }
 
-/** The selector of a JWT by its `jti`: the jti itself when it is a UUIDv7 (as this Key Manager issues them), else null. */
+/**
+ * The selector of a JWT by its `jti` when the jti is a UUIDv7 (as this Key Manager issues them), else null: a
+ * UUIDv7 of the jti's time whose other bits come from the jti's SHA-256, so the jti is not stored in the clear.
+ */
 export function selectorOfJti(jti: string): string | null {
-  return jti.length === 36 && UUID_V7.test(jti) ? jti : null;
+  if (jti.length !== 36 || !UUID_V7.test(jti)) return null;
+  const bytes = createHash('sha256').update(jti, 'latin1').digest();
+  bytes.write(jti.slice(0, 8) + jti.slice(9, 13), 0, 6, 'hex');
+  bytes[6] = 0x70 | (bytes[6]! & 0x0f);
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  return formatUuid(bytes);
 }

@@ -7,7 +7,7 @@ let next = POOL_IDS;
 
 /**
  * A UUIDv7 (RFC 9562 §5.7): 48 bits of Unix milliseconds, then 74 random bits. For the primary key of new token
- * rows, and a JWT's `jti` (its selector, @app/crypto token-selector.util): ids in time order land on the rightmost leaf of the `id` (and `family_id`) index instead of a random
+X land on the rightmost leaf of the `id` (and `family_id`) index instead of a random
  * page of it, which at millions of rows is a page PostgreSQL has to read (docs/benchmarks.md, table-size).
  * Still a UUID, the format of WSO2's TOKEN_ID (rows imported from WSO2 keep their random ones). A row id reaches
  * clients only as the `jti` introspection answers for an opaque token: an identifier, never a capability (no

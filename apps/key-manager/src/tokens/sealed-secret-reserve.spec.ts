@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { Keyring, loadKeystore, parseSymmetricKey, SecretCipher, TokenProcessor, Transformations, type KeystoreKey, type WriteSettings } from '@app/crypto';
+import { Keyring, loadKeystore, parseSymmetricKey, SecretCipher, SELECTOR_SECRET_BYTES, selectorOfSecret, TokenProcessor, Transformations, type KeystoreKey, type WriteSettings } from '@app/crypto';
 import { WSO2_VECTOR_KEYSTORE } from '../../../../test/support/test-keystore.js';
 import { SealedSecretReserve } from './sealed-secret-reserve.js';
 
@@ -13,7 +13,7 @@ function processor(write: Partial<WriteSettings> = {}): TokenProcessor {
 }
 
 function reserve(p: TokenProcessor, capacity: number, onFailure?: (error: Error) => void): SealedSecretReserve {
-  const made = SealedSecretReserve.for(p, { capacity, secretBytes: 32, ...(onFailure ? { onFailure } : {}) });
+  const made = SealedSecretReserve.for(p, { capacity, secretBytes: SELECTOR_SECRET_BYTES, ...(onFailure ? { onFailure } : {}) });
   if (!made) throw new Error('expected a reserve');
   open.push(made);
   return made;
@@ -28,16 +28,23 @@ afterEach(async () => {
 
 describe('SealedSecretReserve', () => {
   test.each([Transformations.RsaOaepSha1, Transformations.RsaOaepSha256])(
-    '%s: fills up in a worker; each secret is new, 256 bits, and stored exactly as the processor stores it',
+    '%s: fills up in a worker; each secret is new, a selector of the time it was made and 256 bits, and stored exactly as the processor stores it',
     async (transformation) => {
       const p = processor({ transformation });
+      const before = Date.now();
       const r = reserve(p, 40);
       await r.filled();
+      const after = Date.now();
       expect(r.size).toBe(40);
       const taken = Array.from({ length: 40 }, () => r.take()!);
       expect(new Set(taken.map((t) => t.secret)).size).toBe(40);
       for (const { secret, protected: stored } of taken) {
-        expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(secret).toMatch(/^[A-Za-z0-9_-]{64}$/);
+        const selector = selectorOfSecret(secret)!;
+        expect(selector).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        const madeAt = parseInt(selector.replace(/-/g, '').slice(0, 12), 16);
+        expect(madeAt).toBeGreaterThanOrEqual(before);
+        expect(madeAt).toBeLessThanOrEqual(after);
         expect(stored.scheme).toBe(p.cipher.writeScheme);
         expect(stored.hash).toBe(p.lookupHash(secret));
         expect(p.reveal('access_token', stored)).toBe(secret);
@@ -68,7 +75,7 @@ describe('SealedSecretReserve', () => {
   });
 
   test('is made only for processors that write RSA-OAEP, and only with a capacity', () => {
-    const options = { capacity: 16, secretBytes: 32 };
+    const options = { capacity: 16, secretBytes: SELECTOR_SECRET_BYTES };
     expect(SealedSecretReserve.for(processor({ enabled: false }), options)).toBeUndefined();
     expect(SealedSecretReserve.for(processor({ transformation: Transformations.AesGcm }), options)).toBeUndefined();
     expect(SealedSecretReserve.for(processor(), { ...options, capacity: 0 })).toBeUndefined();

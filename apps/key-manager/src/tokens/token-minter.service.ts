@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SecretKinds, selectorOfSecret, type ProtectedSecret } from '@app/crypto';
+import { SecretKinds, selectorOfJti, selectorOfSecret, type ProtectedSecret } from '@app/crypto';
 import type { GrantType } from '@app/contracts';
 import { EncryptionService } from '@app/platform';
 import type { ClientRecord } from '../persistence/clients.repository.js';
@@ -64,9 +64,9 @@ export class TokenMinter {
     let accessSelector: string;
     let signingKeyId: string | null = null;
     if (client.tokenType === 'JWT') {
-      // A UUIDv7, so that the row is found by it (its selector) in time order.
+      // A UUIDv7, so that the row is found in time order by its selector.
       const jti = timeOrderedUuid(nowMs);
-      accessSelector = jti;
+      accessSelector = selectorOfJti(jti)!;
       const subject = request.username ?? client.clientId;
       const signed = await this.jwt.sign({
         iss: this.jwt.issuer,
