@@ -29,7 +29,7 @@ import { stringify } from 'smol-toml';
 import { STORED_SECRETS } from '@app/contracts';
 import { createPkcs12Keystore } from '@app/crypto';
 import { countStoredSecrets, runStatements, seedStoredValueCounts } from '@app/platform';
-import { LOAD_TOKENS } from '../../apps/key-manager/src/persistence/tokens.repository.js';
+import { loadTokensQuery } from '../../apps/key-manager/src/persistence/tokens.repository.js';
 import { basic, freePort, post, postgresCpu, postgresCpuBetween, processCpuSec, serveKeyManager, spawnServer, stopServer } from '../support/bench-kit.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -364,9 +364,9 @@ async function explainLookup(instance: Instance): Promise<string> {
       await db.query<{ hash: string; selector: string | null }>(`SELECT access_token_hash AS hash, access_token_selector::text AS selector FROM oauth_tokens WHERE id = $1`, [tokenId])
     ).rows[0]!;
     // As the loader asks for it: by its selector when it has one (a token this release issued), else by its hash.
-    const parameters = selector === null ? [[], [hash]] : [[selector], []];
+    const { statement, values } = selector === null ? loadTokensQuery([], [hash]) : loadTokensQuery([selector], []);
     const explain = async () =>
-      (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${LOAD_TOKENS.text}`, parameters)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement.text}`, values)).rows.map((r) => r['QUERY PLAN']).join('\n');
     await explain();
     return await explain();
   } finally {

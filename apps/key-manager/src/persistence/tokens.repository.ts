@@ -76,18 +76,32 @@ const COLUMNS = `id, client_id, username, scopes, token_type, grant_type, access
   extract(epoch FROM refresh_expires_at)::float8 AS rexp, state, family_id, signing_key_id,
   extract(epoch FROM auth_time)::float8 AS auth_time`;
 
+const BY_SELECTOR = `access_token_selector = ANY($1::uuid[]) OR refresh_token_selector = ANY($1::uuid[])`;
+const BY_HASH = `(access_token_selector IS NULL AND access_token_hash = ANY($2::text[]))
+             OR (refresh_token_selector IS NULL AND refresh_token_hash = ANY($2::text[]))`;
+
 /**
- * The token loader's look-up (exported for bench/table-size's EXPLAIN): tokens with a selector by it ($1), the
- * others by their hash ($2). Each hash branch says `…_selector IS NULL`, the predicate of the partial hash
- * indexes rows with selectors are kept out of (TokenHashIndexesForLegacyRows), so PostgreSQL can use them.
+ * The token loader's look-ups (exported for bench/table-size's EXPLAIN and the selector spec): tokens with a
+ * selector by it ($1), the others by their hash ($2). Each hash branch says `…_selector IS NULL`, the predicate
+ * of the partial hash indexes that rows with selectors are kept out of (token-hash-indexes.ts), so
+ * PostgreSQL can use them. One statement per combination, not one with an empty array: an arm that is false
+ * for every row (`= ANY('{}')`) would let the planner pick any partial index for it, even a whole one to scan.
  */
 export const LOAD_TOKENS = {
-  name: 'km_load_tokens',
-  text: `SELECT ${COLUMNS} FROM oauth_tokens
-          WHERE access_token_selector = ANY($1::uuid[]) OR refresh_token_selector = ANY($1::uuid[])
-             OR (access_token_selector IS NULL AND access_token_hash = ANY($2::text[]))
-             OR (refresh_token_selector IS NULL AND refresh_token_hash = ANY($2::text[]))`,
-};
+  /** $1: selectors. */
+  bySelector: { name: 'km_load_tokens_s', text: `SELECT ${COLUMNS} FROM oauth_tokens WHERE ${BY_SELECTOR}` },
+  /** $1: hashes. */
+  byHash: { name: 'km_load_tokens_h', text: `SELECT ${COLUMNS} FROM oauth_tokens WHERE ${BY_HASH.replaceAll('$2', '$1')}` },
+  /** $1: selectors, $2: hashes. */
+  both: { name: 'km_load_tokens_sh', text: `SELECT ${COLUMNS} FROM oauth_tokens WHERE ${BY_SELECTOR} OR ${BY_HASH}` },
+} as const;
+
+/** The look-up and its parameters for a batch of selectors and hashes (either may be empty, not both). */
+export function loadTokensQuery(selectors: string[], hashes: string[]): { statement: { name: string; text: string }; values: unknown[] } {
+  if (hashes.length === 0) return { statement: LOAD_TOKENS.bySelector, values: [selectors] };
+  if (selectors.length === 0) return { statement: LOAD_TOKENS.byHash, values: [hashes] };
+  return { statement: LOAD_TOKENS.both, values: [selectors, hashes] };
+}
 
 /** The loader's key for a presented token: its selector when it has one, else its hash. */
 function loaderKey(selector: string | null, hash: string): string {
@@ -203,7 +217,8 @@ export class TokensRepository {
         const selectors: string[] = [];
         const hashes: string[] = [];
         for (const key of keys) (key.startsWith('s:') ? selectors : hashes).push(key.slice(2));
-        const rows = await sql.query<TokenRow>(LOAD_TOKENS, [selectors, hashes]);
+        const { statement, values } = loadTokensQuery(selectors, hashes);
+        const rows = await sql.query<TokenRow>(statement, values);
         const found = new Map<string, TokenRecord>();
         for (const row of rows) {
           const record = toRecord(row);
