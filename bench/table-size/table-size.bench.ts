@@ -13,13 +13,15 @@
  * mixed as a shop has them, a quarter JWT, a third with refresh tokens, over 1,000 clients, every secret column
  * holding a real RSA-OAEP value of the Key Manager under test (a few real ciphertexts reused, each row with its
  * own hash), indexes rebuilt after loading and the table vacuumed and analysed as autovacuum would have.
+ * Introspection is measured for a token the server issued (found by its selector) and for one without a
+ * selector (a UUIDv4 beside the fixture rows, found by its hash, as a token imported from WSO2).
  * Each server runs in its own child process; autocannon runs here with 50 connections. Rounds alternate which
  * size goes first; each ratio is the median of per-round ratios. Rows a round issues are deleted after it, so
  * the small table stays small.
  */
 import autocannon, { type Result as LoadResult } from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +66,8 @@ class Instance {
   port = 0;
   startSec = 0;
   readonly clients = new Map<'opaque' | 'JWT', Client & { token: string; tokenId: string }>();
+  /** An opaque token of the opaque client with no selector, found by its hash (as one imported from WSO2). */
+  imported: { token: string; tokenId: string } | undefined;
 
   constructor(
     readonly label: string,
@@ -260,6 +264,18 @@ async function prepare(instance: Instance): Promise<void> {
       const { id } = (await db.query<{ id: string }>(`SELECT id FROM oauth_tokens WHERE client_id = $1`, [client.clientId])).rows[0]!;
       instance.clients.set(format, { ...client, token, tokenId: id });
     }
+    // A copy of the opaque client's row as WSO2's import leaves one: a UUIDv4 token, no selector, found by hash.
+    const imported = randomUUID();
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO oauth_tokens (id, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme, access_token_hash,
+         issued_at, expires_at, state, family_id)
+       SELECT g, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme, encode(sha256(convert_to($2, 'UTF8')), 'hex'),
+              issued_at, expires_at + interval '1 day', state, g
+         FROM oauth_tokens, gen_random_uuid() g WHERE id = $1
+       RETURNING id`,
+      [instance.clients.get('opaque')!.tokenId, imported],
+    );
+    instance.imported = { token: imported, tokenId: rows[0]!.id };
   } finally {
     await db.end();
   }
@@ -270,8 +286,11 @@ async function prepare(instance: Instance): Promise<void> {
 type Scenario = 'issue' | 'introspect';
 type Measured = LoadResult & { serverCpuSec?: number; postgresCpuSec?: number };
 
-async function load(instance: Instance, scenario: Scenario, format: 'opaque' | 'JWT', seconds: number): Promise<Measured> {
-  const client = instance.clients.get(format)!;
+/** `imported`: introspection of the opaque client's token without a selector (found by hash). */
+type Format = 'opaque' | 'JWT' | 'imported';
+
+async function load(instance: Instance, scenario: Scenario, format: Format, seconds: number): Promise<Measured> {
+  const client = format === 'imported' ? { ...instance.clients.get('opaque')!, token: instance.imported!.token } : instance.clients.get(format)!;
   const pid = instance.child!.pid!;
   const [server, postgres] = [processCpuSec(pid), postgresCpu()];
   const result = await autocannon({
@@ -290,10 +309,10 @@ async function load(instance: Instance, scenario: Scenario, format: 'opaque' | '
   };
 }
 
-/** Deletes what a round issued (all of the client's rows but its introspection token), outside the measured time. */
+/** Deletes what a round issued (all of the client's rows but its introspection tokens), outside the measured time. */
 async function forgetIssued(db: pg.Client, instance: Instance, format: 'opaque' | 'JWT'): Promise<void> {
   const client = instance.clients.get(format)!;
-  await db.query(`DELETE FROM "${instance.schema}".oauth_tokens WHERE client_id = $1 AND id <> $2`, [client.clientId, client.tokenId]);
+  await db.query(`DELETE FROM "${instance.schema}".oauth_tokens WHERE client_id = $1 AND id <> ALL($2::uuid[])`, [client.clientId, [client.tokenId, instance.imported!.tokenId]]);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
@@ -353,22 +372,28 @@ async function fullScanReportMs(schema: string): Promise<number> {
 }
 
 /**
- * The plan of introspection's look-up (the statement the token loader sends, here for one token) on one schema,
- * run twice: the second run shows the pages a warm server touches per look-up.
+ * The plans of introspection's look-up (the statement the token loader sends) on one schema, for a token with a
+ * selector and one without, each run twice: the second run shows the pages a warm server touches per look-up.
  */
 async function explainLookup(instance: Instance): Promise<string> {
   const db = await connect(instance.schema);
   try {
-    const { tokenId } = instance.clients.get('opaque')!;
-    const { hash, selector } = (
-      await db.query<{ hash: string; selector: string | null }>(`SELECT access_token_hash AS hash, access_token_selector::text AS selector FROM oauth_tokens WHERE id = $1`, [tokenId])
-    ).rows[0]!;
-    // As the loader asks for it: by its selector when it has one (a token this release issued), else by its hash.
-    const { statement, values } = selector === null ? loadTokensQuery([], [hash]) : loadTokensQuery([selector], []);
-    const explain = async () =>
-      (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement.text}`, values)).rows.map((r) => r['QUERY PLAN']).join('\n');
-    await explain();
-    return await explain();
+    const plans: string[] = [];
+    for (const [what, tokenId] of [
+      ['a token this Key Manager issued (by selector)', instance.clients.get('opaque')!.tokenId],
+      ['a token without a selector (by hash)', instance.imported!.tokenId],
+    ] as const) {
+      const { hash, selector } = (
+        await db.query<{ hash: string; selector: string | null }>(`SELECT access_token_hash AS hash, access_token_selector::text AS selector FROM oauth_tokens WHERE id = $1`, [tokenId])
+      ).rows[0]!;
+      // As the loader asks for it: by its selector when it has one, else by its hash.
+      const { statement, values } = selector === null ? loadTokensQuery([], [hash]) : loadTokensQuery([selector], []);
+      const explain = async () =>
+        (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement.text}`, values)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      await explain();
+      plans.push(`${what}:\n\n${await explain()}`);
+    }
+    return plans.join('\n\n');
   } finally {
     await db.end();
   }
@@ -409,16 +434,17 @@ async function main(): Promise<void> {
 
     const lines: Line[] = [];
     for (const scenario of ['issue', 'introspect'] as const) {
-      for (const format of ['opaque', 'JWT'] as const) {
+      for (const format of scenario === 'issue' ? (['opaque', 'JWT'] as const) : (['opaque', 'JWT', 'imported'] as const)) {
         const bySize = new Map<Instance, Measured[]>([[small, []], [large, []]]);
         for (let round = 0; round < ROUNDS; round++) {
           log(`${scenario} ${format}, round ${round + 1}/${ROUNDS}`);
           for (const instance of round % 2 === 0 ? [small, large] : [large, small]) {
             bySize.get(instance)!.push(await load(instance, scenario, format, ROUND_SEC));
-            if (scenario === 'issue') await forgetIssued(db, instance, format);
+            if (scenario === 'issue') await forgetIssued(db, instance, format as 'opaque' | 'JWT');
           }
         }
-        for (const instance of [small, large]) lines.push({ label: `${scenario} ${format}, ${instance.label} rows`, results: bySize.get(instance)! });
+        const what = format === 'imported' ? 'opaque by hash (no selector)' : format;
+        for (const instance of [small, large]) lines.push({ label: `${scenario} ${what}, ${instance.label} rows`, results: bySize.get(instance)! });
       }
     }
 
