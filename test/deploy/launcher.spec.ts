@@ -88,6 +88,8 @@ describe('npm start (launcher)', () => {
         const demo = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist/apps/launcher/src/demo.main.js')], { cwd, encoding: 'utf8', timeout: 90_000 });
         expect({ status: demo.status, stderr: demo.stderr }).toEqual({ status: 0, stderr: '' });
         expect(demo.stdout).toMatch(/^Done\. Everything this run created is deleted; the developer demo-[0-9a-f]{6} stays for the next run\.$/m);
+        // The token's row is found as the Key Manager finds it: by the selector of a token issued now.
+        expect(demo.stdout).toMatch(/^ {3}found by {15}selector of (the token|its jti), then its SHA-256 checked; no decryption$/m);
         if (run === 1) expect(demo.stdout).toMatch(/409: signed up by an earlier run of the demo/);
       }
       const demoUser = JSON.parse(readFileSync(path.join(cwd, '.dev/demo-user.json'), 'utf8')) as { password: string };

@@ -5,17 +5,33 @@
  * imported tokens introspect, through a standards client (oauth4webapi) — before and after `tokens migrate`
  * rewrites them under the current settings. WSO2's stored hashes never become credentials.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import * as oauth from 'oauth4webapi';
-import { HASHED_SCHEME, Keyring, loadKeystore, parseSymmetricKey, SecretCipher, Transformations } from '@app/crypto';
+import pg from 'pg';
+import {
+  formatUuid,
+  HASHED_SCHEME,
+  Keyring,
+  loadKeystore,
+  parseSymmetricKey,
+  SecretCipher,
+  SELECTOR_SECRET_BYTES,
+  selectorOfSecret,
+  stampUuidV7,
+  TokenProcessor,
+  Transformations,
+} from '@app/crypto';
+import { KeyManagerTargetRepository } from '../src/wso2/key-manager-target.repository.js';
+import type { ImportedToken } from '../src/wso2/wso2-import.types.js';
 import { runCliForTest, type CliRun } from '../../../test/support/cli-runner.js';
 import { startKeyManagerForTest, type KeyManagerUnderTest } from '../../../test/support/key-manager.harness.js';
 import { keyManagerOAuth, type KeyManagerOAuth } from '../../../test/support/oauth-client.js';
 import { startPrivateNats, type PrivateNats } from '../../../test/support/private-nats.js';
 import { makeTempDir, type TestConfigDir } from '../../../test/support/test-config.js';
-import { dropSchema, queryTestDatabase, uniqueSchema } from '../../../test/support/test-database.js';
+import { dropSchema, queryTestDatabase, TEST_DATABASE_URL, uniqueSchema } from '../../../test/support/test-database.js';
 import { REPO_ROOT, WSO2_VECTOR_KEYSTORE } from '../../../test/support/test-keystore.js';
 import { createWso2Schema as createWso2SourceSchema, HOUR, MINUTE, sha256, WSO2_CURRENT_LAYOUT, wso2HashOf, type Wso2App, type Wso2Token } from './wso2-source.fixture.js';
 
@@ -37,6 +53,21 @@ const CURRENT = `RSA/ECB/OAEPwithSHA1andMGF1Padding:${THUMBPRINT}`;
 
 const NOW_MS = Date.now();
 
+/** A token of this Key Manager's selector format (a UUIDv7 of `ms`, then 32 random bytes), as `newSelectorSecret` makes them. */
+function selectorFormatToken(ms: number): string {
+  const bytes = randomBytes(SELECTOR_SECRET_BYTES);
+  stampUuidV7(bytes, ms);
+  return bytes.toString('base64url');
+}
+/** A UUIDv7 of `ms`, as this Key Manager's jtis. */
+function uuidV7(ms: number): string {
+  const bytes = randomBytes(16);
+  stampUuidV7(bytes, ms);
+  return formatUuid(bytes);
+}
+/** Tokens of a WSO2 deployment that issued them in this Key Manager's formats: found by their selectors once imported. */
+const SELECTOR_TOKENS = { access: selectorFormatToken(NOW_MS - MINUTE), refresh: selectorFormatToken(NOW_MS - MINUTE), jti: uuidV7(NOW_MS - MINUTE) };
+
 /** A vector with its RSA ciphertext replaced: well-formed, names the configured key, does not decrypt. */
 function tampered(vector: Vector): string {
   const envelope = JSON.parse(Buffer.from(vector.stored, 'base64').toString('utf8')) as Record<string, unknown>;
@@ -56,6 +87,7 @@ const encryptedSource = uniqueSchema('wso2_enc');
 const plainSource = uniqueSchema('wso2_plain');
 const hashedSource = uniqueSchema('wso2_hashed');
 const currentSource = uniqueSchema('wso2_current');
+const selectorSource = uniqueSchema('wso2_sel');
 /** The secrets behind the hashes of the hashed source: WSO2 never stored them, their holders present them. */
 const HASHED = { secret: 'hashed-consumer-secret-0001', access: 'hashed-access-token-0001', refresh: 'hashed-refresh-token-0001', appToken: 'hashed-app-token-0001' };
 const HASHED_BEFORE_6033 = 'a-token-hashed-before-6-0-33';
@@ -329,6 +361,31 @@ beforeAll(async () => {
     ],
     WSO2_CURRENT_LAYOUT,
   );
+  await createWso2Schema(
+    selectorSource,
+    [
+      { id: 1, key: 'ck_selector', secret: 'selector-consumer-secret-0001', grants: 'client_credentials password refresh_token', tokenType: 'Default' },
+      { id: 2, key: 'ck_selector_jwt', secret: 'selector-jwt-consumer-secret-0001', grants: 'client_credentials', tokenType: 'JWT' },
+    ],
+    [
+      {
+        id: 's1',
+        app: 1,
+        access: SELECTOR_TOKENS.access,
+        accessPlain: SELECTOR_TOKENS.access,
+        refresh: SELECTOR_TOKENS.refresh,
+        refreshPlain: SELECTOR_TOKENS.refresh,
+        user: 'kim',
+        grant: 'password',
+        createdAgoMs: MINUTE,
+        validityMs: HOUR,
+        scopes: ['read'],
+        withHash: true,
+      },
+      // A JWT client's row: WSO2 stored the jti (a UUIDv7 here), whose selector it is.
+      { id: 's2', app: 2, access: SELECTOR_TOKENS.jti, accessPlain: SELECTOR_TOKENS.jti, userType: 'APPLICATION', grant: 'client_credentials', createdAgoMs: MINUTE, validityMs: HOUR, withHash: true },
+    ],
+  );
 
   secrets.push(
     ...Object.values(SECRET).flatMap((x) => [x.plaintext, x.stored]),
@@ -345,6 +402,10 @@ beforeAll(async () => {
     'tenant-b-secret',
     HASHED_BEFORE_6033,
     ...Object.values(HASHED),
+    SELECTOR_TOKENS.access,
+    SELECTOR_TOKENS.refresh,
+    'selector-consumer-secret-0001',
+    'selector-jwt-consumer-secret-0001',
     SOURCE_PASSWORD,
     AES_A,
     AES_B,
@@ -370,6 +431,7 @@ afterAll(async () => {
   await dropSchema(plainSource).catch(() => undefined);
   await dropSchema(hashedSource).catch(() => undefined);
   await dropSchema(currentSource).catch(() => undefined);
+  await dropSchema(selectorSource).catch(() => undefined);
   await dir?.remove();
 });
 
@@ -599,6 +661,91 @@ describe('cli wso2 import', () => {
     expect(await api.introspect(resourceServer, 'twin-access-0002')).toMatchObject({ active: true, client_id: 'ck_twin', username: 'ivan' });
     expect(await api.introspect(resourceServer, 'twin-rotated-refresh-0001')).toEqual({ active: false });
     expect(await tokenRow('twin-rotated-access-0001')).toBeUndefined();
+  });
+
+  test("tokens of this Key Manager's selector format get their selectors: found by them, introspected, refreshed, and not imported twice", async () => {
+    // The Key Manager narrowed its hash indexes at start (a small table): rows with a selector are only found by it.
+    const indexes = await queryTestDatabase<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'oauth_tokens' AND indexname LIKE '%hash_key'`, [
+      km.schema,
+    ]);
+    expect(indexes.map((i) => i.indexname).sort()).toEqual(['oauth_tokens_legacy_access_token_hash_key', 'oauth_tokens_legacy_refresh_token_hash_key']);
+
+    const run = await cli(importArgs(selectorSource, false));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^tokens\s+2\s+2\s+0\s+0\s+0$/m);
+    expect(await tokenRow(SELECTOR_TOKENS.access)).toMatchObject({
+      client_id: 'ck_selector',
+      access_token_selector: selectorOfSecret(SELECTOR_TOKENS.access),
+      refresh_token_selector: selectorOfSecret(SELECTOR_TOKENS.refresh),
+    });
+    expect(await tokenRow(SELECTOR_TOKENS.jti)).toMatchObject({ client_id: 'ck_selector_jwt', token_type: 'JWT', access_token_selector: SELECTOR_TOKENS.jti, refresh_token_selector: null });
+    // WSO2's own tokens (UUIDv4s, jtis, hashes) have none: found by their hash, as before.
+    expect(await tokenRow('plain-access-token-0001')).toMatchObject({ access_token_selector: null, refresh_token_selector: null });
+    expect(await tokenRow(HASHED.access)).toMatchObject({ access_token_selector: null, refresh_token_selector: null });
+
+    expect(await api.introspect(resourceServer, SELECTOR_TOKENS.access)).toMatchObject({ active: true, client_id: 'ck_selector', username: 'kim', scope: 'read' });
+    expect(await api.introspect(resourceServer, SELECTOR_TOKENS.refresh)).toMatchObject({ active: true, token_type: 'refresh_token' });
+    // The row is found by the selector, the token checked by its hash: the same selector with other secret bytes is no token.
+    const forged = Buffer.from(SELECTOR_TOKENS.access, 'base64url');
+    forged[47] ^= 1;
+    expect(await api.introspect(resourceServer, forged.toString('base64url'))).toEqual({ active: false });
+
+    // Found again by their selectors (WSO2's hash column names no selector, so only once read): nothing twice.
+    const before = await targetRows();
+    const again = await cli(importArgs(selectorSource, false));
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^tokens\s+2\s+0\s+2\s+0\s+0$/m);
+    expect(await targetRows()).toEqual(before);
+
+    const refreshed = await refresh('ck_selector', 'selector-consumer-secret-0001', SELECTOR_TOKENS.refresh);
+    expect(await api.introspect(resourceServer, refreshed.access_token)).toMatchObject({ active: true, client_id: 'ck_selector', username: 'kim' });
+    expect(await api.introspect(resourceServer, SELECTOR_TOKENS.refresh)).toEqual({ active: false });
+  });
+
+  test('an insert meeting a token already here skips it, by hash or by selector, under the narrowed (partial) unique indexes', async () => {
+    const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+    try {
+      const target = await KeyManagerTargetRepository.open(pool, km.schema);
+      const processor = new TokenProcessor(new SecretCipher(Keyring.create({ rsa: [], symmetric: [] }), { enabled: false, transformation: Transformations.AesGcm }));
+      const token = (access: string, refresh: string | null, selectors: boolean): ImportedToken => ({
+        clientId: 'ck_selector',
+        username: null,
+        scopes: '',
+        tokenType: 'Default',
+        grantType: 'client_credentials',
+        access: processor.protect('access_token', access),
+        accessSelector: selectors ? selectorOfSecret(access) : null,
+        refresh: refresh === null ? null : processor.protect('refresh_token', refresh),
+        refreshSelector: selectors && refresh !== null ? selectorOfSecret(refresh) : null,
+        issuedAt: Math.floor(NOW_MS / 1000),
+        expiresAt: Math.floor(NOW_MS / 1000) + 3600,
+        refreshExpiresAt: refresh === null ? null : Math.floor(NOW_MS / 1000) + 7200,
+        revokedAt: null,
+        state: 'ACTIVE',
+      });
+      const legacy = token('legacy-access-token-0007', 'legacy-refresh-token-0007', false);
+      const withSelector = token(selectorFormatToken(NOW_MS), selectorFormatToken(NOW_MS), true);
+      secrets.push('legacy-access-token-0007', 'legacy-refresh-token-0007');
+      expect(await target.insertTokens([legacy, withSelector])).toEqual(new Set([legacy.access.hash, withSelector.access.hash]));
+      expect(await target.existingAccessHashes([legacy, withSelector].map((t) => ({ hash: t.access.hash, selector: t.accessSelector })))).toEqual(
+        new Set([legacy.access.hash, withSelector.access.hash]),
+      );
+      // A row with a selector is not found by its hash alone, nor a row without one by a selector.
+      expect(await target.existingAccessHashes([{ hash: withSelector.access.hash, selector: null }])).toEqual(new Set());
+
+      const count = async () => (await queryTestDatabase<{ n: number }>(`SELECT count(*)::int AS n FROM "${km.schema}".oauth_tokens`))[0]!.n;
+      const rows = await count();
+      // The same tokens again; then their refresh tokens with other access tokens (the unique refresh hash, or selector).
+      expect(await target.insertTokens([legacy, withSelector])).toEqual(new Set());
+      const otherAccess = (t: ImportedToken, access: string, selectors: boolean): ImportedToken => {
+        const other = token(access, null, selectors);
+        return { ...t, access: other.access, accessSelector: other.accessSelector };
+      };
+      expect(await target.insertTokens([otherAccess(legacy, 'legacy-access-token-0008', false), otherAccess(withSelector, selectorFormatToken(NOW_MS), true)])).toEqual(new Set());
+      expect(await count()).toBe(rows);
+    } finally {
+      await pool.end();
+    }
   });
 
   test('once the broken rows are dealt with in WSO2, the import completes with exit 0 and imports nothing twice', async () => {

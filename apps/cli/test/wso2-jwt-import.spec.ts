@@ -6,19 +6,19 @@
  * shared WSO2 vector keystore; the rows are written with WSO2's DDL as WSO2 writes them (jti in
  * ACCESS_TOKEN, its hash JSON, TOKEN_SCOPE_HASH, states, milliseconds).
  */
-import { randomUUID, createSign, createHash } from 'node:crypto';
+import { randomBytes, randomUUID, createSign, createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { loadKeystore, type KeystoreKey } from '@app/crypto';
+import { formatUuid, loadKeystore, stampUuidV7, type KeystoreKey } from '@app/crypto';
 import { runCliForTest } from '../../../test/support/cli-runner.js';
 import { startKeyManagerForTest, type KeyManagerUnderTest } from '../../../test/support/key-manager.harness.js';
 import { otherSpellings } from '../../../test/support/jwt-spellings.js';
 import { keyManagerOAuth, type KeyManagerOAuth } from '../../../test/support/oauth-client.js';
 import { startPrivateNats, type PrivateNats } from '../../../test/support/private-nats.js';
 import { makeTempDir, type TestConfigDir } from '../../../test/support/test-config.js';
-import { dropSchema, uniqueSchema } from '../../../test/support/test-database.js';
+import { dropSchema, queryTestDatabase, uniqueSchema } from '../../../test/support/test-database.js';
 import { createTestKeystore, WSO2_VECTOR_KEYSTORE, type TestKeystore } from '../../../test/support/test-keystore.js';
 import { createWso2Schema, HOUR, MINUTE } from './wso2-source.fixture.js';
 
@@ -61,7 +61,13 @@ function wso2Jwt(claims: { jti: string; iatMs: number; validityMs: number; iss?:
   return `${input}.${createSign('sha256').update(input).sign(signer.privateKey).toString('base64url')}`;
 }
 
-const JTI = { live: randomUUID(), revokedInWso2: randomUUID(), expired: randomUUID(), notImported: randomUUID(), toRevoke: randomUUID() };
+/** A UUIDv7 jti, as this Key Manager issues them: the row's selector once imported. */
+function uuidV7(ms: number): string {
+  const bytes = randomBytes(16);
+  stampUuidV7(bytes, ms);
+  return formatUuid(bytes);
+}
+const JTI = { live: randomUUID(), revokedInWso2: randomUUID(), expired: randomUUID(), notImported: randomUUID(), toRevoke: randomUUID(), v7: uuidV7(NOW_MS - MINUTE) };
 let tokens: Record<keyof typeof JTI, string>;
 
 beforeAll(async () => {
@@ -89,6 +95,7 @@ beforeAll(async () => {
     expired: wso2Jwt({ jti: JTI.expired, iatMs: created(2 * HOUR), validityMs: HOUR }),
     notImported: wso2Jwt({ jti: JTI.notImported, iatMs: created(MINUTE), validityMs: HOUR }),
     toRevoke: wso2Jwt({ jti: JTI.toRevoke, iatMs: created(MINUTE), validityMs: HOUR, sub: 'carol' }),
+    v7: wso2Jwt({ jti: JTI.v7, iatMs: created(MINUTE), validityMs: HOUR, sub: 'dora' }),
   };
   // WSO2 persists a JWT access token by its jti (PersistAccessTokenAlias); a plaintext WSO2 deployment.
   // WSO2's CON_APP_KEY allows one ACTIVE row per client, user and scopes: the second live token is a user's.
@@ -107,7 +114,9 @@ beforeAll(async () => {
   await createWso2Schema(
     source,
     [{ id: 1, key: CLIENT.id, secret: CLIENT.secret, grants: 'client_credentials refresh_token', tokenType: 'JWT' }],
-    [row('j1', JTI.live, 5 * MINUTE), row('j2', JTI.revokedInWso2, 5 * MINUTE, 'REVOKED'), row('j3', JTI.expired, 2 * HOUR, 'EXPIRED'), { ...row('j4', JTI.toRevoke, MINUTE), user: 'carol', userType: 'APPLICATION_USER' as const, grant: 'password' }],
+    [row('j1', JTI.live, 5 * MINUTE), row('j2', JTI.revokedInWso2, 5 * MINUTE, 'REVOKED'), row('j3', JTI.expired, 2 * HOUR, 'EXPIRED'), { ...row('j4', JTI.toRevoke, MINUTE), user: 'carol', userType: 'APPLICATION_USER' as const, grant: 'password' },
+      { ...row('j5', JTI.v7, MINUTE), user: 'dora', userType: 'APPLICATION_USER' as const, grant: 'password' },
+    ],
     { now: NOW_MS },
   );
   const run = await runCliForTest(['wso2', 'import', '--source-url', 'postgres://postgres@127.0.0.1:5432/test', '--source-schema', source, '--source-encrypted', 'false'], { DEPLOYMENT_CONFIG: km.config.file });
@@ -139,6 +148,14 @@ describe('WSO2-issued JWTs after cli wso2 import', () => {
     expect(result.exp).toBe(Math.floor((NOW_MS - 5 * MINUTE + HOUR) / 1000));
     // Only in the spelling WSO2 wrote it (issue 10 defect 8): the same bytes, written otherwise, are not a token.
     for (const { token } of otherSpellings(tokens.live)) expect(await api.introspect(resourceServer, token)).toEqual({ active: false });
+  });
+
+  test('an imported WSO2 JWT whose jti is a UUIDv7 has it as its selector, and is found by it', async () => {
+    const [row] = await queryTestDatabase<{ selector: string | null }>(`SELECT access_token_selector::text AS selector FROM "${km.schema}".oauth_tokens WHERE username = 'dora'`);
+    expect(row?.selector).toBe(JTI.v7);
+    const [other] = await queryTestDatabase<{ selector: string | null }>(`SELECT access_token_selector::text AS selector FROM "${km.schema}".oauth_tokens WHERE username = 'carol'`);
+    expect(other?.selector).toBeNull();
+    expect(await api.introspect(resourceServer, tokens.v7)).toMatchObject({ active: true, client_id: CLIENT.id, iss: WSO2_ISSUER, jti: JTI.v7 });
   });
 
   test('revoked in WSO2, expired, or never imported: inactive', async () => {

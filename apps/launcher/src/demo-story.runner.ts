@@ -66,7 +66,9 @@ export async function runDemoStory({ state, adminPassword, developer, print }: D
     print(line('access_token column', preview(row.accessToken, 48)));
     print(line('  that is', row.format));
     print(line('access_token_scheme', row.accessTokenScheme));
-    print(line('access_token_hash', `${row.accessTokenHash}  (SHA-256: found by ${row.foundBy}, no decryption)`));
+    print(line('access_token_selector', row.accessTokenSelector ?? '(none: found by its hash)'));
+    print(line('access_token_hash', `${row.accessTokenHash}  (SHA-256)`));
+    print(line('found by', `${row.foundBy}${row.foundBy.startsWith('selector') ? ', then its SHA-256 checked' : ''}; no decryption`));
     print(line('state', row.state));
   }
 

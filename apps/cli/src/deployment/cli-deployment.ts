@@ -57,6 +57,19 @@ export async function schemaExists(pool: pg.Pool, schema: string): Promise<boole
   return rows.length > 0;
 }
 
+/**
+ * Whether the Key Manager's `oauth_tokens` in this schema has its tokens' selector columns (migration
+ * TokenSelectors): a Key Manager of a release with selectors has started on it.
+ */
+export async function tokenSelectorsExist(pool: pg.Pool, schema: string): Promise<boolean> {
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM information_schema.columns
+      WHERE table_schema = $1 AND table_name = 'oauth_tokens' AND column_name IN ('access_token_selector', 'refresh_token_selector')`,
+    [schema],
+  );
+  return rows[0]?.n === 2;
+}
+
 /** The keys and write settings `deployment.toml` configures, or a CLI error naming the file. */
 export async function openMaterial(deployment: CliDeployment): Promise<EncryptionMaterial> {
   try {

@@ -2,11 +2,12 @@
 // Nest), and the other commands should start fast.
 import { RsaWorkerPool } from '@app/crypto';
 import { STORED_SECRETS, type NodeStatus } from '@app/contracts';
-import { countStoredSecrets, storedSecretsState, type StoredSecretsRow, type StoredValueCountRow } from '@app/platform';
+import { countStoredSecrets, quoteIdentifier, storedSecretsState, type StoredSecretsRow, type StoredValueCountRow } from '@app/platform';
+import { hashIndexesNarrowed, LEGACY_HASH_INDEXES, narrowHashIndexes, type Query } from '../../../key-manager/src/persistence/token-hash-indexes.js';
 import type { CliIo } from '../cli-io.js';
 import { cliName } from '../cli-name.util.js';
 import { CliError, databaseError } from '../cli.error.js';
-import { loadDeployment, openMaterial, Pools, readDeploymentId, schemaExists, type CliDeployment } from '../deployment/cli-deployment.js';
+import { loadDeployment, openMaterial, Pools, readDeploymentId, schemaExists, tokenSelectorsExist, type CliDeployment } from '../deployment/cli-deployment.js';
 import { connectBus } from '../encryption/bus-connection.js';
 import { ofDeployment, RolloutCoordinator } from '../encryption/rollout.coordinator.js';
 import { describeProfile } from '../encryption/profile.formatter.js';
@@ -182,6 +183,63 @@ export async function tokensMigrate(io: CliIo, flags: MigrateFlags): Promise<voi
         .join('; '),
     );
   }
+}
+
+/**
+ * `tokens narrow-hash-indexes`: narrows the Key Manager's unique token hash indexes to the rows without a
+ * selector (apps/key-manager token-hash-indexes.ts), as its migration does on a small table. On a dedicated
+ * connection whose search_path is the schema (the index statements name no schema), outside any
+ * transaction (CREATE and DROP INDEX CONCURRENTLY).
+ */
+export async function tokensNarrowHashIndexes(io: CliIo): Promise<void> {
+  const deployment = loadDeployment(io);
+  const storage = deployment.storages.find((s) => s.service === 'key-manager')!;
+  const pools = new Pools();
+  try {
+    const pool = pools.for(storage.database);
+    if (!(await schemaExists(pool, storage.schema))) {
+      throw new CliError(`the Key Manager's schema ${storage.schema} does not exist yet: nothing to narrow (a Key Manager of this release creates it narrowed)`);
+    }
+    if (!(await tokenSelectorsExist(pool, storage.schema))) {
+      throw new CliError(
+        `the Key Manager's tokens in schema ${storage.schema} have no selectors yet: no Key Manager of a release with token selectors has started on it. ` +
+          'Upgrade every Key Manager to such a release first, then run this',
+      );
+    }
+    const client = await pool.connect();
+    try {
+      await client.query(`SET search_path TO ${quoteIdentifier(storage.schema)}`);
+      const query: Query = async (sql, parameters) => (await client.query(sql, parameters)).rows;
+      if ((await hashIndexesNarrowed(query)) && (await narrowedIndexesValid(query))) {
+        io.stdout(`The token hash indexes of schema ${storage.schema} are already narrowed: nothing to do.\n`);
+        return;
+      }
+      io.stderr(`Narrowing the token hash indexes of schema ${storage.schema} (building the narrowed ones CONCURRENTLY; on a large table this takes a while)…\n`);
+      const started = Date.now();
+      await narrowHashIndexes(query);
+      io.stdout(
+        `Narrowed the token hash indexes of schema ${storage.schema} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+          `${LEGACY_HASH_INDEXES.map((i) => i.name).join(' and ')} replace ${LEGACY_HASH_INDEXES.map((i) => i.replaces).join(' and ')}.\n`,
+      );
+    } finally {
+      await client.query('RESET search_path').catch(() => undefined);
+      client.release();
+    }
+  } catch (e) {
+    throw databaseError(e);
+  } finally {
+    await pools.close();
+  }
+}
+
+/** Whether the narrowed hash indexes both exist and are valid (a stopped CONCURRENTLY build leaves one invalid). */
+async function narrowedIndexesValid(query: Query): Promise<boolean> {
+  const rows = await query(
+    `SELECT count(*)::int AS n FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND c.relname = ANY($1::text[]) AND i.indisvalid`,
+    [LEGACY_HASH_INDEXES.map((i) => i.name)],
+  );
+  return rows[0]?.['n'] === LEGACY_HASH_INDEXES.length;
 }
 
 /**

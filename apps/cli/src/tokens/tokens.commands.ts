@@ -9,7 +9,7 @@ Reads the deployment.toml named by DEPLOYMENT_CONFIG — the same file the servi
 both services' schemas, the keys (primary, [[keystore.old]], [encryption] key/old_key) and the current
 settings.`;
 
-/** `tokens status` and `tokens migrate` (the work is loaded lazily: it needs the service plumbing). */
+/** `tokens status`, `tokens migrate` and `tokens narrow-hash-indexes` (the work is loaded lazily: it needs the service plumbing). */
 export function registerTokensCommands(program: Command, io: CliIo): void {
   const tokens = program.command('tokens').description('stored OAuth2 secrets: how they are stored, and migrating them to the current settings');
 
@@ -40,4 +40,27 @@ Examples:
   $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} tokens migrate --verify`,
     )
     .action(async (flags: { dryRun?: boolean; batchSize: number; verify?: boolean; force?: boolean; threads: number }) => (await import('./tokens.actions.js')).tokensMigrate(io, flags));
+
+  tokens
+    .command('narrow-hash-indexes')
+    .description("narrow the Key Manager's token hash indexes to the tokens without a selector (the step its migration leaves to you on a large table)")
+    .addHelpText(
+      'after',
+      `
+Reads the deployment.toml named by DEPLOYMENT_CONFIG for the Key Manager's database and schema.
+
+Tokens with a selector are found by it; the unique indexes on oauth_tokens' access and refresh token hashes
+then need to hold only the tokens without one (issued before selectors, or imported from WSO2). The Key
+Manager's migration narrows them itself on a table of up to 100,000 rows; on a larger one it leaves them
+whole and says so. Run this once every Key Manager runs a release with token selectors: Key Managers of
+earlier releases look tokens up by hash alone, which only the whole indexes serve, so against the narrowed
+ones they would scan the whole table for every look-up.
+
+Builds the narrowed indexes CONCURRENTLY (writes go on meanwhile; on a large table it takes minutes), then
+drops the whole ones. Idempotent: stop it anywhere and run it again; once done it says so and does nothing.
+
+Example:
+  $ DEPLOYMENT_CONFIG=/etc/apim/deployment.toml ${cliName(io)} tokens narrow-hash-indexes`,
+    )
+    .action(async () => (await import('./tokens.actions.js')).tokensNarrowHashIndexes(io));
 }

@@ -3,7 +3,17 @@ import type pg from 'pg';
 import type { TokenTypeExtension } from '@app/contracts';
 import { quoteIdentifier } from '@app/platform';
 import { CliError } from '../cli.error.js';
+import { tokenSelectorsExist } from '../deployment/cli-deployment.js';
 import type { ImportedClient, ImportedToken } from './wso2-import.types.js';
+
+/**
+ * An access token as the Key Manager finds its row (apps/key-manager tokens.repository, LOAD_TOKENS): by its
+ * selector when it has one, else by its hash among the rows without a selector.
+ */
+export interface AccessTokenKey {
+  hash: string;
+  selector: string | null;
+}
 
 /**
  * The Key Manager's tables, written the way the Key Manager writes them (apps/key-manager persistence: same
@@ -17,14 +27,15 @@ export class KeyManagerTargetRepository {
   ) {}
 
   /**
-   * @throws CliError when the Key Manager has not created its schema yet.
+   * @throws CliError when the Key Manager has not created its schema yet, or one of an older release has (its
+   * tokens have no selector columns).
    */
   static async open(pool: pg.Pool, schema: string): Promise<KeyManagerTargetRepository> {
     const { rows } = await pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name IN ('oauth_clients', 'oauth_tokens', 'oauth_client_secrets')`,
       [schema],
     );
-    if ((rows[0]?.n ?? 0) < 3) {
+    if ((rows[0]?.n ?? 0) < 3 || !(await tokenSelectorsExist(pool, schema))) {
       throw new CliError(
         `the Key Manager's tables do not exist in schema ${schema} yet (or are those of an older release): start the Key Manager once with this deployment.toml (it creates them), then run the import again`,
       );
@@ -42,10 +53,22 @@ export class KeyManagerTargetRepository {
     return new Map(rows.map((r) => [r.client_id, r.token_type]));
   }
 
-  /** Which of these access-token lookup hashes exist. */
-  async existingAccessHashes(hashes: readonly string[]): Promise<Set<string>> {
-    if (hashes.length === 0) return new Set();
-    const { rows } = await this.pool.query<{ h: string }>(`SELECT access_token_hash AS h FROM ${this.table('oauth_tokens')} WHERE access_token_hash = ANY($1::text[])`, [hashes]);
+  /**
+   * The access-token lookup hashes of the rows these tokens name: a token with a selector names the row of
+   * that selector, one without names the row without a selector that has its hash (the only rows the hash
+   * indexes hold once narrowed: apps/key-manager token-hash-indexes.ts). Each branch is one an index serves,
+   * the full hash index or the narrowed one alike. The caller compares the hashes returned with its own: a
+   * row found by a token's selector but of another hash is not that token's.
+   */
+  async existingAccessHashes(tokens: readonly AccessTokenKey[]): Promise<Set<string>> {
+    if (tokens.length === 0) return new Set();
+    const selectors = tokens.flatMap((t) => (t.selector === null ? [] : [t.selector]));
+    const hashes = tokens.flatMap((t) => (t.selector === null ? [t.hash] : []));
+    const { rows } = await this.pool.query<{ h: string }>(
+      `SELECT access_token_hash AS h FROM ${this.table('oauth_tokens')}
+        WHERE access_token_selector = ANY($1::uuid[]) OR (access_token_selector IS NULL AND access_token_hash = ANY($2::text[]))`,
+      [selectors, hashes],
+    );
     return new Set(rows.map((r) => r.h));
   }
 
@@ -120,8 +143,10 @@ export class KeyManagerTargetRepository {
   }
 
   /**
-   * Inserts the token rows (one statement), each with a fresh id and chain (`family_id`): WSO2 keeps no
-   * chains, so each imported row starts its own. A row whose client is not here is not inserted. Returns the
+   * Inserts the token rows (one statement), each with a fresh id and chain (`family_id`) and the selectors of
+   * its tokens (null for those found by their hash): WSO2 keeps no chains, so each imported row starts its own.
+   * A row whose client is not here, or whose token (by hash or selector) is, is not inserted: `ON CONFLICT DO
+   * NOTHING` without a target skips a row that any unique index refuses, the partial ones too. Returns the
    * access-token hashes actually inserted.
    *
    * The scopes of the inserted tokens are added to their clients' registered scopes (`oauth_clients.scopes`):
@@ -133,13 +158,14 @@ export class KeyManagerTargetRepository {
     const { rows } = await this.pool.query<{ h: string }>(
       `WITH inserted AS (
        INSERT INTO ${this.table('oauth_tokens')} (id, client_id, username, scopes, token_type, grant_type, access_token, access_token_scheme,
-              access_token_hash, refresh_token, refresh_token_scheme, refresh_token_hash, issued_at, expires_at, refresh_expires_at,
-              revoked_at, state, family_id)
-       SELECT u.id, u.client_id, u.username, u.scopes, u.token_type, u.grant_type, u.a, u.a_scheme, u.a_hash, u.r, u.r_scheme, u.r_hash,
-              to_timestamp(u.iat), to_timestamp(u.exp), to_timestamp(u.rexp), to_timestamp(u.rev), u.state, u.family_id
+              access_token_hash, access_token_selector, refresh_token, refresh_token_scheme, refresh_token_hash, refresh_token_selector,
+              issued_at, expires_at, refresh_expires_at, revoked_at, state, family_id)
+       SELECT u.id, u.client_id, u.username, u.scopes, u.token_type, u.grant_type, u.a, u.a_scheme, u.a_hash, u.a_sel, u.r, u.r_scheme, u.r_hash,
+              u.r_sel, to_timestamp(u.iat), to_timestamp(u.exp), to_timestamp(u.rexp), to_timestamp(u.rev), u.state, u.family_id
          FROM json_to_recordset($1::json)
            AS u(id uuid, client_id text, username text, scopes text, token_type text, grant_type text, a text, a_scheme text, a_hash text,
-                r text, r_scheme text, r_hash text, iat float8, exp float8, rexp float8, rev float8, state text, family_id uuid)
+                a_sel uuid, r text, r_scheme text, r_hash text, r_sel uuid, iat float8, exp float8, rexp float8, rev float8, state text,
+                family_id uuid)
         WHERE EXISTS (SELECT 1 FROM ${this.table('oauth_clients')} c WHERE c.client_id = u.client_id)
        ON CONFLICT DO NOTHING
        RETURNING client_id, scopes, access_token_hash
@@ -167,9 +193,11 @@ export class KeyManagerTargetRepository {
             a: t.access.stored,
             a_scheme: t.access.scheme,
             a_hash: t.access.hash,
+            a_sel: t.accessSelector,
             r: t.refresh?.stored ?? null,
             r_scheme: t.refresh?.scheme ?? null,
             r_hash: t.refresh?.hash ?? null,
+            r_sel: t.refreshSelector,
             iat: t.issuedAt,
             exp: t.expiresAt,
             rexp: t.refreshExpiresAt,

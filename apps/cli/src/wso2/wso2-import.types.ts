@@ -169,7 +169,16 @@ export interface ImportedToken {
   tokenType: TokenTypeExtension;
   grantType: string;
   access: ProtectedSecret;
+  /**
+   * The access token's selector (@app/crypto token-selector.util), computed as the Key Manager computes it
+   * for a presented token: `selectorOfJti` of a JWT row's jti, `selectorOfSecret` of an opaque token. Null
+   * when it has none (WSO2's UUIDv4 tokens and jtis) or its plaintext is unknown (WSO2 kept only its hash):
+   * the row is then found by its hash.
+   */
+  accessSelector: string | null;
   refresh: ProtectedSecret | null;
+  /** The refresh token's selector (`selectorOfSecret`), null likewise. */
+  refreshSelector: string | null;
   issuedAt: number;
   expiresAt: number;
   refreshExpiresAt: number | null;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SecretKinds, type ProtectedSecret, type RsaWorkerPool } from '@app/crypto';
+import { SecretKinds, selectorOfJti, selectorOfSecret, type ProtectedSecret, type RsaWorkerPool } from '@app/crypto';
 import type { TokenTypeExtension } from '@app/contracts';
 import type { KeyManagerTargetRepository } from './key-manager-target.repository.js';
 import { mapWso2App, type ClientDefaults, type ClientMapping } from './wso2-client.mapper.js';
@@ -235,9 +235,10 @@ export class Wso2Importer {
       if (would && !clients.has(id)) clients.set(id, would);
     }
     // WSO2's own hash of an access token is ours too (SHA-256, in either of WSO2's forms): rows already here
-    // are recognised without decrypting.
+    // are recognised without decrypting. Those without a selector, that is: the hash tells no selector, so a
+    // row imported with one (its token is of our selector format) is recognised once its value is read.
     const wso2Hashes = new Map(rows.map((r) => [r.tokenId, sha256OfHashColumn(r.accessTokenHash)]));
-    const known = await this.to.existingAccessHashes([...wso2Hashes.values()].filter((h): h is string => h !== undefined));
+    const known = await this.to.existingAccessHashes([...wso2Hashes.values()].flatMap((hash) => (hash === undefined ? [] : [{ hash, selector: null }])));
 
     const outcomes = rows.map((row): TokenOutcome => {
       const subject = `token ${row.tokenId} (client ${row.consumerKey})`;
@@ -287,7 +288,7 @@ export class Wso2Importer {
     }
     if (candidates.length === 0) return;
 
-    const already = await this.to.existingAccessHashes(candidates.map((c) => c.access.hash));
+    const already = await this.to.existingAccessHashes(candidates.map(accessKey));
     const fresh = candidates.filter((c) => !already.has(c.access.hash));
     counts.alreadyImported += candidates.length - fresh.length;
     if (this.options.dryRun) {
@@ -296,7 +297,7 @@ export class Wso2Importer {
     }
     const inserted = await this.to.insertTokens(fresh);
     const lost = fresh.filter((t) => !inserted.has(t.access.hash));
-    const nowPresent = await this.to.existingAccessHashes(lost.map((t) => t.access.hash));
+    const nowPresent = await this.to.existingAccessHashes(lost.map(accessKey));
     for (const t of fresh) {
       if (inserted.has(t.access.hash)) this.tokenImported(t);
       else if (nowPresent.has(t.access.hash)) counts.alreadyImported++;
@@ -309,7 +310,12 @@ export class Wso2Importer {
   }
 
   /** The secrets of one row as we store them, or undefined after reporting why not. */
-  private readToken(row: Wso2TokenRow, subject: string, clientTokenType: TokenTypeExtension, source: SecretSource): Pick<ImportedToken, 'access' | 'refresh' | 'tokenType'> | undefined {
+  private readToken(
+    row: Wso2TokenRow,
+    subject: string,
+    clientTokenType: TokenTypeExtension,
+    source: SecretSource,
+  ): Pick<ImportedToken, 'access' | 'accessSelector' | 'refresh' | 'refreshSelector' | 'tokenType'> | undefined {
     const access = readWso2Secret(row.accessToken ?? '', source, row.accessTokenHash);
     if (!access.ok) return void this.events.failure(`${subject} access token`, access.failure);
     let stored = access.secret;
@@ -324,12 +330,14 @@ export class Wso2Importer {
       tokenType = 'JWT';
     }
     let refresh: ProtectedSecret | null = null;
+    let refreshSelector: string | null = null;
     if (row.refreshToken) {
       const reading = readWso2Secret(row.refreshToken, source, row.refreshTokenHash);
       if (!reading.ok) return void this.events.failure(`${subject} refresh token`, reading.failure);
       refresh = reading.secret;
+      refreshSelector = reading.plaintext === null ? null : selectorOfSecret(reading.plaintext);
     }
-    return { access: stored, refresh, tokenType };
+    return { access: stored, accessSelector: accessSelectorOf(jti ?? access.plaintext, tokenType), refresh, refreshSelector, tokenType };
   }
 
   /**
@@ -368,6 +376,20 @@ export class Wso2Importer {
     schemes.set(scheme, (schemes.get(scheme) ?? 0) + 1);
   }
 }
+
+/**
+ * The selector of an imported access token, as the Key Manager's look-up computes it for the token presented
+ * (apps/key-manager token-lookup.service): a JWT row stores its jti, found by `selectorOfJti`; any other
+ * token by `selectorOfSecret`. Null without a plaintext (WSO2 kept only its hash). A row given no selector
+ * although its token has one would never be found: the look-up goes by the selector alone.
+ */
+function accessSelectorOf(plaintext: string | null, tokenType: TokenTypeExtension): string | null {
+  if (plaintext === null) return null;
+  return tokenType === 'JWT' ? selectorOfJti(plaintext) : selectorOfSecret(plaintext);
+}
+
+/** How the Key Manager finds a token's row: by its selector when it has one, else by its hash. */
+const accessKey = (t: ImportedToken) => ({ hash: t.access.hash, selector: t.accessSelector });
 
 type TokenToRead = { row: Wso2TokenRow; subject: string; fields: MappedTokenFields; tokenType: TokenTypeExtension };
 /** What one WSO2 token row comes to before its values are read. */
