@@ -19,6 +19,7 @@ import {
   parseSymmetricKey,
   SecretCipher,
   SELECTOR_SECRET_BYTES,
+  selectorOfJti,
   selectorOfSecret,
   stampUuidV7,
   TokenProcessor,
@@ -678,7 +679,7 @@ describe('cli wso2 import', () => {
       access_token_selector: selectorOfSecret(SELECTOR_TOKENS.access),
       refresh_token_selector: selectorOfSecret(SELECTOR_TOKENS.refresh),
     });
-    expect(await tokenRow(SELECTOR_TOKENS.jti)).toMatchObject({ client_id: 'ck_selector_jwt', token_type: 'JWT', access_token_selector: SELECTOR_TOKENS.jti, refresh_token_selector: null });
+    expect(await tokenRow(SELECTOR_TOKENS.jti)).toMatchObject({ client_id: 'ck_selector_jwt', token_type: 'JWT', access_token_selector: selectorOfJti(SELECTOR_TOKENS.jti), refresh_token_selector: null });
     // WSO2's own tokens (UUIDv4s, jtis, hashes) have none: found by their hash, as before.
     expect(await tokenRow('plain-access-token-0001')).toMatchObject({ access_token_selector: null, refresh_token_selector: null });
     expect(await tokenRow(HASHED.access)).toMatchObject({ access_token_selector: null, refresh_token_selector: null });

@@ -64,11 +64,13 @@ export class KeyManagerTargetRepository {
     if (tokens.length === 0) return new Set();
     const selectors = tokens.flatMap((t) => (t.selector === null ? [] : [t.selector]));
     const hashes = tokens.flatMap((t) => (t.selector === null ? [t.hash] : []));
-    const { rows } = await this.pool.query<{ h: string }>(
-      `SELECT access_token_hash AS h FROM ${this.table('oauth_tokens')}
-        WHERE access_token_selector = ANY($1::uuid[]) OR (access_token_selector IS NULL AND access_token_hash = ANY($2::text[]))`,
-      [selectors, hashes],
-    );
+    // Only the arms with values: an arm false for every row (`= ANY('{}')`) lets the planner pick any partial
+    // index for it, even one to scan whole (as the Key Manager's loadTokensQuery avoids too).
+    const parameters: unknown[] = [];
+    const arms: string[] = [];
+    if (selectors.length > 0) arms.push(`access_token_selector = ANY($${parameters.push(selectors)}::uuid[])`);
+    if (hashes.length > 0) arms.push(`(access_token_selector IS NULL AND access_token_hash = ANY($${parameters.push(hashes)}::text[]))`);
+    const { rows } = await this.pool.query<{ h: string }>(`SELECT access_token_hash AS h FROM ${this.table('oauth_tokens')} WHERE ${arms.join(' OR ')}`, parameters);
     return new Set(rows.map((r) => r.h));
   }
 
