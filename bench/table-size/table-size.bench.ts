@@ -284,7 +284,15 @@ async function prepare(instance: Instance): Promise<void> {
 // ---------------------------------------------------------------- load
 
 type Scenario = 'issue' | 'introspect';
-type Measured = LoadResult & { serverCpuSec?: number; postgresCpuSec?: number };
+type Measured = LoadResult & { serverCpuSec?: number; postgresCpuSec?: number; walBytes?: number; walFullPages?: number };
+
+/** The server's WAL so far (`pg_stat_wal`: the whole server, which runs nothing else during a benchmark). */
+let walStatsDb: pg.Client | undefined;
+async function walSoFar(): Promise<{ bytes: number; fullPages: number } | undefined> {
+  if (!walStatsDb) return undefined;
+  const { rows } = await walStatsDb.query<{ bytes: string; fpi: string }>(`SELECT wal_bytes::text AS bytes, wal_fpi::text AS fpi FROM pg_stat_wal`);
+  return { bytes: Number(rows[0]!.bytes), fullPages: Number(rows[0]!.fpi) };
+}
 
 /** `imported`: introspection of the opaque client's token without a selector (found by hash). */
 type Format = 'opaque' | 'JWT' | 'imported';
@@ -292,6 +300,7 @@ type Format = 'opaque' | 'JWT' | 'imported';
 async function load(instance: Instance, scenario: Scenario, format: Format, seconds: number): Promise<Measured> {
   const client = format === 'imported' ? { ...instance.clients.get('opaque')!, token: instance.imported!.token } : instance.clients.get(format)!;
   const pid = instance.child!.pid!;
+  const wal = await walSoFar();
   const [server, postgres] = [processCpuSec(pid), postgresCpu()];
   const result = await autocannon({
     url: `${instance.base}/oauth2/${scenario === 'issue' ? 'token' : 'introspect'}`,
@@ -302,10 +311,13 @@ async function load(instance: Instance, scenario: Scenario, format: Format, seco
     body: scenario === 'issue' ? ISSUE_BODY : `token=${encodeURIComponent(client.token)}`,
   });
   const serverAfter = processCpuSec(pid);
+  const postgresCpuSec = postgresCpuBetween(postgres, postgresCpu());
+  const walAfter = await walSoFar();
   return {
     ...result,
     serverCpuSec: server === undefined || serverAfter === undefined ? undefined : serverAfter - server,
-    postgresCpuSec: postgresCpuBetween(postgres, postgresCpu()),
+    postgresCpuSec,
+    ...(wal && walAfter ? { walBytes: walAfter.bytes - wal.bytes, walFullPages: walAfter.fullPages - wal.fullPages } : {}),
   };
 }
 
@@ -329,8 +341,8 @@ interface Line {
 
 function table(lines: Line[], baseline: (line: Line) => Line | undefined, ratioHead: string): string {
   const out = [
-    `| scenario | req/s (median) | p50 ms | p99 ms (median round) | non-2xx + errors | server CPU µs/req | PostgreSQL CPU µs/req | req/s ${ratioHead} | p99 ${ratioHead} |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| scenario | req/s (median) | p50 ms | p99 ms (median round) | non-2xx + errors | server CPU µs/req | PostgreSQL CPU µs/req | WAL bytes/req | full-page images/req | req/s ${ratioHead} | p99 ${ratioHead} |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const line of lines) {
     const r = line.results;
@@ -339,9 +351,13 @@ function table(lines: Line[], baseline: (line: Line) => Line | undefined, ratioH
     const byRps = [...r].sort((a, b) => a.requests.average - b.requests.average);
     const mid = byRps[Math.floor((byRps.length - 1) / 2)]!;
     const us = (v: number | undefined) => (v === undefined ? '–' : String(v));
+    const requests = r.reduce((n, m) => n + m.requests.total, 0);
+    const walPerRequest = (pick: (m: Measured) => number | undefined, digits: number) =>
+      r.every((m) => pick(m) !== undefined) && requests ? (r.reduce((n, m) => n + pick(m)!, 0) / requests).toFixed(digits) : '–';
     out.push(
       `| ${line.label} | ${Math.round(mid.requests.average)} | ${mid.latency.p50} | ${mid.latency.p99} | ${r.reduce((n, m) => n + m.non2xx + m.errors + m.timeouts, 0)} | ` +
-        `${us(perRequestUs(r, (m) => m.serverCpuSec))} | ${us(perRequestUs(r, (m) => m.postgresCpuSec))} | ${ratio((m) => m.requests.average)} | ${ratio((m) => m.latency.p99)} |`,
+        `${us(perRequestUs(r, (m) => m.serverCpuSec))} | ${us(perRequestUs(r, (m) => m.postgresCpuSec))} | ${walPerRequest((m) => m.walBytes, 0)} | ${walPerRequest((m) => m.walFullPages, 2)} | ` +
+        `${ratio((m) => m.requests.average)} | ${ratio((m) => m.latency.p99)} |`,
     );
   }
   return out.join('\n');
@@ -426,6 +442,7 @@ async function main(): Promise<void> {
   try {
     await prepare(small);
     await prepare(large);
+    walStatsDb = db;
     const plan = await explainLookup(large);
     const reportMs = { small: await storedValuesReportMs(small.schema), large: await storedValuesReportMs(large.schema) };
     const scanMs = { small: await fullScanReportMs(small.schema), large: await fullScanReportMs(large.schema) };
