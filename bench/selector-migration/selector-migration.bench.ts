@@ -6,7 +6,8 @@
  *
  *   1. the `TokenSelectors` migration (two columns; two partial unique indexes built CONCURRENTLY: the table is
  *      read twice though the indexes come out empty) — what the first Key Manager of the new release runs at start;
- *   2. `TokenHashIndexesForLegacyRows` (on a table this size it leaves the whole hash indexes and warns);
+ *   2. `TokenHashIndexesForLegacyRows` (on a table this size it leaves the whole hash indexes and warns), then
+ *      `TokenTableFillFactor` (a storage parameter for new rows: a moment);
  *   3. `cli tokens narrow-hash-indexes` (the real command: partial hash indexes built CONCURRENTLY, the whole
  *      ones dropped), with its output.
  *
@@ -173,11 +174,13 @@ async function main(): Promise<void> {
     writer.start();
     await new Promise((r) => setTimeout(r, 1000));
     writer.take();
-    const [selectors, legacy] = [KEY_MANAGER_MIGRATIONS[selectorsAt]!, KEY_MANAGER_MIGRATIONS[selectorsAt + 1]!];
+    const [selectors, legacy, fillFactor] = [KEY_MANAGER_MIGRATIONS[selectorsAt]!, KEY_MANAGER_MIGRATIONS[selectorsAt + 1]!, KEY_MANAGER_MIGRATIONS[selectorsAt + 2]!];
     const expand = await timed(`migration ${selectors.name}`, () => migrate(db, [selectors]));
     const expandWrites = writer.take();
     const contract = await timed(`migration ${legacy.name}`, () => migrate(db, [legacy]));
     const contractWrites = writer.take();
+    const fillFactorStep = await timed(`migration ${fillFactor.name}`, () => migrate(db, [fillFactor]));
+    const fillFactorWrites = writer.take();
     const keystore = join(dir, 'primary.p12');
     await writeFile(keystore, Buffer.from(await createPkcs12Keystore({ alias: 'wso2carbon', password: 'bench-keystore' })), { mode: 0o600 });
     const config = join(dir, 'deployment.toml');
@@ -207,6 +210,7 @@ async function main(): Promise<void> {
           row('baseline: CREATE UNIQUE INDEX (access_token_hash)', plainIndex.sec),
           row(`migration ${selectors.name} (expand)`, expand.sec, expandWrites),
           row(`migration ${legacy.name} (leaves the whole indexes)`, contract.sec, contractWrites),
+          row(`migration ${fillFactor.name}`, fillFactorStep.sec, fillFactorWrites),
           row('cli tokens narrow-hash-indexes', cli.sec, cliWrites),
         ].join('\n') +
         `\n\nThe command said:\n\n${cli.value.stdout.trim()}\n${again.stdout.trim()}\n\nHash indexes after: ${indexes.join(', ')}\n`,

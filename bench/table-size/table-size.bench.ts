@@ -286,6 +286,25 @@ async function prepare(instance: Instance): Promise<void> {
 type Scenario = 'issue' | 'introspect';
 type Measured = LoadResult & { serverCpuSec?: number; postgresCpuSec?: number; walBytes?: number; walFullPages?: number };
 
+/**
+ * BENCH_WAL_BY_RELATION=1: after each load, which relations the full-page images of its WAL went to
+ * (pg_walinspect, PostgreSQL 15+; the extension is created in the bench database). A diagnostic, on stderr.
+ */
+const WAL_BY_RELATION = process.env.BENCH_WAL_BY_RELATION === '1';
+async function fullPagesByRelation(fromLsn: string): Promise<string> {
+  const { rows: [end] } = await walStatsDb!.query<{ lsn: string; after: boolean }>(`SELECT pg_current_wal_flush_lsn()::text AS lsn, pg_current_wal_flush_lsn() > $1::pg_lsn AS after`, [fromLsn]);
+  if (!end!.after) return 'none (no WAL)';
+  const { rows } = await walStatsDb!.query<{ relname: string; n: string }>(
+    `SELECT coalesce(c.relname, m[1]) AS relname, count(*)::text AS n
+       FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn) w,
+            regexp_matches(w.block_ref, 'rel \\d+/\\d+/(\\d+) fork \\w+ blk \\d+ \\(FPW\\)', 'g') m
+       LEFT JOIN pg_class c ON c.relfilenode = m[1]::oid
+      GROUP BY 1 ORDER BY count(*) DESC LIMIT 8`,
+    [fromLsn, end!.lsn],
+  );
+  return rows.map((r) => `${r.relname} ${r.n}`).join(', ') || 'none';
+}
+
 /** The server's WAL so far (`pg_stat_wal`: the whole server, which runs nothing else during a benchmark). */
 let walStatsDb: pg.Client | undefined;
 async function walSoFar(): Promise<{ bytes: number; fullPages: number } | undefined> {
@@ -301,6 +320,7 @@ async function load(instance: Instance, scenario: Scenario, format: Format, seco
   const client = format === 'imported' ? { ...instance.clients.get('opaque')!, token: instance.imported!.token } : instance.clients.get(format)!;
   const pid = instance.child!.pid!;
   const wal = await walSoFar();
+  const fromLsn = WAL_BY_RELATION ? (await walStatsDb!.query<{ lsn: string }>(`SELECT pg_current_wal_flush_lsn()::text AS lsn`)).rows[0]!.lsn : undefined;
   const [server, postgres] = [processCpuSec(pid), postgresCpu()];
   const result = await autocannon({
     url: `${instance.base}/oauth2/${scenario === 'issue' ? 'token' : 'introspect'}`,
@@ -313,6 +333,7 @@ async function load(instance: Instance, scenario: Scenario, format: Format, seco
   const serverAfter = processCpuSec(pid);
   const postgresCpuSec = postgresCpuBetween(postgres, postgresCpu());
   const walAfter = await walSoFar();
+  if (fromLsn) log(`  full-page images by relation, ${instance.label} ${scenario} ${format}: ${await fullPagesByRelation(fromLsn)}`);
   return {
     ...result,
     serverCpuSec: server === undefined || serverAfter === undefined ? undefined : serverAfter - server,
@@ -443,6 +464,7 @@ async function main(): Promise<void> {
     await prepare(small);
     await prepare(large);
     walStatsDb = db;
+    if (WAL_BY_RELATION) await db.query(`CREATE EXTENSION IF NOT EXISTS pg_walinspect`);
     const plan = await explainLookup(large);
     const reportMs = { small: await storedValuesReportMs(small.schema), large: await storedValuesReportMs(large.schema) };
     const scanMs = { small: await fullScanReportMs(small.schema), large: await fullScanReportMs(large.schema) };

@@ -130,6 +130,9 @@ describe('token selectors', () => {
     expect(byName.get('oauth_tokens_legacy_refresh_token_hash_key')).toMatch(/UNIQUE INDEX .* \(refresh_token_hash\) WHERE \(\(refresh_token_selector IS NULL\) AND \(refresh_token_hash IS NOT NULL\)\)/);
     expect(byName.get('oauth_tokens_access_token_selector_key')).toMatch(/UNIQUE INDEX .* \(access_token_selector\) WHERE \(access_token_selector IS NOT NULL\)/);
     expect(byName.get('oauth_tokens_refresh_token_selector_key')).toMatch(/UNIQUE INDEX .* \(refresh_token_selector\) WHERE \(refresh_token_selector IS NOT NULL\)/);
+    // New rows leave a tenth of each page free (TokenTableFillFactor).
+    const [table] = await sql<{ options: string[] }>(`SELECT reloptions AS options FROM pg_class WHERE oid = to_regclass('oauth_tokens')`);
+    expect(table!.options).toEqual(['fillfactor=90']);
     // The loader's statements, planned as on a large table (no sequential scan): every arm by its own index.
     const db = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await db.connect();

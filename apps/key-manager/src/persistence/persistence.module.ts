@@ -25,6 +25,7 @@ import { StoredValueCounts1797200000000 } from './migrations/stored-value-counts
 import { DeploymentIdentity1797400000000 } from './migrations/deployment-identity.migration.js';
 import { TokenHashIndexesForLegacyRows1797500000100 } from './migrations/token-hash-indexes-for-legacy-rows.migration.js';
 import { TokenSelectors1797500000000 } from './migrations/token-selectors.migration.js';
+import { TokenTableFillFactor1797500000200 } from './migrations/token-table-fill-factor.migration.js';
 import { SqlService } from './sql.service.js';
 import { TokensRepository } from './tokens.repository.js';
 import { UsedAssertionsRepository } from './used-assertions.repository.js';
@@ -32,7 +33,7 @@ import { UsersRepository } from './users.repository.js';
 
 /** What `DatabaseModule.forRoot` needs for this service. */
 export const KEY_MANAGER_ENTITIES = [UserEntity, OAuthClientEntity, OAuthTokenEntity, AuthorizationCodeEntity, DeviceAuthorizationEntity, UsedAssertionEntity, AuthFailureEntity, OAuthClientSecretEntity];
-export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnectAndGrants1796606441320, RpcIdempotency1796700000000, AuthThrottle1796900000000, PkceSettings1797000000000, SubjectNames1797000000100, ClientScopes1797000000200, ClientSecrets1797100000000, StoredValueCounts1797200000000, DeploymentIdentity1797400000000, TokenSelectors1797500000000, TokenHashIndexesForLegacyRows1797500000100];
+export const KEY_MANAGER_MIGRATIONS = [InitialSchema1732600000000, OpenIdConnectAndGrants1796606441320, RpcIdempotency1796700000000, AuthThrottle1796900000000, PkceSettings1797000000000, SubjectNames1797000000100, ClientScopes1797000000200, ClientSecrets1797100000000, StoredValueCounts1797200000000, DeploymentIdentity1797400000000, TokenSelectors1797500000000, TokenHashIndexesForLegacyRows1797500000100, TokenTableFillFactor1797500000200];
 
 /** Every table access of the Key Manager, behind repositories. */
 @Module({
