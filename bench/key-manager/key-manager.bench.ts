@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { stringify } from 'smol-toml';
-import { createPkcs12Keystore, loadKeystore } from '@app/crypto';
+import { createPkcs12Keystore, loadKeystore, SELECTOR_SECRET_BYTES } from '@app/crypto';
 import { argument, backendsOf, basic, cpuOf, freePort, post, postgresCpu, postgresCpuBetween, processCpuSec, serveKeyManager, spawnServer, stopServer } from '../support/bench-kit.js';
 
 type Mode = 'off' | 'rsa-oaep' | 'aes-gcm';
@@ -319,11 +319,11 @@ function runOrder(n: number, round: number): number[] {
  * The bare cost of one secret's cipher work in µs of CPU, as WSO2's format needs it: one RSA-OAEP (SHA-1)
  * public-key encryption, or one AES-256-GCM seal with a fresh 12-byte IV, plus WSO2's envelope (with a key id
  * as long as the Key Manager's, Base64 of a SHA-256) — node:crypto, JSON and base64 by hand, in this process,
- * on a 43-character secret (as the Key Manager issues). Measured after the load, in the same run, in CPU time
+ * on a 64-character secret (as the Key Manager issues). Measured after the load, in the same run, in CPU time
  * (as the servers' cost is): on a busy machine wall time also counts the time other processes had the CPU.
  */
 function bareCipherUs(publicKey: KeyObject, thumbprint: string): Record<'rsa-oaep' | 'aes-gcm', number> {
-  const secret = randomBytes(32).toString('base64url');
+  const secret = randomBytes(SELECTOR_SECRET_BYTES).toString('base64url');
   const aesKey = randomBytes(32);
   const keyId = createHash('sha256').update(aesKey).digest('base64');
   const rsa = () => {
@@ -337,14 +337,19 @@ function bareCipherUs(publicKey: KeyObject, thumbprint: string): Record<'rsa-oae
     const inner = Buffer.from(JSON.stringify({ cipher: sealed.toString('base64'), initializationVector: iv.toString('base64'), keyId })).toString('base64');
     return Buffer.from(JSON.stringify({ c: inner, t: 'AES/GCM/NoPadding', iv: iv.toString('base64') })).toString('base64');
   };
-  // The median of 7 rounds of 2,000 (after a warm-up): other work on the machine falls on some rounds only.
+  // The median of 7 rounds of ≈ 200 ms of CPU each (after a warm-up that also sizes them): other work on the
+  // machine falls on some rounds only. (Rounds of a fixed 2,000 seals, until 2026-12-08, lasted 16–40 ms: the
+  // bare AES-GCM figure moved between 7.7 and 15 µs from run to run.)
   const time = (work: () => string) => {
+    const warm = process.cpuUsage();
     for (let i = 0; i < 500; i++) work();
+    const warmUs = process.cpuUsage(warm);
+    const perRound = Math.max(2000, Math.ceil((200_000 * 500) / Math.max(1, warmUs.user + warmUs.system)));
     const rounds = Array.from({ length: 7 }, () => {
       const started = process.cpuUsage();
-      for (let i = 0; i < 2000; i++) work();
+      for (let i = 0; i < perRound; i++) work();
       const used = process.cpuUsage(started);
-      return (used.user + used.system) / 2000;
+      return (used.user + used.system) / perRound;
     }).sort((a, b) => a - b);
     return rounds[3]!;
   };

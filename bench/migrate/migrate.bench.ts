@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { stringify } from 'smol-toml';
 import { createPkcs12Keystore, Keyring, loadKeystore, parseSymmetricKey, RsaWorkerPool, SecretCipher, SecretKinds, TokenProcessor, Transformations, type KeystoreKey } from '@app/crypto';
+import { applyMigrations } from '@app/platform';
 
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 100_000);
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 500);
@@ -93,18 +94,7 @@ async function seed(pool: pg.Pool, schema: string, rows: number): Promise<void> 
   const client = await pool.connect();
   try {
     await client.query(`SET search_path TO "${schema}"`);
-    const runner = { query: (sql: string, params?: unknown[]) => client.query(sql, params).then((r) => r.rows), connect: async () => undefined, release: async () => undefined };
-    // As TypeORM runs them: each in its own transaction (some take table locks), but those that ask for none
-    // (CREATE INDEX CONCURRENTLY) outside one.
-    for (const Migration of KEY_MANAGER_MIGRATIONS) {
-      const migration = new Migration() as { transaction?: boolean; up(runner: never): Promise<void> };
-      if (migration.transaction === false) await migration.up(runner as never);
-      else {
-        await client.query('BEGIN');
-        await migration.up(runner as never);
-        await client.query('COMMIT');
-      }
-    }
+    await applyMigrations(client, KEY_MANAGER_MIGRATIONS);
     await client.query(
       `INSERT INTO oauth_clients (id, client_id, client_secret, client_secret_scheme, client_secret_hash, client_name, owner, grant_types, token_type,
          application_token_lifetime, user_token_lifetime, refresh_token_lifetime)

@@ -28,8 +28,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { stringify } from 'smol-toml';
-import type { MigrationInterface } from 'typeorm';
 import { createPkcs12Keystore } from '@app/crypto';
+import { applyMigrations } from '@app/platform';
 import { KEY_MANAGER_MIGRATIONS } from '../../apps/key-manager/src/persistence/persistence.module.js';
 
 const SERVER_URL = process.env.BENCH_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -46,20 +46,6 @@ async function connect(): Promise<pg.Client> {
   await db.connect();
   await db.query(`SET search_path TO ${SCHEMA}`);
   return db;
-}
-
-type Query = (sql: string, parameters?: unknown[]) => Promise<Array<Record<string, unknown>>>;
-
-/** Runs migrations as TypeORM does: each in a transaction unless it asks for none. */
-async function migrate(db: pg.Client, migrations: ReadonlyArray<new () => MigrationInterface>): Promise<void> {
-  const runner = { query: (async (sql, parameters) => (await db.query(sql, parameters)).rows) as Query };
-  for (const Migration of migrations) {
-    const migration = new Migration();
-    const inTransaction = (migration as { transaction?: boolean }).transaction !== false;
-    if (inTransaction) await db.query('BEGIN');
-    await migration.up(runner as never);
-    if (inTransaction) await db.query('COMMIT');
-  }
 }
 
 /** Fills oauth_tokens with `rows` rows, indexes dropped and built again after, as pg_restore does. */
@@ -171,7 +157,7 @@ async function main(): Promise<void> {
     await db.query(`CREATE SCHEMA ${SCHEMA}`);
     await db.query(`SET search_path TO ${SCHEMA}`);
     const selectorsAt = KEY_MANAGER_MIGRATIONS.findIndex((m) => m.name === 'TokenSelectors1797500000000');
-    await migrate(db, KEY_MANAGER_MIGRATIONS.slice(0, selectorsAt));
+    await applyMigrations(db, KEY_MANAGER_MIGRATIONS.slice(0, selectorsAt));
     log(`filling ${ROWS.toLocaleString('en')} rows (the release before selectors: whole hash indexes)`);
     const filled = await timed('fill', () => fill(db, ROWS));
     log(`  filled in ${filled.sec.toFixed(0)} s`);
@@ -191,11 +177,11 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000));
     writer.take();
     const [selectors, legacy, fillFactor] = [KEY_MANAGER_MIGRATIONS[selectorsAt]!, KEY_MANAGER_MIGRATIONS[selectorsAt + 1]!, KEY_MANAGER_MIGRATIONS[selectorsAt + 2]!];
-    const expand = await timed(`migration ${selectors.name}`, () => migrate(db, [selectors]));
+    const expand = await timed(`migration ${selectors.name}`, () => applyMigrations(db, [selectors]));
     const expandWrites = writer.take();
-    const contract = await timed(`migration ${legacy.name}`, () => migrate(db, [legacy]));
+    const contract = await timed(`migration ${legacy.name}`, () => applyMigrations(db, [legacy]));
     const contractWrites = writer.take();
-    const fillFactorStep = await timed(`migration ${fillFactor.name}`, () => migrate(db, [fillFactor]));
+    const fillFactorStep = await timed(`migration ${fillFactor.name}`, () => applyMigrations(db, [fillFactor]));
     const fillFactorWrites = writer.take();
     const keystore = join(dir, 'primary.p12');
     await writeFile(keystore, Buffer.from(await createPkcs12Keystore({ alias: 'wso2carbon', password: 'bench-keystore' })), { mode: 0o600 });

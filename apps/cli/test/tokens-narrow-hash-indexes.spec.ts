@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals
 import pg from 'pg';
 import type { MigrationInterface } from 'typeorm';
 import { SELECTOR_SECRET_BYTES, selectorOfSecret, stampUuidV7 } from '@app/crypto';
+import { applyMigrations } from '@app/platform';
 import { KEY_MANAGER_MIGRATIONS } from '../../key-manager/src/persistence/persistence.module.js';
 import { runCliForTest } from '../../../test/support/cli-runner.js';
 import { makeTempDir, writeTestConfig, type TestConfigDir } from '../../../test/support/test-config.js';
@@ -22,21 +23,14 @@ const beforeSelectors = uniqueSchema('km_presel');
 const missing = uniqueSchema('km_none');
 let dir: TestConfigDir;
 
-/** Runs these migrations into a fresh schema as TypeORM runs them: each in a transaction unless it opts out. */
+/** Applies these migrations to a fresh schema as a Key Manager does at start. */
 async function migrate(schema: string, migrations: ReadonlyArray<new () => MigrationInterface>): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
     await client.query(`CREATE SCHEMA "${schema}"`);
     await client.query(`SET search_path TO "${schema}"`);
-    const runner = { query: async (sql: string, parameters?: unknown[]) => (await client.query(sql, parameters)).rows };
-    for (const Migration of migrations) {
-      const migration = new Migration();
-      const inTransaction = (migration as { transaction?: boolean }).transaction !== false;
-      if (inTransaction) await client.query('BEGIN');
-      await migration.up(runner as never);
-      if (inTransaction) await client.query('COMMIT');
-    }
+    await applyMigrations(client, migrations);
   } finally {
     await client.end();
   }

@@ -12,7 +12,8 @@ export {
   retryOnDatabaseFault,
 } from './database/database-faults.js';
 export { postgresConnection, postgresTls } from './database/database-tls.js';
-export { DatabaseModule, SchemaMigrator, quoteIdentifier, typeOrmOptions, type DatabaseModuleOptions } from './database/database.module.js';
+export { checkPostgresVersion, DatabaseModule, SchemaMigrator, quoteIdentifier, typeOrmOptions, type DatabaseModuleOptions } from './database/database.module.js';
+export { applyMigrations, type MigrationConnection } from './database/apply-migrations.js';
 export { EncryptionModule } from './encryption/encryption.module.js';
 export { EncryptionControlService } from './encryption/encryption-control.service.js';
 export { loadEncryptionMaterial, type EncryptionMaterial } from './encryption/encryption-material.js';

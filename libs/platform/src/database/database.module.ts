@@ -24,8 +24,22 @@ export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** The oldest PostgreSQL the services run on: the Key Manager's token insert uses `string_to_table` (new in 14). */
+export const MINIMUM_POSTGRES_VERSION_NUM = 140000;
+
 /**
- * Runs the service's migrations at start, never `synchronize`. Two instances starting together are
+ * Refuses a server older than {@link MINIMUM_POSTGRES_VERSION_NUM}, saying which it is and what is needed, so
+ * that a service stops at start rather than failing its first statement that needs a newer server.
+ * `versionNum` and `version` are the server's `server_version_num` and `server_version`.
+ */
+export function checkPostgresVersion(versionNum: number, version: string): void {
+  if (versionNum < MINIMUM_POSTGRES_VERSION_NUM) {
+    throw new Error(`PostgreSQL ${version} is too old: the services need PostgreSQL 14 or later (docs/deployment.md)`);
+  }
+}
+
+/**
+ * Runs the service's migrations at start, never `synchronize`, on a server no older than PostgreSQL 14. Two instances starting together are
  * serialised by a Postgres advisory lock keyed on the schema, so a scaled deployment migrates once.
  */
 @Injectable()
@@ -42,6 +56,8 @@ export class SchemaMigrator implements OnModuleInit {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
+      const [server] = (await runner.query(`SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version`)) as Array<{ num: number; version: string }>;
+      checkPostgresVersion(server!.num, server!.version);
       await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`migrations:${schema}`]);
       await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
       const applied = await this.dataSource.runMigrations({ transaction: 'each' });
