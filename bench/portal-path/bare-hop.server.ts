@@ -7,7 +7,8 @@
  * `POST /token` with `{"clientId": …}`: parse the HTTP request and its JSON body, send `km.tokens.issue` to the
  * Key Manager as the portal's client sends it (the same envelope: sender with the Key Manager's own encryption
  * profile, request id, data), parse the reply, answer WSO2's three fields as JSON. Nothing else: no Nest, no
- * bearer token, no ownership or secret check, no validation, no logging, no metrics, no hedging, no tracing.
+ * bearer token, no ownership or secret check, no validation, no logging, no metrics, no hedging, no tracing;
+ * requests of one turn of the event loop go out together, as the portal's do.
  * It prints `ready` on stdout once it listens. Not a product component: only the benchmark starts it.
  */
 import { randomUUID } from 'node:crypto';
@@ -31,6 +32,9 @@ interface Reply {
 async function call(pattern: string, data: unknown, profile: Record<string, unknown>): Promise<Reply> {
   const requestId = randomUUID();
   const body = JSON.stringify({ id: requestId, pattern, data: { sender: { service: 'devportal', instanceId, profile }, requestId, data } });
+  // Sent in this turn's check phase with the others of the turn, in one socket write, as the portal's
+  // transport sends (NatsRpcTransport): otherwise each request of its own turn costs a write system call.
+  await new Promise((resolve) => setImmediate(resolve));
   const message = await nc.request(subject(pattern), body, { timeout: 5000 });
   return JSON.parse(message.string()) as Reply;
 }

@@ -131,8 +131,12 @@ export class BusConnection implements OnApplicationShutdown {
 /**
  * Nest's NATS server, subscribing to each pattern under `[transport.nats] subject_prefix`. Handlers stay
  * registered under the bare patterns of `libs/contracts`: only the subjects on the wire carry the prefix.
+ * Replies ready in one turn of the event loop go out together, as {@link NatsRpcTransport}'s requests do.
  */
 export class PrefixedNatsServer extends ServerNats {
+  /** Replies waiting for this turn's check phase. */
+  private readonly replies: Array<() => void> = [];
+
   constructor(
     options: ConstructorParameters<typeof ServerNats>[0],
     private readonly subjectPrefix: string,
@@ -150,6 +154,31 @@ export class PrefixedNatsServer extends ServerNats {
       subscribe: { value: (subject: string, options: unknown) => subscribe(busSubject(prefix, subject), options) },
     }) as typeof client;
     super.bindEvents(prefixed);
+  }
+
+  /**
+   * Nest's publisher, sending in this turn's check phase (`setImmediate`) rather than at once: the client
+   * writes at the microtask after a publish, and the replies to a batch of requests (one database commit
+   * answers them all) become ready one microtask chain at a time, so sent at once they took a socket write
+   * each; together they share one. A reply that cannot be sent (the connection closed meanwhile) is logged
+   * with the error's message only; its requester times out or, on a dropped connection, asks again.
+   */
+  override getPublisher(...args: Parameters<ServerNats['getPublisher']>): ReturnType<ServerNats['getPublisher']> {
+    const publish = super.getPublisher(...args);
+    return (response: unknown) => {
+      this.replies.push(() => publish(response));
+      if (this.replies.length === 1) setImmediate(() => this.sendReplies());
+    };
+  }
+
+  private sendReplies(): void {
+    for (const send of this.replies.splice(0)) {
+      try {
+        send();
+      } catch (error) {
+        this.logger.error(`a reply could not be sent: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 
   /**

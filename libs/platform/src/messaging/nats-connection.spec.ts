@@ -3,7 +3,8 @@
 // stack on every request that succeeds.
 import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import { type NatsConnection } from '@nats-io/transport-node';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Socket } from 'node:net';
+import { setImmediate as nextCheckPhase, setTimeout as sleep } from 'node:timers/promises';
 import { startPrivateNats, type PrivateNats } from '../../../../test/support/private-nats.js';
 import { connectNats, NatsRpcTransport } from './nats-connection.js';
 import { RpcTransportError } from './rpc-transport.js';
@@ -58,6 +59,29 @@ it('answers each request with its own reply, through one inbox subscription and 
     expect(subscribe).toHaveBeenCalledTimes(1);
     expect(subscribe.mock.calls[0]![0]).toMatch(/^_INBOX\.[A-Za-z0-9]+\.\*$/);
   } finally {
+    await nc.close();
+  }
+});
+
+it('sends the requests made in one turn of the event loop together, in one socket write', async () => {
+  const nc = await connect('together');
+  const write = jest.spyOn(Socket.prototype, 'write');
+  try {
+    const transport = new NatsRpcTransport(nc, 'p');
+    expect(await transport.request('echo', 'warm', 2000)).toBe('echo warm'); // the inbox's subscription is sent
+    const publish = jest.spyOn(nc, 'publish');
+    write.mockClear();
+    const replies = Promise.all(['a', 'b', 'c'].map((body) => transport.request('echo', body, 2000)));
+    expect(publish).not.toHaveBeenCalled();
+    // Published in this turn's check phase, written by the client at the microtask after it; nothing can
+    // have been answered yet (the responder reads in a later turn).
+    await nextCheckPhase();
+    await Promise.resolve();
+    expect(publish).toHaveBeenCalledTimes(3);
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(await replies).toEqual(['echo a', 'echo b', 'echo c']);
+  } finally {
+    write.mockRestore();
     await nc.close();
   }
 });
